@@ -1,0 +1,16 @@
+import AxeBuilder from "@axe-core/playwright";
+import { test, expect } from "./fixtures";
+
+for (const path of ["/", "/courses", "/courses?q=cloud&mode=online", "/courses/__first__", "/courses/no-such-course"]) {
+  test(`no serious or critical accessibility violations on ${path}`, async ({ page }) => {
+    let target = path;
+    if (path === "/courses/__first__") {
+      await page.goto("/courses?sort=title");
+      target = (await page.locator(".card-title a").first().getAttribute("href"))!;
+    }
+    await page.goto(target);
+    const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+    const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+    expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`)).toEqual([]);
+  });
+}

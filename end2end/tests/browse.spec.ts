@@ -1,0 +1,99 @@
+import { test, expect, jsEnabled, waitForHydration } from "./fixtures";
+
+test.describe("a visitor browses the catalogue", () => {
+  test("searches from the home page, filters, and opens a course", async ({ page, consoleErrors }, testInfo) => {
+    await page.goto("/");
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Learn the skills your next role asks for");
+    await expect(page.getByRole("heading", { name: "Browse by subject" })).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Starting soon" })).toBeVisible();
+    if (jsEnabled(testInfo)) await waitForHydration(page);
+
+    await page.getByRole("searchbox", { name: "Search courses" }).fill("security");
+    await page.getByRole("button", { name: "Search" }).click();
+    await expect(page).toHaveURL(/\/courses\?q=security$/);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Courses matching “security”");
+    const results = page.locator("ul.cards > li");
+    await expect(results.first()).toBeVisible();
+    const total = Number((await page.locator(".result-count").innerText()).match(/\d+/)![0]);
+    expect(total).toBeGreaterThanOrEqual(5);
+    await expect(results.first().getByRole("heading", { level: 3 })).toContainText(/secur/i);
+
+    // Narrow to online sessions with the filter form.
+    await page.getByLabel("Mode").selectOption("online");
+    await page.getByRole("button", { name: "Show courses" }).click();
+    await expect(page).toHaveURL(/mode=online/);
+    await expect(page).toHaveURL(/q=security/);
+    const filtered = Number((await page.locator(".result-count").innerText()).match(/\d+/)![0]);
+    expect(filtered).toBeGreaterThan(0);
+    expect(filtered).toBeLessThanOrEqual(total);
+    for (const next of await page.locator(".card-next").allInnerTexts()) {
+      expect(next).toContain("Online");
+    }
+
+    // Open the first course.
+    const title = (await results.first().getByRole("heading", { level: 3 }).innerText()).trim();
+    await results.first().getByRole("link", { name: title }).click();
+    await expect(page).toHaveURL(/\/courses\/[a-z0-9-]+$/);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(title);
+    await expect(page.getByRole("heading", { name: "Upcoming sessions" })).toBeVisible();
+    await expect(page.locator("table.sessions tbody tr").first()).toBeVisible();
+    await expect(page.locator("table.sessions tbody tr").first()).toContainText(/seats? left|waitlist/);
+    await expect(page.getByRole("heading", { name: "What you will be able to do" })).toBeVisible();
+    await expect(page).toHaveTitle(`${title} · Lyceum`);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  test("pages through results and keeps the query in the URL", async ({ page, consoleErrors }, testInfo) => {
+    await page.goto("/courses?kind=it&per_page=5");
+    if (jsEnabled(testInfo)) await waitForHydration(page);
+    const firstPage = await page.locator(".card-title").allInnerTexts();
+    expect(firstPage).toHaveLength(5);
+    await page.getByRole("navigation", { name: "Pages of results" }).getByRole("link", { name: "Next" }).click();
+    await expect(page).toHaveURL(/page=2/);
+    await expect(page).toHaveURL(/kind=it/);
+    await expect(page.locator(".result-count")).toContainText("page 2 of");
+    const secondPage = await page.locator(".card-title").allInnerTexts();
+    expect(secondPage).toHaveLength(5);
+    expect(secondPage).not.toEqual(firstPage);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  test("explains bad parameters instead of failing", async ({ page, consoleErrors }) => {
+    const response = await page.goto("/courses?page=-1&mode=x&from=yesterday");
+    expect(response!.status()).toBe(200);
+    const notices = page.getByRole("status").filter({ hasText: "Pages are numbered" });
+    await expect(notices).toContainText("Choose online or in person");
+    await expect(page.locator("ul.cards > li").first()).toBeVisible();
+    expect(consoleErrors).toEqual([]);
+  });
+
+  test("shows a helpful empty state", async ({ page }) => {
+    await page.goto("/courses?q=zzzyqx");
+    await expect(page.getByRole("heading", { name: "No courses match" })).toBeVisible();
+    await page.getByRole("link", { name: "Browse every course" }).click();
+    await expect(page.locator("ul.cards > li").first()).toBeVisible();
+  });
+
+  test("answers unknown pages with a 404 page", async ({ page }) => {
+    const response = await page.goto("/courses/no-such-course");
+    expect(response!.status()).toBe(404);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("We could not find that page");
+  });
+});
+
+test.describe("with JavaScript", () => {
+  test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, "needs JavaScript");
+
+  test("hydrates, then navigates without reloading the page", async ({ page, consoleErrors }) => {
+    await page.goto("/courses");
+    await waitForHydration(page);
+    await page.evaluate(() => ((window as any).__still_here = true));
+    await page.getByRole("searchbox", { name: "Search" }).fill("leadership");
+    await page.getByRole("button", { name: "Show courses" }).click();
+    await expect(page).toHaveURL(/q=leadership/);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Courses matching “leadership”");
+    // A full page load would have cleared the marker: the form was handled by the hydrated app.
+    expect(await page.evaluate(() => (window as any).__still_here)).toBe(true);
+    expect(consoleErrors).toEqual([]);
+  });
+});

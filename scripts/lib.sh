@@ -1,0 +1,162 @@
+# Shared by the scripts in this folder: finds or installs what Lyceum needs,
+# skipping whatever is already there. Sourced, not run.
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Tools live outside the clone so every clone (and CI) reuses them.
+LYCEUM_TOOLS="${LYCEUM_TOOLS:-$HOME/.cache/lyceum-tools}"
+CARGO_LEPTOS_VERSION="0.3.11"
+export PATH="$LYCEUM_TOOLS/bin:$PATH"
+# leptos reads this at compile time; setting it here as cargo-leptos does
+# lets `cargo test` reuse the artifacts of `cargo leptos build`.
+export LEPTOS_OUTPUT_NAME=lyceum
+# Extra arguments cargo-leptos passes to the wasm build (set by use_toolchain).
+LIB_CARGO_ARGS=()
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Installs Debian packages that are not installed yet.
+apt_install() {
+    local missing=()
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    say "installing Debian packages: ${missing[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 || {
+        as_root apt-get update -q >/dev/null
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
+    }
+}
+
+# Picks the Rust toolchain for both halves of the build: rustup's, when it
+# has (or can fetch) the wasm32 target; otherwise Debian's rustc-web, which
+# builds the wasm32 standard library from source.
+use_toolchain() {
+    if [ "${LYCEUM_TOOLCHAIN:-auto}" != debian ] && command -v rustup >/dev/null \
+        && { rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$' \
+             || timeout 120 rustup target add wasm32-unknown-unknown >/dev/null 2>&1; }; then
+        TOOLCHAIN=rustup
+    else
+        TOOLCHAIN=debian
+        apt_install rustc-web cargo-web rust-web-src lld-22
+        export PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1
+        export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-22
+        LIB_CARGO_ARGS=(--lib-cargo-args=-Zbuild-std=std,panic_abort)
+    fi
+    say "Rust toolchain: $TOOLCHAIN ($(cargo --version))"
+}
+
+# cargo install into the tools folder, unless `$bin --version` already says `$version`.
+cargo_tool() {
+    local bin="$1" crate="$2" version="$3"; shift 3
+    if "$LYCEUM_TOOLS/bin/$bin" --version 2>/dev/null | grep -q " $version\$\| $version "; then
+        return 0
+    fi
+    say "installing $crate $version (once; this takes a while)"
+    # Thin codegen for a build tool: it only has to run, not be fast.
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+        CARGO_TARGET_DIR="$LYCEUM_TOOLS/build" \
+        cargo install "$crate" --version "$version" --root "$LYCEUM_TOOLS" --force "$@"
+}
+
+# Everything needed to build and serve.
+setup_build() {
+    apt_install build-essential pkg-config
+    use_toolchain
+    # cargo-leptos 0.3.11 needs Rust 1.96; Debian's rustc-web has it when rustup's is older.
+    if ! "$LYCEUM_TOOLS/bin/cargo-leptos" --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+        if cargo --version | grep -qE 'cargo 1\.(9[6-9]|[1-9][0-9]{2})'; then
+            cargo_tool cargo-leptos cargo-leptos "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+        else
+            apt_install rustc-web cargo-web
+            PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc \
+                cargo_tool cargo-leptos cargo-leptos "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+        fi
+    fi
+    # The CLI must match the wasm-bindgen crate in Cargo.lock exactly.
+    # (--locked fails for this version: a locked dependency left the registry.)
+    local wb
+    wb="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print }' "$ROOT/Cargo.lock")"
+    cargo_tool wasm-bindgen wasm-bindgen-cli "$wb"
+}
+
+# wasm-opt, for release builds: the npm build of binaryen (Debian's is too old).
+setup_wasm_opt() {
+    if [ ! -x "$LYCEUM_TOOLS/bin/wasm-opt" ]; then
+        say "installing wasm-opt (binaryen from npm)"
+        npm install --silent --prefix "$LYCEUM_TOOLS/node" binaryen@125 >/dev/null
+        ln -sf "$LYCEUM_TOOLS/node/node_modules/binaryen/bin/wasm-opt" "$LYCEUM_TOOLS/bin/wasm-opt"
+    fi
+}
+
+# Chromium and the Playwright packages, for the end-to-end tests.
+setup_e2e() {
+    apt_install chromium
+    command -v npm >/dev/null || apt_install nodejs npm
+    if [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ]; then
+        say "installing end-to-end test packages"
+        (cd "$ROOT/end2end" && npm ci --no-audit --no-fund --silent)
+    fi
+}
+
+# PostgreSQL server binaries, for the integration tests on PostgreSQL.
+setup_postgres() {
+    if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+        apt_install postgresql
+    fi
+    PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
+}
+
+# Waits until `url` answers, up to `seconds`.
+wait_for() {
+    local url="$1" seconds="$2"
+    for _ in $(seq 1 $((seconds * 4))); do
+        curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
+        sleep 0.25
+    done
+    echo "timed out waiting for $url" >&2
+    return 1
+}
+
+# First free TCP port on loopback at or above $1.
+free_port() {
+    local port="$1"
+    while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+    echo "$port"
+}
+
+# Starts a throwaway PostgreSQL cluster in folder $1 on a free loopback
+# port, and sets PG_URL to its superuser connection. fsync is off: the
+# cluster is deleted afterwards, so durability buys nothing.
+start_postgres() {
+    setup_postgres
+    PG_DIR="$1"
+    mkdir -p "$PG_DIR"
+    PG_RUN=()
+    # PostgreSQL refuses to run as root.
+    if [ "$(id -u)" = 0 ]; then
+        id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+        chown postgres "$PG_DIR"
+        PG_RUN=(runuser -u postgres --)
+    fi
+    local port
+    port="$(free_port 55432)"
+    "${PG_RUN[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U lyceum --auth=trust -E UTF8 --locale=C >/dev/null
+    "${PG_RUN[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w start \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" >/dev/null
+    PG_URL="postgres://lyceum@127.0.0.1:$port/postgres"
+}
+
+stop_postgres() {
+    if [ -n "${PG_DIR:-}" ] && [ -d "$PG_DIR/data" ]; then
+        "${PG_RUN[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+        rm -rf "$PG_DIR"
+    fi
+    PG_DIR=""
+}

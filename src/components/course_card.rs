@@ -1,0 +1,41 @@
+//! A course in a list of results.
+
+use super::session_row::{SeatsLeft, SessionWhen};
+use crate::model::catalogue::CourseCard as Card;
+use leptos::prelude::*;
+
+#[component]
+pub fn CourseCard(course: Card) -> impl IntoView {
+    let href = format!("/courses/{}", course.slug);
+    let next = match course.next_session {
+        Some(session) => view! {
+            <p class="card-next">
+                <span class="label">"Next: "</span>
+                <SessionWhen session=session.clone()/>
+                " · "
+                {session.place()}
+                " · "
+                <SeatsLeft session/>
+            </p>
+        }
+        .into_any(),
+        None => view! { <p class="card-next muted">"No dates scheduled yet"</p> }.into_any(),
+    };
+    view! {
+        <li class="card">
+            <article>
+                <p class="card-category">
+                    <a href=format!("/courses?category={}", course.category_slug)>{course.category}</a>
+                </p>
+                <h3 class="card-title"><a href=href>{course.title}</a></h3>
+                <p class="card-summary">{course.summary}</p>
+                <ul class="card-facts" aria-label="Course facts">
+                    <li>{course.level.label()}</li>
+                    <li>{format!("{} hours", course.duration_hours)}</li>
+                    <li class="price">{course.price}</li>
+                </ul>
+                {next}
+            </article>
+        </li>
+    }
+}

@@ -1,0 +1,8 @@
+//! Reusable pieces of UI.
+
+pub mod course_card;
+pub mod error_view;
+pub mod layout;
+pub mod pagination;
+pub mod session_row;
+pub mod status;

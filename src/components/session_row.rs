@@ -1,0 +1,26 @@
+//! One scheduled session: when, where, and how many seats are left.
+
+use crate::model::catalogue::SessionView;
+use leptos::prelude::*;
+
+#[component]
+pub fn SeatsLeft(session: SessionView) -> impl IntoView {
+    let text = match session.seats_left {
+        0 => "Full: waitlist only".to_string(),
+        1 => "1 seat left".to_string(),
+        n => format!("{n} seats left"),
+    };
+    let class = if session.is_full() {
+        "seats seats-full"
+    } else if session.seats_left * 5 <= session.capacity {
+        "seats seats-few"
+    } else {
+        "seats"
+    };
+    view! { <span class=class>{text}</span> }
+}
+
+#[component]
+pub fn SessionWhen(session: SessionView) -> impl IntoView {
+    view! { <time datetime=session.starts_at.clone()>{session.when.clone()}</time> }
+}

@@ -1,0 +1,6 @@
+//! Plain data and pure rules shared by the server and the browser.
+
+pub mod catalogue;
+pub mod date;
+pub mod query;
+pub mod url;

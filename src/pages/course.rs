@@ -1,0 +1,135 @@
+//! `/courses/{slug}`: the whole course and its upcoming sessions.
+
+use crate::components::error_view::ErrorView;
+use crate::components::session_row::{SeatsLeft, SessionWhen};
+use crate::model::catalogue::CourseDetail;
+use crate::server_fns::catalogue::get_course;
+use leptos::prelude::*;
+use leptos_meta::{Link, Meta, Title};
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn CoursePage() -> impl IntoView {
+    let params = use_params_map();
+    let course = Resource::new(move || params.read().get("slug").unwrap_or_default(), get_course);
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading course…"</p> }>
+            {move || Suspend::new(async move {
+                match course.await {
+                    Ok(course) => view! { <Course course/> }.into_any(),
+                    Err(error) => view! { <ErrorView error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Course(course: CourseDetail) -> impl IntoView {
+    let sessions = if course.sessions.is_empty() {
+        view! {
+            <p class="muted">"No dates are scheduled yet. New dates are added every few weeks."</p>
+        }
+        .into_any()
+    } else {
+        let rows = course
+            .sessions
+            .iter()
+            .cloned()
+            .map(|session| {
+                let place = session.place();
+                let instructor = session.instructor.clone().unwrap_or_default();
+                view! {
+                    <tr>
+                        <td><SessionWhen session=session.clone()/></td>
+                        <td>{place}</td>
+                        <td>{instructor}</td>
+                        <td><SeatsLeft session/></td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <div class="table-scroll">
+                <table class="sessions">
+                    <caption class="visually-hidden">"Upcoming sessions"</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Dates (Malta time)"</th>
+                            <th scope="col">"Where"</th>
+                            <th scope="col">"Instructor"</th>
+                            <th scope="col">"Seats"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        }
+        .into_any()
+    };
+    let outcomes = course.outcomes.iter().map(|o| view! { <li>{o.clone()}</li> }).collect_view();
+    let description = course.description.iter().map(|p| view! { <p>{p.clone()}</p> }).collect_view();
+    let instructor = course.instructor.clone().map(|i| {
+        view! {
+            <section class="instructor" aria-labelledby="instructor-heading">
+                <h2 id="instructor-heading">"Your instructor"</h2>
+                <p class="instructor-name">{i.name}</p>
+                <p class="muted">{i.title}</p>
+                <p>{i.bio}</p>
+            </section>
+        }
+    });
+    let prerequisites = (!course.prerequisites.is_empty()).then(|| {
+        view! {
+            <section aria-labelledby="prereq-heading">
+                <h2 id="prereq-heading">"Before you join"</h2>
+                <p>{course.prerequisites.clone()}</p>
+            </section>
+        }
+    });
+    let language = match course.language.as_str() {
+        "en" => "English".to_string(),
+        "mt" => "Maltese".to_string(),
+        other => other.to_string(),
+    };
+    view! {
+        <Title text=format!("{} · Lyceum", course.title)/>
+        <Meta name="description" content=course.summary.clone()/>
+        <Link rel="canonical" href=course.canonical_url.clone()/>
+        <script type="application/ld+json" inner_html=course.json_ld.clone()></script>
+        <nav class="breadcrumbs" aria-label="Breadcrumb">
+            <ol>
+                <li><a href="/courses">"Courses"</a></li>
+                <li><a href=format!("/courses?category={}", course.category_slug)>{course.category.clone()}</a></li>
+                <li><span aria-current="page">{course.title.clone()}</span></li>
+            </ol>
+        </nav>
+        <article class="course">
+            <header class="course-header">
+                <h1>{course.title.clone()}</h1>
+                <p class="lead">{course.summary.clone()}</p>
+                <dl class="course-facts">
+                    <div><dt>"Price"</dt><dd class="price">{course.price.clone()}</dd></div>
+                    <div><dt>"Duration"</dt><dd>{format!("{} hours", course.duration_hours)}</dd></div>
+                    <div><dt>"Level"</dt><dd>{course.level.label()}</dd></div>
+                    <div><dt>"Language"</dt><dd>{language}</dd></div>
+                    <div><dt>"Certificate"</dt><dd>{if course.awards_certificate { "Yes, on completion" } else { "No" }}</dd></div>
+                </dl>
+            </header>
+            <section aria-labelledby="sessions-heading">
+                <h2 id="sessions-heading">"Upcoming sessions"</h2>
+                {sessions}
+            </section>
+            <section aria-labelledby="about-heading">
+                <h2 id="about-heading">"About this course"</h2>
+                {description}
+            </section>
+            <section aria-labelledby="outcomes-heading">
+                <h2 id="outcomes-heading">"What you will be able to do"</h2>
+                <ul class="outcomes">{outcomes}</ul>
+            </section>
+            {prerequisites}
+            {instructor}
+        </article>
+    }
+}

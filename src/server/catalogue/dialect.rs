@@ -1,0 +1,69 @@
+//! Full-text search SQL, the part of the catalogue that differs by backend:
+//! FTS5 with bm25 on SQLite, a weighted tsvector with a GIN index on
+//! PostgreSQL. Another backend adds its arm here.
+
+use crate::server::db::Backend;
+use crate::server::sql::{Arg, Sql};
+
+/// Turns search words (letters and digits only) into the backend's query
+/// syntax: every word must match, as a whole word or as a prefix.
+pub fn fts_query(backend: Backend, terms: &[String]) -> String {
+    match backend {
+        // `"word"*`: a quoted string is never parsed as an operator.
+        Backend::Sqlite => terms.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" "),
+        // `word:*` for to_tsquery, which also stems each word.
+        Backend::Postgres => terms.iter().map(|t| format!("{t}:*")).collect::<Vec<_>>().join(" & "),
+    }
+}
+
+/// Joins the search index to `courses c`.
+pub fn push_fts_join(sql: &mut Sql, backend: Backend, fts: &str) {
+    match backend {
+        Backend::Sqlite => {
+            // Column weights: title, summary, description, outcomes, category.
+            sql.push(
+                "JOIN (SELECT rowid AS id, bm25(course_search, 10.0, 5.0, 1.0, 2.0, 6.0) AS rank \
+                 FROM course_search WHERE course_search MATCH ",
+            )
+            .bind(Arg::Text(fts.to_string()))
+            .push(") fts ON fts.id = c.id ");
+        }
+        Backend::Postgres => {
+            sql.push("CROSS JOIN to_tsquery('english', ").bind(Arg::Text(fts.to_string())).push(") tsq ");
+        }
+    }
+}
+
+/// The condition that keeps only matching courses, where the join alone does not.
+pub fn fts_condition(backend: Backend) -> Option<&'static str> {
+    match backend {
+        Backend::Sqlite => None,
+        // In WHERE, so the planner can answer it from the GIN index.
+        Backend::Postgres => Some(" AND c.search @@ tsq"),
+    }
+}
+
+/// ORDER BY expression for relevance, best first.
+pub fn rank_order(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "fts.rank",
+        Backend::Postgres => "ts_rank(c.search, tsq) DESC",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_term_is_a_quoted_prefix_on_sqlite() {
+        let terms = ["cloud".to_string(), "near".to_string()];
+        assert_eq!(fts_query(Backend::Sqlite, &terms), "\"cloud\"* \"near\"*");
+    }
+
+    #[test]
+    fn every_term_is_a_prefix_on_postgres() {
+        let terms = ["cloud".to_string(), "sec".to_string()];
+        assert_eq!(fts_query(Backend::Postgres, &terms), "cloud:* & sec:*");
+    }
+}

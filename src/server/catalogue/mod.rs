@@ -1,0 +1,271 @@
+//! The public catalogue: search, course pages, the home page's data and the
+//! sitemap, with an in-process cache in front.
+//!
+//! Cached answers live at most `LYCEUM_CACHE_TTL_SECS` (sessions start and
+//! seats change with time), and every write to the catalogue must call
+//! [`Catalogue::invalidate`] after it commits.
+
+mod dialect;
+mod present;
+pub mod queries;
+mod search;
+
+use crate::model::catalogue::{
+    CataloguePage, CategoryOption, CourseCard, CourseDetail, Facets, HomeData, LocationOption, UpcomingSession,
+};
+use crate::model::query::{CatalogueQuery, Notice};
+use crate::server::db::Db;
+use crate::server::error::Error;
+use chrono::{DateTime, Datelike, Days, NaiveTime, SubsecRound, TimeZone, Utc};
+use chrono_tz::Tz;
+use moka::future::Cache;
+use std::{sync::Arc, time::Duration};
+
+/// How many sessions a course page lists.
+const COURSE_PAGE_SESSIONS: i64 = 24;
+/// How many sessions the home page lists.
+const HOME_SESSIONS: i64 = 6;
+
+#[derive(Clone)]
+pub struct Catalogue {
+    db: Db,
+    tz: Tz,
+    public_url: Arc<str>,
+    pages: Cache<CatalogueQuery, Arc<CataloguePage>>,
+    courses: Cache<String, Option<Arc<CourseDetail>>>,
+    facets: Cache<(), Arc<Facets>>,
+    home: Cache<(), Arc<HomeData>>,
+}
+
+impl Catalogue {
+    pub fn new(db: Db, tz: Tz, public_url: &str, ttl: Duration) -> Self {
+        fn cache<K, V>(capacity: u64, ttl: Duration) -> Cache<K, V>
+        where
+            K: std::hash::Hash + Eq + Send + Sync + 'static,
+            V: Clone + Send + Sync + 'static,
+        {
+            Cache::builder().max_capacity(capacity).time_to_live(ttl.max(Duration::from_millis(1))).build()
+        }
+        Self {
+            db,
+            tz,
+            public_url: public_url.into(),
+            pages: cache(4_096, ttl),
+            courses: cache(4_096, ttl),
+            facets: cache(1, ttl),
+            home: cache(1, ttl),
+        }
+    }
+
+    /// Forgets every cached answer. Call after any change to courses,
+    /// sessions, categories, locations, instructors or seats.
+    pub fn invalidate(&self) {
+        self.pages.invalidate_all();
+        self.courses.invalidate_all();
+        self.facets.invalidate_all();
+        self.home.invalidate_all();
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc::now().trunc_subsecs(0)
+    }
+
+    /// Categories and locations for the filter form.
+    pub async fn facets(&self) -> Result<Arc<Facets>, Error> {
+        self.facets
+            .try_get_with((), async {
+                let categories = queries::categories(&self.db).await?;
+                let locations = queries::locations(&self.db).await?;
+                Ok::<_, Error>(Arc::new(Facets {
+                    categories: categories
+                        .into_iter()
+                        .map(|c| CategoryOption {
+                            kind: present::kind(&c.kind),
+                            slug: c.slug,
+                            name: c.name,
+                            description: c.description,
+                            courses: c.courses,
+                        })
+                        .collect(),
+                    locations: locations.into_iter().map(|l| LocationOption { slug: l.slug, name: l.name }).collect(),
+                }))
+            })
+            .await
+            .map_err(Error::from_shared)
+    }
+
+    /// Answers `/courses?{raw}`: parses, checks names against the facets,
+    /// and returns the page of results.
+    pub async fn search(&self, raw: &str) -> Result<CataloguePage, Error> {
+        let (mut query, mut notices) = CatalogueQuery::from_query_string(raw);
+        let facets = self.facets().await?;
+        if let Some(slug) = &query.category
+            && !facets.categories.iter().any(|c| &c.slug == slug)
+        {
+            query.category = None;
+            notices.push(Notice {
+                field: "category".into(),
+                message: "That category does not exist, so it was left out.".into(),
+            });
+        }
+        if let Some(slug) = &query.location
+            && !facets.locations.iter().any(|l| &l.slug == slug)
+        {
+            query.location = None;
+            notices.push(Notice {
+                field: "location".into(),
+                message: "That location does not exist, so it was left out.".into(),
+            });
+        }
+        let page = self
+            .pages
+            .try_get_with(query.clone(), self.load_page(query.clone(), facets))
+            .await
+            .map_err(Error::from_shared)?;
+        let mut page = (*page).clone();
+        page.notices = notices;
+        Ok(page)
+    }
+
+    async fn load_page(&self, query: CatalogueQuery, facets: Arc<Facets>) -> Result<Arc<CataloguePage>, Error> {
+        let plan = search::Plan {
+            query: &query,
+            now: Self::now(),
+            from: query.from.map(|d| self.start_of_day(d.year, d.month, d.day)),
+            until: query.to.and_then(|d| self.day_after(d.year, d.month, d.day)),
+        };
+        let (rows, total) = search::search(&self.db, &plan).await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let sessions = queries::upcoming_sessions_of(&self.db, &ids, plan.now).await?;
+        let items = rows
+            .into_iter()
+            .map(|row| {
+                // The next session that satisfies the session filters, if any.
+                let next = sessions.iter().find(|s| {
+                    s.course_id == row.id
+                        && query.mode.is_none_or(|m| s.mode == m.as_str())
+                        && plan.from.is_none_or(|from| s.starts_at >= from)
+                        && plan.until.is_none_or(|until| s.starts_at < until)
+                        && query.location.as_ref().is_none_or(|slug| {
+                            let name = facets.locations.iter().find(|l| &l.slug == slug).map(|l| &l.name);
+                            s.location.as_ref() == name
+                        })
+                });
+                CourseCard {
+                    price: present::price(row.price_cents, &row.currency),
+                    next_session: next.map(|s| present::session(s, self.tz)),
+                    kind: present::kind(&row.kind),
+                    level: present::level(&row.level),
+                    slug: row.slug,
+                    title: row.title,
+                    summary: row.summary,
+                    category: row.category,
+                    category_slug: row.category_slug,
+                    duration_hours: row.duration_hours,
+                }
+            })
+            .collect();
+        Ok(Arc::new(CataloguePage {
+            query,
+            notices: Vec::new(),
+            items,
+            total,
+            facets: (*facets).clone(),
+            base_url: self.public_url.to_string(),
+        }))
+    }
+
+    /// The course page's data; `None` for an unknown or unpublished slug.
+    pub async fn course(&self, slug: &str) -> Result<Option<Arc<CourseDetail>>, Error> {
+        self.courses.try_get_with(slug.to_string(), self.load_course(slug)).await.map_err(Error::from_shared)
+    }
+
+    async fn load_course(&self, slug: &str) -> Result<Option<Arc<CourseDetail>>, Error> {
+        let Some(row) = queries::course_by_slug(&self.db, slug).await? else {
+            return Ok(None);
+        };
+        let now = Self::now();
+        let sessions: Vec<_> = queries::upcoming_sessions(&self.db, row.id, now, COURSE_PAGE_SESSIONS)
+            .await?
+            .iter()
+            .map(|s| present::session(s, self.tz))
+            .collect();
+        let instructor =
+            queries::lead_instructor(&self.db, row.id, now).await?.map(|i| present::instructor(i.name, i.title, i.bio));
+        let canonical_url = format!("{}/courses/{}", self.public_url, row.slug);
+        let json_ld = present::course_json_ld(&row, &sessions, instructor.as_ref(), &canonical_url, &self.public_url);
+        Ok(Some(Arc::new(CourseDetail {
+            description: present::paragraphs(&row.description),
+            outcomes: present::lines(&row.outcomes),
+            price: present::price(row.price_cents, &row.currency),
+            kind: present::kind(&row.kind),
+            level: present::level(&row.level),
+            slug: row.slug,
+            title: row.title,
+            summary: row.summary,
+            prerequisites: row.prerequisites,
+            category: row.category,
+            category_slug: row.category_slug,
+            duration_hours: row.duration_hours,
+            price_cents: row.price_cents,
+            currency: row.currency,
+            language: row.language,
+            awards_certificate: row.awards_certificate,
+            instructor,
+            sessions,
+            canonical_url,
+            json_ld,
+        })))
+    }
+
+    pub async fn home(&self) -> Result<Arc<HomeData>, Error> {
+        self.home
+            .try_get_with((), async {
+                let facets = self.facets().await?;
+                let upcoming = queries::next_sessions(&self.db, Self::now(), HOME_SESSIONS).await?;
+                Ok::<_, Error>(Arc::new(HomeData {
+                    base_url: self.public_url.to_string(),
+                    categories: facets.categories.clone(),
+                    upcoming: upcoming
+                        .into_iter()
+                        .map(|row| UpcomingSession {
+                            session: present::session(&row.session, self.tz),
+                            course_slug: row.course_slug,
+                            course_title: row.course_title,
+                        })
+                        .collect(),
+                }))
+            })
+            .await
+            .map_err(Error::from_shared)
+    }
+
+    /// (path, last modified) of every public page worth indexing.
+    pub async fn sitemap(&self) -> Result<Vec<(String, Option<DateTime<Utc>>)>, Error> {
+        let mut entries = vec![("/".to_string(), None), ("/courses".to_string(), None)];
+        for row in queries::published_courses(&self.db).await? {
+            entries.push((format!("/courses/{}", row.slug), Some(row.updated_at)));
+        }
+        Ok(entries)
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    /// Midnight at the start of a calendar day in the academy's zone.
+    fn start_of_day(&self, year: i32, month: u32, day: u32) -> DateTime<Utc> {
+        let date = chrono::NaiveDate::from_ymd_opt(year, month, day).unwrap_or_default();
+        let local = date.and_time(NaiveTime::MIN);
+        // A zone may skip midnight (a DST jump); take the earliest valid instant.
+        match self.tz.from_local_datetime(&local) {
+            chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
+            chrono::LocalResult::None => self.tz.from_utc_datetime(&local).with_timezone(&Utc),
+        }
+    }
+
+    fn day_after(&self, year: i32, month: u32, day: u32) -> Option<DateTime<Utc>> {
+        let next = chrono::NaiveDate::from_ymd_opt(year, month, day)?.checked_add_days(Days::new(1))?;
+        Some(self.start_of_day(next.year(), next.month(), next.day()))
+    }
+}

@@ -1,0 +1,165 @@
+//! Named catalogue reads whose SQL is the same on both backends.
+
+use crate::server::db::{Db, with_pool};
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct CategoryRow {
+    pub slug: String,
+    pub name: String,
+    pub kind: String,
+    pub description: String,
+    pub courses: i64,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct LocationRow {
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id: i64,
+    pub course_id: i64,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub mode: String,
+    pub location: Option<String>,
+    pub instructor: Option<String>,
+    pub capacity: i64,
+    pub seats_taken: i64,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct CourseDetailRow {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub description: String,
+    pub outcomes: String,
+    pub prerequisites: String,
+    pub category: String,
+    pub category_slug: String,
+    pub kind: String,
+    pub level: String,
+    pub duration_hours: i64,
+    pub price_cents: i64,
+    pub currency: String,
+    pub language: String,
+    pub awards_certificate: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct InstructorRow {
+    pub name: String,
+    pub title: String,
+    pub bio: String,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct UpcomingRow {
+    pub course_slug: String,
+    pub course_title: String,
+    #[sqlx(flatten)]
+    pub session: SessionRow,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct SitemapRow {
+    pub slug: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+const SESSION_COLUMNS: &str = "s.id, s.course_id, s.starts_at, s.ends_at, s.mode, l.name AS location, \
+     i.name AS instructor, s.capacity, s.seats_taken";
+const SESSION_JOINS: &str = "LEFT JOIN locations l ON l.id = s.location_id \
+     LEFT JOIN instructors i ON i.id = s.instructor_id";
+
+/// Categories in display order with their number of published courses.
+pub async fn categories(db: &Db) -> Result<Vec<CategoryRow>, sqlx::Error> {
+    let sql = "SELECT cat.slug, cat.name, cat.kind, cat.description, \
+               (SELECT COUNT(*) FROM courses c WHERE c.category_id = cat.id AND c.published = TRUE) AS courses \
+               FROM categories cat ORDER BY cat.kind, cat.position, cat.name";
+    with_pool!(db, |pool| sqlx::query_as(sql).fetch_all(pool).await)
+}
+
+pub async fn locations(db: &Db) -> Result<Vec<LocationRow>, sqlx::Error> {
+    let sql = "SELECT slug, name FROM locations ORDER BY name";
+    with_pool!(db, |pool| sqlx::query_as(sql).fetch_all(pool).await)
+}
+
+pub async fn course_by_slug(db: &Db, slug: &str) -> Result<Option<CourseDetailRow>, sqlx::Error> {
+    let sql = "SELECT c.id, c.slug, c.title, c.summary, c.description, c.outcomes, c.prerequisites, \
+               cat.name AS category, cat.slug AS category_slug, cat.kind, c.level, c.duration_hours, \
+               c.price_cents, c.currency, c.language, c.awards_certificate, c.updated_at \
+               FROM courses c JOIN categories cat ON cat.id = c.category_id \
+               WHERE c.slug = $1 AND c.published = TRUE";
+    with_pool!(db, |pool| sqlx::query_as(sql).bind(slug).fetch_optional(pool).await)
+}
+
+/// The instructor who teaches most of the course's upcoming sessions.
+pub async fn lead_instructor(
+    db: &Db,
+    course_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<InstructorRow>, sqlx::Error> {
+    let sql = "SELECT i.name, i.title, i.bio FROM course_sessions s JOIN instructors i ON i.id = s.instructor_id \
+               WHERE s.course_id = $1 AND s.starts_at > $2 \
+               GROUP BY i.id, i.name, i.title, i.bio ORDER BY COUNT(*) DESC, i.name LIMIT 1";
+    with_pool!(db, |pool| sqlx::query_as(sql).bind(course_id).bind(now).fetch_optional(pool).await)
+}
+
+/// Upcoming scheduled sessions of one course, soonest first.
+pub async fn upcoming_sessions(
+    db: &Db,
+    course_id: i64,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<SessionRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {SESSION_COLUMNS} FROM course_sessions s {SESSION_JOINS} \
+         WHERE s.course_id = $1 AND s.status = 'scheduled' AND s.starts_at > $2 \
+         ORDER BY s.starts_at, s.id LIMIT $3"
+    );
+    with_pool!(db, |pool| sqlx::query_as(&sql).bind(course_id).bind(now).bind(limit).fetch_all(pool).await)
+}
+
+/// Upcoming scheduled sessions of several courses, soonest first; the
+/// caller picks what it needs per course.
+pub async fn upcoming_sessions_of(
+    db: &Db,
+    course_ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<Vec<SessionRow>, sqlx::Error> {
+    if course_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Ids are integers from our own query, so listing them inline is safe and
+    // reads the same on both backends.
+    let ids = course_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let sql = format!(
+        "SELECT {SESSION_COLUMNS} FROM course_sessions s {SESSION_JOINS} \
+         WHERE s.course_id IN ({ids}) AND s.status = 'scheduled' AND s.starts_at > $1 \
+         ORDER BY s.course_id, s.starts_at, s.id"
+    );
+    with_pool!(db, |pool| sqlx::query_as(&sql).bind(now).fetch_all(pool).await)
+}
+
+/// The next sessions across the whole published catalogue.
+pub async fn next_sessions(db: &Db, now: DateTime<Utc>, limit: i64) -> Result<Vec<UpcomingRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT c.slug AS course_slug, c.title AS course_title, {SESSION_COLUMNS} \
+         FROM course_sessions s JOIN courses c ON c.id = s.course_id {SESSION_JOINS} \
+         WHERE s.status = 'scheduled' AND s.starts_at > $1 AND c.published = TRUE \
+         ORDER BY s.starts_at, s.id LIMIT $2"
+    );
+    with_pool!(db, |pool| sqlx::query_as(&sql).bind(now).bind(limit).fetch_all(pool).await)
+}
+
+pub async fn published_courses(db: &Db) -> Result<Vec<SitemapRow>, sqlx::Error> {
+    let sql = "SELECT slug, updated_at FROM courses WHERE published = TRUE ORDER BY slug";
+    with_pool!(db, |pool| sqlx::query_as(sql).fetch_all(pool).await)
+}

@@ -1,0 +1,42 @@
+//! Everything that only runs on the server: configuration, database, the
+//! domain areas with their queries, HTTP wiring, jobs and operator commands.
+
+pub mod catalogue;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod metrics;
+pub mod ops;
+pub mod seed;
+pub mod sql;
+pub mod telemetry;
+
+use axum::extract::FromRef;
+use catalogue::Catalogue;
+use config::Config;
+use db::Db;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+
+/// What every request handler and server function can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos: LeptosOptions,
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub catalogue: Catalogue,
+}
+
+impl AppState {
+    pub fn new(config: Config, db: Db, leptos: LeptosOptions) -> Self {
+        let catalogue = Catalogue::new(db.clone(), config.timezone, &config.public_url, config.cache_ttl);
+        Self { leptos, config: Arc::new(config), db, catalogue }
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}

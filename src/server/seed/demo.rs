@@ -1,0 +1,164 @@
+//! `lyceum seed demo`: the demo academy's catalogue, with sessions over the
+//! next twelve weeks, in one transaction.
+
+use super::taxonomy::{self, CourseSeed, Taxonomy};
+use crate::server::db::{Db, with_pool};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono_tz::Tz;
+
+/// One planned session of a demo course.
+pub struct PlannedSession {
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub mode: &'static str,
+    pub location: Option<&'static str>,
+    pub seats_taken: i64,
+}
+
+/// Loads the demo catalogue; returns how many courses and sessions it stored.
+/// Courses whose slug already exists are left as they are.
+pub async fn load(db: &Db, tz: Tz, today: NaiveDate) -> Result<(usize, usize), sqlx::Error> {
+    let demo = taxonomy::demo_catalogue();
+    let ids = taxonomy::ensure(db, &demo).await?;
+    let now = Utc::now();
+    let mut courses = 0;
+    let mut sessions = 0;
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        for (index, course) in demo.courses.iter().enumerate() {
+            let inserted: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO courses (slug, category_id, title, summary, description, outcomes, prerequisites, level, \
+                 duration_hours, price_cents, currency, language, awards_certificate, published, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, TRUE, $14, $14) \
+                 ON CONFLICT (slug) DO NOTHING RETURNING id",
+            )
+            .bind(&course.slug)
+            .bind(ids.categories[&course.category])
+            .bind(&course.title)
+            .bind(&course.summary)
+            .bind(&course.description)
+            .bind(course.outcomes.join("\n"))
+            .bind(&course.prerequisites)
+            .bind(&course.level)
+            .bind(course.duration_hours)
+            .bind(course.price_cents)
+            .bind(&course.currency)
+            .bind(&course.language)
+            .bind(course.certificate)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(course_id) = inserted else { continue };
+            courses += 1;
+            for session in plan_sessions(course, index, tz, today) {
+                sqlx::query(
+                    "INSERT INTO course_sessions (course_id, starts_at, ends_at, timezone, mode, location_id, \
+                     instructor_id, capacity, seats_taken, status, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'scheduled', $10, $10)",
+                )
+                .bind(course_id)
+                .bind(session.starts_at)
+                .bind(session.ends_at)
+                .bind(tz.name())
+                .bind(session.mode)
+                .bind(session.location.map(|slug| location_id(&ids, slug)))
+                .bind(ids.instructors.get(&course.instructor).copied())
+                .bind(course.capacity)
+                .bind(session.seats_taken)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                sessions += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(())
+    })?;
+    Ok((courses, sessions))
+}
+
+fn location_id(ids: &Taxonomy, slug: &str) -> i64 {
+    ids.locations.get(slug).copied().unwrap_or_else(|| *ids.locations.values().min().expect("a campus exists"))
+}
+
+/// Two to four sessions per course within twelve weeks of `today`, on
+/// weekdays from 09:00 to 16:00 local time, one day per seven hours.
+/// Deterministic in the course's position, so demo data is the same each run.
+pub fn plan_sessions(course: &CourseSeed, index: usize, tz: Tz, today: NaiveDate) -> Vec<PlannedSession> {
+    let count = 2 + index % 3;
+    let days = ((course.duration_hours + 6) / 7).max(1);
+    let campuses = ["valletta", "sliema"];
+    (0..count)
+        .map(|k| {
+            // Spread starts over days 3..80 so every session lies in the next 12 weeks.
+            let offset = 3 + ((index * 11 + k * 23) % 70) as u64 + (k as u64) * 3;
+            let mut start = today + chrono::Days::new(offset);
+            while matches!(start.weekday(), Weekday::Sat | Weekday::Sun) {
+                start = start.succ_opt().expect("date in range");
+            }
+            let end = start + Duration::days(days - 1);
+            let mode: &'static str = match (course.modes.iter().any(|m| m == "online"), course.modes.len()) {
+                (true, 1) => "online",
+                (false, _) => "in-person",
+                _ if (index + k) % 2 == 0 => "in-person",
+                _ => "online",
+            };
+            let location = (mode == "in-person").then(|| campuses[(index + k) % 2]);
+            // Most sessions part-filled, a few full, so the demo shows every state.
+            let seats_taken = match (index * 7 + k * 5) % 11 {
+                0 => course.capacity,
+                n => (course.capacity * n as i64 / 14).min(course.capacity - 1),
+            };
+            PlannedSession { starts_at: local(tz, start, 9), ends_at: local(tz, end, 16), mode, location, seats_taken }
+        })
+        .collect()
+}
+
+/// `hour`:00 on `date` in `tz`, as UTC.
+pub fn local(tz: Tz, date: NaiveDate, hour: u32) -> DateTime<Utc> {
+    let time = NaiveTime::from_hms_opt(hour, 0, 0).expect("valid hour");
+    tz.from_local_datetime(&date.and_time(time))
+        .earliest()
+        .expect("09:00 and 16:00 exist every day")
+        .with_timezone(&Utc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_catalogue_is_large_and_consistent() {
+        let demo = taxonomy::demo_catalogue();
+        assert!(demo.courses.len() >= 40, "{} courses", demo.courses.len());
+        for course in &demo.courses {
+            assert!(demo.categories.iter().any(|c| c.slug == course.category), "{}", course.slug);
+            assert!(demo.instructors.iter().any(|i| i.slug == course.instructor), "{}", course.slug);
+            assert!(!course.modes.is_empty(), "{}", course.slug);
+        }
+        for kind in ["it", "soft-skills"] {
+            assert!(demo.categories.iter().any(|c| c.kind == kind));
+        }
+    }
+
+    #[test]
+    fn sessions_fall_on_weekdays_within_twelve_weeks() {
+        let demo = taxonomy::demo_catalogue();
+        let tz = chrono_tz::Europe::Malta;
+        let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        let limit = local(tz, today + chrono::Days::new(84), 0);
+        for (index, course) in demo.courses.iter().enumerate() {
+            let sessions = plan_sessions(course, index, tz, today);
+            assert!((2..=4).contains(&sessions.len()));
+            for s in sessions {
+                let local_start = s.starts_at.with_timezone(&tz);
+                assert!(!matches!(local_start.weekday(), Weekday::Sat | Weekday::Sun));
+                assert!(s.starts_at > local(tz, today, 0) && s.starts_at < limit, "{}", course.slug);
+                assert!(s.ends_at > s.starts_at);
+                assert!((0..=course.capacity).contains(&s.seats_taken));
+                assert_eq!(s.mode == "in-person", s.location.is_some());
+                assert!(course.modes.iter().any(|m| m == s.mode), "{} offered {:?}", course.slug, course.modes);
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! The demo academy's categories, campuses and instructors, read from the
+//! bundled `demo_catalogue.json` and stored once (existing slugs are kept).
+
+use crate::server::db::{Db, with_pool};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+#[derive(Debug, Deserialize)]
+pub struct DemoCatalogue {
+    pub categories: Vec<CategorySeed>,
+    pub locations: Vec<LocationSeed>,
+    pub instructors: Vec<InstructorSeed>,
+    pub courses: Vec<CourseSeed>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CategorySeed {
+    pub slug: String,
+    pub name: String,
+    pub kind: String,
+    pub description: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LocationSeed {
+    pub slug: String,
+    pub name: String,
+    pub address: String,
+    pub city: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct InstructorSeed {
+    pub slug: String,
+    pub name: String,
+    pub title: String,
+    pub bio: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CourseSeed {
+    pub slug: String,
+    pub title: String,
+    pub category: String,
+    pub level: String,
+    pub duration_hours: i64,
+    pub price_cents: i64,
+    pub currency: String,
+    pub language: String,
+    pub certificate: bool,
+    pub summary: String,
+    pub description: String,
+    pub outcomes: Vec<String>,
+    pub prerequisites: String,
+    pub instructor: String,
+    pub modes: Vec<String>,
+    pub capacity: i64,
+}
+
+pub fn demo_catalogue() -> DemoCatalogue {
+    serde_json::from_str(include_str!("demo_catalogue.json")).expect("the bundled demo catalogue is valid JSON")
+}
+
+/// Ids by slug of what is stored after the call.
+pub struct Taxonomy {
+    pub categories: HashMap<String, i64>,
+    pub locations: HashMap<String, i64>,
+    pub instructors: HashMap<String, i64>,
+}
+
+pub async fn ensure(db: &Db, demo: &DemoCatalogue) -> Result<Taxonomy, sqlx::Error> {
+    with_pool!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        for (position, c) in demo.categories.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO categories (slug, name, kind, description, position) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (slug) DO NOTHING",
+            )
+            .bind(&c.slug)
+            .bind(&c.name)
+            .bind(&c.kind)
+            .bind(&c.description)
+            .bind(position as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for l in &demo.locations {
+            sqlx::query(
+                "INSERT INTO locations (slug, name, address, city) VALUES ($1, $2, $3, $4) ON CONFLICT (slug) DO NOTHING",
+            )
+            .bind(&l.slug)
+            .bind(&l.name)
+            .bind(&l.address)
+            .bind(&l.city)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for i in &demo.instructors {
+            sqlx::query("INSERT INTO instructors (slug, name, title, bio) VALUES ($1, $2, $3, $4) ON CONFLICT (slug) DO NOTHING")
+                .bind(&i.slug)
+                .bind(&i.name)
+                .bind(&i.title)
+                .bind(&i.bio)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let ids = |rows: Vec<(i64, String)>| rows.into_iter().map(|(id, slug)| (slug, id)).collect();
+        let categories = ids(sqlx::query_as("SELECT id, slug FROM categories").fetch_all(&mut *tx).await?);
+        let locations = ids(sqlx::query_as("SELECT id, slug FROM locations").fetch_all(&mut *tx).await?);
+        let instructors = ids(sqlx::query_as("SELECT id, slug FROM instructors").fetch_all(&mut *tx).await?);
+        tx.commit().await?;
+        Ok(Taxonomy { categories, locations, instructors })
+    })
+}

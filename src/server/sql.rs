@@ -1,0 +1,104 @@
+//! Dynamic SQL built once for both backends. Placeholders are written `$n`,
+//! which PostgreSQL and SQLite (through sqlx) both accept, and the bound
+//! values are kept as typed [`Arg`]s until the backend is known.
+
+use super::db::{Db, with_pool};
+use chrono::{DateTime, Utc};
+
+#[derive(Clone, Debug)]
+pub enum Arg {
+    Text(String),
+    Int(i64),
+    Time(DateTime<Utc>),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Sql {
+    text: String,
+    args: Vec<Arg>,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Self {
+        Self { text: text.to_string(), args: Vec::new() }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder bound to `arg`.
+    pub fn bind(&mut self, arg: Arg) -> &mut Self {
+        self.args.push(arg);
+        self.text.push('$');
+        self.text.push_str(&self.args.len().to_string());
+        self
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Runs the statement and decodes every row as `T`.
+    pub async fn fetch_all<T>(&self, db: &Db) -> Result<Vec<T>, sqlx::Error>
+    where
+        T: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
+        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        with_pool!(db, |pool| {
+            let mut query = sqlx::query_as::<_, T>(&self.text);
+            for arg in &self.args {
+                query = match arg {
+                    Arg::Text(text) => query.bind(text.as_str()),
+                    Arg::Int(n) => query.bind(*n),
+                    Arg::Time(time) => query.bind(*time),
+                };
+            }
+            query.fetch_all(pool).await
+        })
+    }
+
+    /// Runs a statement for its effect; returns the number of rows changed.
+    pub async fn execute(&self, db: &Db) -> Result<u64, sqlx::Error> {
+        with_pool!(db, |pool| {
+            let mut query = sqlx::query(&self.text);
+            for arg in &self.args {
+                query = match arg {
+                    Arg::Text(text) => query.bind(text.as_str()),
+                    Arg::Int(n) => query.bind(*n),
+                    Arg::Time(time) => query.bind(*time),
+                };
+            }
+            query.execute(pool).await.map(|done| done.rows_affected())
+        })
+    }
+
+    /// Runs a statement that returns one integer, such as `COUNT(*)`.
+    pub async fn fetch_count(&self, db: &Db) -> Result<i64, sqlx::Error> {
+        with_pool!(db, |pool| {
+            let mut query = sqlx::query_scalar::<_, i64>(&self.text);
+            for arg in &self.args {
+                query = match arg {
+                    Arg::Text(text) => query.bind(text.as_str()),
+                    Arg::Int(n) => query.bind(*n),
+                    Arg::Time(time) => query.bind(*time),
+                };
+            }
+            query.fetch_one(pool).await
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_in_order() {
+        let mut sql = Sql::new("SELECT 1 WHERE a = ");
+        sql.bind(Arg::Int(1)).push(" AND b = ").bind(Arg::Text("x".into()));
+        assert_eq!(sql.text(), "SELECT 1 WHERE a = $1 AND b = $2");
+        assert_eq!(sql.args.len(), 2);
+    }
+}

@@ -1,0 +1,5 @@
+//! Server functions: the browser's way into the server. Each one checks who
+//! is calling (where it matters), calls the domain under `server/`, and maps
+//! its error once, through `From<server::error::Error> for AppError`.
+
+pub mod catalogue;

@@ -1,0 +1,243 @@
+//! Search ranking, filters, pagination and the cache, through the domain
+//! functions the pages call.
+
+use crate::helpers::TestApp;
+use lyceum::model::query::{Kind, Mode, Sort};
+
+#[tokio::test]
+async fn lists_every_published_demo_course_by_next_date() {
+    let app = TestApp::demo().await;
+    let page = app.state.catalogue.search("").await.unwrap();
+    assert!(page.total >= 40, "demo catalogue has {} courses", page.total);
+    assert_eq!(page.items.len(), 12);
+    assert_eq!(page.query.effective_sort(), Sort::Date);
+    let dates: Vec<_> = page.items.iter().map(|c| c.next_session.as_ref().unwrap().starts_at.clone()).collect();
+    let mut sorted = dates.clone();
+    sorted.sort();
+    assert_eq!(dates, sorted, "soonest first");
+}
+
+#[tokio::test]
+async fn search_ranks_title_matches_first_and_matches_prefixes() {
+    let app = TestApp::demo().await;
+    let page = app.state.catalogue.search("q=security").await.unwrap();
+    assert!(page.total >= 5, "{} results", page.total);
+    assert!(page.items[0].title.to_lowercase().contains("secur"), "best match: {}", page.items[0].title);
+    // Courses about security (named so in the title) come before those that only mention it.
+    let in_title: Vec<bool> = page.items.iter().map(|c| c.title.to_lowercase().contains("secur")).collect();
+    assert!(in_title[..3].iter().all(|t| *t), "{in_title:?}");
+    assert!(in_title.iter().filter(|t| **t).count() >= 5, "{in_title:?}");
+
+    let prefix = app.state.catalogue.search("q=secur").await.unwrap();
+    assert!(prefix.total >= page.total, "a prefix finds at least as much");
+    let stemmed = app.state.catalogue.search("q=securing").await.unwrap();
+    assert!(stemmed.total > 0, "stemming finds security courses");
+}
+
+#[tokio::test]
+async fn every_search_word_must_match() {
+    let app = TestApp::demo().await;
+    let cloud = app.state.catalogue.search("q=cloud").await.unwrap().total;
+    let both = app.state.catalogue.search("q=cloud+security").await.unwrap();
+    assert!(both.total > 0 && both.total < cloud, "cloud {cloud}, cloud security {}", both.total);
+    let none = app.state.catalogue.search("q=zzzyqx").await.unwrap();
+    assert_eq!((none.total, none.items.len()), (0, 0));
+}
+
+#[tokio::test]
+async fn search_syntax_in_user_text_is_harmless() {
+    let app = TestApp::demo().await;
+    for q in [
+        "%22security",
+        "security%22",
+        "*",
+        "sec*",
+        "NEAR(cloud+security)",
+        "cloud+OR+-security",
+        "-cloud",
+        "((cloud",
+        "cloud)",
+        "title:cloud",
+        "%27%3B+DROP+TABLE+courses%3B--",
+        "%5E%24%7B%7D",
+        "AND",
+        "NOT+cloud",
+        "c%2B%2B",
+        "%E2%80%9Cquoted%E2%80%9D",
+        "caf%C3%A9",
+        "%F0%9F%98%80",
+    ] {
+        let result = app.state.catalogue.search(&format!("q={q}")).await;
+        assert!(result.is_ok(), "q={q} failed: {:?}", result.err());
+    }
+    assert!(app.state.catalogue.search("").await.unwrap().total >= 40, "courses table intact");
+}
+
+#[tokio::test]
+async fn filters_narrow_the_results() {
+    let app = TestApp::demo().await;
+    let all = app.state.catalogue.search("per_page=100").await.unwrap();
+
+    let soft = app.state.catalogue.search("kind=soft-skills&per_page=100").await.unwrap();
+    assert!(soft.total > 0 && soft.total < all.total);
+    assert!(soft.items.iter().all(|c| c.kind == Kind::SoftSkills));
+
+    let cloud = app.state.catalogue.search("category=cloud&per_page=100").await.unwrap();
+    assert!(cloud.total > 0 && cloud.items.iter().all(|c| c.category_slug == "cloud"));
+
+    let advanced = app.state.catalogue.search("level=advanced&per_page=100").await.unwrap();
+    assert!(advanced.total > 0 && advanced.items.iter().all(|c| c.level.as_str() == "advanced"));
+
+    let online = app.state.catalogue.search("mode=online&per_page=100").await.unwrap();
+    assert!(online.total > 0);
+    assert!(online.items.iter().all(|c| c.next_session.as_ref().is_some_and(|s| s.mode == Mode::Online)));
+
+    let valletta = app.state.catalogue.search("location=valletta&per_page=100").await.unwrap();
+    assert!(valletta.total > 0);
+    assert!(
+        valletta.items.iter().all(|c| {
+            c.next_session.as_ref().and_then(|s| s.location.clone()).is_some_and(|l| l.contains("Valletta"))
+        })
+    );
+
+    let combined = app.state.catalogue.search("kind=it&mode=in-person&level=beginner&per_page=100").await.unwrap();
+    assert!(combined.total <= advanced.total.max(all.total));
+    assert!(combined.items.iter().all(|c| c.kind == Kind::It && c.level.as_str() == "beginner"));
+}
+
+#[tokio::test]
+async fn date_window_keeps_only_sessions_inside_it() {
+    let app = TestApp::demo().await;
+    let tz = app.state.config.timezone;
+    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let from = today + chrono::Days::new(14);
+    let to = today + chrono::Days::new(20);
+    let page = app.state.catalogue.search(&format!("from={from}&to={to}&per_page=100")).await.unwrap();
+    assert!(page.total > 0, "some demo sessions start in that week");
+    for course in &page.items {
+        let starts = &course.next_session.as_ref().unwrap().starts_at[..10];
+        assert!(starts >= from.to_string().as_str() && starts <= to.to_string().as_str(), "{starts}");
+    }
+    let past = app.state.catalogue.search("from=2001-01-01&to=2001-12-31").await.unwrap();
+    assert_eq!(past.total, 0);
+}
+
+#[tokio::test]
+async fn sorts_by_title_and_price() {
+    let app = TestApp::demo().await;
+    let by_title = app.state.catalogue.search("sort=title&per_page=100").await.unwrap();
+    let titles: Vec<_> = by_title.items.iter().map(|c| c.title.clone()).collect();
+    let mut sorted = titles.clone();
+    sorted.sort();
+    assert_eq!(titles, sorted);
+
+    let cheap = app.state.catalogue.search("sort=price&per_page=100").await.unwrap();
+    let dear = app.state.catalogue.search("sort=price-desc&per_page=100").await.unwrap();
+    let cents = |p: &lyceum::model::catalogue::CataloguePage| {
+        p.items
+            .iter()
+            .map(|c| c.price.trim_start_matches('€').replace(',', "").parse::<f64>().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert!(cents(&cheap).windows(2).all(|w| w[0] <= w[1]));
+    assert!(cents(&dear).windows(2).all(|w| w[0] >= w[1]));
+}
+
+#[tokio::test]
+async fn pages_do_not_overlap_and_out_of_range_is_empty() {
+    let app = TestApp::demo().await;
+    let first = app.state.catalogue.search("sort=title&per_page=5").await.unwrap();
+    let second = app.state.catalogue.search("sort=title&per_page=5&page=2").await.unwrap();
+    assert_eq!((first.items.len(), second.items.len()), (5, 5));
+    assert!(first.items.iter().all(|a| second.items.iter().all(|b| a.slug != b.slug)));
+    assert!(first.items.last().unwrap().title <= second.items[0].title);
+    let beyond = app.state.catalogue.search("page=500").await.unwrap();
+    assert!(beyond.items.is_empty());
+    assert_eq!(beyond.total, first.total, "the count is still known");
+}
+
+#[tokio::test]
+async fn unknown_category_or_location_is_dropped_with_a_notice() {
+    let app = TestApp::demo().await;
+    let page = app.state.catalogue.search("category=astrology&location=gozo").await.unwrap();
+    assert_eq!(page.query.category, None);
+    assert_eq!(page.query.location, None);
+    let fields: Vec<_> = page.notices.iter().map(|n| n.field.as_str()).collect();
+    assert_eq!(fields, ["category", "location"]);
+    assert!(page.total >= 40);
+}
+
+#[tokio::test]
+async fn answers_are_cached_until_invalidated() {
+    let app = TestApp::demo().await;
+    let before = app.state.catalogue.search("q=quantum").await.unwrap();
+    assert_eq!(before.total, 0);
+    lyceum::server::db::with_pool!(&app.state.db, |pool| {
+        sqlx::query(
+            "INSERT INTO courses (slug, category_id, title, summary, description, level, duration_hours, \
+             price_cents, published, created_at, updated_at) \
+             SELECT 'quantum-computing', id, 'Quantum Computing Primer', 'Qubits without tears.', 'Gates and circuits.', \
+             'beginner', 7, 30000, TRUE, $1, $1 FROM categories WHERE slug = 'programming'",
+        )
+        .bind(chrono::Utc::now())
+        .execute(pool)
+        .await
+        .unwrap();
+    });
+    let cached = app.state.catalogue.search("q=quantum").await.unwrap();
+    assert_eq!(cached.total, 0, "served from the cache");
+    app.state.catalogue.invalidate();
+    let fresh = app.state.catalogue.search("q=quantum").await.unwrap();
+    assert_eq!(fresh.total, 1);
+    assert_eq!(fresh.items[0].slug, "quantum-computing");
+    assert!(app.state.catalogue.course("quantum-computing").await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn unpublished_courses_are_invisible() {
+    let app = TestApp::demo().await;
+    let slug = app.state.catalogue.search("sort=title").await.unwrap().items[0].slug.clone();
+    lyceum::server::db::with_pool!(&app.state.db, |pool| {
+        sqlx::query("UPDATE courses SET published = FALSE WHERE slug = $1").bind(&slug).execute(pool).await.unwrap();
+    });
+    app.state.catalogue.invalidate();
+    assert!(app.state.catalogue.course(&slug).await.unwrap().is_none());
+    let page = app.state.catalogue.search("sort=title&per_page=100").await.unwrap();
+    assert!(page.items.iter().all(|c| c.slug != slug));
+}
+
+#[tokio::test]
+async fn renaming_a_category_reindexes_its_courses() {
+    let app = TestApp::demo().await;
+    assert_eq!(app.state.catalogue.search("q=zeppelin").await.unwrap().total, 0);
+    lyceum::server::db::with_pool!(&app.state.db, |pool| {
+        sqlx::query("UPDATE categories SET name = 'Zeppelin studies' WHERE slug = 'negotiation'")
+            .execute(pool)
+            .await
+            .unwrap();
+    });
+    app.state.catalogue.invalidate();
+    let page = app.state.catalogue.search("q=zeppelin&per_page=100").await.unwrap();
+    assert!(page.total >= 3);
+    assert!(page.items.iter().all(|c| c.category_slug == "negotiation"));
+}
+
+#[tokio::test]
+async fn seeding_the_demo_twice_adds_nothing() {
+    let app = TestApp::demo().await;
+    let tz = app.state.config.timezone;
+    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let (courses, sessions) = lyceum::server::seed::demo::load(&app.state.db, tz, today).await.unwrap();
+    assert_eq!((courses, sessions), (0, 0));
+}
+
+#[tokio::test]
+async fn bench_seed_generates_the_requested_size() {
+    let app = TestApp::empty().await;
+    let (courses, sessions) = lyceum::server::seed::bench::load(&app.state.db, 1_200).await.unwrap();
+    assert_eq!(courses, 1_200);
+    assert!((2_400..=4_800).contains(&sessions), "{sessions} sessions");
+    let page = app.state.catalogue.search("q=security").await.unwrap();
+    assert!(page.total > 0 && page.total < 1_200);
+    assert_eq!(app.state.catalogue.search("").await.unwrap().total, 1_200);
+}

@@ -1,0 +1,104 @@
+//! `TestApp`: a fresh, migrated database and the application router, driven
+//! in process with `oneshot`.
+
+use axum::{Router, body::Body, http::Request};
+use http_body_util::BodyExt;
+use lyceum::server::{AppState, config::Config, db::Db, http, seed};
+use std::sync::atomic::{AtomicU32, Ordering};
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub state: AppState,
+    router: Router,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub struct TestResponse {
+    pub status: u16,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl TestApp {
+    /// An empty, migrated database.
+    pub async fn empty() -> Self {
+        let (url, dir) = fresh_database().await;
+        let config = Config::from_lookup(|name| match name {
+            "DATABASE_URL" => Some(url.clone()),
+            "LYCEUM_PUBLIC_URL" => Some("https://academy.test".into()),
+            _ => None,
+        })
+        .expect("test configuration is valid");
+        let db = Db::connect(&config.database_url, 5).await.expect("test database opens");
+        db.migrate().await.expect("migrations apply");
+        let leptos = leptos::config::LeptosOptions::builder().output_name("lyceum").site_root("target/site").build();
+        let state = AppState::new(config, db, leptos);
+        let router = http::router(state.clone());
+        Self { state, router, _dir: dir }
+    }
+
+    /// The demo catalogue, as on first start.
+    pub async fn demo() -> Self {
+        let app = Self::empty().await;
+        let tz = app.state.config.timezone;
+        let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+        seed::demo::load(&app.state.db, tz, today).await.expect("demo data loads");
+        app
+    }
+
+    pub async fn get(&self, uri: &str) -> TestResponse {
+        self.request(Request::get(uri).body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn request(&self, request: Request<Body>) -> TestResponse {
+        let response = self.router.clone().oneshot(request).await.expect("router answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.expect("body reads").to_bytes();
+        TestResponse { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+}
+
+/// A database URL no other test uses: a temporary SQLite file, or a new
+/// database on the PostgreSQL server named by `LYCEUM_TEST_DATABASE_URL`.
+async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    match std::env::var("LYCEUM_TEST_DATABASE_URL") {
+        Ok(admin_url) if admin_url.starts_with("postgres") => {
+            let name = format!("lyceum_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+            let admin = sqlx::PgPool::connect(&admin_url).await.expect("test PostgreSQL server is reachable");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("test database is created");
+            admin.close().await;
+            let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
+            (format!("{base}/{name}"), None)
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temporary folder");
+            let url = format!("sqlite://{}/lyceum.db", dir.path().display());
+            (url, Some(dir))
+        }
+    }
+}
+
+/// The text of every match of `<tag ...class="class"...>text</tag>`, crudely:
+/// enough to read titles out of rendered cards.
+pub fn texts_after(html: &str, marker: &str) -> Vec<String> {
+    html.match_indices(marker)
+        .filter_map(|(at, _)| {
+            let rest = &html[at + marker.len()..];
+            let start = rest.find('>')? + 1;
+            let end = rest[start..].find('<')? + start;
+            Some(decode_entities(&rest[start..end]))
+        })
+        .collect()
+}
+
+pub fn decode_entities(text: &str) -> String {
+    text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'")
+}

@@ -1,0 +1,9 @@
+//! Integration tests: the real router over a real database. The backend is
+//! SQLite unless `LYCEUM_TEST_DATABASE_URL` names a PostgreSQL server, in
+//! which case every test gets a fresh database on it.
+
+mod helpers;
+
+mod catalogue;
+mod ops;
+mod pages;

@@ -1,0 +1,129 @@
+//! Server-rendered pages through the router: what a visitor (or a crawler)
+//! receives, with JavaScript or without.
+
+use crate::helpers::{TestApp, texts_after};
+
+const CARD_TITLE: &str = r#"<h3 class="card-title"><a"#;
+
+#[tokio::test]
+async fn home_shows_search_categories_and_upcoming_sessions() {
+    let app = TestApp::demo().await;
+    let res = app.get("/").await;
+    assert_eq!(res.status, 200);
+    assert!(res.header("content-type").unwrap().starts_with("text/html"));
+    assert!(res.body.contains(r#"<form class="search-hero" method="get" action="/courses""#));
+    assert!(res.body.contains("Cloud computing"), "categories listed");
+    assert!(res.body.contains("/courses?category=leadership"));
+    assert!(res.body.contains("upcoming-item"), "sessions listed");
+    assert!(res.body.contains("<title>Lyceum · IT and soft-skills courses in Malta and online</title>"));
+}
+
+#[tokio::test]
+async fn catalogue_page_renders_results_count_and_filters() {
+    let app = TestApp::demo().await;
+    let res = app.get("/courses?q=security").await;
+    assert_eq!(res.status, 200);
+    let titles = texts_after(&res.body, CARD_TITLE);
+    assert!(!titles.is_empty());
+    assert!(titles[0].to_lowercase().contains("secur"), "{titles:?}");
+    assert!(res.body.contains("Courses matching “security”"));
+    assert!(res.body.contains(r#"name="q""#) && res.body.contains(r#"value="security""#));
+    assert!(
+        res.body.contains(r#"<link href="https://academy.test/courses?q=security" rel="canonical">"#),
+        "canonical link"
+    );
+}
+
+#[tokio::test]
+async fn catalogue_paginates_with_links_that_keep_the_query() {
+    let app = TestApp::demo().await;
+    let res = app.get("/courses?kind=it&per_page=5").await;
+    assert_eq!(res.status, 200);
+    assert!(res.body.contains(r#"href="/courses?kind=it&amp;page=2&amp;per_page=5""#), "next page link");
+    let page2 = app.get("/courses?kind=it&per_page=5&page=2").await;
+    assert!(page2.body.contains(r#"aria-current="page">2<"#));
+    assert_ne!(texts_after(&res.body, CARD_TITLE), texts_after(&page2.body, CARD_TITLE));
+}
+
+#[tokio::test]
+async fn bad_parameters_never_fail_the_page() {
+    let app = TestApp::demo().await;
+    let long = "x".repeat(10_000);
+    for query in [
+        "page=-1",
+        "per_page=100000",
+        "mode=x",
+        "from=yesterday",
+        "to=2026-02-30",
+        "page=abc&per_page=-5",
+        "sort=%00",
+        "q=%00%01%02%1b[31m",
+        "q=%22%22%22*NEAR(OR)",
+        "q=%FF%FE",
+        "category=%3Cscript%3E",
+        "level=EXPERT&kind=cooking",
+        "page=99999999999999999999",
+    ] {
+        let res = app.get(&format!("/courses?{query}")).await;
+        assert_eq!(res.status, 200, "/courses?{query}");
+        assert!(res.body.contains("result-count"), "/courses?{query}");
+    }
+    let res = app.get(&format!("/courses?q={long}")).await;
+    assert_eq!(res.status, 200);
+    assert!(res.body.contains("shortened to 200 characters"));
+    let res = app.get("/courses?page=-1&mode=x&from=yesterday").await;
+    assert!(res.body.contains("Pages are numbered from 1"));
+    assert!(res.body.contains("Choose online or in person"));
+    assert!(res.body.contains("Dates are written like 2026-12-01"));
+    assert!(!res.body.contains("<script>alert"), "input is escaped");
+}
+
+#[tokio::test]
+async fn empty_results_offer_a_way_out() {
+    let app = TestApp::demo().await;
+    let res = app.get("/courses?q=zzzyqx&kind=it").await;
+    assert_eq!(res.status, 200);
+    assert!(res.body.contains("No courses match"));
+    assert!(res.body.contains(r#"href="/courses?q=zzzyqx""#), "offers the search without filters");
+}
+
+#[tokio::test]
+async fn course_page_has_everything_a_visitor_and_a_crawler_need() {
+    let app = TestApp::demo().await;
+    let slug = app.state.catalogue.search("q=security").await.unwrap().items[0].slug.clone();
+    let res = app.get(&format!("/courses/{slug}")).await;
+    assert_eq!(res.status, 200);
+    let course = app.state.catalogue.course(&slug).await.unwrap().unwrap();
+    assert!(res.body.contains(&format!("<h1>{}</h1>", course.title.replace('&', "&amp;"))));
+    assert!(res.body.contains(&format!(r#"<link href="https://academy.test/courses/{slug}" rel="canonical">"#)));
+    assert!(res.body.contains(r#"<meta name="description" content=""#));
+    assert!(res.body.contains(r#"<script type="application/ld+json">"#));
+    assert!(res.body.contains(r#""@type":"Course""#) && res.body.contains(r#""@type":"CourseInstance""#));
+    assert!(res.body.contains("seats left") || res.body.contains("Full: waitlist only"));
+    // Times are shown in the academy's zone, with its offset in the machine-readable form.
+    let first = &course.sessions[0];
+    assert!(first.starts_at.ends_with("+01:00") || first.starts_at.ends_with("+02:00"), "{}", first.starts_at);
+    assert!(res.body.contains(&first.when));
+    for outcome in &course.outcomes {
+        assert!(res.body.contains(&outcome.replace('&', "&amp;").replace('\'', "&#39;")) || res.body.contains(outcome));
+    }
+}
+
+#[tokio::test]
+async fn unknown_course_and_unknown_path_are_404_pages() {
+    let app = TestApp::demo().await;
+    for path in ["/courses/no-such-course", "/no/such/page", "/courses/%00", "/courses/a/b/c"] {
+        let res = app.get(path).await;
+        assert_eq!(res.status, 404, "{path}");
+        assert!(res.body.contains("We could not find that page"), "{path}");
+        assert!(res.body.contains(r#"<meta name="robots" content="noindex">"#), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn pages_hydrate_from_hashed_assets() {
+    let app = TestApp::demo().await;
+    let res = app.get("/").await;
+    assert!(res.body.contains("/pkg/lyceum"), "the app's script and styles are linked");
+    assert!(res.body.contains("hydrate"), "the hydration entry point is called");
+}
