@@ -288,8 +288,13 @@ fn clean_text(input: &str) -> (String, bool) {
 }
 
 /// Slugs are lower-case ASCII words joined by hyphens.
+pub fn is_slug(input: &str) -> bool {
+    parse_slug(input).is_some()
+}
+
 fn parse_slug(input: &str) -> Option<String> {
-    let ok = input.len() <= 80
+    let ok = !input.is_empty()
+        && input.len() <= 80
         && !input.starts_with('-')
         && !input.ends_with('-')
         && input.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');

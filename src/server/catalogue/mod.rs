@@ -13,7 +13,7 @@ mod search;
 use crate::model::catalogue::{
     CataloguePage, CategoryOption, CourseCard, CourseDetail, Facets, HomeData, LocationOption, UpcomingSession,
 };
-use crate::model::query::{CatalogueQuery, Notice};
+use crate::model::query::{CatalogueQuery, Notice, is_slug};
 use crate::server::db::Db;
 use crate::server::error::Error;
 use chrono::{DateTime, Datelike, Days, NaiveTime, SubsecRound, TimeZone, Utc};
@@ -177,6 +177,11 @@ impl Catalogue {
 
     /// The course page's data; `None` for an unknown or unpublished slug.
     pub async fn course(&self, slug: &str) -> Result<Option<Arc<CourseDetail>>, Error> {
+        // Anything that is not a slug cannot name a course (and a NUL byte
+        // would not even reach PostgreSQL).
+        if !is_slug(slug) {
+            return Ok(None);
+        }
         self.courses.try_get_with(slug.to_string(), self.load_course(slug)).await.map_err(Error::from_shared)
     }
 
