@@ -118,6 +118,8 @@ pub struct CourseDetail {
     pub awards_certificate: bool,
     pub instructor: Option<InstructorView>,
     pub sessions: Vec<SessionView>,
+    /// Where session times are shown, for people: "Malta time".
+    pub zone: String,
     /// Absolute URL of this page, for `<link rel=canonical>` and JSON-LD.
     pub canonical_url: String,
     /// schema.org `Course` JSON-LD, already serialised.

@@ -55,7 +55,7 @@ fn Course(course: CourseDetail) -> impl IntoView {
                     <caption class="visually-hidden">"Upcoming sessions"</caption>
                     <thead>
                         <tr>
-                            <th scope="col">"Dates (Malta time)"</th>
+                            <th scope="col">{format!("Dates ({})", course.zone)}</th>
                             <th scope="col">"Where"</th>
                             <th scope="col">"Instructor"</th>
                             <th scope="col">"Seats"</th>

@@ -1,7 +1,7 @@
 //! The router: pages, server functions, operator endpoints and static
 //! files, wrapped in the middleware every response passes through.
 
-use super::{AppState, metrics, ops};
+use super::{AppState, metrics, ops, page_cache};
 use crate::app::{App, shell};
 use axum::{
     Router,
@@ -66,7 +66,7 @@ pub fn router(state: AppState) -> Router {
         })
         .fallback(not_found)
         // Outermost first: request id, trace span, metrics, panic guard,
-        // timeout, compression, security headers.
+        // timeout, page cache, compression, security headers.
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
@@ -98,6 +98,8 @@ pub fn router(state: AppState) -> Router {
                     axum::http::StatusCode::REQUEST_TIMEOUT,
                     state.config.request_timeout,
                 ))
+                // Outside compression, so cached pages are kept compressed.
+                .layer(axum::middleware::from_fn_with_state(state.pages.clone(), page_cache::serve))
                 // Level 4 gives most of brotli's gain at a fraction of its cost on
                 // pages rendered per request; static files are precompressed at build.
                 .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))

@@ -8,6 +8,7 @@ pub mod error;
 pub mod http;
 pub mod metrics;
 pub mod ops;
+pub mod page_cache;
 pub mod seed;
 pub mod sql;
 pub mod telemetry;
@@ -19,6 +20,9 @@ use db::Db;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
 
+/// Memory for whole cached pages.
+const PAGE_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// What every request handler and server function can reach.
 #[derive(Clone)]
 pub struct AppState {
@@ -26,12 +30,16 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
     pub catalogue: Catalogue,
+    pub pages: page_cache::PageCache,
 }
 
 impl AppState {
     pub fn new(config: Config, db: Db, leptos: LeptosOptions) -> Self {
-        let catalogue = Catalogue::new(db.clone(), config.timezone, &config.public_url, config.cache_ttl);
-        Self { leptos, config: Arc::new(config), db, catalogue }
+        let epoch = page_cache::Epoch::default();
+        let catalogue =
+            Catalogue::new(db.clone(), config.timezone, &config.public_url, config.cache_ttl, epoch.clone());
+        let pages = page_cache::PageCache::new(epoch, config.cache_ttl, PAGE_CACHE_BYTES);
+        Self { leptos, config: Arc::new(config), db, catalogue, pages }
     }
 }
 

@@ -5,6 +5,21 @@
 use super::db::{Db, with_pool};
 use chrono::{DateTime, Utc};
 
+/// Binds every argument, in order, to a query of any of sqlx's kinds.
+macro_rules! bind_all {
+    ($query:expr, $args:expr) => {{
+        let mut query = $query;
+        for arg in $args {
+            query = match arg {
+                Arg::Text(text) => query.bind(text.as_str()),
+                Arg::Int(n) => query.bind(*n),
+                Arg::Time(time) => query.bind(*time),
+            };
+        }
+        query
+    }};
+}
+
 #[derive(Clone, Debug)]
 pub enum Arg {
     Text(String),
@@ -46,47 +61,19 @@ impl Sql {
         T: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
         T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
     {
-        with_pool!(db, |pool| {
-            let mut query = sqlx::query_as::<_, T>(&self.text);
-            for arg in &self.args {
-                query = match arg {
-                    Arg::Text(text) => query.bind(text.as_str()),
-                    Arg::Int(n) => query.bind(*n),
-                    Arg::Time(time) => query.bind(*time),
-                };
-            }
-            query.fetch_all(pool).await
-        })
+        with_pool!(db, |pool| { bind_all!(sqlx::query_as::<_, T>(&self.text), &self.args).fetch_all(pool).await })
     }
 
     /// Runs a statement for its effect; returns the number of rows changed.
     pub async fn execute(&self, db: &Db) -> Result<u64, sqlx::Error> {
         with_pool!(db, |pool| {
-            let mut query = sqlx::query(&self.text);
-            for arg in &self.args {
-                query = match arg {
-                    Arg::Text(text) => query.bind(text.as_str()),
-                    Arg::Int(n) => query.bind(*n),
-                    Arg::Time(time) => query.bind(*time),
-                };
-            }
-            query.execute(pool).await.map(|done| done.rows_affected())
+            bind_all!(sqlx::query(&self.text), &self.args).execute(pool).await.map(|done| done.rows_affected())
         })
     }
 
     /// Runs a statement that returns one integer, such as `COUNT(*)`.
     pub async fn fetch_count(&self, db: &Db) -> Result<i64, sqlx::Error> {
-        with_pool!(db, |pool| {
-            let mut query = sqlx::query_scalar::<_, i64>(&self.text);
-            for arg in &self.args {
-                query = match arg {
-                    Arg::Text(text) => query.bind(text.as_str()),
-                    Arg::Int(n) => query.bind(*n),
-                    Arg::Time(time) => query.bind(*time),
-                };
-            }
-            query.fetch_one(pool).await
-        })
+        with_pool!(db, |pool| { bind_all!(sqlx::query_scalar::<_, i64>(&self.text), &self.args).fetch_one(pool).await })
     }
 }
 

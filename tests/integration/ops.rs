@@ -90,3 +90,28 @@ async fn server_functions_are_not_under_the_rest_api_prefix() {
     assert!(page.total > 0);
     assert_eq!(app.get("/api/v1/catalogue/search").await.status, 404);
 }
+
+#[tokio::test]
+async fn anonymous_pages_are_cached_until_the_catalogue_changes() {
+    let app = TestApp::demo().await;
+    let first = app.get("/courses?kind=it").await;
+    assert_eq!(first.header("x-cache"), Some("miss"));
+    let second = app.get("/courses?kind=it").await;
+    assert_eq!(second.header("x-cache"), Some("hit"));
+    assert_eq!(first.body, second.body);
+    assert_eq!(second.header("content-type"), first.header("content-type"));
+    assert!(second.header("x-request-id").is_some(), "each answer has its own request id");
+    assert_ne!(second.header("x-request-id"), first.header("x-request-id"));
+
+    app.state.catalogue.invalidate();
+    assert_eq!(app.get("/courses?kind=it").await.header("x-cache"), Some("miss"));
+
+    // Anything that could be personal bypasses the cache.
+    let with_cookie =
+        app.request(Request::get("/courses?kind=it").header("cookie", "id=abc").body(Body::empty()).unwrap()).await;
+    assert_eq!(with_cookie.status, 200);
+    assert_eq!(with_cookie.header("x-cache"), None);
+    // Only pages are kept.
+    app.get("/healthz").await;
+    assert_eq!(app.get("/healthz").await.header("x-cache"), None);
+}

@@ -16,6 +16,7 @@ use crate::model::catalogue::{
 use crate::model::query::{CatalogueQuery, Notice, is_slug};
 use crate::server::db::Db;
 use crate::server::error::Error;
+use crate::server::page_cache::Epoch;
 use chrono::{DateTime, Datelike, Days, NaiveTime, SubsecRound, TimeZone, Utc};
 use chrono_tz::Tz;
 use moka::future::Cache;
@@ -35,10 +36,12 @@ pub struct Catalogue {
     courses: Cache<String, Option<Arc<CourseDetail>>>,
     facets: Cache<(), Arc<Facets>>,
     home: Cache<(), Arc<HomeData>>,
+    /// Shared with the page cache, which forgets with us.
+    epoch: Epoch,
 }
 
 impl Catalogue {
-    pub fn new(db: Db, tz: Tz, public_url: &str, ttl: Duration) -> Self {
+    pub fn new(db: Db, tz: Tz, public_url: &str, ttl: Duration, epoch: Epoch) -> Self {
         fn cache<K, V>(capacity: u64, ttl: Duration) -> Cache<K, V>
         where
             K: std::hash::Hash + Eq + Send + Sync + 'static,
@@ -54,12 +57,14 @@ impl Catalogue {
             courses: cache(4_096, ttl),
             facets: cache(1, ttl),
             home: cache(1, ttl),
+            epoch,
         }
     }
 
     /// Forgets every cached answer. Call after any change to courses,
     /// sessions, categories, locations, instructors or seats.
     pub fn invalidate(&self) {
+        self.epoch.bump();
         self.pages.invalidate_all();
         self.courses.invalidate_all();
         self.facets.invalidate_all();
@@ -218,6 +223,7 @@ impl Catalogue {
             awards_certificate: row.awards_certificate,
             instructor,
             sessions,
+            zone: present::zone_label(self.tz),
             canonical_url,
             json_ld,
         })))

@@ -47,6 +47,12 @@ pub fn when(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>, tz: Tz) -> String 
     }
 }
 
+/// "Malta time" for Europe/Malta, "New York time" for America/New_York.
+pub fn zone_label(tz: Tz) -> String {
+    let place = tz.name().rsplit('/').next().unwrap_or(tz.name()).replace('_', " ");
+    format!("{place} time")
+}
+
 pub fn price(row_cents: i64, currency: &str) -> String {
     format_price(row_cents, currency)
 }
@@ -130,6 +136,13 @@ mod tests {
         let starts = Utc.with_ymd_and_hms(2027, 6, 7, 7, 0, 0).unwrap();
         let ends = Utc.with_ymd_and_hms(2027, 6, 9, 14, 0, 0).unwrap();
         assert_eq!(when(starts, ends, tz), "Mon 7 Jun – Wed 9 Jun 2027, 09:00–16:00");
+    }
+
+    #[test]
+    fn zones_are_named_for_people() {
+        assert_eq!(zone_label(chrono_tz::Europe::Malta), "Malta time");
+        assert_eq!(zone_label(chrono_tz::America::New_York), "New York time");
+        assert_eq!(zone_label(chrono_tz::UTC), "UTC time");
     }
 
     #[test]

@@ -1,0 +1,137 @@
+//! Whole-page cache for anonymous visitors: a public page rendered once is
+//! served from memory, already compressed, until the catalogue changes or
+//! the entry expires.
+//!
+//! Only `GET` requests without cookies are served from it, and only HTML
+//! answers without `Set-Cookie` are kept, so nothing personal is ever
+//! cached. The key holds the [`Epoch`]: bumping it (on any catalogue write)
+//! makes every older entry unreachable at once.
+
+use axum::{
+    body::{Body, Bytes},
+    extract::{Request, State},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use moka::future::Cache;
+use std::sync::{
+    Arc,
+    atomic::{AtomicU64, Ordering},
+};
+use std::time::Duration;
+
+/// Largest page kept; bigger answers are rare and served fresh.
+const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
+
+/// A version number for cached public content, shared by every cache that
+/// must forget together.
+#[derive(Clone, Default)]
+pub struct Epoch(Arc<AtomicU64>);
+
+impl Epoch {
+    pub fn current(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
+    }
+
+    pub fn bump(&self) {
+        self.0.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+#[derive(Clone, Hash, PartialEq, Eq)]
+struct Key {
+    epoch: u64,
+    /// The request's Accept-Encoding as sent: the compression layer's choice
+    /// depends on it alone, and browsers send only a handful of values.
+    accept_encoding: String,
+    uri: String,
+}
+
+struct Page {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+#[derive(Clone)]
+pub struct PageCache {
+    epoch: Epoch,
+    pages: Option<Cache<Key, Arc<Page>>>,
+}
+
+impl PageCache {
+    /// `ttl` zero turns the cache off.
+    pub fn new(epoch: Epoch, ttl: Duration, max_bytes: u64) -> Self {
+        let pages = (!ttl.is_zero()).then(|| {
+            Cache::builder()
+                .max_capacity(max_bytes)
+                .weigher(|key: &Key, page: &Arc<Page>| (key.uri.len() + page.body.len()).try_into().unwrap_or(u32::MAX))
+                .time_to_live(ttl)
+                .build()
+        });
+        Self { epoch, pages }
+    }
+}
+
+/// Middleware: answers from the cache, or renders and keeps the answer.
+pub async fn serve(State(cache): State<PageCache>, request: Request, next: Next) -> Response {
+    let Some(pages) = &cache.pages else {
+        return next.run(request).await;
+    };
+    if request.method() != Method::GET || request.headers().contains_key(header::COOKIE) {
+        return next.run(request).await;
+    }
+    let accept_encoding = match request.headers().get(header::ACCEPT_ENCODING).map(|v| v.to_str()) {
+        None => String::new(),
+        Some(Ok(value)) if value.len() <= 100 => value.to_ascii_lowercase(),
+        // Unusual or unreadable: not worth a cache entry.
+        Some(_) => return next.run(request).await,
+    };
+    let key = Key { epoch: cache.epoch.current(), accept_encoding, uri: request.uri().to_string() };
+    if let Some(page) = pages.get(&key).await {
+        let mut response = (page.status, Body::from(page.body.clone())).into_response();
+        *response.headers_mut() = page.headers.clone();
+        response.headers_mut().insert("x-cache", HeaderValue::from_static("hit"));
+        return response;
+    }
+    let response = next.run(request).await;
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let keep = html
+        && matches!(response.status(), StatusCode::OK | StatusCode::NOT_FOUND)
+        && !response.headers().contains_key(header::SET_COOKIE);
+    if !keep {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_PAGE_BYTES).await {
+        Ok(bytes) => bytes,
+        // Over 2 MiB (no page is) or a failed render: part of the body is
+        // already consumed, so answer as an error rather than a truncated page.
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    let mut headers = parts.headers.clone();
+    headers.remove(header::CONTENT_LENGTH);
+    headers.remove("x-request-id");
+    pages.insert(key, Arc::new(Page { status: parts.status, headers, body: bytes.clone() })).await;
+    let mut response = Response::from_parts(parts, Body::from(bytes));
+    response.headers_mut().insert("x-cache", HeaderValue::from_static("miss"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bumping_the_epoch_changes_it() {
+        let epoch = Epoch::default();
+        let before = epoch.current();
+        epoch.bump();
+        assert_ne!(before, epoch.current());
+    }
+}
