@@ -131,13 +131,13 @@ free_port() {
     echo "$port"
 }
 
-# Starts a throwaway PostgreSQL cluster in folder $1 on a free loopback
-# port, and sets PG_URL to its superuser connection. fsync is off: the
-# cluster is deleted afterwards, so durability buys nothing.
+# Starts a throwaway PostgreSQL cluster in a new folder under /tmp on a free
+# loopback port, and sets PG_URL to its superuser connection. fsync is off:
+# the cluster is deleted afterwards, so durability buys nothing.
 start_postgres() {
     setup_postgres
-    PG_DIR="$1"
-    mkdir -p "$PG_DIR"
+    # Its own folder directly under /tmp, which the postgres user can reach.
+    PG_DIR="$(mktemp -d /tmp/lyceum-pg.XXXXXX)"
     PG_RUN=()
     # PostgreSQL refuses to run as root.
     if [ "$(id -u)" = 0 ]; then

@@ -82,31 +82,54 @@ fn Results(page: CataloguePage) -> impl IntoView {
     }
 }
 
+/// A labelled `<select>` whose first option ("any") sends nothing.
+#[component]
+fn SelectField(
+    name: &'static str,
+    label: &'static str,
+    /// The label of the empty choice; `None` when a value is required.
+    any: Option<&'static str>,
+    /// (value, label, selected) of each choice.
+    choices: Vec<(String, String, bool)>,
+) -> impl IntoView {
+    let id = format!("f-{name}");
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <select id=id name=name>
+                {any.map(|any| view! { <option value="">{any}</option> })}
+                {choices
+                    .into_iter()
+                    .map(|(value, label, selected)| view! { <option value=value selected=selected>{label}</option> })
+                    .collect_view()}
+            </select>
+        </div>
+    }
+}
+
 #[component]
 fn Filters(query: CatalogueQuery, facets: Facets) -> impl IntoView {
-    let option = |value: String, label: String, selected: bool| {
-        view! { <option value=value selected=selected>{label}</option> }
-    };
+    fn choices<T: Copy + PartialEq>(
+        all: &[T],
+        current: Option<T>,
+        text: impl Fn(T) -> (&'static str, &'static str),
+    ) -> Vec<(String, String, bool)> {
+        all.iter().map(|&v| (text(v).0.to_string(), text(v).1.to_string(), current == Some(v))).collect()
+    }
     let categories = facets
         .categories
         .iter()
-        .map(|c| option(c.slug.clone(), c.name.clone(), query.category.as_ref() == Some(&c.slug)))
-        .collect_view();
+        .map(|c| (c.slug.clone(), c.name.clone(), query.category.as_ref() == Some(&c.slug)))
+        .collect();
     let locations = facets
         .locations
         .iter()
-        .map(|l| option(l.slug.clone(), l.name.clone(), query.location.as_ref() == Some(&l.slug)))
-        .collect_view();
-    let kinds =
-        Kind::ALL.iter().map(|k| option(k.as_str().into(), k.label().into(), query.kind == Some(*k))).collect_view();
-    let modes =
-        Mode::ALL.iter().map(|m| option(m.as_str().into(), m.label().into(), query.mode == Some(*m))).collect_view();
-    let levels =
-        Level::ALL.iter().map(|l| option(l.as_str().into(), l.label().into(), query.level == Some(*l))).collect_view();
-    let sorts = Sort::ALL
-        .iter()
-        .map(|s| option(s.as_str().into(), s.label().into(), query.effective_sort() == *s))
-        .collect_view();
+        .map(|l| (l.slug.clone(), l.name.clone(), query.location.as_ref() == Some(&l.slug)))
+        .collect();
+    let kinds = choices(Kind::ALL, query.kind, |k| (k.as_str(), k.label()));
+    let modes = choices(Mode::ALL, query.mode, |m| (m.as_str(), m.label()));
+    let levels = choices(Level::ALL, query.level, |l| (l.as_str(), l.label()));
+    let sorts = choices(Sort::ALL, Some(query.effective_sort()), |s| (s.as_str(), s.label()));
     let date = |d: Option<crate::model::date::Date>| d.map(|d| d.to_string()).unwrap_or_default();
     view! {
         <Form method="GET" action="/courses" attr:class="filter-form" attr:role="search">
@@ -114,41 +137,11 @@ fn Filters(query: CatalogueQuery, facets: Facets) -> impl IntoView {
                 <label for="f-q">"Search"</label>
                 <input id="f-q" type="search" name="q" value=query.q.clone() maxlength="200" placeholder="e.g. cloud security"/>
             </div>
-            <div class="field">
-                <label for="f-category">"Subject"</label>
-                <select id="f-category" name="category">
-                    <option value="">"All subjects"</option>
-                    {categories}
-                </select>
-            </div>
-            <div class="field">
-                <label for="f-kind">"Type"</label>
-                <select id="f-kind" name="kind">
-                    <option value="">"IT and soft skills"</option>
-                    {kinds}
-                </select>
-            </div>
-            <div class="field">
-                <label for="f-mode">"Mode"</label>
-                <select id="f-mode" name="mode">
-                    <option value="">"Online or in person"</option>
-                    {modes}
-                </select>
-            </div>
-            <div class="field">
-                <label for="f-location">"Campus"</label>
-                <select id="f-location" name="location">
-                    <option value="">"Any campus"</option>
-                    {locations}
-                </select>
-            </div>
-            <div class="field">
-                <label for="f-level">"Level"</label>
-                <select id="f-level" name="level">
-                    <option value="">"Any level"</option>
-                    {levels}
-                </select>
-            </div>
+            <SelectField name="category" label="Subject" any=Some("All subjects") choices=categories/>
+            <SelectField name="kind" label="Type" any=Some("IT and soft skills") choices=kinds/>
+            <SelectField name="mode" label="Mode" any=Some("Online or in person") choices=modes/>
+            <SelectField name="location" label="Campus" any=Some("Any campus") choices=locations/>
+            <SelectField name="level" label="Level" any=Some("Any level") choices=levels/>
             <fieldset class="field dates">
                 <legend>"Starting between"</legend>
                 <label for="f-from" class="visually-hidden">"From"</label>
@@ -156,10 +149,7 @@ fn Filters(query: CatalogueQuery, facets: Facets) -> impl IntoView {
                 <label for="f-to" class="visually-hidden">"To"</label>
                 <input id="f-to" type="date" name="to" value=date(query.to)/>
             </fieldset>
-            <div class="field">
-                <label for="f-sort">"Sort by"</label>
-                <select id="f-sort" name="sort">{sorts}</select>
-            </div>
+            <SelectField name="sort" label="Sort by" any=None choices=sorts/>
             <div class="actions">
                 <button type="submit">"Show courses"</button>
                 <a href="/courses">"Clear all"</a>

@@ -104,23 +104,20 @@ impl Catalogue {
     pub async fn search(&self, raw: &str) -> Result<CataloguePage, Error> {
         let (mut query, mut notices) = CatalogueQuery::from_query_string(raw);
         let facets = self.facets().await?;
-        if let Some(slug) = &query.category
-            && !facets.categories.iter().any(|c| &c.slug == slug)
-        {
-            query.category = None;
-            notices.push(Notice {
-                field: "category".into(),
-                message: "That category does not exist, so it was left out.".into(),
-            });
-        }
-        if let Some(slug) = &query.location
-            && !facets.locations.iter().any(|l| &l.slug == slug)
-        {
-            query.location = None;
-            notices.push(Notice {
-                field: "location".into(),
-                message: "That location does not exist, so it was left out.".into(),
-            });
+        // Names in the URL must exist; an unknown one is dropped, not an error.
+        let known_category = |slug: &str| facets.categories.iter().any(|c| c.slug == slug);
+        let known_location = |slug: &str| facets.locations.iter().any(|l| l.slug == slug);
+        for (field, value, known) in [
+            ("category", &mut query.category, &known_category as &dyn Fn(&str) -> bool),
+            ("location", &mut query.location, &known_location),
+        ] {
+            if value.as_deref().is_some_and(|slug| !known(slug)) {
+                *value = None;
+                notices.push(Notice {
+                    field: field.into(),
+                    message: format!("That {field} does not exist, so it was left out."),
+                });
+            }
         }
         let page = self
             .pages
