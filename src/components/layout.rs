@@ -9,7 +9,7 @@ pub fn Layout(children: Children) -> impl IntoView {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="site-header">
             <div class="wrap header-inner">
-                <a class="brand" href="/" aria-label="Lyceum home">
+                <a class="brand" href="/">
                     <span class="brand-mark" aria-hidden="true">"L"</span>
                     <span class="brand-name">"Lyceum"</span>
                 </a>
