@@ -74,6 +74,19 @@ test.describe("a visitor browses the catalogue", () => {
     await expect(page.locator("ul.cards > li").first()).toBeVisible();
   });
 
+  test("loads content-hashed assets that may be cached for a year", async ({ page, request }) => {
+    await page.goto("/");
+    const css = await page.locator('link[rel="stylesheet"]').first().getAttribute("href");
+    expect(css).toMatch(/^\/pkg\/lyceum\.[A-Za-z0-9_-]+\.css$/);
+    const wasm = await page.locator('link[rel="preload"][as="fetch"]').first().getAttribute("href");
+    expect(wasm).toMatch(/^\/pkg\/lyceum\.[A-Za-z0-9_-]+\.wasm$/);
+    for (const href of [css!, wasm!]) {
+      const response = await request.get(href);
+      expect(response.status()).toBe(200);
+      expect(response.headers()["cache-control"]).toBe("public, max-age=31536000, immutable");
+    }
+  });
+
   test("answers unknown pages with a 404 page", async ({ page }) => {
     const response = await page.goto("/courses/no-such-course");
     expect(response!.status()).toBe(404);
