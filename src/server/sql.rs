@@ -2,7 +2,7 @@
 //! which PostgreSQL and SQLite (through sqlx) both accept, and the bound
 //! values are kept as typed [`Arg`]s until the backend is known.
 
-use super::db::{Db, with_pool};
+use super::db::{Db, Tx, with_pool};
 use chrono::{DateTime, Utc};
 
 /// Binds every argument, in order, to a query of any of sqlx's kinds.
@@ -69,6 +69,29 @@ impl Sql {
         with_pool!(db, |pool| {
             bind_all!(sqlx::query(&self.text), &self.args).execute(pool).await.map(|done| done.rows_affected())
         })
+    }
+
+    /// Like [`Sql::fetch_all`], inside a transaction.
+    pub async fn fetch_all_in<T>(&self, tx: &mut Tx) -> Result<Vec<T>, sqlx::Error>
+    where
+        T: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
+        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        match tx {
+            Tx::Sqlite(tx) => bind_all!(sqlx::query_as::<_, T>(&self.text), &self.args).fetch_all(&mut **tx).await,
+            Tx::Postgres(tx) => bind_all!(sqlx::query_as::<_, T>(&self.text), &self.args).fetch_all(&mut **tx).await,
+        }
+    }
+
+    /// Like [`Sql::execute`], inside a transaction.
+    pub async fn execute_in(&self, tx: &mut Tx) -> Result<u64, sqlx::Error> {
+        let done = match tx {
+            Tx::Sqlite(tx) => bind_all!(sqlx::query(&self.text), &self.args).execute(&mut **tx).await?.rows_affected(),
+            Tx::Postgres(tx) => {
+                bind_all!(sqlx::query(&self.text), &self.args).execute(&mut **tx).await?.rows_affected()
+            }
+        };
+        Ok(done)
     }
 
     /// Runs a statement that returns one integer, such as `COUNT(*)`.

@@ -16,15 +16,18 @@ pub fn fts_query(backend: Backend, terms: &[String]) -> String {
     }
 }
 
-/// Joins the search index to `courses c`.
-pub fn push_fts_join(sql: &mut Sql, backend: Backend, fts: &str) {
+/// Joins the search index to `courses c`; with `ranked`, also its rank.
+pub fn push_fts_join(sql: &mut Sql, backend: Backend, fts: &str, ranked: bool) {
     match backend {
         Backend::Sqlite => {
             // Column weights: title, summary, description, outcomes, category.
-            sql.push(
+            // bm25 reads every match's sizes: skip it when only counting.
+            sql.push(if ranked {
                 "JOIN (SELECT rowid AS id, bm25(course_search, 10.0, 5.0, 1.0, 2.0, 6.0) AS rank \
-                 FROM course_search WHERE course_search MATCH ",
-            )
+                 FROM course_search WHERE course_search MATCH "
+            } else {
+                "JOIN (SELECT rowid AS id FROM course_search WHERE course_search MATCH "
+            })
             .bind(Arg::Text(fts.to_string()))
             .push(") fts ON fts.id = c.id ");
         }

@@ -24,6 +24,8 @@ use std::{sync::Arc, time::Duration};
 
 /// How many sessions a course page lists.
 const COURSE_PAGE_SESSIONS: i64 = 24;
+/// Least time the filter choices are kept.
+const FACETS_TTL: Duration = Duration::from_secs(3600);
 /// How many sessions the home page lists.
 const HOME_SESSIONS: i64 = 6;
 
@@ -55,7 +57,9 @@ impl Catalogue {
             public_url: public_url.into(),
             pages: cache(4_096, ttl),
             courses: cache(4_096, ttl),
-            facets: cache(1, ttl),
+            // Names and counts do not change with time, only with writes,
+            // which invalidate them: keep them longer than the rest.
+            facets: cache(1, ttl.max(FACETS_TTL)),
             home: cache(1, ttl),
             epoch,
         }

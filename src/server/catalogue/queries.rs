@@ -81,7 +81,7 @@ const SESSION_JOINS: &str = "LEFT JOIN locations l ON l.id = s.location_id \
 /// Categories in display order with their number of published courses.
 pub async fn categories(db: &Db) -> Result<Vec<CategoryRow>, sqlx::Error> {
     let sql = "SELECT cat.slug, cat.name, cat.kind, cat.description, \
-               (SELECT COUNT(*) FROM courses c WHERE c.category_id = cat.id AND c.published = TRUE) AS courses \
+               (SELECT COUNT(*) FROM courses c WHERE c.category_id = cat.id AND c.published) AS courses \
                FROM categories cat ORDER BY cat.kind, cat.position, cat.name";
     with_pool!(db, |pool| sqlx::query_as(sql).fetch_all(pool).await)
 }
@@ -96,7 +96,7 @@ pub async fn course_by_slug(db: &Db, slug: &str) -> Result<Option<CourseDetailRo
                cat.name AS category, cat.slug AS category_slug, cat.kind, c.level, c.duration_hours, \
                c.price_cents, c.currency, c.language, c.awards_certificate, c.updated_at \
                FROM courses c JOIN categories cat ON cat.id = c.category_id \
-               WHERE c.slug = $1 AND c.published = TRUE";
+               WHERE c.slug = $1 AND c.published";
     with_pool!(db, |pool| sqlx::query_as(sql).bind(slug).fetch_optional(pool).await)
 }
 
@@ -153,13 +153,13 @@ pub async fn next_sessions(db: &Db, now: DateTime<Utc>, limit: i64) -> Result<Ve
     let sql = format!(
         "SELECT c.slug AS course_slug, c.title AS course_title, {SESSION_COLUMNS} \
          FROM course_sessions s JOIN courses c ON c.id = s.course_id {SESSION_JOINS} \
-         WHERE s.status = 'scheduled' AND s.starts_at > $1 AND c.published = TRUE \
+         WHERE s.status = 'scheduled' AND s.starts_at > $1 AND c.published \
          ORDER BY s.starts_at, s.id LIMIT $2"
     );
     with_pool!(db, |pool| sqlx::query_as(&sql).bind(now).bind(limit).fetch_all(pool).await)
 }
 
 pub async fn published_courses(db: &Db) -> Result<Vec<SitemapRow>, sqlx::Error> {
-    let sql = "SELECT slug, updated_at FROM courses WHERE published = TRUE ORDER BY slug";
+    let sql = "SELECT slug, updated_at FROM courses WHERE published ORDER BY slug";
     with_pool!(db, |pool| sqlx::query_as(sql).fetch_all(pool).await)
 }

@@ -41,7 +41,7 @@ pub async fn search(db: &Db, plan: &Plan<'_>) -> Result<(Vec<CourseRow>, u64), s
     let fts = (!terms.is_empty()).then(|| dialect::fts_query(backend, &terms));
 
     let mut count = Sql::new("SELECT COUNT(*) ");
-    push_from_where(&mut count, backend, plan, fts.as_deref());
+    push_from_where(&mut count, backend, plan, fts.as_deref().map(|q| (q, false)));
     let total = count.fetch_count(db).await?;
     let offset = u64::from(plan.query.page - 1) * u64::from(plan.query.per_page);
     if total <= 0 || offset >= total as u64 {
@@ -52,7 +52,8 @@ pub async fn search(db: &Db, plan: &Plan<'_>) -> Result<(Vec<CourseRow>, u64), s
         "SELECT c.id, c.slug, c.title, c.summary, cat.name AS category, cat.slug AS category_slug, \
          cat.kind, c.level, c.duration_hours, c.price_cents, c.currency ",
     );
-    push_from_where(&mut page, backend, plan, fts.as_deref());
+    let ranked = plan.query.effective_sort() == Sort::Relevance;
+    push_from_where(&mut page, backend, plan, fts.as_deref().map(|q| (q, ranked)));
     page.push(" ORDER BY ");
     match plan.query.effective_sort() {
         Sort::Relevance if fts.is_some() => page.push(dialect::rank_order(backend)),
@@ -76,12 +77,14 @@ pub async fn search(db: &Db, plan: &Plan<'_>) -> Result<(Vec<CourseRow>, u64), s
     Ok((rows, total as u64))
 }
 
-fn push_from_where(sql: &mut Sql, backend: Backend, plan: &Plan<'_>, fts: Option<&str>) {
+/// `fts` is the search expression and whether its rank is needed.
+fn push_from_where(sql: &mut Sql, backend: Backend, plan: &Plan<'_>, fts: Option<(&str, bool)>) {
     sql.push("FROM courses c JOIN categories cat ON cat.id = c.category_id ");
-    if let Some(fts) = fts {
-        dialect::push_fts_join(sql, backend, fts);
+    if let Some((fts, ranked)) = fts {
+        dialect::push_fts_join(sql, backend, fts, ranked);
     }
-    sql.push("WHERE c.published = TRUE");
+    // Written exactly as the partial indexes' predicate, so they apply.
+    sql.push("WHERE c.published");
     if fts.is_some()
         && let Some(condition) = dialect::fts_condition(backend)
     {

@@ -3,7 +3,7 @@
 //! vocabulary with a seeded generator, so every run builds the same data.
 
 use super::taxonomy::{self, Taxonomy};
-use crate::server::db::Db;
+use crate::server::db::{Db, Tx};
 use crate::server::sql::{Arg, Sql};
 use chrono::{Duration, Utc};
 use rand::{Rng, SeedableRng, rngs::SmallRng};
@@ -78,13 +78,17 @@ pub async fn load(db: &Db, count: usize) -> Result<(usize, usize), sqlx::Error> 
     let run = Utc::now().timestamp();
     let mut sessions = 0;
     let mut done = 0;
+    // One transaction: SQLite's full-text index then grows in memory and is
+    // written once, instead of a segment per statement.
+    let mut tx = db.begin().await?;
     while done < count {
         let batch = (count - done).min(BATCH);
         let courses: Vec<Course> = (done..done + batch).map(|n| Course::generate(&mut rng, &ids, run, n)).collect();
-        let stored = insert_courses(db, &courses).await?;
-        sessions += insert_sessions(db, &ids, &stored, &mut rng).await?;
+        let stored = insert_courses(&mut tx, &courses).await?;
+        sessions += insert_sessions(&mut tx, &ids, &stored, &mut rng).await?;
         done += batch;
     }
+    tx.commit().await?;
     Ok((count, sessions))
 }
 
@@ -137,7 +141,7 @@ fn capitalise(word: &str) -> String {
 }
 
 /// Inserts one batch; returns (id, capacity) of each stored course.
-async fn insert_courses(db: &Db, courses: &[Course]) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+async fn insert_courses(tx: &mut Tx, courses: &[Course]) -> Result<Vec<(i64, i64)>, sqlx::Error> {
     let now = Utc::now();
     let mut sql = Sql::new(
         "INSERT INTO courses (slug, category_id, title, summary, description, outcomes, level, duration_hours, \
@@ -158,16 +162,15 @@ async fn insert_courses(db: &Db, courses: &[Course]) -> Result<Vec<(i64, i64)>, 
         sql.bind(Arg::Time(now)).push(")");
     }
     sql.push(" RETURNING id, slug");
-    let rows: Vec<(i64, String)> = sql.fetch_all(db).await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, slug)| courses.iter().find(|c| c.slug == slug).map(|c| (id, c.capacity)))
-        .collect())
+    let rows: Vec<(i64, String)> = sql.fetch_all_in(tx).await?;
+    let capacity: std::collections::HashMap<&str, i64> =
+        courses.iter().map(|c| (c.slug.as_str(), c.capacity)).collect();
+    Ok(rows.into_iter().filter_map(|(id, slug)| capacity.get(slug.as_str()).map(|&c| (id, c))).collect())
 }
 
 /// About three sessions per course over the next twelve weeks.
 async fn insert_sessions(
-    db: &Db,
+    tx: &mut Tx,
     ids: &Taxonomy,
     courses: &[(i64, i64)],
     rng: &mut SmallRng,
@@ -205,7 +208,7 @@ async fn insert_sessions(
             sql.bind(Arg::Time(now)).push(", ");
             sql.bind(Arg::Time(now)).push(")");
         }
-        sql.execute(db).await?;
+        sql.execute_in(tx).await?;
     }
     Ok(rows.len())
 }
