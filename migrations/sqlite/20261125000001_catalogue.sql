@@ -89,7 +89,9 @@ CREATE INDEX course_sessions_location_idx   ON course_sessions (location_id, sta
 CREATE INDEX course_sessions_instructor_idx ON course_sessions (instructor_id, starts_at);
 
 -- Full-text search: FTS5 keeps only the index (contentless), keyed by course
--- id, and triggers keep it in step with courses and category names.
+-- id, and triggers keep it in step with courses and category names. Only
+-- published courses are indexed, so a search with no other filter is
+-- answered (counted and ranked) by the index alone.
 CREATE VIRTUAL TABLE course_search USING fts5 (
     title, summary, description, outcomes, category,
     content = '',
@@ -98,18 +100,19 @@ CREATE VIRTUAL TABLE course_search USING fts5 (
     prefix = '2 3'
 );
 
-CREATE TRIGGER courses_search_insert AFTER INSERT ON courses BEGIN
+CREATE TRIGGER courses_search_insert AFTER INSERT ON courses WHEN new.published BEGIN
     INSERT INTO course_search (rowid, title, summary, description, outcomes, category)
     VALUES (new.id, new.title, new.summary, new.description, new.outcomes,
             (SELECT name FROM categories WHERE id = new.category_id));
 END;
 
 CREATE TRIGGER courses_search_update
-AFTER UPDATE OF title, summary, description, outcomes, category_id ON courses BEGIN
+AFTER UPDATE OF title, summary, description, outcomes, category_id, published ON courses BEGIN
     DELETE FROM course_search WHERE rowid = old.id;
     INSERT INTO course_search (rowid, title, summary, description, outcomes, category)
-    VALUES (new.id, new.title, new.summary, new.description, new.outcomes,
-            (SELECT name FROM categories WHERE id = new.category_id));
+    SELECT new.id, new.title, new.summary, new.description, new.outcomes,
+           (SELECT name FROM categories WHERE id = new.category_id)
+    WHERE new.published;
 END;
 
 CREATE TRIGGER courses_search_delete AFTER DELETE ON courses BEGIN

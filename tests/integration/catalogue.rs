@@ -241,3 +241,55 @@ async fn bench_seed_generates_the_requested_size() {
     assert!(page.total > 0 && page.total < 1_200);
     assert_eq!(app.state.catalogue.search("").await.unwrap().total, 1_200);
 }
+
+#[tokio::test]
+async fn search_finds_published_courses_only_and_follows_publishing() {
+    let app = TestApp::demo().await;
+    let before = app.state.catalogue.search("q=security&per_page=100").await.unwrap();
+    let slug = before.items[0].slug.clone();
+    let set_published = |published: bool| {
+        let db = app.state.db.clone();
+        let slug = slug.clone();
+        async move {
+            lyceum::server::db::with_pool!(&db, |pool| {
+                sqlx::query("UPDATE courses SET published = $1 WHERE slug = $2")
+                    .bind(published)
+                    .bind(&slug)
+                    .execute(pool)
+                    .await
+                    .unwrap();
+            });
+        }
+    };
+    set_published(false).await;
+    app.state.catalogue.invalidate();
+    let hidden = app.state.catalogue.search("q=security&per_page=100").await.unwrap();
+    assert_eq!(hidden.total, before.total - 1);
+    assert!(hidden.items.iter().all(|c| c.slug != slug));
+    let filtered = app.state.catalogue.search("q=security&kind=it&per_page=100").await.unwrap();
+    assert!(filtered.items.iter().all(|c| c.slug != slug));
+
+    set_published(true).await;
+    app.state.catalogue.invalidate();
+    let back = app.state.catalogue.search("q=security&per_page=100").await.unwrap();
+    assert_eq!(back.total, before.total);
+    assert_eq!(
+        back.items.iter().map(|c| &c.slug).collect::<Vec<_>>(),
+        before.items.iter().map(|c| &c.slug).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn search_pages_by_relevance_do_not_overlap() {
+    let app = TestApp::demo().await;
+    let first = app.state.catalogue.search("q=security&per_page=4").await.unwrap();
+    let second = app.state.catalogue.search("q=security&per_page=4&page=2").await.unwrap();
+    assert_eq!(first.total, second.total);
+    assert_eq!(first.items.len(), 4);
+    assert!(!second.items.is_empty());
+    assert!(first.items.iter().all(|a| second.items.iter().all(|b| a.slug != b.slug)));
+    let all = app.state.catalogue.search("q=security&per_page=100").await.unwrap();
+    let joined: Vec<_> = first.items.iter().chain(&second.items).map(|c| c.slug.clone()).collect();
+    let expected: Vec<_> = all.items.iter().take(joined.len()).map(|c| c.slug.clone()).collect();
+    assert_eq!(joined, expected, "pages follow the one relevance order");
+}

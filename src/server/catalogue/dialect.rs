@@ -37,6 +37,36 @@ pub fn push_fts_join(sql: &mut Sql, backend: Backend, fts: &str, ranked: bool) {
     }
 }
 
+/// SQLite's index holds exactly the published courses, so a search with no
+/// other filter is counted and ranked inside FTS5, without reading a single
+/// course row until the page's few are fetched. `None` where the backend
+/// has no such index.
+pub fn index_only_search(backend: Backend, fts: &str, limit: i64, offset: i64) -> Option<(Sql, Sql)> {
+    match backend {
+        Backend::Sqlite => {
+            let mut count = Sql::new("SELECT COUNT(*) FROM course_search WHERE course_search MATCH ");
+            count.bind(Arg::Text(fts.to_string()));
+            let mut page = Sql::new(
+                "SELECT c.id, c.slug, c.title, c.summary, cat.name AS category, cat.slug AS category_slug, \
+                 cat.kind, c.level, c.duration_hours, c.price_cents, c.currency \
+                 FROM (SELECT rowid AS id, bm25(course_search, 10.0, 5.0, 1.0, 2.0, 6.0) AS rank \
+                 FROM course_search WHERE course_search MATCH ",
+            );
+            page.bind(Arg::Text(fts.to_string()))
+                .push(" ORDER BY rank, rowid LIMIT ")
+                .bind(Arg::Int(limit))
+                .push(" OFFSET ")
+                .bind(Arg::Int(offset))
+                .push(
+                    ") fts JOIN courses c ON c.id = fts.id JOIN categories cat ON cat.id = c.category_id \
+                     ORDER BY fts.rank, fts.id",
+                );
+            Some((count, page))
+        }
+        Backend::Postgres => None,
+    }
+}
+
 /// The condition that keeps only matching courses, where the join alone does not.
 pub fn fts_condition(backend: Backend) -> Option<&'static str> {
     match backend {

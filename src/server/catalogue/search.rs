@@ -40,10 +40,23 @@ pub async fn search(db: &Db, plan: &Plan<'_>) -> Result<(Vec<CourseRow>, u64), s
     let terms = plan.query.terms();
     let fts = (!terms.is_empty()).then(|| dialect::fts_query(backend, &terms));
 
+    let query = plan.query;
+    let offset = u64::from(query.page - 1) * u64::from(query.per_page);
+    let filtered =
+        query.category.is_some() || query.kind.is_some() || query.level.is_some() || query.filters_sessions();
+    if let Some(fts) = fts.as_deref()
+        && !filtered
+        && query.effective_sort() == Sort::Relevance
+        && let Some((count, page)) = dialect::index_only_search(backend, fts, i64::from(query.per_page), offset as i64)
+    {
+        let total = count.fetch_count(db).await?.max(0) as u64;
+        let rows = if offset < total { page.fetch_all(db).await? } else { Vec::new() };
+        return Ok((rows, total));
+    }
+
     let mut count = Sql::new("SELECT COUNT(*) ");
     push_from_where(&mut count, backend, plan, fts.as_deref().map(|q| (q, false)));
     let total = count.fetch_count(db).await?;
-    let offset = u64::from(plan.query.page - 1) * u64::from(plan.query.per_page);
     if total <= 0 || offset >= total as u64 {
         return Ok((Vec::new(), total.max(0) as u64));
     }
