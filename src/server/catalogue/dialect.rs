@@ -2,8 +2,13 @@
 //! FTS5 with bm25 on SQLite, a weighted tsvector with a GIN index on
 //! PostgreSQL. Another backend adds its arm here.
 
+use super::search::CARD_COLUMNS;
 use crate::server::db::Backend;
 use crate::server::sql::{Arg, Sql};
+
+/// Relevance on SQLite (lower is better). Column weights: title, summary,
+/// description, outcomes, category.
+const SQLITE_RANK: &str = "bm25(course_search, 10.0, 5.0, 1.0, 2.0, 6.0)";
 
 /// Turns search words (letters and digits only) into the backend's query
 /// syntax: every word must match, as a whole word or as a prefix.
@@ -20,16 +25,14 @@ pub fn fts_query(backend: Backend, terms: &[String]) -> String {
 pub fn push_fts_join(sql: &mut Sql, backend: Backend, fts: &str, ranked: bool) {
     match backend {
         Backend::Sqlite => {
-            // Column weights: title, summary, description, outcomes, category.
             // bm25 reads every match's sizes: skip it when only counting.
-            sql.push(if ranked {
-                "JOIN (SELECT rowid AS id, bm25(course_search, 10.0, 5.0, 1.0, 2.0, 6.0) AS rank \
-                 FROM course_search WHERE course_search MATCH "
-            } else {
-                "JOIN (SELECT rowid AS id FROM course_search WHERE course_search MATCH "
-            })
-            .bind(Arg::Text(fts.to_string()))
-            .push(") fts ON fts.id = c.id ");
+            sql.push("JOIN (SELECT rowid AS id");
+            if ranked {
+                sql.push(", ").push(SQLITE_RANK).push(" AS rank");
+            }
+            sql.push(" FROM course_search WHERE course_search MATCH ")
+                .bind(Arg::Text(fts.to_string()))
+                .push(") fts ON fts.id = c.id ");
         }
         Backend::Postgres => {
             sql.push("CROSS JOIN to_tsquery('english', ").bind(Arg::Text(fts.to_string())).push(") tsq ");
@@ -46,12 +49,10 @@ pub fn index_only_search(backend: Backend, fts: &str, limit: i64, offset: i64) -
         Backend::Sqlite => {
             let mut count = Sql::new("SELECT COUNT(*) FROM course_search WHERE course_search MATCH ");
             count.bind(Arg::Text(fts.to_string()));
-            let mut page = Sql::new(
-                "SELECT c.id, c.slug, c.title, c.summary, cat.name AS category, cat.slug AS category_slug, \
-                 cat.kind, c.level, c.duration_hours, c.price_cents, c.currency \
-                 FROM (SELECT rowid AS id, bm25(course_search, 10.0, 5.0, 1.0, 2.0, 6.0) AS rank \
-                 FROM course_search WHERE course_search MATCH ",
-            );
+            let mut page = Sql::new(CARD_COLUMNS);
+            page.push("FROM (SELECT rowid AS id, ")
+                .push(SQLITE_RANK)
+                .push(" AS rank FROM course_search WHERE course_search MATCH ");
             page.bind(Arg::Text(fts.to_string()))
                 .push(" ORDER BY rank, rowid LIMIT ")
                 .bind(Arg::Int(limit))

@@ -19,6 +19,10 @@ pub struct Plan<'a> {
     pub until: Option<DateTime<Utc>>,
 }
 
+/// The columns of a [`CourseRow`], over `courses c` and `categories cat`.
+pub const CARD_COLUMNS: &str = "SELECT c.id, c.slug, c.title, c.summary, cat.name AS category, \
+     cat.slug AS category_slug, cat.kind, c.level, c.duration_hours, c.price_cents, c.currency ";
+
 #[derive(Debug, sqlx::FromRow)]
 pub struct CourseRow {
     pub id: i64,
@@ -61,10 +65,7 @@ pub async fn search(db: &Db, plan: &Plan<'_>) -> Result<(Vec<CourseRow>, u64), s
         return Ok((Vec::new(), total.max(0) as u64));
     }
 
-    let mut page = Sql::new(
-        "SELECT c.id, c.slug, c.title, c.summary, cat.name AS category, cat.slug AS category_slug, \
-         cat.kind, c.level, c.duration_hours, c.price_cents, c.currency ",
-    );
+    let mut page = Sql::new(CARD_COLUMNS);
     let ranked = plan.query.effective_sort() == Sort::Relevance;
     push_from_where(&mut page, backend, plan, fts.as_deref().map(|q| (q, ranked)));
     page.push(" ORDER BY ");
