@@ -12,8 +12,8 @@ use axum::{
     routing::get,
 };
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, generate_route_list};
-use std::time::Duration;
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
+use std::{sync::OnceLock, time::Duration};
 use tower::ServiceBuilder;
 use tower_http::{
     CompressionLevel,
@@ -29,11 +29,21 @@ use tracing::{Span, info_span};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The app's routes, listed once per process. Listing runs the app with
+/// resource loading suppressed for the whole process (leptos_server's
+/// global switch), so a page rendering at that moment would wait forever:
+/// it must never run beside a render, as it would when routers are built
+/// again (tests build one per case).
+fn routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// Builds the whole application.
 pub fn router(state: AppState) -> Router {
     // Install the recorder before the first request is counted.
     metrics::handle();
-    let routes = generate_route_list(App);
+    let routes = routes();
     let site_root = state.leptos.site_root.to_string();
     let pkg_dir = format!("{site_root}/{}", state.leptos.site_pkg_dir);
 

@@ -127,3 +127,46 @@ async fn pages_hydrate_from_hashed_assets() {
     assert!(res.body.contains("/pkg/lyceum"), "the app's script and styles are linked");
     assert!(res.body.contains("hydrate"), "the hydration entry point is called");
 }
+
+/// Listing the app's routes runs the app with resource loading suppressed
+/// for the whole process; a page that started rendering in that window used
+/// to wait forever. Routers are now built from one listing made once. A
+/// stall blocks its threads, so the scenario runs on a thread of its own
+/// and the test gives up on it after a minute.
+#[test]
+fn pages_render_while_other_routers_are_built() {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    };
+    let (report, outcome) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        runtime.block_on(async {
+            let app = TestApp::demo().await;
+            let state = app.state.clone();
+            let done = Arc::new(AtomicBool::new(false));
+            let builder = tokio::task::spawn_blocking({
+                let done = done.clone();
+                move || {
+                    while !done.load(Ordering::Relaxed) {
+                        drop(lyceum::server::http::router(state.clone()));
+                    }
+                }
+            });
+            for n in 0..100 {
+                let uri = format!("/courses?per_page={}&page={}", 1 + n % 20, 1 + n / 20);
+                let res = app.get(&uri).await;
+                assert_eq!(res.status, 200, "{uri}");
+            }
+            done.store(true, Ordering::Relaxed);
+            builder.await.expect("routers build");
+        });
+        let _ = report.send(());
+    });
+    match outcome.recv_timeout(std::time::Duration::from_secs(60)) {
+        Ok(()) => {}
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("a page render stalled for a minute"),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => panic!("the scenario failed (see its panic above)"),
+    }
+}
