@@ -77,7 +77,11 @@ pub struct CataloguePage {
     pub query: CatalogueQuery,
     pub notices: Vec<Notice>,
     pub items: Vec<CourseCard>,
+    /// Every match, or as many as a text search considers when `more`.
     pub total: u64,
+    /// More courses match the search words than it considers: it then
+    /// ranks the newest `total` of them.
+    pub more: bool,
     pub facets: Facets,
     /// The site's absolute base URL, for the canonical link.
     pub base_url: String,
@@ -87,6 +91,18 @@ impl CataloguePage {
     pub fn pages(&self) -> u32 {
         let per_page = u64::from(self.query.per_page.max(1));
         self.total.div_ceil(per_page).min(u64::from(u32::MAX)) as u32
+    }
+
+    /// "No courses found", "1 course", "More than 1,000 courses · page 2 of 84".
+    pub fn count_text(&self) -> String {
+        let pages = self.pages();
+        let count = match (self.total, self.more) {
+            (0, _) => return "No courses found".to_string(),
+            (1, false) => return "1 course".to_string(),
+            (n, false) => format!("{} courses", group_digits(n)),
+            (n, true) => format!("More than {} courses", group_digits(n)),
+        };
+        if pages > 1 { format!("{count} · page {} of {pages}", self.query.page) } else { count }
     }
 }
 
@@ -142,6 +158,19 @@ pub struct UpcomingSession {
     pub session: SessionView,
 }
 
+/// `12345` as `12,345`.
+pub fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
 /// Formats minor units as money, e.g. `€1,250` or `€49.50`.
 pub fn format_price(cents: i64, currency: &str) -> String {
     let symbol = match currency {
@@ -152,14 +181,7 @@ pub fn format_price(cents: i64, currency: &str) -> String {
     };
     let sign = if cents < 0 { "-" } else { "" };
     let cents = cents.unsigned_abs();
-    let units = (cents / 100).to_string();
-    let mut grouped = String::new();
-    for (i, digit) in units.chars().enumerate() {
-        if i > 0 && (units.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
+    let grouped = group_digits(cents / 100);
     let fraction = if cents % 100 == 0 { String::new() } else { format!(".{:02}", cents % 100) };
     if symbol.is_empty() {
         format!("{sign}{grouped}{fraction} {currency}")
@@ -188,11 +210,33 @@ mod tests {
             notices: vec![],
             items: vec![],
             total,
+            more: false,
             facets: Facets::default(),
             base_url: String::new(),
         };
         assert_eq!(page(0, 12).pages(), 0);
         assert_eq!(page(12, 12).pages(), 1);
         assert_eq!(page(13, 12).pages(), 2);
+    }
+
+    #[test]
+    fn counts_are_grouped_and_say_when_there_are_more() {
+        let page = |total, more, page| CataloguePage {
+            query: CatalogueQuery { page, per_page: 12, ..CatalogueQuery::default() },
+            notices: vec![],
+            items: vec![],
+            total,
+            more,
+            facets: Facets::default(),
+            base_url: String::new(),
+        };
+        assert_eq!(page(0, false, 1).count_text(), "No courses found");
+        assert_eq!(page(1, false, 1).count_text(), "1 course");
+        assert_eq!(page(7, false, 1).count_text(), "7 courses");
+        assert_eq!(page(1_234, false, 3).count_text(), "1,234 courses · page 3 of 103");
+        assert_eq!(page(1_000, true, 2).count_text(), "More than 1,000 courses · page 2 of 84");
+        assert_eq!(group_digits(0), "0");
+        assert_eq!(group_digits(999), "999");
+        assert_eq!(group_digits(1_000_000), "1,000,000");
     }
 }

@@ -5,7 +5,7 @@
 use crate::components::course_card::CourseCard;
 use crate::components::error_view::ErrorView;
 use crate::components::pagination::Pagination;
-use crate::model::catalogue::{CataloguePage, Facets};
+use crate::model::catalogue::{CataloguePage, Facets, group_digits};
 use crate::model::query::{CatalogueQuery, Kind, Level, Mode, Sort};
 use crate::server_fns::catalogue::search_courses;
 use leptos::prelude::*;
@@ -34,12 +34,15 @@ fn Results(page: CataloguePage) -> impl IntoView {
     let query = page.query.clone();
     let pages = page.pages();
     let title = if query.q.is_empty() { "Courses".to_string() } else { format!("Courses matching “{}”", query.q) };
-    let count = match page.total {
-        0 => "No courses found".to_string(),
-        1 => "1 course".to_string(),
-        n if pages > 1 => format!("{n} courses · page {} of {pages}", query.page),
-        n => format!("{n} courses"),
-    };
+    let count = page.count_text();
+    let window = page.more.then(|| {
+        view! {
+            <p class="result-window">
+                {format!("Showing the {} newest matches, best first. ", group_digits(page.total))}
+                "Add a word or a filter to narrow the search."
+            </p>
+        }
+    });
     let notices = (!page.notices.is_empty()).then(|| {
         let items = page.notices.iter().map(|n| view! { <li>{n.message.clone()}</li> }).collect_view();
         view! {
@@ -75,6 +78,7 @@ fn Results(page: CataloguePage) -> impl IntoView {
             <section class="results" aria-labelledby="results-heading">
                 <h1 id="results-heading">{title}</h1>
                 <p class="result-count" role="status">{count}</p>
+                {window}
                 {notices}
                 {body}
             </section>

@@ -21,18 +21,22 @@ pub fn fts_query(backend: Backend, terms: &[String]) -> String {
     }
 }
 
-/// Joins the search index to `courses c`; with `ranked`, also its rank.
-pub fn push_fts_join(sql: &mut Sql, backend: Backend, fts: &str, ranked: bool) {
+/// Joins the search index to `courses c`: only matches with an id of at
+/// least `from_id`, and with `ranked`, their rank too.
+pub fn push_fts_join(sql: &mut Sql, backend: Backend, fts: &str, ranked: bool, from_id: Option<i64>) {
     match backend {
         Backend::Sqlite => {
-            // bm25 reads every match's sizes: skip it when only counting.
+            // bm25 reads every match's sizes: skip it when it is not needed,
+            // and let FTS5 skip older rows by rowid before computing it.
             sql.push("JOIN (SELECT rowid AS id");
             if ranked {
                 sql.push(", ").push(SQLITE_RANK).push(" AS rank");
             }
-            sql.push(" FROM course_search WHERE course_search MATCH ")
-                .bind(Arg::Text(fts.to_string()))
-                .push(") fts ON fts.id = c.id ");
+            sql.push(" FROM course_search WHERE course_search MATCH ").bind(Arg::Text(fts.to_string()));
+            if let Some(from_id) = from_id {
+                sql.push(" AND rowid >= ").bind(Arg::Int(from_id));
+            }
+            sql.push(") fts ON fts.id = c.id ");
         }
         Backend::Postgres => {
             sql.push("CROSS JOIN to_tsquery('english', ").bind(Arg::Text(fts.to_string())).push(") tsq ");
@@ -41,19 +45,32 @@ pub fn push_fts_join(sql: &mut Sql, backend: Backend, fts: &str, ranked: bool) {
 }
 
 /// SQLite's index holds exactly the published courses, so a search with no
-/// other filter is counted and ranked inside FTS5, without reading a single
-/// course row until the page's few are fetched. `None` where the backend
-/// has no such index.
-pub fn index_only_search(backend: Backend, fts: &str, limit: i64, offset: i64) -> Option<(Sql, Sql)> {
+/// other filter needs no course row to find its newest `limit` matches.
+/// `None` where the backend has no such index.
+pub fn newest_in_index(backend: Backend, fts: &str, limit: i64) -> Option<Sql> {
     match backend {
         Backend::Sqlite => {
-            let mut count = Sql::new("SELECT COUNT(*) FROM course_search WHERE course_search MATCH ");
-            count.bind(Arg::Text(fts.to_string()));
+            let mut sql = Sql::new("SELECT rowid FROM course_search WHERE course_search MATCH ");
+            sql.bind(Arg::Text(fts.to_string())).push(" ORDER BY rowid DESC LIMIT ").bind(Arg::Int(limit));
+            Some(sql)
+        }
+        Backend::Postgres => None,
+    }
+}
+
+/// The page of an unfiltered search by relevance, ranked inside SQLite's
+/// index over the matches from `from_id` on: only the page's few courses
+/// are read. `None` where the backend has no such index.
+pub fn index_only_page(backend: Backend, fts: &str, from_id: i64, limit: i64, offset: i64) -> Option<Sql> {
+    match backend {
+        Backend::Sqlite => {
             let mut page = Sql::new(CARD_COLUMNS);
             page.push("FROM (SELECT rowid AS id, ")
                 .push(SQLITE_RANK)
-                .push(" AS rank FROM course_search WHERE course_search MATCH ");
-            page.bind(Arg::Text(fts.to_string()))
+                .push(" AS rank FROM course_search WHERE course_search MATCH ")
+                .bind(Arg::Text(fts.to_string()))
+                .push(" AND rowid >= ")
+                .bind(Arg::Int(from_id))
                 .push(" ORDER BY rank, rowid LIMIT ")
                 .bind(Arg::Int(limit))
                 .push(" OFFSET ")
@@ -62,7 +79,7 @@ pub fn index_only_search(backend: Backend, fts: &str, limit: i64, offset: i64) -
                     ") fts JOIN courses c ON c.id = fts.id JOIN categories cat ON cat.id = c.category_id \
                      ORDER BY fts.rank, fts.id",
                 );
-            Some((count, page))
+            Some(page)
         }
         Backend::Postgres => None,
     }

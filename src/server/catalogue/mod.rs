@@ -140,7 +140,7 @@ impl Catalogue {
             from: query.from.map(|d| self.start_of_day(d.year, d.month, d.day)),
             until: query.to.and_then(|d| self.day_after(d.year, d.month, d.day)),
         };
-        let (rows, total) = search::search(&self.db, &plan).await?;
+        let search::Found { rows, total, more } = search::search(&self.db, &plan).await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let sessions = queries::upcoming_sessions_of(&self.db, &ids, plan.now).await?;
         let items = rows
@@ -176,6 +176,7 @@ impl Catalogue {
             notices: Vec::new(),
             items,
             total,
+            more,
             facets: (*facets).clone(),
             base_url: self.public_url.to_string(),
         }))

@@ -1,5 +1,6 @@
-//! The catalogue search: one SQL statement for the page of results and one
-//! for their count, built from a checked [`CatalogueQuery`]. Search text
+//! The catalogue search, built from a checked [`CatalogueQuery`]: browsing
+//! counts the matches and fetches a page; a text search first finds its
+//! window of newest matches, then ranks and fetches a page within it. Search text
 //! only ever reaches the database as a bound value made of letters and
 //! digits (see [`CatalogueQuery::terms`]).
 
@@ -38,39 +39,97 @@ pub struct CourseRow {
     pub currency: String,
 }
 
-/// One page of matching courses and the number of all matches.
-pub async fn search(db: &Db, plan: &Plan<'_>) -> Result<(Vec<CourseRow>, u64), sqlx::Error> {
+/// A text search considers at most this many matches, the newest. Ranking
+/// by relevance (bm25, ts_rank) reads every candidate it orders, so the
+/// window bounds a search's work on a catalogue of any size; an academy's
+/// whole catalogue fits in it.
+pub const SEARCH_WINDOW: usize = 1_000;
+
+/// One page of matching courses and how many match in all.
+pub struct Found {
+    pub rows: Vec<CourseRow>,
+    /// All matches, or the window's size when there are more.
+    pub total: u64,
+    /// More courses match than the window holds.
+    pub more: bool,
+}
+
+/// The text part of a query: the search expression, whether its rank is
+/// needed, and the oldest course id of the window.
+#[derive(Clone, Copy)]
+struct Text<'a> {
+    fts: &'a str,
+    ranked: bool,
+    from_id: Option<i64>,
+}
+
+pub async fn search(db: &Db, plan: &Plan<'_>) -> Result<Found, sqlx::Error> {
     let backend = db.backend();
-    let terms = plan.query.terms();
-    let fts = (!terms.is_empty()).then(|| dialect::fts_query(backend, &terms));
-
     let query = plan.query;
-    let offset = u64::from(query.page - 1) * u64::from(query.per_page);
-    let filtered =
-        query.category.is_some() || query.kind.is_some() || query.level.is_some() || query.filters_sessions();
-    if let Some(fts) = fts.as_deref()
-        && !filtered
-        && query.effective_sort() == Sort::Relevance
-        && let Some((count, page)) = dialect::index_only_search(backend, fts, i64::from(query.per_page), offset as i64)
-    {
-        let total = count.fetch_count(db).await?.max(0) as u64;
-        let rows = if offset < total { page.fetch_all(db).await? } else { Vec::new() };
-        return Ok((rows, total));
+    let terms = query.terms();
+    let limit = i64::from(query.per_page);
+    let offset = i64::from(query.page - 1) * limit;
+    if terms.is_empty() {
+        return browse(db, plan, limit, offset).await;
+    }
+    let fts = dialect::fts_query(backend, &terms);
+    let unfiltered =
+        query.category.is_none() && query.kind.is_none() && query.level.is_none() && !query.filters_sessions();
+
+    // The newest matches, one more than the window holds to tell whether
+    // there are more.
+    let probe = SEARCH_WINDOW as i64 + 1;
+    let newest = match dialect::newest_in_index(backend, &fts, probe) {
+        Some(sql) if unfiltered => sql,
+        _ => {
+            let mut sql = Sql::new("SELECT c.id ");
+            push_from_where(&mut sql, backend, plan, Some(Text { fts: &fts, ranked: false, from_id: None }), false);
+            sql.push(" ORDER BY c.id DESC LIMIT ").bind(Arg::Int(probe));
+            sql
+        }
+    };
+    let newest: Vec<(i64,)> = newest.fetch_all(db).await?;
+    let more = newest.len() > SEARCH_WINDOW;
+    let window = &newest[..newest.len().min(SEARCH_WINDOW)];
+    let total = window.len() as u64;
+    let Some(&(from_id,)) = window.last() else {
+        return Ok(Found { rows: Vec::new(), total: 0, more: false });
+    };
+    if offset as u64 >= total {
+        return Ok(Found { rows: Vec::new(), total, more });
     }
 
+    let ranked = query.effective_sort() == Sort::Relevance;
+    let rows = match dialect::index_only_page(backend, &fts, from_id, limit, offset) {
+        Some(page) if unfiltered && ranked => page.fetch_all(db).await?,
+        _ => {
+            let text = Text { fts: &fts, ranked, from_id: Some(from_id) };
+            page(plan, backend, Some(text), limit, offset).fetch_all(db).await?
+        }
+    };
+    Ok(Found { rows, total, more })
+}
+
+/// Without search words: every published course that passes the filters.
+async fn browse(db: &Db, plan: &Plan<'_>, limit: i64, offset: i64) -> Result<Found, sqlx::Error> {
+    let backend = db.backend();
     let mut count = Sql::new("SELECT COUNT(*) ");
-    push_from_where(&mut count, backend, plan, fts.as_deref().map(|q| (q, false)));
-    let total = count.fetch_count(db).await?;
-    if total <= 0 || offset >= total as u64 {
-        return Ok((Vec::new(), total.max(0) as u64));
+    push_from_where(&mut count, backend, plan, None, false);
+    let total = count.fetch_count(db).await?.max(0) as u64;
+    if offset as u64 >= total {
+        return Ok(Found { rows: Vec::new(), total, more: false });
     }
+    let rows = page(plan, backend, None, limit, offset).fetch_all(db).await?;
+    Ok(Found { rows, total, more: false })
+}
 
+/// The statement for one page of cards in the query's order.
+fn page(plan: &Plan<'_>, backend: Backend, text: Option<Text<'_>>, limit: i64, offset: i64) -> Sql {
     let mut page = Sql::new(CARD_COLUMNS);
-    let ranked = plan.query.effective_sort() == Sort::Relevance;
-    push_from_where(&mut page, backend, plan, fts.as_deref().map(|q| (q, ranked)));
+    push_from_where(&mut page, backend, plan, text, true);
     page.push(" ORDER BY ");
     match plan.query.effective_sort() {
-        Sort::Relevance if fts.is_some() => page.push(dialect::rank_order(backend)),
+        Sort::Relevance if text.is_some() => page.push(dialect::rank_order(backend)),
         Sort::Relevance | Sort::Date => {
             page.push("(");
             push_next_session(&mut page, plan);
@@ -83,28 +142,32 @@ pub async fn search(db: &Db, plan: &Plan<'_>) -> Result<(Vec<CourseRow>, u64), s
         Sort::PriceDesc => page.push("c.price_cents DESC"),
     };
     // A unique last key keeps pages stable when earlier keys tie.
-    page.push(", c.title, c.id LIMIT ")
-        .bind(Arg::Int(i64::from(plan.query.per_page)))
-        .push(" OFFSET ")
-        .bind(Arg::Int(offset as i64));
-    let rows = page.fetch_all(db).await?;
-    Ok((rows, total as u64))
+    page.push(", c.title, c.id LIMIT ").bind(Arg::Int(limit)).push(" OFFSET ").bind(Arg::Int(offset));
+    page
 }
 
-/// `fts` is the search expression and whether its rank is needed.
-fn push_from_where(sql: &mut Sql, backend: Backend, plan: &Plan<'_>, fts: Option<(&str, bool)>) {
-    sql.push("FROM courses c JOIN categories cat ON cat.id = c.category_id ");
-    if let Some((fts, ranked)) = fts {
-        dialect::push_fts_join(sql, backend, fts, ranked);
+/// `FROM ... WHERE ...` of every statement; `cards` when it selects
+/// [`CARD_COLUMNS`]. Categories are joined only when needed: the join can
+/// turn PostgreSQL away from walking the primary key for the newest matches.
+fn push_from_where(sql: &mut Sql, backend: Backend, plan: &Plan<'_>, text: Option<Text<'_>>, cards: bool) {
+    let query = plan.query;
+    sql.push("FROM courses c ");
+    if cards || query.category.is_some() || query.kind.is_some() {
+        sql.push("JOIN categories cat ON cat.id = c.category_id ");
+    }
+    if let Some(text) = text {
+        dialect::push_fts_join(sql, backend, text.fts, text.ranked, text.from_id);
     }
     // Written exactly as the partial indexes' predicate, so they apply.
     sql.push("WHERE c.published");
-    if fts.is_some()
-        && let Some(condition) = dialect::fts_condition(backend)
-    {
-        sql.push(condition);
+    if let Some(text) = text {
+        if let Some(condition) = dialect::fts_condition(backend) {
+            sql.push(condition);
+        }
+        if let Some(from_id) = text.from_id {
+            sql.push(" AND c.id >= ").bind(Arg::Int(from_id));
+        }
     }
-    let query = plan.query;
     if let Some(category) = &query.category {
         sql.push(" AND cat.slug = ").bind(Arg::Text(category.clone()));
     }
