@@ -85,6 +85,18 @@ pub fn index_only_page(backend: Backend, fts: &str, from_id: i64, limit: i64, of
     }
 }
 
+/// The rank of course `c`, higher is better, where it is cheap enough to
+/// compute for every course in the window while finding it: PostgreSQL's
+/// ts_rank reads only the row's own tsvector. SQLite's bm25 is computed by
+/// the index for every match it returns, so it ranks after the window is
+/// known ([`index_only_page`], [`push_fts_join`] with a lower bound).
+pub fn rank_while_walking(backend: Backend) -> Option<&'static str> {
+    match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some("ts_rank(c.search, tsq)"),
+    }
+}
+
 /// The condition that keeps only matching courses, where the join alone does not.
 pub fn fts_condition(backend: Backend) -> Option<&'static str> {
     match backend {

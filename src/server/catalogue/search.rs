@@ -76,6 +76,14 @@ pub async fn search(db: &Db, plan: &Plan<'_>) -> Result<Found, sqlx::Error> {
     let unfiltered =
         query.category.is_none() && query.kind.is_none() && query.level.is_none() && !query.filters_sessions();
 
+    let ranked = query.effective_sort() == Sort::Relevance;
+    if ranked
+        && let Some(rank) = dialect::rank_while_walking(backend)
+        && let Some(found) = ranked_in_one_pass(db, plan, &fts, rank, limit, offset).await?
+    {
+        return Ok(found);
+    }
+
     // The newest matches, one more than the window holds to tell whether
     // there are more.
     let probe = SEARCH_WINDOW as i64 + 1;
@@ -99,7 +107,6 @@ pub async fn search(db: &Db, plan: &Plan<'_>) -> Result<Found, sqlx::Error> {
         return Ok(Found { rows: Vec::new(), total, more });
     }
 
-    let ranked = query.effective_sort() == Sort::Relevance;
     let rows = match dialect::index_only_page(backend, &fts, from_id, limit, offset) {
         Some(page) if unfiltered && ranked => page.fetch_all(db).await?,
         _ => {
@@ -108,6 +115,48 @@ pub async fn search(db: &Db, plan: &Plan<'_>) -> Result<Found, sqlx::Error> {
         }
     };
     Ok(Found { rows, total, more })
+}
+
+/// Finds the window, ranks it and fetches the page in one statement, where
+/// the rank is cheap to compute while walking the matches. `None` when the
+/// page is empty, which leaves nothing to carry the count.
+async fn ranked_in_one_pass(
+    db: &Db,
+    plan: &Plan<'_>,
+    fts: &str,
+    rank: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Option<Found>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Ranked {
+        #[sqlx(flatten)]
+        card: CourseRow,
+        matches: i64,
+    }
+    let mut sql = Sql::new("WITH hits AS (SELECT c.id, ");
+    sql.push(rank).push(" AS rank ");
+    push_from_where(&mut sql, db.backend(), plan, Some(Text { fts, ranked: false, from_id: None }), false);
+    sql.push(" ORDER BY c.id DESC LIMIT ")
+        .bind(Arg::Int(SEARCH_WINDOW as i64 + 1))
+        .push("), win AS (SELECT id, rank FROM hits ORDER BY id DESC LIMIT ")
+        .bind(Arg::Int(SEARCH_WINDOW as i64))
+        .push(") ")
+        .push(CARD_COLUMNS)
+        .push(", (SELECT COUNT(*) FROM hits) AS matches FROM (SELECT id, rank FROM win ORDER BY rank DESC, id LIMIT ")
+        .bind(Arg::Int(limit))
+        .push(" OFFSET ")
+        .bind(Arg::Int(offset))
+        .push(") p JOIN courses c ON c.id = p.id JOIN categories cat ON cat.id = c.category_id ORDER BY p.rank DESC, p.id");
+    let rows: Vec<Ranked> = sql.fetch_all(db).await?;
+    let Some(matches) = rows.first().map(|r| r.matches.max(0) as usize) else {
+        return Ok(None);
+    };
+    Ok(Some(Found {
+        total: matches.min(SEARCH_WINDOW) as u64,
+        more: matches > SEARCH_WINDOW,
+        rows: rows.into_iter().map(|r| r.card).collect(),
+    }))
 }
 
 /// Without search words: every published course that passes the filters.

@@ -70,6 +70,10 @@ const FORMS: &[&str] =
 const LEVELS: &[&str] = &["beginner", "intermediate", "advanced"];
 /// Rows per INSERT: well under both backends' limits on bound values.
 const BATCH: usize = 500;
+/// SQLite's page cache while loading, in KiB. Its default (2 MiB) is far
+/// smaller than the indexes a large load touches at random (titles, slugs,
+/// sessions by course): each insert would read pages back from the file.
+const SQLITE_LOAD_CACHE_KIB: i64 = 512 * 1024;
 
 /// Adds `count` generated courses; returns (courses, sessions) stored.
 pub async fn load(db: &Db, count: usize) -> Result<(usize, usize), sqlx::Error> {
@@ -81,6 +85,14 @@ pub async fn load(db: &Db, count: usize) -> Result<(usize, usize), sqlx::Error> 
     // One transaction: SQLite's full-text index then grows in memory and is
     // written once, instead of a segment per statement.
     let mut tx = db.begin().await?;
+    let cache = match &mut tx {
+        Tx::Sqlite(conn) => {
+            let default: i64 = sqlx::query_scalar("PRAGMA cache_size").fetch_one(&mut **conn).await?;
+            sqlx::query(&format!("PRAGMA cache_size = -{SQLITE_LOAD_CACHE_KIB}")).execute(&mut **conn).await?;
+            Some(default)
+        }
+        Tx::Postgres(_) => None,
+    };
     while done < count {
         let batch = (count - done).min(BATCH);
         let courses: Vec<Course> = (done..done + batch).map(|n| Course::generate(&mut rng, &ids, run, n)).collect();
@@ -88,7 +100,14 @@ pub async fn load(db: &Db, count: usize) -> Result<(usize, usize), sqlx::Error> 
         sessions += insert_sessions(&mut tx, &ids, &stored, &mut rng).await?;
         done += batch;
     }
+    if let (Tx::Sqlite(conn), Some(default)) = (&mut tx, cache) {
+        // The connection goes back to the pool: give the memory back too.
+        sqlx::query(&format!("PRAGMA cache_size = {default}")).execute(&mut **conn).await?;
+    }
     tx.commit().await?;
+    // Fresh statistics, as after any bulk load: without them PostgreSQL
+    // plans searches for an empty table.
+    Sql::new("ANALYZE").execute(db).await?;
     Ok((count, sessions))
 }
 
