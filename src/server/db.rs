@@ -5,7 +5,7 @@
 
 use sqlx::{
     PgPool, SqlitePool,
-    postgres::PgPoolOptions,
+    postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 use std::{str::FromStr, time::Duration};
@@ -87,10 +87,14 @@ impl Db {
                 .await?;
             Ok(Db::Sqlite(pool))
         } else {
+            // Statements are prepared once per connection. A generic plan
+            // cannot know how many courses a search word matches, and
+            // PostgreSQL would switch to one after five runs: plan each run.
+            let options = PgConnectOptions::from_str(url)?.options([("plan_cache_mode", "force_custom_plan")]);
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections)
                 .acquire_timeout(Duration::from_secs(5))
-                .connect(url)
+                .connect_with(options)
                 .await?;
             Ok(Db::Postgres(pool))
         }

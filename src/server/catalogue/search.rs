@@ -43,7 +43,7 @@ pub struct CourseRow {
 /// by relevance (bm25, ts_rank) reads every candidate it orders, so the
 /// window bounds a search's work on a catalogue of any size; an academy's
 /// whole catalogue fits in it.
-pub const SEARCH_WINDOW: usize = 1_000;
+pub const SEARCH_WINDOW: usize = 500;
 
 /// One page of matching courses and how many match in all.
 pub struct Found {
