@@ -68,8 +68,10 @@ const TOPICS: &[&str] = &[
 const FORMS: &[&str] =
     &["Essentials", "Foundations", "in Practice", "Masterclass", "Bootcamp", "for Managers", "Advanced", "Workshop"];
 const LEVELS: &[&str] = &["beginner", "intermediate", "advanced"];
-/// Rows per INSERT: well under both backends' limits on bound values.
-const BATCH: usize = 500;
+/// Rows per INSERT. Binding a value makes sqlx-sqlite look its name up
+/// among all of the statement's parameters, so a statement's binding cost
+/// grows with the square of its values: keep them to a few hundred.
+const BATCH: usize = 40;
 /// SQLite's page cache while loading, in KiB. Its default (2 MiB) is far
 /// smaller than the indexes a large load touches at random (titles, slugs,
 /// sessions by course): each insert would read pages back from the file.
