@@ -86,13 +86,11 @@ pub async fn search(db: &Db, plan: &Plan<'_>) -> Result<Found, sqlx::Error> {
 
     // The newest matches, one more than the window holds to tell whether
     // there are more.
-    let probe = SEARCH_WINDOW as i64 + 1;
-    let newest = match dialect::newest_in_index(backend, &fts, probe) {
+    let newest = match dialect::newest_in_index(backend, &fts, SEARCH_WINDOW as i64 + 1) {
         Some(sql) if unfiltered => sql,
         _ => {
             let mut sql = Sql::new("SELECT c.id ");
-            push_from_where(&mut sql, backend, plan, Some(Text { fts: &fts, ranked: false, from_id: None }), false);
-            sql.push(" ORDER BY c.id DESC LIMIT ").bind(Arg::Int(probe));
+            push_newest(&mut sql, backend, plan, &fts);
             sql
         }
     };
@@ -136,10 +134,8 @@ async fn ranked_in_one_pass(
     }
     let mut sql = Sql::new("WITH hits AS (SELECT c.id, ");
     sql.push(rank).push(" AS rank ");
-    push_from_where(&mut sql, db.backend(), plan, Some(Text { fts, ranked: false, from_id: None }), false);
-    sql.push(" ORDER BY c.id DESC LIMIT ")
-        .bind(Arg::Int(SEARCH_WINDOW as i64 + 1))
-        .push("), win AS (SELECT id, rank FROM hits ORDER BY id DESC LIMIT ")
+    push_newest(&mut sql, db.backend(), plan, fts);
+    sql.push("), win AS (SELECT id, rank FROM hits ORDER BY id DESC LIMIT ")
         .bind(Arg::Int(SEARCH_WINDOW as i64))
         .push(") ")
         .push(CARD_COLUMNS)
@@ -157,6 +153,14 @@ async fn ranked_in_one_pass(
         more: matches > SEARCH_WINDOW,
         rows: rows.into_iter().map(|r| r.card).collect(),
     }))
+}
+
+/// `FROM ... WHERE ... ORDER BY ... LIMIT` of the newest text matches that
+/// pass the filters: one more than the window holds, to tell whether there
+/// are more.
+fn push_newest(sql: &mut Sql, backend: Backend, plan: &Plan<'_>, fts: &str) {
+    push_from_where(sql, backend, plan, Some(Text { fts, ranked: false, from_id: None }), false);
+    sql.push(" ORDER BY c.id DESC LIMIT ").bind(Arg::Int(SEARCH_WINDOW as i64 + 1));
 }
 
 /// Without search words: every published course that passes the filters.
