@@ -2,6 +2,11 @@
 
 use crate::components::error_view::NotFound;
 use crate::components::layout::Layout;
+use crate::pages::account::{
+    entry::{ForgotPasswordPage, LoginPage, ResetPasswordPage, SignupPage, VerifyEmailPage},
+    mine::{DataPage, ProfilePage, SecurityPage, SettingsPage},
+};
+use crate::pages::dev_mailbox::DevMailboxPage;
 use crate::pages::{catalogue::CataloguePage, course::CoursePage, home::HomePage};
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, provide_meta_context};
@@ -12,6 +17,8 @@ use leptos_router::{
 
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    send_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en-GB">
@@ -32,6 +39,23 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Sends the page's Content-Security-Policy, naming the nonce leptos puts
+/// on every script of this render. A cached page keeps the header that
+/// came with it, so the two always agree.
+#[cfg(feature = "ssr")]
+fn send_page_policy() {
+    use http::{HeaderValue, header::CONTENT_SECURITY_POLICY};
+    let (Some(options), Some(nonce)) = (use_context::<leptos_axum::ResponseOptions>(), leptos::nonce::use_nonce())
+    else {
+        return;
+    };
+    let live_reload = std::env::var_os("LEPTOS_WATCH").is_some();
+    let policy = crate::server::security::page_policy(nonce.as_inner(), live_reload);
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        options.insert_header(CONTENT_SECURITY_POLICY, value);
+    }
+}
+
 /// Every page renders completely on the server before it is sent
 /// (`SsrMode::Async`): the page works without JavaScript, and its title and
 /// meta tags are in the head where crawlers read them.
@@ -45,6 +69,16 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("courses") view=CataloguePage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("courses"), ParamSegment("slug")) view=CoursePage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("signup") view=SignupPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("account"), StaticSegment("profile")) view=ProfilePage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("account"), StaticSegment("settings")) view=SettingsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("account"), StaticSegment("security")) view=SecurityPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("account"), StaticSegment("data")) view=DataPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("dev"), StaticSegment("mailbox")) view=DevMailboxPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

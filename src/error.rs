@@ -1,7 +1,10 @@
 //! The error a visitor can be shown, shared by the server and the browser.
 //! It carries no internal detail: the server logs that where it happens and
-//! sends only the kind of failure (see `server::error`).
+//! sends only the kind of failure (see `server::error`). Every message is
+//! Lyceum's own: an error can arrive through a URL (forms without
+//! JavaScript), so none of them carries text from outside.
 
+use crate::model::account::{Field, FieldError};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -10,8 +13,26 @@ use serde::{Deserialize, Serialize};
 pub enum AppError {
     #[error("We could not find that page.")]
     NotFound,
-    #[error("{0}")]
-    BadRequest(String),
+    /// Some fields of a form are not acceptable; nothing was stored.
+    #[error("Please correct the fields marked below.")]
+    Invalid(Vec<FieldError>),
+    #[error("Please log in to continue.")]
+    Unauthorized,
+    #[error("You do not have access to this.")]
+    Forbidden,
+    /// Deliberately the same whether the e-mail is unknown or the password wrong.
+    #[error("The e-mail address or password is not right.")]
+    LoginFailed,
+    /// The password was right, but the address has not been confirmed yet.
+    #[error("Please confirm your e-mail address first: we have sent you a new link.")]
+    Unverified,
+    #[error("This link is not valid any more. It may have been used already or have expired; ask for a new one.")]
+    InvalidLink,
+    #[error("Too many attempts. Please wait {} and try again.", wait_text(*retry_after_secs))]
+    TooManyRequests { retry_after_secs: u64 },
+    /// The request did not come from one of Lyceum's own pages.
+    #[error("This request did not come from a Lyceum page. Reload the page and try again.")]
+    CrossSite,
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
     /// The request never reached the function, or its answer was unreadable.
@@ -20,13 +41,37 @@ pub enum AppError {
 }
 
 impl AppError {
-    /// The HTTP status a page showing this error answers with.
+    /// The HTTP status a page or function answering with this error uses.
     pub fn status(&self) -> u16 {
         match self {
             AppError::NotFound => 404,
-            AppError::BadRequest(_) => 400,
+            AppError::Invalid(_) => 422,
+            AppError::Unauthorized | AppError::LoginFailed => 401,
+            AppError::Forbidden | AppError::CrossSite | AppError::Unverified => 403,
+            AppError::InvalidLink => 410,
+            AppError::TooManyRequests { .. } => 429,
             AppError::Internal | AppError::Transport(_) => 500,
         }
+    }
+
+    /// The message for one field, when this error names it.
+    pub fn field_message(&self, field: Field) -> Option<String> {
+        match self {
+            AppError::Invalid(errors) => {
+                errors.iter().find(|error| error.field == field).map(|error| error.problem.message())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// "30 seconds", "1 minute", "5 minutes", "2 hours".
+pub fn wait_text(secs: u64) -> String {
+    let plural = |n: u64, unit: &str| if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") };
+    match secs {
+        0..=59 => plural(secs.max(1), "second"),
+        60..=3599 => plural(secs.div_ceil(60), "minute"),
+        _ => plural(secs.div_ceil(3600), "hour"),
     }
 }
 
@@ -35,5 +80,21 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         AppError::Transport(value.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_read_naturally() {
+        assert_eq!(wait_text(0), "1 second");
+        assert_eq!(wait_text(45), "45 seconds");
+        assert_eq!(wait_text(60), "1 minute");
+        assert_eq!(wait_text(61), "2 minutes");
+        assert_eq!(wait_text(7200), "2 hours");
+        let error = AppError::TooManyRequests { retry_after_secs: 300 };
+        assert_eq!(error.to_string(), "Too many attempts. Please wait 5 minutes and try again.");
     }
 }

@@ -4,8 +4,10 @@
 
 use chrono::Utc;
 use clap::{Parser, Subcommand};
-use lyceum::server::{AppState, config::Config, db::Db, http, seed, telemetry};
+use lyceum::server::jobs::{self, worker::Worker, worker::WorkerConfig};
+use lyceum::server::{AppState, config::Config, db::Db, http, mail, seed, telemetry};
 use std::process::ExitCode;
+use tokio::{sync::watch, task::JoinHandle};
 use tracing::{error, info};
 
 #[derive(Parser)]
@@ -19,6 +21,16 @@ struct Cli {
 enum Command {
     /// Migrate the database and serve the site (the default).
     Serve,
+    /// Run the job worker only, no web server.
+    Worker,
+    /// Create an administrator account. The password is read from standard
+    /// input when it is piped in; otherwise one is generated and shown once.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Load data into the database.
@@ -61,7 +73,10 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(command: Command, config: Config) -> Result<(), String> {
+async fn run(command: Command, mut config: Config) -> Result<(), String> {
+    config
+        .keep_development_secret(std::path::Path::new(DEVELOPMENT_SECRET))
+        .map_err(|e| format!("cannot keep a development secret in {DEVELOPMENT_SECRET}: {e}"))?;
     let db = open(&config).await?;
     match command {
         Command::Migrate => info!("migrations applied"),
@@ -70,7 +85,9 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             let (courses, sessions) =
                 seed::demo::load(&db, config.timezone, today).await.map_err(|e| format!("seeding failed: {e}"))?;
             println!("demo catalogue: {courses} courses and {sessions} sessions added");
+            demo_accounts(&config, &db).await?;
         }
+        Command::CreateAdmin { email, name } => create_admin(config, db.clone(), &email, &name).await?,
         Command::Seed { what: SeedCommand::Bench { courses } } => {
             let started = std::time::Instant::now();
             let (courses, sessions) =
@@ -78,6 +95,11 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             println!("bench catalogue: {courses} courses and {sessions} sessions added in {:.1?}", started.elapsed());
         }
         Command::Serve => serve(config, db.clone()).await?,
+        Command::Worker => {
+            let worker = start_worker(&config, db.clone())?;
+            shutdown_signal().await;
+            worker.stop().await;
+        }
     }
     db.close().await;
     Ok(())
@@ -99,16 +121,108 @@ async fn serve(config: Config, db: Db) -> Result<(), String> {
             .await
             .map_err(|e| format!("loading demo data failed: {e}"))?;
         info!(courses, sessions, "empty database: demo catalogue loaded");
+        demo_accounts(&config, &db).await?;
     }
     let leptos = leptos_options(&config)?;
     let addr = config.addr;
     let state = AppState::new(config, db, leptos);
-    let app = http::router(state);
+    let app = http::router(state.clone());
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let worker = if state.config.run_worker { Some(start_worker(&state.config, state.db.clone())?) } else { None };
     info!(%addr, "Lyceum is serving on http://{addr}");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| e.to_string())?;
+    // The peer address feeds rate limits, the audit trail and the session list.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
+    // The server has stopped taking requests: let the running jobs finish.
+    if let Some(worker) = worker {
+        worker.stop().await;
+    }
+    served.map_err(|e| e.to_string())?;
     info!("stopped");
     Ok(())
+}
+
+/// Where a development server keeps the secret it made up (see `LYCEUM_SECRET`).
+const DEVELOPMENT_SECRET: &str = "data/secret";
+
+/// The accounts side of the app, for the commands that make accounts.
+fn accounts(config: &Config, db: &Db) -> lyceum::server::accounts::Accounts {
+    use lyceum::server::{accounts::Accounts, accounts::limits::Quotas, crypto::Keyring};
+    let keys = match &config.secret {
+        Some(secret) => Keyring::new(secret, &config.previous_secrets),
+        None => Keyring::ephemeral(),
+    };
+    Accounts::new(db.clone(), config, std::sync::Arc::new(keys), Quotas::default())
+}
+
+/// The demo learner and staff accounts. A generated password is shown here,
+/// once, on the terminal: never in the log.
+async fn demo_accounts(config: &Config, db: &Db) -> Result<(), String> {
+    let created = seed::accounts::demo(
+        &accounts(config, db),
+        config.demo_learner_password.as_ref(),
+        config.demo_staff_password.as_ref(),
+    )
+    .await
+    .map_err(|e| format!("creating the demo accounts failed: {e}"))?;
+    for account in created {
+        info!(email = account.email, role = account.role.as_str(), "demo account created");
+        if let Some(password) = account.generated_password {
+            println!("demo {} account: {}  password: {password}  (shown once)", account.role.as_str(), account.email);
+        }
+    }
+    Ok(())
+}
+
+async fn create_admin(config: Config, db: Db, email: &str, name: &str) -> Result<(), String> {
+    use std::io::{BufRead, IsTerminal};
+    let (password, generated) = if std::io::stdin().is_terminal() {
+        (seed::accounts::generate_password(), true)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
+        (line.trim_end_matches(['\r', '\n']).to_string(), false)
+    };
+    let created = accounts(&config, &db)
+        .create_confirmed(email, name, &password, lyceum::model::account::Role::Admin)
+        .await
+        .map_err(|e| match e {
+            lyceum::server::error::Error::Refused(lyceum::error::AppError::Invalid(errors)) => {
+                let problems: Vec<String> =
+                    errors.iter().map(|e| format!("{}: {}", e.field.key(), e.problem.message())).collect();
+                format!("the account was not created: {}", problems.join(" "))
+            }
+            other => format!("the account was not created: {other}"),
+        })?;
+    match created {
+        None => return Err(format!("an account with the address {email} already exists")),
+        Some(_) if generated => println!("administrator {email} created; password: {password}  (shown once)"),
+        Some(_) => println!("administrator {email} created"),
+    }
+    Ok(())
+}
+
+/// A job worker running in this process.
+struct RunningWorker {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl RunningWorker {
+    /// Claims nothing more and waits for the running jobs to finish.
+    async fn stop(self) {
+        let _ = self.stop.send(true);
+        if let Err(e) = self.task.await {
+            error!(error = %e, "the job worker stopped abnormally");
+        }
+    }
+}
+
+fn start_worker(config: &Config, db: Db) -> Result<RunningWorker, String> {
+    let mailer = mail::Mailer::from_config(config).map_err(|e| e.to_string())?;
+    let worker = Worker::new(db, jobs::registry(mailer), WorkerConfig::default());
+    let (stop, stopped) = watch::channel(false);
+    Ok(RunningWorker { stop, task: tokio::spawn(worker.run(stopped)) })
 }
 
 /// Leptos's own settings (site root, output name, hashed file names), from

@@ -5,6 +5,9 @@
 #[path = "integration/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;
+#[path = "integration/visitor.rs"]
+#[allow(dead_code)]
+mod visitor;
 
 use axum::{body::Body, http::Request};
 use helpers::TestApp;
@@ -57,4 +60,61 @@ async fn logs_one_line_per_request_with_its_id_and_route() {
     assert_eq!(line["span"]["route"], "/courses/{slug}");
     assert!(lines.iter().all(|l| l["span"]["request_id"] == "req-42"), "every line carries the request id: {text}");
     assert!(!text.contains("hunter2"), "query strings are not logged");
+}
+
+/// A whole signup, confirmation, login, failed login, reset and password
+/// change, logged at debug level by every crate: no password, token or
+/// session id appears anywhere in the log.
+#[tokio::test]
+async fn no_secret_is_ever_logged() {
+    let app = TestApp::empty().await;
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_current_span(true)
+        .with_writer(move || writer.clone())
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+
+    let password = "first secret passphrase 7";
+    let new_password = "second secret passphrase 8";
+    let mut ann = visitor::Visitor::new(&app);
+    ann.sign_up_and_log_in("Ann", "ann@example.com", password).await;
+    let first_cookie = ann.cookie().unwrap().to_string();
+    ann.call("account/login", &[("email", "ann@example.com"), ("password", "a wrong guess at it")]).await;
+    ann.call("account/forgot-password", &[("email", "ann@example.com")]).await;
+    let link = visitor::link_in(&visitor::last_mail_to(&app, "ann@example.com").await.text, "/reset-password?token=");
+    let reset_token = link.split("token=").nth(1).unwrap().to_string();
+    let res = ann.call("account/reset-password", &[("token", &reset_token), ("new_password", new_password)]).await;
+    assert!(res.status < 400, "{}", res.body);
+    let res = ann.call("account/login", &[("email", "ann@example.com"), ("password", new_password)]).await;
+    assert!(res.status < 400, "{}", res.body);
+    let second_cookie = ann.cookie().unwrap().to_string();
+    let res = ann
+        .call("account/password", &[("current_password", new_password), ("new_password", "third secret passphrase 9")])
+        .await;
+    assert!(res.status < 400, "{}", res.body);
+    drop(guard);
+
+    let verify_tokens: Vec<String> = visitor::mails_to(&app, "ann@example.com")
+        .await
+        .iter()
+        .filter_map(|mail| {
+            mail.text.split("token=").nth(1).map(|rest| rest.split_whitespace().next().unwrap().to_string())
+        })
+        .collect();
+    assert!(verify_tokens.len() >= 2);
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(text.lines().count() > 10, "the run was logged: {text}");
+    let session_ids = [&first_cookie, &second_cookie].map(|cookie| cookie.split('=').nth(1).unwrap().to_string());
+    let secrets = [password, new_password, "third secret passphrase 9", "a wrong guess at it", &reset_token]
+        .into_iter()
+        .map(str::to_string)
+        .chain(verify_tokens)
+        .chain(session_ids);
+    for secret in secrets {
+        assert!(!text.contains(&secret), "{secret} is in the log");
+    }
 }

@@ -5,7 +5,16 @@ import { test, expect } from "./fixtures";
 // same markup either way, as they are rendered on the server.
 test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, "axe-core needs JavaScript in the page");
 
-for (const path of ["/", "/courses", "/courses?q=cloud&mode=online", "/courses/__first__", "/courses/no-such-course"]) {
+for (const path of [
+  "/",
+  "/courses",
+  "/courses?q=cloud&mode=online",
+  "/courses/__first__",
+  "/courses/no-such-course",
+  "/signup",
+  "/login?notice=check-email",
+  "/forgot-password",
+]) {
   test(`no serious or critical accessibility violations on ${path}`, async ({ page }) => {
     let target = path;
     if (path === "/courses/__first__") {

@@ -1,5 +1,7 @@
 //! The frame around every page: skip link, header with navigation, footer.
 
+use crate::model::account::Viewer;
+use crate::server_fns::account::{Logout, get_viewer};
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
@@ -20,6 +22,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                         <NavLink href="/courses?kind=soft-skills" label="Soft skills"/>
                     </ul>
                 </nav>
+                <AccountLinks/>
             </div>
         </header>
         <main id="main" class="wrap" tabindex="-1">{children()}</main>
@@ -48,5 +51,44 @@ fn NavLink(href: &'static str, label: &'static str) -> impl IntoView {
     };
     view! {
         <li><a href=href aria-current=current>{label}</a></li>
+    }
+}
+
+/// Log in and sign up, or the signed-in user's account and log out. Asked
+/// again on every navigation, so logging in or out shows at once.
+#[component]
+fn AccountLinks() -> impl IntoView {
+    let location = use_location();
+    let viewer = Resource::new(move || location.pathname.get(), |_| get_viewer());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match viewer.await {
+                    Ok(Some(viewer)) => view! { <SignedIn viewer/> }.into_any(),
+                    _ => view! {
+                        <ul class="account-links">
+                            <li><a href="/login">"Log in"</a></li>
+                            <li><a class="button-link" href="/signup">"Sign up"</a></li>
+                        </ul>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn SignedIn(viewer: Viewer) -> impl IntoView {
+    let logout = ServerAction::<Logout>::new();
+    view! {
+        <ul class="account-links">
+            <li><a href="/account/profile" title=viewer.email.clone()>{viewer.name.clone()}</a></li>
+            <li>
+                <ActionForm action=logout>
+                    <button type="submit" class="button-quiet">"Log out"</button>
+                </ActionForm>
+            </li>
+        </ul>
     }
 }

@@ -1,6 +1,8 @@
 //! Plain data and pure rules shared by the server and the browser.
 
+pub mod account;
 pub mod catalogue;
 pub mod date;
+pub mod mail;
 pub mod query;
 pub mod url;

@@ -1,5 +1,7 @@
 //! One module per route (or group of routes).
 
+pub mod account;
 pub mod catalogue;
 pub mod course;
+pub mod dev_mailbox;
 pub mod home;

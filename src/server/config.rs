@@ -11,8 +11,17 @@ pub enum LogFormat {
     Json,
 }
 
-#[derive(Clone, Debug)]
+/// Development shows the mailbox at `/dev/mailbox` and may make up a secret;
+/// production does neither.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Development,
+    Production,
+}
+
+#[derive(Clone)]
 pub struct Config {
+    pub mode: Mode,
     pub database_url: String,
     pub addr: SocketAddr,
     pub log_filter: String,
@@ -25,6 +34,98 @@ pub struct Config {
     pub demo_data: bool,
     pub cache_ttl: Duration,
     pub request_timeout: Duration,
+    /// The key material everything secret is derived from (field encryption,
+    /// token hashing). `None` in development when unset: `main` then keeps a
+    /// generated one under `data/`.
+    pub secret: Option<Secret>,
+    /// Earlier secrets, still accepted for decryption after a rotation.
+    pub previous_secrets: Vec<Secret>,
+    /// `smtp://` or `smtps://` URL of the mail relay; without it, mail goes to
+    /// the development mailbox.
+    pub smtp_url: Option<String>,
+    /// The sender of every message.
+    pub mail_from: String,
+    /// A signed-in session ends after this long without a request...
+    pub session_idle: Duration,
+    /// ...and after this long in any case.
+    pub session_lifetime: Duration,
+    /// Run the job worker inside `serve` (off when separate `lyceum worker`
+    /// processes do the work).
+    pub run_worker: bool,
+    /// Passwords of the demo accounts; generated and shown once when unset.
+    pub demo_learner_password: Option<Secret>,
+    pub demo_staff_password: Option<Secret>,
+}
+
+/// A secret from the environment. Its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// At least this many characters (32 random bytes, hex or base64, are 43 or more).
+    pub const MIN_LEN: usize = 32;
+
+    pub fn new(text: impl Into<String>) -> Self {
+        Self(text.into())
+    }
+
+    pub fn expose(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("mode", &self.mode)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("addr", &self.addr)
+            .field("public_url", &self.public_url)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// In development without `LYCEUM_SECRET`, a secret generated on first
+    /// start and kept in `path` (readable by its owner only), so sealed
+    /// values still open after a restart.
+    pub fn keep_development_secret(&mut self, path: &std::path::Path) -> std::io::Result<()> {
+        if self.secret.is_some() || self.mode != Mode::Development {
+            return Ok(());
+        }
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text.trim().to_string(),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                use std::io::Write;
+                use std::os::unix::fs::OpenOptionsExt;
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+                let text = super::crypto::new_token() + &super::crypto::new_token();
+                let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+                writeln!(file, "{text}")?;
+                text
+            }
+            Err(error) => return Err(error),
+        };
+        if text.len() < Secret::MIN_LEN {
+            return Err(std::io::Error::other(format!("{} holds no usable secret", path.display())));
+        }
+        self.secret = Some(Secret::new(text));
+        Ok(())
+    }
+
+    /// Whether pages are served over TLS (cookies get `Secure`, HSTS is sent).
+    pub fn https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
 }
 
 /// A setting that is present but unusable.
@@ -56,6 +157,28 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
     ("LYCEUM_DEMO_DATA", "true", "load the demo catalogue into an empty database at start"),
     ("LYCEUM_CACHE_TTL_SECS", "30", "seconds a cached catalogue answer may be reused, 0 to 86400"),
     ("LYCEUM_REQUEST_TIMEOUT_SECS", "30", "seconds before a request is answered 408, 1 to 3600"),
+    (
+        "LYCEUM_MODE",
+        "development",
+        "development or production; production requires LYCEUM_SECRET and hides /dev/mailbox",
+    ),
+    (
+        "LYCEUM_SECRET",
+        "generated into data/ in development",
+        "at least 32 characters of random text; keys for field encryption and tokens derive from it",
+    ),
+    (
+        "LYCEUM_PREVIOUS_SECRETS",
+        "none",
+        "comma-separated earlier secrets, still accepted for decryption after a rotation",
+    ),
+    ("SMTP_URL", "none: development mailbox", "smtp://USER:PASS@HOST:PORT (STARTTLS) or smtps://... (TLS)"),
+    ("LYCEUM_MAIL_FROM", "Lyceum <no-reply@localhost>", "sender address of every message"),
+    ("LYCEUM_SESSION_IDLE_MINS", "120", "minutes without a request before a signed-in session ends, 5 to 43200"),
+    ("LYCEUM_SESSION_LIFETIME_HOURS", "336", "hours after sign-in when a session ends in any case, 1 to 8760"),
+    ("LYCEUM_RUN_WORKER", "true", "run the job worker inside serve; false when lyceum worker processes run it"),
+    ("LYCEUM_DEMO_LEARNER_PASSWORD", "generated, shown once", "password of the demo learner account"),
+    ("LYCEUM_DEMO_STAFF_PASSWORD", "generated, shown once", "password of the demo staff account"),
 ];
 
 impl Config {
@@ -137,15 +260,73 @@ impl Config {
         let cache_ttl = Duration::from_secs(number("LYCEUM_CACHE_TTL_SECS", 30, 0, 86_400)?);
         let request_timeout = Duration::from_secs(number("LYCEUM_REQUEST_TIMEOUT_SECS", 30, 1, 3600)?);
 
-        let demo_data = match get("LYCEUM_DEMO_DATA").as_deref().map(str::to_ascii_lowercase).as_deref() {
-            None | Some("true" | "1" | "yes" | "on") => true,
-            Some("false" | "0" | "no" | "off") => false,
-            Some(_) => {
-                return Err(bad("LYCEUM_DEMO_DATA", "true or false", &get("LYCEUM_DEMO_DATA").unwrap_or_default()));
+        let flag = |name: &'static str, default: bool| -> Result<bool, ConfigError> {
+            match get(name).as_deref().map(str::to_ascii_lowercase).as_deref() {
+                None => Ok(default),
+                Some("true" | "1" | "yes" | "on") => Ok(true),
+                Some("false" | "0" | "no" | "off") => Ok(false),
+                Some(_) => Err(bad(name, "true or false", &get(name).unwrap_or_default())),
             }
         };
+        let demo_data = flag("LYCEUM_DEMO_DATA", true)?;
+        let run_worker = flag("LYCEUM_RUN_WORKER", true)?;
+
+        let mode = match get("LYCEUM_MODE").as_deref() {
+            None | Some("development") => Mode::Development,
+            Some("production") => Mode::Production,
+            Some(other) => return Err(bad("LYCEUM_MODE", "development or production", other)),
+        };
+        let secret_rule = "at least 32 characters of random text";
+        let secret = match get("LYCEUM_SECRET") {
+            Some(text) if text.len() >= Secret::MIN_LEN => Some(Secret::new(text)),
+            // The value itself is never echoed.
+            Some(_) => return Err(bad("LYCEUM_SECRET", secret_rule, "a shorter value")),
+            None if mode == Mode::Production => {
+                return Err(bad("LYCEUM_SECRET", &format!("{secret_rule} (required in production)"), "nothing"));
+            }
+            None => None,
+        };
+        let mut previous_secrets = Vec::new();
+        for text in get("LYCEUM_PREVIOUS_SECRETS").unwrap_or_default().split(',').map(str::trim) {
+            match text.len() {
+                0 => {}
+                n if n >= Secret::MIN_LEN => previous_secrets.push(Secret::new(text)),
+                _ => return Err(bad("LYCEUM_PREVIOUS_SECRETS", secret_rule, "a shorter value")),
+            }
+        }
+
+        let smtp_url = match get("SMTP_URL") {
+            None => None,
+            Some(url) if url.starts_with("smtp://") || url.starts_with("smtps://") => Some(url),
+            Some(url) => return Err(bad("SMTP_URL", "an smtp:// or smtps:// URL", &redact_url(&url))),
+        };
+        let mail_from = get("LYCEUM_MAIL_FROM").unwrap_or_else(|| "Lyceum <no-reply@localhost>".into());
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(bad("LYCEUM_MAIL_FROM", "an address such as Lyceum <no-reply@academy.example>", &mail_from));
+        }
+        let demo_password = |name: &'static str| -> Result<Option<Secret>, ConfigError> {
+            match get(name) {
+                None => Ok(None),
+                Some(text) if (12..=128).contains(&text.chars().count()) => Ok(Some(Secret::new(text))),
+                Some(_) => Err(bad(name, "a password of 12 to 128 characters", "a value of another length")),
+            }
+        };
+        let demo_learner_password = demo_password("LYCEUM_DEMO_LEARNER_PASSWORD")?;
+        let demo_staff_password = demo_password("LYCEUM_DEMO_STAFF_PASSWORD")?;
+        let session_idle = Duration::from_secs(60 * number("LYCEUM_SESSION_IDLE_MINS", 120, 5, 43_200)?);
+        let session_lifetime = Duration::from_secs(3600 * number("LYCEUM_SESSION_LIFETIME_HOURS", 336, 1, 8760)?);
 
         Ok(Self {
+            mode,
+            secret,
+            previous_secrets,
+            smtp_url,
+            mail_from,
+            session_idle,
+            session_lifetime,
+            run_worker,
+            demo_learner_password,
+            demo_staff_password,
             database_url,
             addr,
             log_filter,
@@ -208,6 +389,16 @@ mod tests {
             ("LYCEUM_CACHE_TTL_SECS", "-5"),
             ("LYCEUM_REQUEST_TIMEOUT_SECS", "soon"),
             ("LYCEUM_DEMO_DATA", "maybe"),
+            ("LYCEUM_MODE", "staging"),
+            ("LYCEUM_SECRET", "short"),
+            ("LYCEUM_PREVIOUS_SECRETS", "short"),
+            ("SMTP_URL", "http://mail"),
+            ("LYCEUM_MAIL_FROM", "not an address"),
+            ("LYCEUM_SESSION_IDLE_MINS", "1"),
+            ("LYCEUM_SESSION_LIFETIME_HOURS", "0"),
+            ("LYCEUM_RUN_WORKER", "sometimes"),
+            ("LYCEUM_DEMO_LEARNER_PASSWORD", "short"),
+            ("LYCEUM_DEMO_STAFF_PASSWORD", "short"),
         ];
         for (name, value) in cases {
             let err = config(&[(name, value)]).expect_err(name);
@@ -222,6 +413,24 @@ mod tests {
         assert!(!err.to_string().contains("hunter2"), "{err}");
         assert_eq!(redact_url("postgres://app:s3cret@h:5432/db"), "postgres://app:***@h:5432/db");
         assert_eq!(redact_url("sqlite://data/lyceum.db"), "sqlite://data/lyceum.db");
+    }
+
+    #[test]
+    fn production_requires_a_secret_and_never_echoes_one() {
+        let err = config(&[("LYCEUM_MODE", "production")]).unwrap_err();
+        assert_eq!(err.name, "LYCEUM_SECRET");
+        let err = config(&[("LYCEUM_SECRET", "tooshort-hunter2")]).unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+        let secret = "s".repeat(40);
+        let config = config(&[("LYCEUM_MODE", "production"), ("LYCEUM_SECRET", &secret)]).unwrap();
+        assert_eq!(config.mode, Mode::Production);
+        assert!(!format!("{config:?}").contains(&secret));
+    }
+
+    #[test]
+    fn smtp_passwords_are_never_echoed() {
+        let config = config(&[("SMTP_URL", "smtp://mailer:hunter2@relay:587")]).unwrap();
+        assert!(!format!("{config:?}").contains("hunter2"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The router: pages, server functions, operator endpoints and static
 //! files, wrapped in the middleware every response passes through.
 
-use super::{AppState, metrics, ops, page_cache};
+use super::{AppState, downloads, metrics, ops, page_cache, security, session_store::DbSessionStore};
 use crate::app::{App, shell};
 use axum::{
     Router,
@@ -25,6 +25,7 @@ use tower_http::{
     timeout::TimeoutLayer,
     trace::TraceLayer,
 };
+use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 use tracing::{Span, info_span};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -61,6 +62,25 @@ pub fn router(state: AppState) -> Router {
         ))
         .service(ServeFile::new(format!("{site_root}/favicon.svg")));
 
+    // A signed-in session: in the database, cookie out of scripts' reach,
+    // not sent on cross-site subrequests, `Secure` (and `__Host-`) over https.
+    let https = state.config.https();
+    let idle = time::Duration::seconds(state.config.session_idle.as_secs() as i64);
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+        .with_name(if https { "__Host-lyceum_session" } else { "lyceum_session" })
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(https)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(idle));
+    let hsts = https.then(|| {
+        SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        )
+    });
+    let site = security::SiteOrigin::from_public_url(&state.config.public_url);
+
     let app_state = state.clone();
     Router::new()
         .route("/healthz", get(ops::healthz))
@@ -68,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(ops::metrics))
         .route("/sitemap.xml", get(ops::sitemap))
         .route("/robots.txt", get(ops::robots))
+        .route("/account/data/export", get(downloads::my_data))
         .nest_service("/pkg", pkg)
         .route_service("/favicon.svg", favicon)
         .leptos_routes_with_context(&state, routes, move || provide_context(app_state.clone()), {
@@ -75,8 +96,10 @@ pub fn router(state: AppState) -> Router {
             move || shell(leptos.clone())
         })
         .fallback(not_found)
+        .layer(sessions)
         // Outermost first: request id, trace span, metrics, panic guard,
-        // timeout, page cache, compression, security headers.
+        // timeout, client, same-origin check, page cache, compression,
+        // security headers; the session layer sits inside them all.
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
@@ -108,6 +131,8 @@ pub fn router(state: AppState) -> Router {
                     axum::http::StatusCode::REQUEST_TIMEOUT,
                     state.config.request_timeout,
                 ))
+                .layer(axum::middleware::from_fn(security::client_info))
+                .layer(axum::middleware::from_fn_with_state(site, security::same_origin))
                 // Outside compression, so cached pages are kept compressed.
                 .layer(axum::middleware::from_fn_with_state(state.pages.clone(), page_cache::serve))
                 // Level 4 gives most of brotli's gain at a fraction of its cost on
@@ -121,12 +146,12 @@ pub fn router(state: AppState) -> Router {
                     header::REFERRER_POLICY,
                     HeaderValue::from_static("strict-origin-when-cross-origin"),
                 ))
+                // Pages set their own policy, with their scripts' nonce (see `app::shell`).
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::CONTENT_SECURITY_POLICY,
-                    HeaderValue::from_static(
-                        "frame-ancestors 'none'; base-uri 'self'; object-src 'none'; form-action 'self'",
-                    ),
-                )),
+                    HeaderValue::from_static(security::DEFAULT_POLICY),
+                ))
+                .option_layer(hsts),
         )
         .with_state(state)
 }

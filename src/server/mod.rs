@@ -1,15 +1,23 @@
 //! Everything that only runs on the server: configuration, database, the
 //! domain areas with their queries, HTTP wiring, jobs and operator commands.
 
+pub mod accounts;
 pub mod catalogue;
 pub mod config;
+pub mod crypto;
 pub mod db;
+pub mod downloads;
 pub mod error;
 pub mod http;
+pub mod jobs;
+pub mod mail;
 pub mod metrics;
 pub mod ops;
 pub mod page_cache;
+pub mod request;
+pub mod security;
 pub mod seed;
+pub mod session_store;
 pub mod sql;
 pub mod telemetry;
 
@@ -31,6 +39,7 @@ pub struct AppState {
     pub db: Db,
     pub catalogue: Catalogue,
     pub pages: page_cache::PageCache,
+    pub accounts: accounts::Accounts,
 }
 
 impl AppState {
@@ -39,7 +48,14 @@ impl AppState {
         let catalogue =
             Catalogue::new(db.clone(), config.timezone, &config.public_url, config.cache_ttl, epoch.clone());
         let pages = page_cache::PageCache::new(epoch, config.cache_ttl, PAGE_CACHE_BYTES);
-        Self { leptos, config: Arc::new(config), db, catalogue, pages }
+        let keys = Arc::new(match &config.secret {
+            Some(secret) => crypto::Keyring::new(secret, &config.previous_secrets),
+            // Sealed values will not open after a restart; `main` passes a
+            // kept secret, so only tests come here.
+            None => crypto::Keyring::ephemeral(),
+        });
+        let accounts = accounts::Accounts::new(db.clone(), &config, keys, accounts::limits::Quotas::default());
+        Self { leptos, config: Arc::new(config), db, catalogue, pages, accounts }
     }
 }
 

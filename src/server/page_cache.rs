@@ -4,8 +4,10 @@
 //!
 //! Only `GET` requests without cookies are served from it, and only HTML
 //! answers without `Set-Cookie` are kept, so nothing personal is ever
-//! cached. The key holds the [`Epoch`]: bumping it (on any catalogue write)
-//! makes every older entry unreachable at once.
+//! cached; nor is an answer marked `Cache-Control: no-store` (a page that
+//! changes by itself, such as the development mailbox). The key holds the
+//! [`Epoch`]: bumping it (on any catalogue write) makes every older entry
+//! unreachable at once.
 
 use axum::{
     body::{Body, Bytes},
@@ -103,7 +105,12 @@ pub async fn serve(State(cache): State<PageCache>, request: Request, next: Next)
         .is_some_and(|v| v.starts_with("text/html"));
     let keep = html
         && matches!(response.status(), StatusCode::OK | StatusCode::NOT_FOUND)
-        && !response.headers().contains_key(header::SET_COOKIE);
+        && !response.headers().contains_key(header::SET_COOKIE)
+        && !response
+            .headers()
+            .get(header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("no-store"));
     if !keep {
         return response;
     }

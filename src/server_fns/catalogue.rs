@@ -17,7 +17,7 @@ pub async fn get_course(slug: String) -> Result<CourseDetail, AppError> {
     let state = expect_context::<crate::server::AppState>();
     match state.catalogue.course(&slug).await? {
         Some(course) => Ok((*course).clone()),
-        None => Err(AppError::NotFound),
+        None => Err(crate::server::error::Error::NotFound.into()),
     }
 }
 

@@ -2,4 +2,7 @@
 //! is calling (where it matters), calls the domain under `server/`, and maps
 //! its error once, through `From<server::error::Error> for AppError`.
 
+pub mod account;
+pub mod admin;
 pub mod catalogue;
+pub mod dev;

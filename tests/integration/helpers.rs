@@ -28,11 +28,20 @@ impl TestResponse {
 impl TestApp {
     /// An empty, migrated database.
     pub async fn empty() -> Self {
+        Self::with_settings(&[]).await
+    }
+
+    /// An empty, migrated database, with these settings on top of the
+    /// tests' defaults.
+    pub async fn with_settings(settings: &[(&str, &str)]) -> Self {
         let (url, dir) = fresh_database().await;
-        let config = Config::from_lookup(|name| match name {
-            "DATABASE_URL" => Some(url.clone()),
-            "LYCEUM_PUBLIC_URL" => Some("https://academy.test".into()),
-            _ => None,
+        let config = Config::from_lookup(|name| match settings.iter().find(|(key, _)| *key == name) {
+            Some((_, value)) => Some(value.to_string()),
+            None => match name {
+                "DATABASE_URL" => Some(url.clone()),
+                "LYCEUM_PUBLIC_URL" => Some("https://academy.test".into()),
+                _ => None,
+            },
         })
         .expect("test configuration is valid");
         let db = Db::connect(&config.database_url, 5).await.expect("test database opens");

@@ -3,7 +3,12 @@
 //! which case every test gets a fresh database on it.
 
 mod helpers;
+mod visitor;
 
+mod account_pages;
+mod accounts;
 mod catalogue;
+mod jobs;
+mod mail;
 mod ops;
 mod pages;

@@ -1,6 +1,7 @@
 //! Data loaders run by `lyceum seed ...` and, for the demo catalogue, on the
 //! first start of an empty database.
 
+pub mod accounts;
 pub mod bench;
 pub mod demo;
 mod taxonomy;

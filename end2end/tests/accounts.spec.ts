@@ -1,0 +1,111 @@
+import { Page } from "@playwright/test";
+import { test, expect, jsEnabled, waitForHydration } from "./fixtures";
+
+/** Opens `path` and, with JavaScript on, waits until the page is interactive. */
+async function open(page: Page, path: string, js: boolean): Promise<void> {
+  await page.goto(path);
+  if (js) await waitForHydration(page);
+}
+
+/** The newest message to `email` in the development mailbox, once the worker has delivered it. */
+async function mailTo(page: Page, email: string, subject: string) {
+  const message = page.locator("article.mail", { hasText: email }).filter({ hasText: subject }).first();
+  await expect(async () => {
+    await page.goto("/dev/mailbox");
+    await expect(message).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  return message;
+}
+
+test("a learner signs up, confirms the address, edits the account, changes the password and logs out", async ({
+  page,
+  consoleErrors,
+}, testInfo) => {
+  // The weak password and the wrong current password are refused with 422.
+  testInfo.annotations.push({ type: "expected-http-status", description: "422" });
+  const js = jsEnabled(testInfo);
+  const email = `learner-${testInfo.project.name}-${Date.now()}@example.com`;
+  const password = "harbour lights at dusk";
+  const newPassword = "fresh sea breeze in sliema";
+
+  // Sign up; a bad password is explained next to its field first.
+  await open(page, "/signup", js);
+  await page.getByLabel("Full name").fill("Maria Camilleri");
+  await page.getByLabel("E-mail address").fill(email);
+  await page.getByLabel("Password").fill("password12345");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.locator(".field-error")).toHaveText(/too common/);
+  if (js) await waitForHydration(page);
+  await page.getByLabel("Full name").fill("Maria Camilleri");
+  await page.getByLabel("E-mail address").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/login\?notice=check-email$/);
+  await expect(page.getByRole("status")).toContainText("We have sent a link");
+
+  // Read the link from the development mailbox and confirm.
+  const message = await mailTo(page, email, "Confirm your e-mail address");
+  const link = await message.getByRole("link", { name: /verify-email\?token=/ }).getAttribute("href");
+  await open(page, link!, js);
+  await page.getByRole("button", { name: "Confirm my address" }).click();
+  await expect(page).toHaveURL(/\/login\?notice=verified$/);
+
+  // Log in.
+  if (js) await waitForHydration(page);
+  await page.getByLabel("E-mail address").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL(/\/account\/profile$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Your profile");
+  await expect(page.getByRole("banner").getByRole("link", { name: "Maria Camilleri" })).toBeVisible();
+
+  // Profile.
+  if (js) await waitForHydration(page);
+  await page.getByLabel("Phone").fill("+356 9912 3456");
+  await page.getByLabel("Company").fill("Grand Harbour Logistics");
+  await page.getByLabel("Job title").fill("Operations lead");
+  await page.getByRole("button", { name: "Save profile" }).click();
+  await expect(page).toHaveURL(/\/account\/profile\?notice=saved$/);
+  await expect(page.getByRole("status")).toHaveText("Saved.");
+  await page.reload();
+  await expect(page.getByLabel("Phone")).toHaveValue("+356 9912 3456");
+  await expect(page.getByLabel("Company")).toHaveValue("Grand Harbour Logistics");
+
+  // Settings.
+  await open(page, "/account/settings", js);
+  await page.getByLabel("Remind me this many hours before a session").fill("48");
+  await page.getByLabel("Preferred way to attend").selectOption("online");
+  await page.getByLabel("New courses and dates").check();
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect(page).toHaveURL(/\/account\/settings\?notice=saved$/);
+  await page.reload();
+  await expect(page.getByLabel("Remind me this many hours before a session")).toHaveValue("48");
+  await expect(page.getByLabel("Preferred way to attend")).toHaveValue("online");
+  await expect(page.getByLabel("New courses and dates")).toBeChecked();
+
+  // Change the password: a wrong current one is refused first.
+  await open(page, "/account/security", js);
+  await expect(page.locator("table.sessions")).toContainText("This browser");
+  await page.getByLabel("Current password").fill("not my password at all");
+  await page.getByLabel("New password").fill(newPassword);
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.locator(".field-error")).toHaveText(/not your current password/);
+  if (js) await waitForHydration(page);
+  await page.getByLabel("Current password").fill(password);
+  await page.getByLabel("New password").fill(newPassword);
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page).toHaveURL(/\/account\/security\?notice=password-changed$/);
+
+  // Log out; the account pages send visitors to the login page.
+  if (js) await waitForHydration(page);
+  await page.getByRole("banner").getByRole("button", { name: "Log out" }).click();
+  await expect(page).toHaveURL(/\/login\?notice=logged-out$/);
+  await open(page, "/account/profile", js);
+  await expect(page).toHaveURL(/\/login\?next=\/account\/profile$/);
+
+  // The new password works, and the login returns where it was asked from.
+  await page.getByLabel("E-mail address").fill(email);
+  await page.getByLabel("Password").fill(newPassword);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL(/\/account\/profile$/);
+});

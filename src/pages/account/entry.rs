@@ -1,0 +1,146 @@
+//! The way in: `/signup`, `/login`, `/verify-email`, `/forgot-password`
+//! and `/reset-password`.
+
+use super::form::{FormAlert, NoticeBanner, TextField, last_error};
+use crate::components::status::set_no_store;
+use crate::model::account::{EMAIL_MAX, Field, NAME_MAX, PASSWORD_MAX};
+use crate::server_fns::account::{ForgotPassword, Login, ResetPassword, Signup, VerifyEmail, reset_link_is_live};
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::hooks::use_query_map;
+
+const PASSWORD_HINT: &str =
+    "At least 12 characters. A few unrelated words make a strong password that is easy to remember.";
+
+#[component]
+pub fn SignupPage() -> impl IntoView {
+    set_no_store();
+    let action = ServerAction::<Signup>::new();
+    let error = last_error(action);
+    view! {
+        <Title text="Create an account · Lyceum"/>
+        <Meta name="robots" content="noindex"/>
+        <section class="account-entry">
+            <h1>"Create an account"</h1>
+            <p class="lead">"Enrol on courses, keep track of your sessions and download your certificates."</p>
+            <FormAlert error/>
+            <ActionForm action attr:class="stack-form" attr:novalidate="">
+                <TextField field=Field::Name label="Full name" autocomplete="name" required=true maxlength=NAME_MAX error/>
+                <TextField field=Field::Email label="E-mail address" kind="email" autocomplete="email" required=true maxlength=EMAIL_MAX error/>
+                <TextField field=Field::Password label="Password" kind="password" autocomplete="new-password" required=true hint=PASSWORD_HINT maxlength=PASSWORD_MAX error/>
+                <button type="submit" disabled=move || action.pending().get()>"Create account"</button>
+            </ActionForm>
+            <p>"Already have an account? " <a href="/login">"Log in"</a></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    set_no_store();
+    let action = ServerAction::<Login>::new();
+    let error = last_error(action);
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    view! {
+        <Title text="Log in · Lyceum"/>
+        <Meta name="robots" content="noindex"/>
+        <section class="account-entry">
+            <h1>"Log in"</h1>
+            <NoticeBanner/>
+            <FormAlert error/>
+            <ActionForm action attr:class="stack-form" attr:novalidate="">
+                <input type="hidden" name="next" value=next/>
+                <TextField field=Field::Email label="E-mail address" kind="email" autocomplete="username" required=true maxlength=EMAIL_MAX error/>
+                <TextField field=Field::Password label="Password" kind="password" autocomplete="current-password" required=true maxlength=PASSWORD_MAX error/>
+                <button type="submit" disabled=move || action.pending().get()>"Log in"</button>
+            </ActionForm>
+            <p><a href="/forgot-password">"Forgotten your password?"</a></p>
+            <p>"New to Lyceum? " <a href="/signup">"Create an account"</a></p>
+        </section>
+    }
+}
+
+/// The link in the confirmation e-mail leads here. Confirming takes a
+/// press of the button: mail scanners that open links must not use them up.
+#[component]
+pub fn VerifyEmailPage() -> impl IntoView {
+    set_no_store();
+    let action = ServerAction::<VerifyEmail>::new();
+    let error = last_error(action);
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    view! {
+        <Title text="Confirm your e-mail address · Lyceum"/>
+        <Meta name="robots" content="noindex"/>
+        <section class="account-entry">
+            <h1>"Confirm your e-mail address"</h1>
+            <FormAlert error/>
+            <p>"Press the button to confirm that this address is yours."</p>
+            <ActionForm action attr:class="stack-form">
+                <input type="hidden" name="token" value=token/>
+                <button type="submit" disabled=move || action.pending().get()>"Confirm my address"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    set_no_store();
+    let action = ServerAction::<ForgotPassword>::new();
+    let error = last_error(action);
+    view! {
+        <Title text="Forgotten password · Lyceum"/>
+        <Meta name="robots" content="noindex"/>
+        <section class="account-entry">
+            <h1>"Forgotten your password?"</h1>
+            <p>"Enter the e-mail address of your account and we will send you a link to choose a new password."</p>
+            <FormAlert error/>
+            <ActionForm action attr:class="stack-form" attr:novalidate="">
+                <TextField field=Field::Email label="E-mail address" kind="email" autocomplete="email" required=true maxlength=EMAIL_MAX error/>
+                <button type="submit" disabled=move || action.pending().get()>"Send the link"</button>
+            </ActionForm>
+            <p><a href="/login">"Back to log in"</a></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    set_no_store();
+    let action = ServerAction::<ResetPassword>::new();
+    let error = last_error(action);
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let live = Resource::new(token, reset_link_is_live);
+    view! {
+        <Title text="Choose a new password · Lyceum"/>
+        <Meta name="robots" content="noindex"/>
+        <section class="account-entry">
+            <h1>"Choose a new password"</h1>
+            <Suspense fallback=|| view! { <p class="loading">"Checking the link…"</p> }>
+                {move || Suspend::new(async move {
+                    match live.await {
+                        Ok(true) => view! {
+                            <FormAlert error/>
+                            <ActionForm action attr:class="stack-form" attr:novalidate="">
+                                <input type="hidden" name="token" value=token/>
+                                <TextField field=Field::NewPassword label="New password" kind="password" autocomplete="new-password" required=true hint=PASSWORD_HINT maxlength=PASSWORD_MAX error/>
+                                <button type="submit" disabled=move || action.pending().get()>"Set the new password"</button>
+                            </ActionForm>
+                        }
+                        .into_any(),
+                        _ => view! {
+                            <div class="form-alert" role="alert">
+                                {crate::error::AppError::InvalidLink.to_string()}
+                            </div>
+                            <p><a href="/forgot-password">"Ask for a new link"</a></p>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}

@@ -1,0 +1,336 @@
+//! The signed-in user's own pages: `/account/profile`, `/account/settings`,
+//! `/account/security` and `/account/data`.
+
+use super::form::{FormAlert, LastError, NoticeBanner, TextField, last_error};
+use crate::components::error_view::ErrorView;
+use crate::components::status::set_no_store;
+use crate::error::AppError;
+use crate::model::account::{
+    BIO_MAX, COMPANY_MAX, Field, NAME_MAX, PASSWORD_MAX, PHONE_MAX, ProfileView, SessionInfo, SettingsView,
+};
+use crate::server_fns::account::{
+    ChangePassword, DeleteAccount, EndSession, SaveProfile, SaveSettings, get_profile, get_sessions, get_settings,
+};
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::components::Redirect;
+
+/// Tabs between the account pages.
+#[component]
+fn AccountNav(current: &'static str) -> impl IntoView {
+    let tabs = [
+        ("/account/profile", "Profile"),
+        ("/account/settings", "Settings"),
+        ("/account/security", "Security"),
+        ("/account/data", "Your data"),
+    ];
+    view! {
+        <nav class="account-nav" aria-label="Account">
+            <ul>
+                {tabs
+                    .into_iter()
+                    .map(|(href, label)| {
+                        view! { <li><a href=href aria-current=(href == current).then_some("page")>{label}</a></li> }
+                    })
+                    .collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
+/// What a page shows when its data could not be had: the login page for
+/// visitors who are not signed in, the error otherwise.
+fn failed(error: AppError, path: &'static str) -> AnyView {
+    match error {
+        AppError::Unauthorized => view! { <Redirect path=format!("/login?next={path}")/> }.into_any(),
+        error => view! { <ErrorView error/> }.into_any(),
+    }
+}
+
+/// The frame of every account page: title, tabs, notice, then the content.
+#[component]
+fn AccountPage(title: &'static str, path: &'static str, children: Children) -> impl IntoView {
+    set_no_store();
+    view! {
+        <Title text=format!("{title} · Lyceum")/>
+        <Meta name="robots" content="noindex"/>
+        <section class="account">
+            <h1>{title}</h1>
+            <AccountNav current=path/>
+            <NoticeBanner/>
+            {children()}
+        </section>
+    }
+}
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let profile = Resource::new(|| (), |_| get_profile());
+    view! {
+        <AccountPage title="Your profile" path="/account/profile">
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match profile.await {
+                        Ok(profile) => view! { <ProfileForm profile/> }.into_any(),
+                        Err(error) => failed(error, "/account/profile"),
+                    }
+                })}
+            </Suspense>
+        </AccountPage>
+    }
+}
+
+#[component]
+fn ProfileForm(profile: ProfileView) -> impl IntoView {
+    let action = ServerAction::<SaveProfile>::new();
+    let error = last_error(action);
+    view! {
+        <FormAlert error/>
+        <ActionForm action attr:class="stack-form" attr:novalidate="">
+            <p class="muted">{format!("Signed in as {}", profile.email)}</p>
+            <TextField field=Field::Name label="Full name" value=profile.name autocomplete="name" required=true maxlength=NAME_MAX error/>
+            <TextField field=Field::Phone label="Phone" kind="tel" value=profile.phone autocomplete="tel" maxlength=PHONE_MAX hint="Kept encrypted; only used to reach you about your sessions." error/>
+            <TextField field=Field::Company label="Company" value=profile.company autocomplete="organization" maxlength=COMPANY_MAX error/>
+            <TextField field=Field::JobTitle label="Job title" value=profile.job_title autocomplete="organization-title" maxlength=COMPANY_MAX error/>
+            <TextArea field=Field::Bio label="About you" value=profile.bio max=BIO_MAX error/>
+            <button type="submit" disabled=move || action.pending().get()>"Save profile"</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn TextArea(field: Field, label: &'static str, value: String, max: usize, error: LastError) -> impl IntoView {
+    let id = format!("f-{}", field.key());
+    let error_id = format!("{id}-error");
+    let message = move || error.get().and_then(|e| e.field_message(field));
+    let described = {
+        let error_id = error_id.clone();
+        move || message().map(|_| error_id.clone())
+    };
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <textarea
+                id=id
+                name=field.key()
+                rows="5"
+                maxlength=max.to_string()
+                aria-invalid=move || message().map(|_| "true")
+                aria-describedby=described
+            >
+                {value}
+            </textarea>
+            {move || message().map(|text| view! { <p class="field-error" id=error_id.clone()>{text}</p> })}
+        </div>
+    }
+}
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let settings = Resource::new(|| (), |_| get_settings());
+    view! {
+        <AccountPage title="Settings" path="/account/settings">
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match settings.await {
+                        Ok(settings) => view! { <SettingsForm settings/> }.into_any(),
+                        Err(error) => failed(error, "/account/settings"),
+                    }
+                })}
+            </Suspense>
+        </AccountPage>
+    }
+}
+
+/// Time zones offered first; any IANA name typed is accepted.
+const ZONES: [&str; 8] = [
+    "Europe/Malta",
+    "Europe/London",
+    "Europe/Rome",
+    "Europe/Berlin",
+    "Europe/Paris",
+    "America/New_York",
+    "Asia/Dubai",
+    "UTC",
+];
+
+#[component]
+fn SettingsForm(settings: SettingsView) -> impl IntoView {
+    let action = ServerAction::<SaveSettings>::new();
+    let error = last_error(action);
+    let message = move |field: Field| error.get().and_then(|e| e.field_message(field));
+    let check = |name: &'static str, label: &'static str, on: bool| {
+        view! {
+            <div class="check">
+                <input type="checkbox" id=format!("f-{name}") name=name value="on" checked=on/>
+                <label for=format!("f-{name}")>{label}</label>
+            </div>
+        }
+    };
+    let location = settings.preferred_location.clone().unwrap_or_default();
+    let mode = settings.preferred_mode.clone().unwrap_or_default();
+    let locations = settings
+        .locations
+        .iter()
+        .map(|(slug, name)| {
+            view! { <option value=slug.clone() selected=*slug == location>{name.clone()}</option> }
+        })
+        .collect_view();
+    let modes = [("", "No preference"), ("online", "Online"), ("in-person", "In person")]
+        .into_iter()
+        .map(|(value, label)| view! { <option value=value selected=value == mode>{label}</option> })
+        .collect_view();
+    view! {
+        <FormAlert error/>
+        <ActionForm action attr:class="stack-form" attr:novalidate="">
+            <fieldset class="field">
+                <legend>"E-mail me about"</legend>
+                {check("notify_enrolment", "My enrolments and waiting-list places", settings.notify_enrolment)}
+                {check("notify_reminders", "Reminders before my sessions", settings.notify_reminders)}
+                {check("notify_waitlist", "A seat opening for me on a waiting list", settings.notify_waitlist)}
+                {check("notify_news", "New courses and dates", settings.notify_news)}
+            </fieldset>
+            <TextField field=Field::ReminderHours label="Remind me this many hours before a session" kind="number" value=settings.reminder_hours.to_string() hint="From 1 to 168 (a week)." error/>
+            <div class="field">
+                <label for="f-preferred_location">"Preferred location"</label>
+                <select id="f-preferred_location" name="preferred_location" aria-invalid=move || message(Field::PreferredLocation).map(|_| "true")>
+                    <option value="">"No preference"</option>
+                    {locations}
+                </select>
+                {move || message(Field::PreferredLocation).map(|text| view! { <p class="field-error">{text}</p> })}
+            </div>
+            <div class="field">
+                <label for="f-preferred_mode">"Preferred way to attend"</label>
+                <select id="f-preferred_mode" name="preferred_mode" aria-invalid=move || message(Field::PreferredMode).map(|_| "true")>
+                    {modes}
+                </select>
+                {move || message(Field::PreferredMode).map(|text| view! { <p class="field-error">{text}</p> })}
+            </div>
+            <div class="field">
+                <label for="f-timezone">"Time zone"</label>
+                <input id="f-timezone" name="timezone" list="zones" value=settings.timezone.clone() autocomplete="off" aria-invalid=move || message(Field::Timezone).map(|_| "true")/>
+                <datalist id="zones">{ZONES.map(|zone| view! { <option value=zone></option> }).collect_view()}</datalist>
+                {move || message(Field::Timezone).map(|text| view! { <p class="field-error">{text}</p> })}
+            </div>
+            <button type="submit" disabled=move || action.pending().get()>"Save settings"</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+pub fn SecurityPage() -> impl IntoView {
+    let sessions = Resource::new(|| (), |_| get_sessions());
+    let change = ServerAction::<ChangePassword>::new();
+    let error = last_error(change);
+    view! {
+        <AccountPage title="Security" path="/account/security">
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match sessions.await {
+                        Ok(sessions) => view! {
+                            <section>
+                                <h2>"Change your password"</h2>
+                                <p class="muted">"Every other session is logged out when you change it."</p>
+                                <FormAlert error/>
+                                <ActionForm action=change attr:class="stack-form" attr:novalidate="">
+                                    <TextField field=Field::CurrentPassword label="Current password" kind="password" autocomplete="current-password" required=true maxlength=PASSWORD_MAX error/>
+                                    <TextField field=Field::NewPassword label="New password" kind="password" autocomplete="new-password" required=true hint="At least 12 characters." maxlength=PASSWORD_MAX error/>
+                                    <button type="submit" disabled=move || change.pending().get()>"Change password"</button>
+                                </ActionForm>
+                            </section>
+                            <Sessions sessions/>
+                        }
+                        .into_any(),
+                        Err(error) => failed(error, "/account/security"),
+                    }
+                })}
+            </Suspense>
+        </AccountPage>
+    }
+}
+
+#[component]
+fn Sessions(sessions: Vec<SessionInfo>) -> impl IntoView {
+    let end = ServerAction::<EndSession>::new();
+    let rows = sessions
+        .into_iter()
+        .map(|session| {
+            let action = if session.current {
+                view! { <strong>"This browser"</strong> }.into_any()
+            } else {
+                view! {
+                    <ActionForm action=end>
+                        <input type="hidden" name="handle" value=session.handle.clone()/>
+                        <button type="submit" class="button-quiet">"Log out"</button>
+                    </ActionForm>
+                }
+                .into_any()
+            };
+            view! {
+                <tr>
+                    <td>{session.device}</td>
+                    <td>{session.ip}</td>
+                    <td>{session.signed_in}</td>
+                    <td>{session.last_seen}</td>
+                    <td>{action}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section>
+            <h2>"Where you are logged in"</h2>
+            <FormAlert error=last_error(end)/>
+            <div class="table-scroll">
+                <table class="sessions">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Device"</th>
+                            <th scope="col">"Address"</th>
+                            <th scope="col">"Logged in"</th>
+                            <th scope="col">"Last active"</th>
+                            <th scope="col"><span class="visually-hidden">"Action"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+pub fn DataPage() -> impl IntoView {
+    // Only to know the visitor is signed in before offering anything.
+    let profile = Resource::new(|| (), |_| get_profile());
+    let delete = ServerAction::<DeleteAccount>::new();
+    let error = last_error(delete);
+    view! {
+        <AccountPage title="Your data" path="/account/data">
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match profile.await {
+                        Ok(_) => view! {
+                            <section>
+                                <h2>"Download your data"</h2>
+                                <p>"Everything Lyceum stores about you, as one JSON file: account, profile, settings, sessions and security events."</p>
+                                <p><a class="button-link" href="/account/data/export" download="lyceum-data.json">"Download my data"</a></p>
+                            </section>
+                            <section class="danger-zone">
+                                <h2>"Delete your account"</h2>
+                                <p>"Your personal data is removed and you are logged out everywhere. This cannot be undone. You can sign up again later with the same address."</p>
+                                <FormAlert error/>
+                                <ActionForm action=delete attr:class="stack-form" attr:novalidate="">
+                                    <TextField field=Field::Password label="Your password, to confirm" kind="password" autocomplete="current-password" required=true maxlength=PASSWORD_MAX error/>
+                                    <button type="submit" class="button-danger" disabled=move || delete.pending().get()>"Delete my account"</button>
+                                </ActionForm>
+                            </section>
+                        }
+                        .into_any(),
+                        Err(error) => failed(error, "/account/data"),
+                    }
+                })}
+            </Suspense>
+        </AccountPage>
+    }
+}

@@ -1,0 +1,5 @@
+//! Account pages: the way in, and the signed-in user's own pages.
+
+pub mod entry;
+pub mod form;
+pub mod mine;

@@ -1,0 +1,480 @@
+//! Accounts: signing up, confirming the address, logging in, resetting and
+//! changing the password, the profile and settings, the sessions of an
+//! account, and its export and deletion.
+//!
+//! The rules that keep accounts safe live here, apart from HTTP: no answer
+//! says whether an address has an account, every failure is counted, every
+//! security event is written to the audit trail, and e-mails go out through
+//! the job queue in the same transaction as the change they announce.
+
+pub mod emails;
+pub mod limits;
+pub mod password;
+pub mod profile;
+pub mod signed_in;
+pub mod store;
+
+use super::config::Config;
+use super::crypto::{self, Keyring};
+use super::db::Db;
+use super::error::Error;
+use super::mail;
+use crate::error::AppError;
+use crate::model::account::{self as rules, Checks, Field, FieldError, Problem, Role};
+use chrono::{DateTime, Duration as TimeDelta, Utc};
+use limits::{Limit, Limits, Quotas};
+use password::Passwords;
+use std::sync::Arc;
+use std::time::Duration;
+use store::UserRow;
+
+/// Failed logins for one address before it waits; each further failure
+/// doubles the wait, up to [`LOCK_MAX`].
+const LOCK_AFTER: i32 = 5;
+const LOCK_MAX: Duration = Duration::from_secs(3600);
+const VERIFY_LINK_LIFETIME: TimeDelta = TimeDelta::hours(24);
+const RESET_LINK_LIFETIME: TimeDelta = TimeDelta::hours(1);
+
+/// Who is asking: the client's address and browser, for limits and the audit trail.
+#[derive(Clone, Debug, Default)]
+pub struct Client {
+    pub ip: String,
+    pub user_agent: String,
+}
+
+/// Security events, as written to the audit trail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    Signup,
+    EmailVerified,
+    LoginSucceeded,
+    LoginFailed,
+    LockedOut,
+    Logout,
+    PasswordChanged,
+    PasswordResetRequested,
+    PasswordReset,
+    SessionEnded,
+    RoleChanged,
+    AccountDeleted,
+}
+
+impl Event {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Event::Signup => "signup",
+            Event::EmailVerified => "email_verified",
+            Event::LoginSucceeded => "login_succeeded",
+            Event::LoginFailed => "login_failed",
+            Event::LockedOut => "locked_out",
+            Event::Logout => "logout",
+            Event::PasswordChanged => "password_changed",
+            Event::PasswordResetRequested => "password_reset_requested",
+            Event::PasswordReset => "password_reset",
+            Event::SessionEnded => "session_ended",
+            Event::RoleChanged => "role_changed",
+            Event::AccountDeleted => "account_deleted",
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Accounts {
+    db: Db,
+    passwords: Passwords,
+    keys: Arc<Keyring>,
+    limits: Arc<Limits>,
+    public_url: String,
+    pub session_lifetime: Duration,
+}
+
+fn refused(error: AppError) -> Error {
+    Error::Refused(error)
+}
+
+fn invalid(errors: Vec<FieldError>) -> Error {
+    Error::Refused(AppError::Invalid(errors))
+}
+
+fn too_many(wait: Duration) -> Error {
+    Error::Refused(AppError::TooManyRequests { retry_after_secs: wait.as_secs().max(1) })
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+/// The wait after `failures` failed logins in a row, if any.
+pub fn lockout(failures: i32) -> Option<Duration> {
+    if failures < LOCK_AFTER {
+        return None;
+    }
+    let doublings = (failures - LOCK_AFTER).min(12) as u32;
+    Some(Duration::from_secs(60 * 2u64.pow(doublings)).min(LOCK_MAX))
+}
+
+pub struct SignupForm {
+    pub name: String,
+    pub email: String,
+    pub password: String,
+}
+
+impl Accounts {
+    pub fn new(db: Db, config: &Config, keys: Arc<Keyring>, quotas: Quotas) -> Self {
+        Self {
+            db,
+            passwords: Passwords::for_this_machine(),
+            keys,
+            limits: Arc::new(Limits::new(quotas)),
+            public_url: config.public_url.clone(),
+            session_lifetime: config.session_lifetime,
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn keys(&self) -> &Keyring {
+        &self.keys
+    }
+
+    fn limit(&self, limit: Limit, key: &str) -> Result<(), Error> {
+        self.limits.check(limit, key).map_err(too_many)
+    }
+
+    pub async fn audit(&self, event: Event, user_id: Option<i64>, client: &Client, detail: &str) {
+        let entry = store::AuditEntry {
+            event: event.as_str(),
+            user_id,
+            ip: &client.ip,
+            user_agent: &client.user_agent,
+            detail,
+        };
+        // The trail must not take the request down with it; a failure to
+        // write it is logged (without secrets) for the operator.
+        if let Err(error) = store::audit(&self.db, &entry, Utc::now()).await {
+            tracing::error!(%error, event = event.as_str(), "audit entry could not be written");
+        }
+    }
+
+    /// The rules of a new password, including the list of common ones.
+    fn check_password(password: &str, email: &str) -> Result<(), Problem> {
+        rules::check_new_password(password, email)?;
+        if password::is_common(password) {
+            return Err(Problem::CommonPassword);
+        }
+        Ok(())
+    }
+
+    /// Creates an unconfirmed learner account and e-mails the confirmation
+    /// link. For an address that already has an account, the answer is the
+    /// same and that account's owner is told by e-mail instead.
+    pub async fn signup(&self, form: SignupForm, client: &Client) -> Result<(), Error> {
+        self.limit(Limit::SignupPerIp, &client.ip)?;
+        let mut checks = Checks::default();
+        checks.check(Field::Name, rules::check_line(&form.name, true, rules::NAME_MAX));
+        checks.check(Field::Email, rules::check_email(&form.email));
+        checks.check(Field::Password, Self::check_password(&form.password, &form.email));
+        checks.finish().map_err(invalid)?;
+        let email = rules::normalize_email(&form.email);
+        let name = form.name.trim();
+
+        // Hashed in every case, so both answers take as long.
+        let hash = self.passwords.hash(&form.password).await?;
+        let now = Utc::now();
+        let existing = store::user_by_email(&self.db, &email).await?;
+        let mut tx = self.db.begin().await?;
+        if let Some(user) = existing {
+            if self.limits.check(Limit::ResendPerAccount, &email).is_ok() {
+                mail::queue(&mut tx, emails::already_registered(&user.name, &email, &self.public_url)).await?;
+                tx.commit().await?;
+            }
+            return Ok(());
+        }
+        let new = store::NewUser {
+            email: &email,
+            name,
+            password_hash: &hash,
+            role: Role::Learner.as_str(),
+            verified_at: None,
+        };
+        let user_id = match store::insert_user(&mut tx, &new, now).await {
+            Ok(id) => id,
+            // Another signup for the same address won the race: same answer.
+            Err(error) if is_unique_violation(&error) => return Ok(()),
+            Err(error) => return Err(error.into()),
+        };
+        self.queue_verification(&mut tx, user_id, name, &email, now).await?;
+        tx.commit().await?;
+        self.audit(Event::Signup, Some(user_id), client, "").await;
+        Ok(())
+    }
+
+    async fn queue_verification(
+        &self,
+        tx: &mut super::db::Tx,
+        user_id: i64,
+        name: &str,
+        email: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        let token = crypto::new_token();
+        store::retire_tokens(tx, user_id, "verify-email", now).await?;
+        store::insert_token(tx, user_id, "verify-email", &crypto::token_hash(&token), now + VERIFY_LINK_LIFETIME, now)
+            .await?;
+        let link = format!("{}/verify-email?token={token}", self.public_url);
+        mail::queue(tx, emails::verify_email(name, email, &link)).await?;
+        Ok(())
+    }
+
+    /// Confirms the address of the link's account. Single use.
+    pub async fn verify_email(&self, token: &str, client: &Client) -> Result<(), Error> {
+        let now = Utc::now();
+        let mut tx = self.db.begin().await?;
+        let user_id = store::consume_token(&mut tx, "verify-email", &crypto::token_hash(token.trim()), now)
+            .await?
+            .ok_or(refused(AppError::InvalidLink))?;
+        store::mark_verified(&mut tx, user_id, now).await?;
+        tx.commit().await?;
+        self.audit(Event::EmailVerified, Some(user_id), client, "").await;
+        Ok(())
+    }
+
+    /// Checks an address and password. Every failure counts towards the
+    /// address's lockout, known or not, and reads the same.
+    pub async fn login(&self, email: &str, password: &str, client: &Client) -> Result<UserRow, Error> {
+        let mut checks = Checks::default();
+        checks.check(Field::Email, if email.trim().is_empty() { Err(Problem::Required) } else { Ok(()) });
+        checks.check(Field::Password, if password.is_empty() { Err(Problem::Required) } else { Ok(()) });
+        checks.finish().map_err(invalid)?;
+        let email = rules::normalize_email(email);
+        if email.chars().count() > rules::EMAIL_MAX || password.chars().count() > rules::PASSWORD_MAX {
+            return Err(refused(AppError::LoginFailed));
+        }
+        self.limit(Limit::LoginPerIp, &client.ip)?;
+        self.limit(Limit::LoginPerAccount, &email)?;
+        let email_hash = crypto::token_hash(&email);
+        let now = Utc::now();
+        if let Some((_, Some(until))) = store::throttle(&self.db, &email_hash).await?
+            && until > now
+        {
+            return Err(too_many((until - now).to_std().unwrap_or_default()));
+        }
+
+        let user = store::user_by_email(&self.db, &email).await?;
+        let matches = self.passwords.verify(password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
+        let user_id = user.as_ref().map(|u| u.id);
+        let Some(user) = user.filter(|_| matches) else {
+            let failures = store::add_failure(&self.db, &email_hash, now).await?;
+            self.audit(Event::LoginFailed, user_id, client, "").await;
+            if let Some(wait) = lockout(failures) {
+                store::lock(&self.db, &email_hash, now + TimeDelta::from_std(wait).unwrap_or_default()).await?;
+                self.audit(Event::LockedOut, user_id, client, &format!("{failures} failures")).await;
+            }
+            return Err(refused(AppError::LoginFailed));
+        };
+        store::clear_throttle(&self.db, &email_hash).await?;
+        if user.email_verified_at.is_none() {
+            if self.limits.check(Limit::ResendPerAccount, &email).is_ok() {
+                let mut tx = self.db.begin().await?;
+                self.queue_verification(&mut tx, user.id, &user.name, &user.email, now).await?;
+                tx.commit().await?;
+            }
+            return Err(refused(AppError::Unverified));
+        }
+        self.audit(Event::LoginSucceeded, Some(user.id), client, "").await;
+        Ok(user)
+    }
+
+    /// E-mails a reset link when the address has an account. The answer is
+    /// the same either way.
+    pub async fn forgot_password(&self, email: &str, client: &Client) -> Result<(), Error> {
+        let mut checks = Checks::default();
+        checks.check(Field::Email, rules::check_email(email));
+        checks.finish().map_err(invalid)?;
+        let email = rules::normalize_email(email);
+        self.limit(Limit::ForgotPerIp, &client.ip)?;
+        self.limit(Limit::ForgotPerAccount, &email)?;
+        let Some(user) = store::user_by_email(&self.db, &email).await? else {
+            return Ok(());
+        };
+        let now = Utc::now();
+        let token = crypto::new_token();
+        let mut tx = self.db.begin().await?;
+        store::retire_tokens(&mut tx, user.id, "reset-password", now).await?;
+        store::insert_token(
+            &mut tx,
+            user.id,
+            "reset-password",
+            &crypto::token_hash(&token),
+            now + RESET_LINK_LIFETIME,
+            now,
+        )
+        .await?;
+        let link = format!("{}/reset-password?token={token}", self.public_url);
+        mail::queue(&mut tx, emails::reset_password(&user.name, &user.email, &link)).await?;
+        tx.commit().await?;
+        self.audit(Event::PasswordResetRequested, Some(user.id), client, "").await;
+        Ok(())
+    }
+
+    /// Sets a new password from a reset link: single use, ends every
+    /// session of the account and lifts any lockout.
+    pub async fn reset_password(&self, token: &str, new_password: &str, client: &Client) -> Result<(), Error> {
+        let token_hash = crypto::token_hash(token.trim());
+        let now = Utc::now();
+        // Look first (the password's rules need the account's address),
+        // consume only once the password passes.
+        let user = self.reset_link_user(&token_hash, now).await?.ok_or(refused(AppError::InvalidLink))?;
+        let mut checks = Checks::default();
+        checks.check(Field::NewPassword, Self::check_password(new_password, &user.email));
+        checks.finish().map_err(invalid)?;
+        let hash = self.passwords.hash(new_password).await?;
+        let mut tx = self.db.begin().await?;
+        if store::consume_token(&mut tx, "reset-password", &token_hash, now).await? != Some(user.id) {
+            return Err(refused(AppError::InvalidLink));
+        }
+        store::set_password(&mut tx, user.id, &hash, now).await?;
+        store::end_other_sessions(&mut tx, user.id, None).await?;
+        // Following the link proves the address too.
+        store::mark_verified(&mut tx, user.id, now).await?;
+        mail::queue(&mut tx, emails::password_changed(&user.name, &user.email, &self.public_url)).await?;
+        tx.commit().await?;
+        store::clear_throttle(&self.db, &crypto::token_hash(&user.email)).await?;
+        self.audit(Event::PasswordReset, Some(user.id), client, "").await;
+        Ok(())
+    }
+
+    /// Whether a reset link is live, for the page that asks for the new password.
+    pub async fn reset_link_is_live(&self, token: &str) -> Result<bool, Error> {
+        Ok(self.reset_link_user(&crypto::token_hash(token.trim()), Utc::now()).await?.is_some())
+    }
+
+    async fn reset_link_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<UserRow>, Error> {
+        let user_id: Option<i64> = super::db::with_pool!(&self.db, |pool| {
+            sqlx::query_scalar(
+                "SELECT user_id FROM user_tokens
+                 WHERE token_hash = $1 AND purpose = 'reset-password' AND used_at IS NULL AND expires_at > $2",
+            )
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(pool)
+            .await
+        })?;
+        match user_id {
+            Some(id) => Ok(store::user_by_id(&self.db, id).await?),
+            None => Ok(None),
+        }
+    }
+
+    /// Changes the password of a signed-in user, who proves it is them with
+    /// the current one; ends every other session of the account.
+    pub async fn change_password(
+        &self,
+        user: &UserRow,
+        current_session: Option<&str>,
+        current: &str,
+        new: &str,
+        client: &Client,
+    ) -> Result<(), Error> {
+        let mut checks = Checks::default();
+        checks.check(Field::CurrentPassword, if current.is_empty() { Err(Problem::Required) } else { Ok(()) });
+        checks.check(Field::NewPassword, Self::check_password(new, &user.email));
+        checks.finish().map_err(invalid)?;
+        self.limit(Limit::LoginPerAccount, &user.email)?;
+        if !self.passwords.verify(current, Some(&user.password_hash)).await? {
+            self.audit(Event::LoginFailed, Some(user.id), client, "wrong current password").await;
+            return Err(invalid(vec![FieldError { field: Field::CurrentPassword, problem: Problem::WrongPassword }]));
+        }
+        let hash = self.passwords.hash(new).await?;
+        let now = Utc::now();
+        let mut tx = self.db.begin().await?;
+        store::set_password(&mut tx, user.id, &hash, now).await?;
+        store::end_other_sessions(&mut tx, user.id, current_session).await?;
+        mail::queue(&mut tx, emails::password_changed(&user.name, &user.email, &self.public_url)).await?;
+        tx.commit().await?;
+        self.audit(Event::PasswordChanged, Some(user.id), client, "").await;
+        Ok(())
+    }
+
+    /// Deletes the account of a signed-in user who re-enters the password:
+    /// personal data is removed, sessions end, the address is free again.
+    pub async fn delete_account(&self, user: &UserRow, password: &str, client: &Client) -> Result<(), Error> {
+        if password.is_empty() {
+            return Err(invalid(vec![FieldError { field: Field::Password, problem: Problem::Required }]));
+        }
+        self.limit(Limit::LoginPerAccount, &user.email)?;
+        if !self.passwords.verify(password, Some(&user.password_hash)).await? {
+            return Err(invalid(vec![FieldError { field: Field::Password, problem: Problem::WrongPassword }]));
+        }
+        let mut tx = self.db.begin().await?;
+        store::anonymise(&mut tx, user.id, Utc::now()).await?;
+        tx.commit().await?;
+        self.audit(Event::AccountDeleted, Some(user.id), client, "").await;
+        Ok(())
+    }
+
+    /// Creates an account with a role and a confirmed address, for the
+    /// operator's `create-admin` and the demo accounts. `None` if the
+    /// address is taken.
+    pub async fn create_confirmed(
+        &self,
+        email: &str,
+        name: &str,
+        password: &str,
+        role: Role,
+    ) -> Result<Option<i64>, Error> {
+        let mut checks = Checks::default();
+        checks.check(Field::Email, rules::check_email(email));
+        checks.check(Field::Password, Self::check_password(password, email));
+        checks.finish().map_err(invalid)?;
+        let email = rules::normalize_email(email);
+        let hash = self.passwords.hash(password).await?;
+        let now = Utc::now();
+        let mut tx = self.db.begin().await?;
+        let new =
+            store::NewUser { email: &email, name, password_hash: &hash, role: role.as_str(), verified_at: Some(now) };
+        let id = match store::insert_user(&mut tx, &new, now).await {
+            Ok(id) => id,
+            Err(error) if is_unique_violation(&error) => return Ok(None),
+            Err(error) => return Err(error.into()),
+        };
+        tx.commit().await?;
+        self.audit(Event::Signup, Some(id), &Client::default(), &format!("created with role {}", role.as_str())).await;
+        Ok(Some(id))
+    }
+
+    /// Gives an account another role (a privilege change: its sessions end,
+    /// so the next request signs in afresh with the new role).
+    pub async fn set_role(&self, by: Option<i64>, user_id: i64, role: Role, client: &Client) -> Result<(), Error> {
+        let now = Utc::now();
+        if store::set_role(&self.db, user_id, role.as_str(), now).await? == 0 {
+            return Err(Error::NotFound);
+        }
+        let mut tx = self.db.begin().await?;
+        store::end_other_sessions(&mut tx, user_id, None).await?;
+        tx.commit().await?;
+        let detail = match by {
+            Some(by) => format!("role {} set by user {by}", role.as_str()),
+            None => format!("role {} set by the operator", role.as_str()),
+        };
+        self.audit(Event::RoleChanged, Some(user_id), client, &detail).await;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lockout_starts_after_five_failures_and_doubles_up_to_an_hour() {
+        assert_eq!(lockout(4), None);
+        assert_eq!(lockout(5), Some(Duration::from_secs(60)));
+        assert_eq!(lockout(6), Some(Duration::from_secs(120)));
+        assert_eq!(lockout(8), Some(Duration::from_secs(480)));
+        assert_eq!(lockout(11), Some(Duration::from_secs(3600)));
+        assert_eq!(lockout(1000), Some(Duration::from_secs(3600)));
+    }
+}

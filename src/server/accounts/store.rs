@@ -1,0 +1,427 @@
+//! The SQL of accounts: users, e-mail tokens, the login throttle and the
+//! sessions table as the security page sees it. Every statement reads the
+//! same on both backends; times are bound from the application.
+
+use crate::server::db::{Db, Tx, with_pool};
+use chrono::{DateTime, Utc};
+
+/// Runs `$body` with `$conn` bound to the transaction's connection.
+macro_rules! with_tx {
+    ($tx:expr, |$conn:ident| $body:expr) => {
+        match $tx {
+            Tx::Sqlite(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+            Tx::Postgres(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+
+const USER_COLUMNS: &str =
+    "id, email, name, password_hash, role, email_verified_at, phone_enc, company, job_title, bio,
+     notify_enrolment, notify_reminders, notify_waitlist, notify_news, reminder_hours,
+     preferred_location_id, preferred_mode, timezone, created_at";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub role: String,
+    pub email_verified_at: Option<DateTime<Utc>>,
+    pub phone_enc: Option<String>,
+    pub company: String,
+    pub job_title: String,
+    pub bio: String,
+    pub notify_enrolment: bool,
+    pub notify_reminders: bool,
+    pub notify_waitlist: bool,
+    pub notify_news: bool,
+    pub reminder_hours: i32,
+    pub preferred_location_id: Option<i64>,
+    pub preferred_mode: Option<String>,
+    pub timezone: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password_hash: &'a str,
+    pub role: &'a str,
+    pub verified_at: Option<DateTime<Utc>>,
+}
+
+pub async fn insert_user(tx: &mut Tx, user: &NewUser<'_>, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query_scalar(
+            "INSERT INTO users (email, name, password_hash, role, email_verified_at, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        )
+        .bind(user.email)
+        .bind(user.name)
+        .bind(user.password_hash)
+        .bind(user.role)
+        .bind(user.verified_at)
+        .bind(now)
+        .fetch_one(conn)
+        .await
+    })
+}
+
+pub async fn user_by_email(db: &Db, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1 AND deleted_at IS NULL");
+    with_pool!(db, |pool| sqlx::query_as::<_, UserRow>(&sql).bind(email).fetch_optional(pool).await)
+}
+
+pub async fn user_by_id(db: &Db, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND deleted_at IS NULL");
+    with_pool!(db, |pool| sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(pool).await)
+}
+
+pub async fn set_password(tx: &mut Tx, user_id: i64, hash: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+            .bind(hash)
+            .bind(now)
+            .bind(user_id)
+            .execute(conn)
+            .await
+            .map(|_| ())
+    })?;
+    Ok(())
+}
+
+pub async fn set_role(db: &Db, user_id: i64, role: &str, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3 AND deleted_at IS NULL")
+            .bind(role)
+            .bind(now)
+            .bind(user_id)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+    })
+}
+
+pub async fn mark_verified(tx: &mut Tx, user_id: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $1), updated_at = $1 WHERE id = $2",
+        )
+        .bind(now)
+        .bind(user_id)
+        .execute(conn)
+        .await
+        .map(|_| ())
+    })?;
+    Ok(())
+}
+
+pub struct Profile<'a> {
+    pub name: &'a str,
+    pub phone_enc: Option<&'a str>,
+    pub company: &'a str,
+    pub job_title: &'a str,
+    pub bio: &'a str,
+}
+
+pub async fn update_profile(db: &Db, user_id: i64, p: &Profile<'_>, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query(
+            "UPDATE users SET name = $1, phone_enc = $2, company = $3, job_title = $4, bio = $5, updated_at = $6
+             WHERE id = $7 AND deleted_at IS NULL",
+        )
+        .bind(p.name)
+        .bind(p.phone_enc)
+        .bind(p.company)
+        .bind(p.job_title)
+        .bind(p.bio)
+        .bind(now)
+        .bind(user_id)
+        .execute(pool)
+        .await
+        .map(|_| ())
+    })?;
+    Ok(())
+}
+
+pub struct Settings<'a> {
+    pub notify_enrolment: bool,
+    pub notify_reminders: bool,
+    pub notify_waitlist: bool,
+    pub notify_news: bool,
+    pub reminder_hours: i32,
+    pub preferred_location_id: Option<i64>,
+    pub preferred_mode: Option<&'a str>,
+    pub timezone: &'a str,
+}
+
+pub async fn update_settings(db: &Db, user_id: i64, s: &Settings<'_>, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query(
+            "UPDATE users SET notify_enrolment = $1, notify_reminders = $2, notify_waitlist = $3, notify_news = $4,
+                 reminder_hours = $5, preferred_location_id = $6, preferred_mode = $7, timezone = $8, updated_at = $9
+             WHERE id = $10 AND deleted_at IS NULL",
+        )
+        .bind(s.notify_enrolment)
+        .bind(s.notify_reminders)
+        .bind(s.notify_waitlist)
+        .bind(s.notify_news)
+        .bind(s.reminder_hours)
+        .bind(s.preferred_location_id)
+        .bind(s.preferred_mode)
+        .bind(s.timezone)
+        .bind(now)
+        .bind(user_id)
+        .execute(pool)
+        .await
+        .map(|_| ())
+    })?;
+    Ok(())
+}
+
+/// Removes what identifies a person and frees the address for a new
+/// account; the row stays so that records pointing at it stay whole.
+pub async fn anonymise(tx: &mut Tx, user_id: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE users SET email = $1, name = 'Deleted account', password_hash = '!', phone_enc = NULL,
+                 company = '', job_title = '', bio = '', preferred_location_id = NULL, preferred_mode = NULL,
+                 deleted_at = $2, updated_at = $2
+             WHERE id = $3",
+        )
+        .bind(format!("deleted-{user_id}@invalid"))
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query("DELETE FROM user_tokens WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *conn).await.map(|_| ())
+    })?;
+    Ok(())
+}
+
+pub async fn location_id(db: &Db, slug: &str) -> Result<Option<i64>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_scalar("SELECT id FROM locations WHERE slug = $1").bind(slug).fetch_optional(pool).await
+    })
+}
+
+pub async fn location_slug(db: &Db, id: i64) -> Result<Option<String>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_scalar("SELECT slug FROM locations WHERE id = $1").bind(id).fetch_optional(pool).await
+    })
+}
+
+pub async fn locations(db: &Db) -> Result<Vec<(String, String)>, sqlx::Error> {
+    with_pool!(db, |pool| sqlx::query_as("SELECT slug, name FROM locations ORDER BY name").fetch_all(pool).await)
+}
+
+// E-mail tokens.
+
+pub async fn insert_token(
+    tx: &mut Tx,
+    user_id: i64,
+    purpose: &str,
+    hash: &str,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO user_tokens (user_id, purpose, token_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(user_id)
+        .bind(purpose)
+        .bind(hash)
+        .bind(expires_at)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map(|_| ())
+    })?;
+    Ok(())
+}
+
+/// Marks a live token used and returns its user: one statement, so two
+/// requests racing with the same link cannot both succeed.
+pub async fn consume_token(
+    tx: &mut Tx,
+    purpose: &str,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query_scalar(
+            "UPDATE user_tokens SET used_at = $1
+             WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1
+             RETURNING user_id",
+        )
+        .bind(now)
+        .bind(hash)
+        .bind(purpose)
+        .fetch_optional(conn)
+        .await
+    })
+}
+
+/// Ends the other links of the same kind, so only the newest works.
+pub async fn retire_tokens(tx: &mut Tx, user_id: i64, purpose: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query("UPDATE user_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL")
+            .bind(now)
+            .bind(user_id)
+            .bind(purpose)
+            .execute(conn)
+            .await
+            .map(|_| ())
+    })?;
+    Ok(())
+}
+
+// The login throttle.
+
+pub async fn throttle(db: &Db, email_hash: &str) -> Result<Option<(i32, Option<DateTime<Utc>>)>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_as("SELECT failures, locked_until FROM login_throttle WHERE email_hash = $1")
+            .bind(email_hash)
+            .fetch_optional(pool)
+            .await
+    })
+}
+
+/// Counts one more failure; returns the new count.
+pub async fn add_failure(db: &Db, email_hash: &str, now: DateTime<Utc>) -> Result<i32, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_scalar(
+            "INSERT INTO login_throttle (email_hash, failures, updated_at) VALUES ($1, 1, $2)
+             ON CONFLICT (email_hash) DO UPDATE SET failures = login_throttle.failures + 1, updated_at = $2
+             RETURNING failures",
+        )
+        .bind(email_hash)
+        .bind(now)
+        .fetch_one(pool)
+        .await
+    })
+}
+
+pub async fn lock(db: &Db, email_hash: &str, until: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query("UPDATE login_throttle SET locked_until = $1 WHERE email_hash = $2")
+            .bind(until)
+            .bind(email_hash)
+            .execute(pool)
+            .await
+            .map(|_| ())
+    })?;
+    Ok(())
+}
+
+pub async fn clear_throttle(db: &Db, email_hash: &str) -> Result<(), sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query("DELETE FROM login_throttle WHERE email_hash = $1").bind(email_hash).execute(pool).await.map(|_| ())
+    })?;
+    Ok(())
+}
+
+// Sessions, as the security page sees them.
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct SessionRow {
+    pub handle: String,
+    pub user_agent: String,
+    pub ip: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub id: String,
+}
+
+pub async fn sessions_of(db: &Db, user_id: i64, now: DateTime<Utc>) -> Result<Vec<SessionRow>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT handle, user_agent, ip, created_at, last_seen_at, id FROM sessions
+             WHERE user_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC",
+        )
+        .bind(user_id)
+        .bind(now)
+        .fetch_all(pool)
+        .await
+    })
+}
+
+pub async fn end_session(db: &Db, user_id: i64, handle: &str) -> Result<u64, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND handle = $2")
+            .bind(user_id)
+            .bind(handle)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+    })
+}
+
+/// Ends every session of the user except `keep` (the session id in use).
+pub async fn end_other_sessions(tx: &mut Tx, user_id: i64, keep: Option<&str>) -> Result<u64, sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+            .bind(user_id)
+            .bind(keep.unwrap_or(""))
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
+    })
+}
+
+// The audit trail.
+
+pub struct AuditEntry<'a> {
+    pub event: &'a str,
+    pub user_id: Option<i64>,
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+    pub detail: &'a str,
+}
+
+pub async fn audit(db: &Db, entry: &AuditEntry<'_>, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query(
+            "INSERT INTO audit_log (at, event, user_id, ip, user_agent, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(now)
+        .bind(entry.event)
+        .bind(entry.user_id)
+        .bind(entry.ip)
+        .bind(entry.user_agent)
+        .bind(entry.detail)
+        .execute(pool)
+        .await
+        .map(|_| ())
+    })?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AuditRow {
+    pub at: DateTime<Utc>,
+    pub event: String,
+    pub ip: String,
+    pub user_agent: String,
+    pub detail: String,
+}
+
+pub async fn audit_of(db: &Db, user_id: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT at, event, ip, user_agent, detail FROM audit_log WHERE user_id = $1 ORDER BY at DESC, id DESC",
+        )
+        .bind(user_id)
+        .fetch_all(pool)
+        .await
+    })
+}

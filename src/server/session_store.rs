@@ -1,0 +1,162 @@
+//! tower-sessions records in the database, so any instance can serve any
+//! request and ending a session takes effect everywhere at once.
+//!
+//! Besides the record, each row holds what the security page lists: whose
+//! session it is, the device, and when it was last used. Those are copied
+//! out of the record's data on every save (see [`keys`]). Each session also
+//! gets a random public `handle`: the id is the cookie's secret and never
+//! leaves the server except in that cookie.
+
+use super::db::{Db, with_pool};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use tower_sessions::{
+    SessionStore,
+    session::{Id, Record},
+    session_store,
+};
+
+/// The keys of session data the store and the sign-in code share.
+pub mod keys {
+    /// The signed-in user's id.
+    pub const USER: &str = "uid";
+    /// When the user signed in (Unix seconds): the absolute lifetime counts from it.
+    pub const SIGNED_IN_AT: &str = "auth_at";
+    /// When the session was last touched (Unix seconds).
+    pub const SEEN_AT: &str = "seen";
+    pub const USER_AGENT: &str = "ua";
+    pub const IP: &str = "ip";
+}
+
+#[derive(Clone, Debug)]
+pub struct DbSessionStore {
+    db: Db,
+}
+
+impl DbSessionStore {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+fn backend(error: impl std::fmt::Display) -> session_store::Error {
+    session_store::Error::Backend(error.to_string())
+}
+
+fn to_chrono(time: time::OffsetDateTime) -> DateTime<Utc> {
+    DateTime::from_timestamp(time.unix_timestamp(), time.nanosecond()).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+fn to_time(time: DateTime<Utc>) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp(time.timestamp()).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+}
+
+/// The columns copied out of a record's data.
+struct Columns {
+    data: String,
+    expires_at: DateTime<Utc>,
+    user_id: Option<i64>,
+    user_agent: String,
+    ip: String,
+}
+
+impl Columns {
+    fn of(record: &Record) -> session_store::Result<Self> {
+        let text = |key: &str| record.data.get(key).and_then(Value::as_str).unwrap_or_default().to_string();
+        Ok(Self {
+            data: serde_json::to_string(&record.data).map_err(backend)?,
+            expires_at: to_chrono(record.expiry_date),
+            user_id: record.data.get(keys::USER).and_then(Value::as_i64),
+            user_agent: text(keys::USER_AGENT),
+            ip: text(keys::IP),
+        })
+    }
+}
+
+#[async_trait]
+impl SessionStore for DbSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        let columns = Columns::of(record)?;
+        let now = Utc::now();
+        // A 128-bit random id colliding is all but impossible; if it ever
+        // does, draw another rather than overwrite someone's session.
+        for _ in 0..4 {
+            let handle = super::crypto::new_token();
+            let inserted = with_pool!(&self.db, |pool| {
+                sqlx::query(
+                    "INSERT INTO sessions (id, handle, data, expires_at, user_id, user_agent, ip, created_at, last_seen_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+                     ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(record.id.to_string())
+                .bind(&handle)
+                .bind(&columns.data)
+                .bind(columns.expires_at)
+                .bind(columns.user_id)
+                .bind(&columns.user_agent)
+                .bind(&columns.ip)
+                .bind(now)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+            })
+            .map_err(backend)?;
+            if inserted == 1 {
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
+        Err(backend("could not find an unused session id"))
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let columns = Columns::of(record)?;
+        let now = Utc::now();
+        let handle = super::crypto::new_token();
+        with_pool!(&self.db, |pool| {
+            sqlx::query(
+                "INSERT INTO sessions (id, handle, data, expires_at, user_id, user_agent, ip, created_at, last_seen_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+                 ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at,
+                     user_id = excluded.user_id, user_agent = excluded.user_agent, ip = excluded.ip,
+                     last_seen_at = excluded.last_seen_at",
+            )
+            .bind(record.id.to_string())
+            .bind(&handle)
+            .bind(&columns.data)
+            .bind(columns.expires_at)
+            .bind(columns.user_id)
+            .bind(&columns.user_agent)
+            .bind(&columns.ip)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|_| ())
+        })
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let row: Option<(String, DateTime<Utc>)> = with_pool!(&self.db, |pool| {
+            sqlx::query_as("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2")
+                .bind(id.to_string())
+                .bind(Utc::now())
+                .fetch_optional(pool)
+                .await
+        })
+        .map_err(backend)?;
+        let Some((data, expires_at)) = row else { return Ok(None) };
+        let data = serde_json::from_str(&data).map_err(backend)?;
+        Ok(Some(Record { id: *id, data, expiry_date: to_time(expires_at) }))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        with_pool!(&self.db, |pool| {
+            sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id.to_string()).execute(pool).await.map(|_| ())
+        })
+        .map_err(backend)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,190 @@
+//! Accounts: entry (signup, login, confirmation, password reset) and the
+//! signed-in user's own pages. Forms post here; without JavaScript, leptos
+//! answers a form post with a redirect back to the form, the error (if any)
+//! in the URL, and every success below redirects on purpose.
+
+use crate::error::AppError;
+use crate::model::account::{ProfileView, SessionInfo, SettingsView, Viewer};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::server::{
+    accounts::{SignupForm, signed_in, store::UserRow},
+    request,
+};
+
+#[cfg(feature = "ssr")]
+fn viewer_of(user: &UserRow) -> Viewer {
+    use crate::model::account::Role;
+    Viewer {
+        name: user.name.clone(),
+        email: user.email.clone(),
+        role: Role::parse(&user.role).unwrap_or(Role::Learner),
+        verified: user.email_verified_at.is_some(),
+    }
+}
+
+/// The signed-in user, if any, for the header and the account pages.
+#[server(prefix = "/rpc", endpoint = "account/viewer")]
+pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
+    let state = request::state();
+    let session = request::session().await?;
+    Ok(signed_in::current(&state.accounts, &session).await?.as_ref().map(viewer_of))
+}
+
+#[server(prefix = "/rpc", endpoint = "account/signup")]
+pub async fn signup(name: String, email: String, password: String) -> Result<(), AppError> {
+    let state = request::state();
+    state.accounts.signup(SignupForm { name, email, password }, &request::client()).await?;
+    leptos_axum::redirect("/login?notice=check-email");
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "account/login")]
+pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    use crate::model::account::safe_next;
+    let state = request::state();
+    let client = request::client();
+    let user = state.accounts.login(&email, &password, &client).await?;
+    let session = request::session().await?;
+    signed_in::sign_in(&session, &user, &client).await?;
+    leptos_axum::redirect(next.as_deref().and_then(safe_next).unwrap_or("/account/profile"));
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "account/logout")]
+pub async fn logout() -> Result<(), AppError> {
+    let state = request::state();
+    let session = request::session().await?;
+    if let Some(user) = signed_in::current(&state.accounts, &session).await? {
+        state.accounts.audit(crate::server::accounts::Event::Logout, Some(user.id), &request::client(), "").await;
+    }
+    signed_in::sign_out(&session).await?;
+    leptos_axum::redirect("/login?notice=logged-out");
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "account/verify-email")]
+pub async fn verify_email(token: String) -> Result<(), AppError> {
+    let state = request::state();
+    state.accounts.verify_email(&token, &request::client()).await?;
+    leptos_axum::redirect("/login?notice=verified");
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "account/forgot-password")]
+pub async fn forgot_password(email: String) -> Result<(), AppError> {
+    let state = request::state();
+    state.accounts.forgot_password(&email, &request::client()).await?;
+    leptos_axum::redirect("/login?notice=reset-sent");
+    Ok(())
+}
+
+/// Whether a reset link can still be used, so its page can say so at once.
+#[server(prefix = "/rpc", endpoint = "account/reset-link")]
+pub async fn reset_link_is_live(token: String) -> Result<bool, AppError> {
+    Ok(request::state().accounts.reset_link_is_live(&token).await?)
+}
+
+#[server(prefix = "/rpc", endpoint = "account/reset-password")]
+pub async fn reset_password(token: String, new_password: String) -> Result<(), AppError> {
+    let state = request::state();
+    state.accounts.reset_password(&token, &new_password, &request::client()).await?;
+    // A session open in this browser belongs to the old password too.
+    signed_in::sign_out(&request::session().await?).await?;
+    leptos_axum::redirect("/login?notice=password-reset");
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "account/profile")]
+pub async fn get_profile() -> Result<ProfileView, AppError> {
+    let (state, _, user) = request::signed_in().await?;
+    Ok(state.accounts.profile(&user))
+}
+
+#[server(prefix = "/rpc", endpoint = "account/profile/save")]
+pub async fn save_profile(
+    name: String,
+    phone: String,
+    company: String,
+    job_title: String,
+    bio: String,
+) -> Result<(), AppError> {
+    use crate::server::accounts::profile::ProfileForm;
+    let (state, _, user) = request::signed_in().await?;
+    state.accounts.update_profile(&user, ProfileForm { name, phone, company, job_title, bio }).await?;
+    leptos_axum::redirect("/account/profile?notice=saved");
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "account/settings")]
+pub async fn get_settings() -> Result<SettingsView, AppError> {
+    let (state, _, user) = request::signed_in().await?;
+    Ok(state.accounts.settings(&user).await?)
+}
+
+/// Checkboxes are sent only when ticked, hence the options.
+#[server(prefix = "/rpc", endpoint = "account/settings/save")]
+#[allow(clippy::too_many_arguments)]
+pub async fn save_settings(
+    notify_enrolment: Option<String>,
+    notify_reminders: Option<String>,
+    notify_waitlist: Option<String>,
+    notify_news: Option<String>,
+    reminder_hours: String,
+    preferred_location: String,
+    preferred_mode: String,
+    timezone: String,
+) -> Result<(), AppError> {
+    use crate::server::accounts::profile::SettingsForm;
+    let (state, _, user) = request::signed_in().await?;
+    let form = SettingsForm {
+        notify_enrolment: notify_enrolment.is_some(),
+        notify_reminders: notify_reminders.is_some(),
+        notify_waitlist: notify_waitlist.is_some(),
+        notify_news: notify_news.is_some(),
+        reminder_hours,
+        preferred_location,
+        preferred_mode,
+        timezone,
+    };
+    state.accounts.update_settings(&user, form).await?;
+    leptos_axum::redirect("/account/settings?notice=saved");
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "account/sessions")]
+pub async fn get_sessions() -> Result<Vec<SessionInfo>, AppError> {
+    let (state, session, user) = request::signed_in().await?;
+    let current = signed_in::session_id(&session);
+    Ok(state.accounts.sessions(&user, current.as_deref(), state.config.timezone).await?)
+}
+
+#[server(prefix = "/rpc", endpoint = "account/sessions/end")]
+pub async fn end_session(handle: String) -> Result<(), AppError> {
+    let (state, _, user) = request::signed_in().await?;
+    state.accounts.end_session(&user, &handle, &request::client()).await?;
+    leptos_axum::redirect("/account/security?notice=session-ended");
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "account/password")]
+pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
+    let (state, session, user) = request::signed_in().await?;
+    let client = request::client();
+    let keep = signed_in::session_id(&session);
+    state.accounts.change_password(&user, keep.as_deref(), &current_password, &new_password, &client).await?;
+    // A privilege change: the session goes on under a new id.
+    session.cycle_id().await.map_err(crate::server::error::Error::from)?;
+    leptos_axum::redirect("/account/security?notice=password-changed");
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "account/delete")]
+pub async fn delete_account(password: String) -> Result<(), AppError> {
+    let (state, session, user) = request::signed_in().await?;
+    state.accounts.delete_account(&user, &password, &request::client()).await?;
+    signed_in::sign_out(&session).await?;
+    leptos_axum::redirect("/login?notice=account-deleted");
+    Ok(())
+}

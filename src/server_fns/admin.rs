@@ -1,0 +1,26 @@
+//! Staff and admin functions. Each checks the caller's role on the server
+//! before anything else; the back office pages call them.
+
+use crate::error::AppError;
+use crate::model::account::Role;
+use leptos::prelude::*;
+
+/// Gives an account another role. Admins only: roles decide who runs the
+/// back office. The account's sessions end, so its next request starts
+/// afresh with the new role.
+#[server(prefix = "/rpc", endpoint = "admin/users/role")]
+pub async fn set_user_role(user_id: i64, role: String) -> Result<(), AppError> {
+    use crate::model::account::{Field, FieldError, Problem};
+    use crate::server::{error::Error, request};
+    let (state, _, admin) = request::require(Role::Admin).await?;
+    let Some(role) = Role::parse(&role) else {
+        let problem = FieldError { field: Field::Role, problem: Problem::UnknownChoice };
+        return Err(Error::Refused(AppError::Invalid(vec![problem])).into());
+    };
+    if user_id == admin.id {
+        // Demoting oneself could leave the academy without an admin.
+        return Err(Error::Refused(AppError::Forbidden).into());
+    }
+    state.accounts.set_role(Some(admin.id), user_id, role, &request::client()).await?;
+    Ok(())
+}

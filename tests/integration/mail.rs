@@ -1,0 +1,221 @@
+//! E-mail: delivery into the mailbox (exactly once per job), delivery by
+//! SMTP (both bodies; a refused recipient is not retried), and the
+//! development mailbox page, which production does not have.
+
+use crate::helpers::TestApp;
+use crate::jobs::{job, mail_to, mailbox_job_ids, worker};
+use axum::{body::Body, http::Request};
+use lyceum::server::config::Config;
+use lyceum::server::jobs::{self, queue::Status};
+use lyceum::server::mail::{self, Mail, Mailer};
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_reaches_the_mailbox_exactly_once_per_job() {
+    let app = TestApp::empty().await;
+    let db = &app.state.db;
+    let mut ids = Vec::new();
+    for n in 0..30 {
+        ids.push(mail::queue_db(db, mail_to(n)).await.unwrap());
+    }
+    let mut tx = db.begin().await.unwrap();
+    ids.push(mail::queue(&mut tx, mail_to(30)).await.unwrap());
+    tx.commit().await.unwrap();
+
+    let first = worker(db, jobs::registry(Mailer::Mailbox));
+    let second = worker(db, jobs::registry(Mailer::Mailbox));
+    let (a, b) = tokio::join!(first.run_until_idle(), second.run_until_idle());
+    assert_eq!(a + b, ids.len());
+    assert_eq!(first.run_until_idle().await, 0);
+
+    assert_eq!(mailbox_job_ids(db).await, ids);
+    let listed = mail::mailbox(db, 100).await.unwrap();
+    assert_eq!(listed.len(), ids.len());
+    assert!(listed.windows(2).all(|pair| pair[0].id > pair[1].id), "newest first");
+    assert_eq!(mail::mailbox(db, 2).await.unwrap(), listed[..2]);
+    let message = listed.iter().find(|m| m.to == "learner30@academy.test").expect("the message to learner 30");
+    assert_eq!((message.subject.as_str(), message.text.as_str()), ("Message 30", "Hello, learner 30."));
+    assert!(message.sent_at.ends_with('Z') && message.sent_at_text.ends_with(" UTC"));
+}
+
+const SECRET_LINK: &str = "https://academy.test/verify-email?token=tok123";
+
+fn verification_mail() -> Mail {
+    Mail {
+        to: "ada@academy.test".into(),
+        subject: "Confirm your e-mail address".into(),
+        text: format!("Welcome to Lyceum.\n\nConfirm your address: {SECRET_LINK}\n</script><script>alert(1)</script>"),
+        html: "<p>Welcome</p><script>alert(2)</script>".into(),
+    }
+}
+
+/// The server function behind the page, called as the browser would.
+fn mailbox_rpc() -> Request<Body> {
+    Request::post("/rpc/dev/mailbox")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .header("origin", "https://academy.test")
+        .body(Body::empty())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_development_mailbox_shows_delivered_mail_newest_first() {
+    let app = TestApp::empty().await;
+    let db = &app.state.db;
+    let empty = app.get("/dev/mailbox").await;
+    assert_eq!(empty.status, 200);
+    assert!(empty.body.contains("No mail yet"), "{}", empty.body);
+
+    let worker = worker(db, jobs::registry(Mailer::Mailbox));
+    mail::queue_db(db, mail_to(1)).await.unwrap();
+    worker.run_until_idle().await;
+    mail::queue_db(db, verification_mail()).await.unwrap();
+    worker.run_until_idle().await;
+
+    let page = app.get("/dev/mailbox").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.header("cache-control"), Some("no-store"), "new mail must show at once");
+    assert_ne!(page.header("x-cache"), Some("hit"));
+    let body = &page.body;
+    assert!(body.contains("<title>Mailbox · Lyceum</title>"), "{body}");
+    let newest = body.find("Confirm your e-mail address").expect("the newest subject");
+    let older = body.find("Message 1").expect("the older subject");
+    assert!(newest < older, "newest first");
+    assert!(body.contains("ada@academy.test"));
+    assert!(body.contains(&format!(r#"<a href="{SECRET_LINK}""#)), "links in the text are clickable: {body}");
+    assert!(body.contains("<pre class=\"mail-body\">"));
+    assert!(!body.contains("<script>alert"), "neither body is injected as markup: {body}");
+    assert!(!body.contains("<p>Welcome</p>"), "the HTML body is not shown");
+
+    let rpc = app.request(mailbox_rpc()).await;
+    assert_eq!(rpc.status, 200, "{}", rpc.body);
+    let listed: Vec<lyceum::model::mail::StoredMail> = serde_json::from_str(&rpc.body).unwrap();
+    assert_eq!(
+        listed.iter().map(|m| m.subject.as_str()).collect::<Vec<_>>(),
+        ["Confirm your e-mail address", "Message 1"]
+    );
+}
+
+#[tokio::test]
+async fn the_development_mailbox_does_not_exist_in_production() {
+    let secret = "s".repeat(40);
+    let app = TestApp::with_settings(&[("LYCEUM_MODE", "production"), ("LYCEUM_SECRET", &secret)]).await;
+    let db = &app.state.db;
+    // Without SMTP_URL, mail is still delivered to the mailbox...
+    mail::queue_db(db, verification_mail()).await.unwrap();
+    worker(db, jobs::registry(Mailer::from_config(&app.state.config).unwrap())).run_until_idle().await;
+    assert_eq!(mailbox_job_ids(db).await.len(), 1);
+
+    // ...but no one can see it.
+    let page = app.get("/dev/mailbox").await;
+    let unknown = app.get("/no-such-page").await;
+    assert_eq!((page.status, unknown.status), (404, 404));
+    for body in [&page.body, &unknown.body] {
+        assert!(body.contains("<title>Page not found · Lyceum</title>"), "{body}");
+        assert!(body.contains("We could not find that page"));
+    }
+    assert!(!page.body.contains("Confirm your e-mail") && !page.body.contains("tok123"));
+    let rpc = app.request(mailbox_rpc()).await;
+    assert_eq!(rpc.status, 404, "{}", rpc.body);
+    assert!(!rpc.body.contains("tok123"));
+}
+
+/// What a relay received: one `(recipients, message)` per accepted message.
+type Received = Arc<Mutex<Vec<(Vec<String>, String)>>>;
+
+/// A mail relay on a free local port that accepts every message, except
+/// for recipients at `refused.test`, which it rejects for good.
+async fn smtp_relay() -> (String, Received) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("smtp://{}", listener.local_addr().unwrap());
+    let received = Received::default();
+    let kept = received.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let kept = kept.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let mut recipients = Vec::new();
+                let _ = write.write_all(b"220 relay.test ESMTP\r\n").await;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let command = line.to_ascii_uppercase();
+                    let reply: &[u8] = if command.starts_with("RCPT TO") {
+                        if line.contains("refused.test") {
+                            b"550 5.1.1 no such mailbox\r\n"
+                        } else {
+                            recipients.push(line[8..].trim().to_string());
+                            b"250 OK\r\n"
+                        }
+                    } else if command == "DATA" {
+                        let _ = write.write_all(b"354 go ahead\r\n").await;
+                        let mut message = String::new();
+                        while let Ok(Some(line)) = lines.next_line().await {
+                            if line == "." {
+                                break;
+                            }
+                            message.push_str(&line);
+                            message.push('\n');
+                        }
+                        kept.lock().unwrap().push((std::mem::take(&mut recipients), message));
+                        b"250 queued\r\n"
+                    } else if command == "QUIT" {
+                        let _ = write.write_all(b"221 bye\r\n").await;
+                        break;
+                    } else {
+                        if command.starts_with("RSET") {
+                            recipients.clear();
+                        }
+                        b"250 relay.test\r\n"
+                    };
+                    if write.write_all(reply).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    (url, received)
+}
+
+#[tokio::test]
+async fn smtp_sends_both_bodies_and_a_refused_recipient_is_not_retried() {
+    let app = TestApp::empty().await;
+    let db = &app.state.db;
+    let (url, received) = smtp_relay().await;
+    let config = Config::from_lookup(|name| match name {
+        "SMTP_URL" => Some(url.clone()),
+        "LYCEUM_MAIL_FROM" => Some("Lyceum <no-reply@academy.test>".into()),
+        _ => None,
+    })
+    .unwrap();
+    let mailer = Mailer::from_config(&config).unwrap();
+    assert!(matches!(mailer, Mailer::Smtp(_)));
+
+    let sent = mail::queue_db(db, verification_mail()).await.unwrap();
+    let refused = mail::queue_db(db, Mail { to: "nobody@refused.test".into(), ..mail_to(1) }).await.unwrap();
+    let invalid = mail::queue_db(db, Mail { to: "not an address".into(), ..mail_to(2) }).await.unwrap();
+    assert_eq!(worker(db, jobs::registry(mailer)).run_until_idle().await, 3);
+
+    assert_eq!(job(db, sent).await.status, Status::Done);
+    let received = received.lock().unwrap().clone();
+    assert_eq!(received.len(), 1, "{received:?}");
+    let (recipients, message) = &received[0];
+    assert_eq!(recipients, &["<ada@academy.test>"]);
+    assert!(message.contains("From: Lyceum <no-reply@academy.test>"), "{message}");
+    assert!(message.contains("Subject: Confirm your e-mail address"));
+    assert!(message.contains("multipart/alternative"));
+    assert!(message.contains("text/plain") && message.contains("text/html"));
+    assert!(mailbox_job_ids(db).await.is_empty(), "nothing goes to the mailbox when SMTP is set");
+
+    let refused = job(db, refused).await;
+    assert_eq!((refused.status, refused.attempts), (Status::Failed, 1), "{:?}", refused.last_error);
+    assert!(refused.last_error.unwrap().contains("refused"));
+    let invalid = job(db, invalid).await;
+    assert_eq!(
+        (invalid.status, invalid.last_error.as_deref()),
+        (Status::Failed, Some("the recipient is not a valid e-mail address"))
+    );
+}

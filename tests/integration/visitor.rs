@@ -1,0 +1,145 @@
+//! `Visitor`: one browser against a `TestApp`, keeping its session cookie,
+//! calling server functions as the hydrated page does (fetch) or posting
+//! forms as a browser without JavaScript does.
+
+use crate::helpers::{TestApp, TestResponse};
+use axum::{
+    body::Body,
+    extract::ConnectInfo,
+    http::{Request, header},
+};
+use lyceum::server::mail::Mail;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+/// The tests' public origin (see `TestApp`).
+pub const ORIGIN: &str = "https://academy.test";
+
+pub struct Visitor<'a> {
+    app: &'a TestApp,
+    cookie: Option<String>,
+    ip: IpAddr,
+    pub user_agent: String,
+}
+
+/// `application/x-www-form-urlencoded`, as browsers write it.
+pub fn form_body(fields: &[(&str, &str)]) -> String {
+    let encode = |text: &str| {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => (b as char).to_string(),
+                b' ' => "+".to_string(),
+                b => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    fields.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&")
+}
+
+impl<'a> Visitor<'a> {
+    pub fn new(app: &'a TestApp) -> Self {
+        Self::from_ip(app, IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10)))
+    }
+
+    pub fn from_ip(app: &'a TestApp, ip: IpAddr) -> Self {
+        Self {
+            app,
+            cookie: None,
+            ip,
+            user_agent: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0".into(),
+        }
+    }
+
+    /// The session cookie as sent (`name=value`), if the visitor has one.
+    pub fn cookie(&self) -> Option<&str> {
+        self.cookie.as_deref()
+    }
+
+    pub fn set_cookie(&mut self, cookie: Option<String>) {
+        self.cookie = cookie;
+    }
+
+    fn builder(&self, method: &str, uri: &str) -> axum::http::request::Builder {
+        let mut builder = Request::builder().method(method).uri(uri).header(header::USER_AGENT, &self.user_agent);
+        if let Some(cookie) = &self.cookie {
+            builder = builder.header(header::COOKIE, cookie);
+        }
+        builder
+    }
+
+    pub async fn send(&mut self, builder: axum::http::request::Builder, body: Body) -> TestResponse {
+        let mut request = builder.body(body).unwrap();
+        request.extensions_mut().insert(ConnectInfo(SocketAddr::new(self.ip, 40_000)));
+        let response = self.app.request(request).await;
+        for set in response.headers.get_all(header::SET_COOKIE) {
+            let set = set.to_str().unwrap();
+            let pair = set.split(';').next().unwrap().trim().to_string();
+            let removed = set.contains("Max-Age=0") || pair.ends_with('=');
+            self.cookie = if removed { None } else { Some(pair) };
+        }
+        response
+    }
+
+    pub async fn get(&mut self, uri: &str) -> TestResponse {
+        let builder = self.builder("GET", uri).header(header::ACCEPT, "text/html");
+        self.send(builder, Body::empty()).await
+    }
+
+    /// A server function called by the hydrated page.
+    pub async fn call(&mut self, endpoint: &str, fields: &[(&str, &str)]) -> TestResponse {
+        let builder = self
+            .builder("POST", &format!("/rpc/{endpoint}"))
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        self.send(builder, Body::from(form_body(fields))).await
+    }
+
+    /// A form posted by a browser without JavaScript from `page`.
+    pub async fn submit(&mut self, page: &str, endpoint: &str, fields: &[(&str, &str)]) -> TestResponse {
+        let builder = self
+            .builder("POST", &format!("/rpc/{endpoint}"))
+            .header(header::ORIGIN, ORIGIN)
+            .header(header::REFERER, format!("{ORIGIN}{page}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html,application/xhtml+xml");
+        self.send(builder, Body::from(form_body(fields))).await
+    }
+
+    /// Signs up, confirms the address from the e-mail and logs in.
+    pub async fn sign_up_and_log_in(&mut self, name: &str, email: &str, password: &str) {
+        let res = self.call("account/signup", &[("name", name), ("email", email), ("password", password)]).await;
+        assert!(res.status < 400, "signup: {} {}", res.status, res.body);
+        let link = link_in(&last_mail_to(self.app, email).await.text, "/verify-email?token=");
+        let token = link.split("token=").nth(1).unwrap().to_string();
+        let res = self.call("account/verify-email", &[("token", &token)]).await;
+        assert!(res.status < 400, "verify: {} {}", res.status, res.body);
+        let res = self.call("account/login", &[("email", email), ("password", password)]).await;
+        assert!(res.status < 400, "login: {} {}", res.status, res.body);
+        assert!(self.cookie.is_some(), "logged in with a session cookie");
+    }
+}
+
+/// Every message queued to `to`, oldest first.
+pub async fn mails_to(app: &TestApp, to: &str) -> Vec<Mail> {
+    let payloads: Vec<String> = lyceum::with_pool!(&app.state.db, |pool| {
+        sqlx::query_scalar("SELECT payload FROM jobs WHERE kind = 'mail.send' ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    });
+    payloads.iter().map(|p| serde_json::from_str::<Mail>(p).unwrap()).filter(|m| m.to == to).collect()
+}
+
+pub async fn last_mail_to(app: &TestApp, to: &str) -> Mail {
+    mails_to(app, to).await.pop().unwrap_or_else(|| panic!("no mail to {to}"))
+}
+
+/// The first link in `text` containing `marker`.
+pub fn link_in(text: &str, marker: &str) -> String {
+    text.split_whitespace().find(|word| word.contains(marker)).unwrap_or_else(|| panic!("no {marker} in {text}")).into()
+}
+
+/// One integer from the database.
+pub async fn count(app: &TestApp, sql: &str) -> i64 {
+    lyceum::with_pool!(&app.state.db, |pool| sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.unwrap())
+}
