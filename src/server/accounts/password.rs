@@ -1,7 +1,12 @@
 //! Password hashing: argon2id with OWASP's parameters (19 MiB, 2 passes,
-//! 1 lane), run on the blocking pool with a cap on how many run at once, so
-//! a storm of logins queues up here instead of taking every core from the
-//! pages. Unknown e-mails are checked against a stand-in hash with the same
+//! 1 lane), off the async runtime on threads of its own. Those threads run at
+//! the lowest CPU priority (`SCHED_BATCH`, nice 19): with nothing else to do
+//! they hash at full speed, but when pages are being rendered the scheduler
+//! gives the pages the CPU, so a storm of logins slows logins, not the site.
+//! At most one hash per core runs at once, and a bounded queue in front of
+//! them answers "busy" rather than letting waits grow without end.
+//!
+//! Unknown e-mails are checked against a stand-in hash with the same
 //! parameters, so they take as long as known ones.
 
 use argon2::{
@@ -9,17 +14,19 @@ use argon2::{
     password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng},
 };
 use std::collections::HashSet;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, Mutex, mpsc};
 use std::time::Duration;
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::{OnceCell, oneshot};
 
 /// The 10,000 most common passwords, most common first (from zxcvbn's
 /// frequency list, MIT licence).
 static COMMON: LazyLock<HashSet<&'static str>> =
     LazyLock::new(|| include_str!("common_passwords.txt").lines().filter(|line| !line.is_empty()).collect());
 
-/// How long a request waits for a hashing slot before it is told to retry.
+/// How long a request waits for its hash before it is told to retry.
 const QUEUE_WAIT: Duration = Duration::from_secs(10);
+/// Hashes that may wait per hashing thread before new ones are refused.
+const QUEUE_PER_THREAD: usize = 64;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HashError {
@@ -34,27 +41,49 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+type Work = Box<dyn FnOnce() + Send>;
+
 #[derive(Clone)]
 pub struct Passwords {
-    slots: Arc<Semaphore>,
+    queue: mpsc::SyncSender<Work>,
     stand_in: Arc<OnceCell<String>>,
 }
 
 impl Passwords {
-    /// `parallel`: hashes that may run at once; each holds 19 MiB and a core.
-    pub fn new(parallel: usize) -> Self {
-        Self { slots: Arc::new(Semaphore::new(parallel.max(1))), stand_in: Arc::new(OnceCell::new()) }
+    /// `threads`: hashes that may run at once; each holds 19 MiB and a core.
+    /// The threads end when the last clone of this handle is dropped.
+    pub fn new(threads: usize) -> Self {
+        let threads = threads.max(1);
+        let (queue, work) = mpsc::sync_channel::<Work>(threads * QUEUE_PER_THREAD);
+        let work = Arc::new(Mutex::new(work));
+        for n in 0..threads {
+            let work = Arc::clone(&work);
+            let spawned = std::thread::Builder::new().name(format!("password-{n}")).spawn(move || {
+                lower_priority();
+                loop {
+                    // The lock is held only while waiting for the next job.
+                    let next = work.lock().map(|receiver| receiver.recv());
+                    match next {
+                        Ok(Ok(job)) => job(),
+                        _ => return,
+                    }
+                }
+            });
+            if let Err(error) = spawned {
+                tracing::error!(%error, "a password hashing thread could not start");
+            }
+        }
+        Self { queue, stand_in: Arc::new(OnceCell::new()) }
     }
 
-    /// Half the cores, at least one: the other half keeps serving pages.
+    /// One hashing thread per core this process may run on.
     pub fn for_this_machine() -> Self {
-        let cores = std::thread::available_parallelism().map(usize::from).unwrap_or(1);
-        Self::new(cores / 2)
+        Self::new(std::thread::available_parallelism().map(usize::from).unwrap_or(1))
     }
 
     pub async fn hash(&self, password: &str) -> Result<String, HashError> {
         let password = password.to_owned();
-        self.blocking(move || {
+        self.run(move || {
             let salt = SaltString::generate(&mut OsRng);
             argon2()
                 .hash_password(password.as_bytes(), &salt)
@@ -73,7 +102,7 @@ impl Passwords {
         };
         let password = password.to_owned();
         let matches = self
-            .blocking(move || {
+            .run(move || {
                 let parsed = PasswordHash::new(&hash).map_err(|e| HashError::Failed(e.to_string()))?;
                 Ok(argon2().verify_password(password.as_bytes(), &parsed).is_ok())
             })
@@ -85,15 +114,33 @@ impl Passwords {
         self.stand_in.get_or_try_init(|| self.hash("a password no account has")).await.cloned()
     }
 
-    async fn blocking<T: Send + 'static>(
+    async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> Result<T, HashError> + Send + 'static,
     ) -> Result<T, HashError> {
-        let _slot = tokio::time::timeout(QUEUE_WAIT, self.slots.acquire())
-            .await
-            .map_err(|_| HashError::Busy)?
-            .map_err(|_| HashError::Busy)?;
-        tokio::task::spawn_blocking(work).await.map_err(|e| HashError::Failed(e.to_string()))?
+        let (answer, answered) = oneshot::channel();
+        let job: Work = Box::new(move || {
+            let _ = answer.send(work());
+        });
+        self.queue.try_send(job).map_err(|_| HashError::Busy)?;
+        match tokio::time::timeout(QUEUE_WAIT, answered).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(HashError::Failed("the hashing thread stopped".into())),
+            Err(_) => Err(HashError::Busy),
+        }
+    }
+}
+
+/// Puts the calling thread last in line for the CPU. Where the system does
+/// not allow it, hashing still works, at normal priority.
+fn lower_priority() {
+    use thread_priority::{
+        NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy, set_thread_priority_and_policy,
+        thread_native_id,
+    };
+    let batch = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Batch);
+    if let Err(error) = set_thread_priority_and_policy(thread_native_id(), ThreadPriority::Min, batch) {
+        tracing::warn!(?error, "password hashing runs at normal priority");
     }
 }
 
@@ -132,6 +179,18 @@ mod tests {
         assert!(!is_common("correct horse battery staple"));
         assert!(!is_common("Valletta-harbour-at-dawn"));
         assert!(!is_common("my dragon is purple"), "a common word inside a passphrase is fine");
+    }
+
+    #[tokio::test]
+    async fn hashing_threads_run_at_the_lowest_priority() {
+        let passwords = Passwords::new(1);
+        let stat = passwords.run(|| Ok(std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default())).await;
+        // Field 19 of stat is the nice value; the command name (field 2) is
+        // in parentheses and may hold spaces, so count from its end.
+        let stat = stat.unwrap();
+        let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+        let nice: i32 = after_name.split(' ').nth(16).unwrap().parse().unwrap();
+        assert_eq!(nice, 19, "{stat}");
     }
 
     #[tokio::test]
