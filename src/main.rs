@@ -22,7 +22,11 @@ enum Command {
     /// Migrate the database and serve the site (the default).
     Serve,
     /// Run the job worker only, no web server.
-    Worker,
+    Worker {
+        /// Run the jobs that are due, then exit (prints how many and how fast).
+        #[arg(long)]
+        drain: bool,
+    },
     /// Create an administrator account. The password is read from standard
     /// input when it is piped in; otherwise one is generated and shown once.
     CreateAdmin {
@@ -44,6 +48,12 @@ enum Command {
 enum SeedCommand {
     /// The demo academy: categories, campuses, instructors, courses and sessions.
     Demo,
+    /// No-op jobs, for the job queue benchmark.
+    Jobs {
+        /// How many jobs to queue.
+        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+        count: u32,
+    },
     /// A generated catalogue for benchmarks.
     Bench {
         /// How many courses to generate.
@@ -87,6 +97,11 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
             println!("demo catalogue: {courses} courses and {sessions} sessions added");
             demo_accounts(&config, &db).await?;
         }
+        Command::Seed { what: SeedCommand::Jobs { count } } => {
+            let started = std::time::Instant::now();
+            seed::jobs::noop(&db, count as usize).await.map_err(|e| format!("queueing failed: {e}"))?;
+            println!("{count} no-op jobs queued in {:.1?}", started.elapsed());
+        }
         Command::CreateAdmin { email, name } => create_admin(config, db.clone(), &email, &name).await?,
         Command::Seed { what: SeedCommand::Bench { courses } } => {
             let started = std::time::Instant::now();
@@ -95,10 +110,18 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
             println!("bench catalogue: {courses} courses and {sessions} sessions added in {:.1?}", started.elapsed());
         }
         Command::Serve => serve(config, db.clone()).await?,
-        Command::Worker => {
+        Command::Worker { drain: false } => {
             let worker = start_worker(&config, db.clone())?;
             shutdown_signal().await;
             worker.stop().await;
+        }
+        Command::Worker { drain: true } => {
+            let mailer = mail::Mailer::from_config(&config).map_err(|e| e.to_string())?;
+            let worker = Worker::new(db.clone(), jobs::registry(mailer), WorkerConfig::default());
+            let started = std::time::Instant::now();
+            let ran = worker.run_until_idle().await;
+            let seconds = started.elapsed().as_secs_f64();
+            println!("{ran} jobs run in {seconds:.2}s ({:.0}/s)", ran as f64 / seconds.max(1e-9));
         }
     }
     db.close().await;
@@ -152,7 +175,7 @@ fn accounts(config: &Config, db: &Db) -> lyceum::server::accounts::Accounts {
         Some(secret) => Keyring::new(secret, &config.previous_secrets),
         None => Keyring::ephemeral(),
     };
-    Accounts::new(db.clone(), config, std::sync::Arc::new(keys), Quotas::default())
+    Accounts::new(db.clone(), config, std::sync::Arc::new(keys), Quotas::from_config(config))
 }
 
 /// The demo learner and staff accounts. A generated password is shown here,

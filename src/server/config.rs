@@ -52,6 +52,8 @@ pub struct Config {
     /// Run the job worker inside `serve` (off when separate `lyceum worker`
     /// processes do the work).
     pub run_worker: bool,
+    /// Request rate limits on the account endpoints; off only for load tests.
+    pub rate_limits: bool,
     /// Passwords of the demo accounts; generated and shown once when unset.
     pub demo_learner_password: Option<Secret>,
     pub demo_staff_password: Option<Secret>,
@@ -177,6 +179,11 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
     ("LYCEUM_SESSION_IDLE_MINS", "120", "minutes without a request before a signed-in session ends, 5 to 43200"),
     ("LYCEUM_SESSION_LIFETIME_HOURS", "336", "hours after sign-in when a session ends in any case, 1 to 8760"),
     ("LYCEUM_RUN_WORKER", "true", "run the job worker inside serve; false when lyceum worker processes run it"),
+    (
+        "LYCEUM_RATE_LIMITS",
+        "true",
+        "rate limits on login, signup and reset requests; false only for load tests (the lockout stays)",
+    ),
     ("LYCEUM_DEMO_LEARNER_PASSWORD", "generated, shown once", "password of the demo learner account"),
     ("LYCEUM_DEMO_STAFF_PASSWORD", "generated, shown once", "password of the demo staff account"),
 ];
@@ -270,6 +277,7 @@ impl Config {
         };
         let demo_data = flag("LYCEUM_DEMO_DATA", true)?;
         let run_worker = flag("LYCEUM_RUN_WORKER", true)?;
+        let rate_limits = flag("LYCEUM_RATE_LIMITS", true)?;
 
         let mode = match get("LYCEUM_MODE").as_deref() {
             None | Some("development") => Mode::Development,
@@ -325,6 +333,7 @@ impl Config {
             session_idle,
             session_lifetime,
             run_worker,
+            rate_limits,
             demo_learner_password,
             demo_staff_password,
             database_url,
@@ -397,6 +406,7 @@ mod tests {
             ("LYCEUM_SESSION_IDLE_MINS", "1"),
             ("LYCEUM_SESSION_LIFETIME_HOURS", "0"),
             ("LYCEUM_RUN_WORKER", "sometimes"),
+            ("LYCEUM_RATE_LIMITS", "few"),
             ("LYCEUM_DEMO_LEARNER_PASSWORD", "short"),
             ("LYCEUM_DEMO_STAFF_PASSWORD", "short"),
         ];

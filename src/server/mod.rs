@@ -54,7 +54,8 @@ impl AppState {
             // kept secret, so only tests come here.
             None => crypto::Keyring::ephemeral(),
         });
-        let accounts = accounts::Accounts::new(db.clone(), &config, keys, accounts::limits::Quotas::default());
+        let accounts =
+            accounts::Accounts::new(db.clone(), &config, keys, accounts::limits::Quotas::from_config(&config));
         Self { leptos, config: Arc::new(config), db, catalogue, pages, accounts }
     }
 }

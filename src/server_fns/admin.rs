@@ -2,7 +2,6 @@
 //! before anything else; the back office pages call them.
 
 use crate::error::AppError;
-use crate::model::account::Role;
 use leptos::prelude::*;
 
 /// Gives an account another role. Admins only: roles decide who runs the
@@ -10,7 +9,7 @@ use leptos::prelude::*;
 /// afresh with the new role.
 #[server(prefix = "/rpc", endpoint = "admin/users/role")]
 pub async fn set_user_role(user_id: i64, role: String) -> Result<(), AppError> {
-    use crate::model::account::{Field, FieldError, Problem};
+    use crate::model::account::{Field, FieldError, Problem, Role};
     use crate::server::{error::Error, request};
     let (state, _, admin) = request::require(Role::Admin).await?;
     let Some(role) = Role::parse(&role) else {

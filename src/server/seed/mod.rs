@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod bench;
 pub mod demo;
+pub mod jobs;
 mod taxonomy;
 
 use crate::server::db::{Db, with_pool};
