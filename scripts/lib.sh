@@ -28,10 +28,32 @@ apt_install() {
     done
     [ ${#missing[@]} -eq 0 ] && return 0
     say "installing Debian packages: ${missing[*]}"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 || {
-        as_root apt-get update -q >/dev/null
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
-    }
+    apt_refresh
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
+}
+
+# Refreshes the package lists once per run: a machine image's lists may be
+# months old and name versions that are no longer the newest (an old
+# rustc-web among them) or no longer on the mirror.
+apt_refresh() {
+    [ -n "${APT_REFRESHED:-}" ] && return 0
+    as_root apt-get update -q >/dev/null
+    APT_REFRESHED=1
+}
+
+# Debian's rustc-web at 1.96 or newer (cargo-leptos 0.3.11 needs it).
+# Upgrades an older one already installed.
+debian_rust() {
+    apt_install rustc-web cargo-web "$@"
+    if ! /usr/bin/cargo --version | grep -qE 'cargo 1\.(9[6-9]|[1-9][0-9]{2})'; then
+        say "upgrading Debian's rustc-web to 1.96 or newer"
+        apt_refresh
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --only-upgrade rustc-web cargo-web "$@" >/dev/null
+        /usr/bin/cargo --version | grep -qE 'cargo 1\.(9[6-9]|[1-9][0-9]{2})' || {
+            echo "Debian's rustc-web is $(/usr/bin/cargo --version); Lyceum's build needs 1.96 or newer" >&2
+            return 1
+        }
+    fi
 }
 
 # Picks the Rust toolchain for both halves of the build: rustup's, when it
@@ -44,7 +66,7 @@ use_toolchain() {
         TOOLCHAIN=rustup
     else
         TOOLCHAIN=debian
-        apt_install rustc-web cargo-web rust-web-src lld-22
+        debian_rust rust-web-src lld-22
         export PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1
         export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-22
         LIB_CARGO_ARGS=(--lib-cargo-args=-Zbuild-std=std,panic_abort)
@@ -74,7 +96,7 @@ setup_build() {
         if cargo --version | grep -qE 'cargo 1\.(9[6-9]|[1-9][0-9]{2})'; then
             cargo_tool cargo-leptos cargo-leptos "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
         else
-            apt_install rustc-web cargo-web
+            debian_rust
             PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc \
                 cargo_tool cargo-leptos cargo-leptos "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
         fi
