@@ -72,6 +72,15 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
     Ok(())
 }
 
+/// A new confirmation link, for someone whose first one expired or never came.
+#[server(prefix = "/rpc", endpoint = "account/resend-verification")]
+pub async fn resend_verification(email: String) -> Result<(), AppError> {
+    let state = request::state();
+    state.accounts.resend_verification(&email, &request::client()).await?;
+    leptos_axum::redirect("/login?notice=check-email");
+    Ok(())
+}
+
 #[server(prefix = "/rpc", endpoint = "account/forgot-password")]
 pub async fn forgot_password(email: String) -> Result<(), AppError> {
     let state = request::state();

@@ -56,6 +56,12 @@ async fn sign_up_confirm_log_in_and_out() {
     assert_eq!(count(&app, "SELECT COUNT(*) FROM sessions WHERE user_id IS NOT NULL").await, 1);
 
     let cookie = ann.cookie().unwrap().to_string();
+    // The table holds the id's hash, never the id the cookie carries.
+    let session_id = cookie.split_once('=').unwrap().1.to_string();
+    let stored: Vec<String> = lyceum::with_pool!(&app.state.db, |pool| {
+        sqlx::query_scalar("SELECT id FROM sessions").fetch_all(pool).await.unwrap()
+    });
+    assert_eq!(stored, [lyceum::server::crypto::token_hash(&session_id)]);
     let res = ann.call("account/logout", &[]).await;
     assert!(res.status < 400, "{} {}", res.status, res.body);
     assert_eq!(ann.cookie(), None, "the cookie is cleared");
@@ -79,6 +85,46 @@ async fn sign_up_confirm_log_in_and_out() {
     });
     assert_eq!(ip, "192.0.2.10");
     assert!(agent.contains("Firefox"));
+}
+
+#[tokio::test]
+async fn a_new_confirmation_link_can_be_asked_for_without_telling_who_has_an_account() {
+    let app = TestApp::empty().await;
+    let page = app.get("/verify-email").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Send a new link"), "without a token the page offers a new link: {}", page.body);
+
+    let mut ann = Visitor::new(&app);
+    ann.call("account/signup", &[("name", "Ann"), ("email", "ann@example.com"), ("password", PASSWORD)]).await;
+    let first = link_in(&last_mail_to(&app, "ann@example.com").await.text, "/verify-email?token=");
+    let unconfirmed = ann.call("account/resend-verification", &[("email", " ANN@example.com")]).await;
+    assert!(unconfirmed.status < 400, "{} {}", unconfirmed.status, unconfirmed.body);
+    let mut other = Visitor::from_ip(&app, "203.0.113.30".parse().unwrap());
+    let unknown = other.call("account/resend-verification", &[("email", "nobody@example.com")]).await;
+    assert_eq!((unknown.status, unknown.header("location")), (unconfirmed.status, unconfirmed.header("location")));
+    assert!(mails_to(&app, "nobody@example.com").await.is_empty());
+
+    // The new link works and the first one is retired with it.
+    let mails = mails_to(&app, "ann@example.com").await;
+    assert_eq!(mails.len(), 2);
+    let token = |link: &str| link.split("token=").nth(1).unwrap().to_string();
+    let newest = link_in(&mails[1].text, "/verify-email?token=");
+    assert_eq!(ann.call("account/verify-email", &[("token", &token(&first))]).await.status, 410);
+    assert!(ann.call("account/verify-email", &[("token", &token(&newest))]).await.status < 400);
+
+    // A confirmed address gets the same answer and no mail.
+    let confirmed = ann.call("account/resend-verification", &[("email", "ann@example.com")]).await;
+    assert_eq!(confirmed.status, unconfirmed.status);
+    assert_eq!(mails_to(&app, "ann@example.com").await.len(), 2);
+
+    // Bad input names the field; asking too often for one address is refused.
+    assert_eq!(other.call("account/resend-verification", &[("email", "not an address")]).await.status, 422);
+    for _ in 0..2 {
+        assert!(other.call("account/resend-verification", &[("email", "nobody@example.com")]).await.status < 400);
+    }
+    let limited = other.call("account/resend-verification", &[("email", "nobody@example.com")]).await;
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    assert!(limited.header("retry-after").unwrap().parse::<u64>().unwrap() > 0);
 }
 
 #[tokio::test]

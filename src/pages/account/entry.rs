@@ -4,7 +4,9 @@
 use super::form::{FormAlert, NoticeBanner, TextField, last_error};
 use crate::components::status::set_no_store;
 use crate::model::account::{EMAIL_MAX, Field, NAME_MAX, PASSWORD_MAX};
-use crate::server_fns::account::{ForgotPassword, Login, ResetPassword, Signup, VerifyEmail, reset_link_is_live};
+use crate::server_fns::account::{
+    ForgotPassword, Login, ResendVerification, ResetPassword, Signup, VerifyEmail, reset_link_is_live,
+};
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_query_map;
@@ -63,25 +65,52 @@ pub fn LoginPage() -> impl IntoView {
 
 /// The link in the confirmation e-mail leads here. Confirming takes a
 /// press of the button: mail scanners that open links must not use them up.
+/// Without a link's token, the page offers to send a new link instead.
 #[component]
 pub fn VerifyEmailPage() -> impl IntoView {
     set_no_store();
-    let action = ServerAction::<VerifyEmail>::new();
-    let error = last_error(action);
     let query = use_query_map();
-    let token = move || query.read().get("token").unwrap_or_default();
+    let token = move || query.read().get("token").filter(|token| !token.trim().is_empty());
     view! {
         <Title text="Confirm your e-mail address · Lyceum"/>
         <Meta name="robots" content="noindex"/>
         <section class="account-entry">
             <h1>"Confirm your e-mail address"</h1>
-            <FormAlert error/>
-            <p>"Press the button to confirm that this address is yours."</p>
-            <ActionForm action attr:class="stack-form">
-                <input type="hidden" name="token" value=token/>
-                <button type="submit" disabled=move || action.pending().get()>"Confirm my address"</button>
-            </ActionForm>
+            {move || match token() {
+                Some(token) => view! { <ConfirmAddress token/> }.into_any(),
+                None => view! { <ResendLink/> }.into_any(),
+            }}
         </section>
+    }
+}
+
+#[component]
+fn ConfirmAddress(token: String) -> impl IntoView {
+    let action = ServerAction::<VerifyEmail>::new();
+    let error = last_error(action);
+    view! {
+        <FormAlert error/>
+        <p>"Press the button to confirm that this address is yours."</p>
+        <ActionForm action attr:class="stack-form">
+            <input type="hidden" name="token" value=token/>
+            <button type="submit" disabled=move || action.pending().get()>"Confirm my address"</button>
+        </ActionForm>
+        <p><a href="/verify-email">"Link expired? Ask for a new one"</a></p>
+    }
+}
+
+#[component]
+fn ResendLink() -> impl IntoView {
+    let action = ServerAction::<ResendVerification>::new();
+    let error = last_error(action);
+    view! {
+        <p>"Enter the address you signed up with and we will send you a new link. It works for 24 hours."</p>
+        <FormAlert error/>
+        <ActionForm action attr:class="stack-form" attr:novalidate="">
+            <TextField field=Field::Email label="E-mail address" kind="email" autocomplete="email" required=true maxlength=EMAIL_MAX error/>
+            <button type="submit" disabled=move || action.pending().get()>"Send a new link"</button>
+        </ActionForm>
+        <p><a href="/login">"Back to log in"</a></p>
     }
 }
 

@@ -39,6 +39,7 @@ pub struct Quotas {
     pub signup_per_ip: Rate,
     pub forgot_per_ip: Rate,
     pub forgot_per_account: Rate,
+    pub resend_per_ip: Rate,
     pub resend_per_account: Rate,
 }
 
@@ -53,6 +54,7 @@ impl Default for Quotas {
             signup_per_ip: Rate::new(10, HOUR),
             forgot_per_ip: Rate::new(10, HOUR),
             forgot_per_account: Rate::new(3, HOUR),
+            resend_per_ip: Rate::new(10, HOUR),
             resend_per_account: Rate::new(3, HOUR),
         }
     }
@@ -68,6 +70,7 @@ impl Quotas {
             signup_per_ip: free,
             forgot_per_ip: free,
             forgot_per_account: free,
+            resend_per_ip: free,
             resend_per_account: free,
         }
     }
@@ -83,6 +86,7 @@ pub struct Limits {
     signup_per_ip: DefaultKeyedRateLimiter<String>,
     forgot_per_ip: DefaultKeyedRateLimiter<String>,
     forgot_per_account: DefaultKeyedRateLimiter<String>,
+    resend_per_ip: DefaultKeyedRateLimiter<String>,
     resend_per_account: DefaultKeyedRateLimiter<String>,
 }
 
@@ -94,6 +98,7 @@ pub enum Limit {
     SignupPerIp,
     ForgotPerIp,
     ForgotPerAccount,
+    ResendPerIp,
     ResendPerAccount,
 }
 
@@ -106,6 +111,7 @@ impl Limits {
             signup_per_ip: keyed(quotas.signup_per_ip),
             forgot_per_ip: keyed(quotas.forgot_per_ip),
             forgot_per_account: keyed(quotas.forgot_per_account),
+            resend_per_ip: keyed(quotas.resend_per_ip),
             resend_per_account: keyed(quotas.resend_per_account),
         }
     }
@@ -118,6 +124,7 @@ impl Limits {
             Limit::SignupPerIp => &self.signup_per_ip,
             Limit::ForgotPerIp => &self.forgot_per_ip,
             Limit::ForgotPerAccount => &self.forgot_per_account,
+            Limit::ResendPerIp => &self.resend_per_ip,
             Limit::ResendPerAccount => &self.resend_per_account,
         };
         if limiter.len() > RETAIN_ABOVE {

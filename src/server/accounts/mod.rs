@@ -241,6 +241,28 @@ impl Accounts {
         Ok(())
     }
 
+    /// Sends a fresh confirmation link to an address whose account is not
+    /// confirmed yet. The answer is the same for every address: confirmed,
+    /// unconfirmed or unknown.
+    pub async fn resend_verification(&self, email: &str, client: &Client) -> Result<(), Error> {
+        let mut checks = Checks::default();
+        checks.check(Field::Email, rules::check_email(email));
+        checks.finish().map_err(invalid)?;
+        let email = rules::normalize_email(email);
+        self.limit(Limit::ResendPerIp, &client.ip)?;
+        self.limit(Limit::ResendPerAccount, &email)?;
+        let Some(user) = store::user_by_email(&self.db, &email).await? else {
+            return Ok(());
+        };
+        if user.email_verified_at.is_some() {
+            return Ok(());
+        }
+        let mut tx = self.db.begin().await?;
+        self.queue_verification(&mut tx, user.id, &user.name, &user.email, Utc::now()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Checks an address and password. Every failure counts towards the
     /// address's lockout, known or not, and reads the same.
     pub async fn login(&self, email: &str, password: &str, client: &Client) -> Result<UserRow, Error> {
