@@ -5,7 +5,8 @@
 //! session it is, the device, and when it was last used. Those are copied
 //! out of the record's data on every save (see [`keys`]). Each session also
 //! gets a random public `handle`: the id is the cookie's secret and never
-//! leaves the server except in that cookie.
+//! leaves the server except in that cookie. The table keys rows by the id's
+//! SHA-256 ([`row_key`]), so a copy of the database opens no session.
 
 use super::db::{Db, with_pool};
 use async_trait::async_trait;
@@ -27,6 +28,11 @@ pub mod keys {
     pub const SEEN_AT: &str = "seen";
     pub const USER_AGENT: &str = "ua";
     pub const IP: &str = "ip";
+}
+
+/// The `sessions.id` of a session: the hash of its id, never the id.
+pub fn row_key(id: &Id) -> String {
+    super::crypto::token_hash(&id.to_string())
 }
 
 #[derive(Clone, Debug)]
@@ -74,35 +80,58 @@ impl Columns {
     }
 }
 
-#[async_trait]
-impl SessionStore for DbSessionStore {
-    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        let columns = Columns::of(record)?;
-        let now = Utc::now();
-        // A 128-bit random id colliding is all but impossible; if it ever
-        // does, draw another rather than overwrite someone's session.
-        for _ in 0..4 {
-            let handle = super::crypto::new_token();
-            let inserted = with_pool!(&self.db, |pool| {
-                sqlx::query(
-                    "INSERT INTO sessions (id, handle, data, expires_at, user_id, user_agent, ip, created_at, last_seen_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
-                     ON CONFLICT (id) DO NOTHING",
-                )
-                .bind(record.id.to_string())
+/// What an insert does when the id is already taken.
+#[derive(Clone, Copy)]
+enum OnConflict {
+    /// Leave the row alone: a new session must never take over another.
+    Keep,
+    /// Update it: the same session saved again.
+    Update,
+}
+
+impl DbSessionStore {
+    /// Writes a record's row (with a fresh public handle when it is new);
+    /// the number of rows written.
+    async fn write(&self, record: &Record, columns: &Columns, on_conflict: OnConflict) -> session_store::Result<u64> {
+        let conflict = match on_conflict {
+            OnConflict::Keep => "DO NOTHING",
+            OnConflict::Update => {
+                "DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, user_id = excluded.user_id,
+                     user_agent = excluded.user_agent, ip = excluded.ip, last_seen_at = excluded.last_seen_at"
+            }
+        };
+        let sql = format!(
+            "INSERT INTO sessions (id, handle, data, expires_at, user_id, user_agent, ip, created_at, last_seen_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+             ON CONFLICT (id) {conflict}"
+        );
+        let handle = super::crypto::new_token();
+        with_pool!(&self.db, |pool| {
+            sqlx::query(&sql)
+                .bind(row_key(&record.id))
                 .bind(&handle)
                 .bind(&columns.data)
                 .bind(columns.expires_at)
                 .bind(columns.user_id)
                 .bind(&columns.user_agent)
                 .bind(&columns.ip)
-                .bind(now)
+                .bind(Utc::now())
                 .execute(pool)
                 .await
                 .map(|done| done.rows_affected())
-            })
-            .map_err(backend)?;
-            if inserted == 1 {
+        })
+        .map_err(backend)
+    }
+}
+
+#[async_trait]
+impl SessionStore for DbSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        let columns = Columns::of(record)?;
+        // A 128-bit random id colliding is all but impossible; if it ever
+        // does, draw another rather than overwrite someone's session.
+        for _ in 0..4 {
+            if self.write(record, &columns, OnConflict::Keep).await? == 1 {
                 return Ok(());
             }
             record.id = Id::default();
@@ -112,36 +141,14 @@ impl SessionStore for DbSessionStore {
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let columns = Columns::of(record)?;
-        let now = Utc::now();
-        let handle = super::crypto::new_token();
-        with_pool!(&self.db, |pool| {
-            sqlx::query(
-                "INSERT INTO sessions (id, handle, data, expires_at, user_id, user_agent, ip, created_at, last_seen_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
-                 ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at,
-                     user_id = excluded.user_id, user_agent = excluded.user_agent, ip = excluded.ip,
-                     last_seen_at = excluded.last_seen_at",
-            )
-            .bind(record.id.to_string())
-            .bind(&handle)
-            .bind(&columns.data)
-            .bind(columns.expires_at)
-            .bind(columns.user_id)
-            .bind(&columns.user_agent)
-            .bind(&columns.ip)
-            .bind(now)
-            .execute(pool)
-            .await
-            .map(|_| ())
-        })
-        .map_err(backend)?;
+        self.write(record, &columns, OnConflict::Update).await?;
         Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let row: Option<(String, DateTime<Utc>)> = with_pool!(&self.db, |pool| {
             sqlx::query_as("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2")
-                .bind(id.to_string())
+                .bind(row_key(id))
                 .bind(Utc::now())
                 .fetch_optional(pool)
                 .await
@@ -154,7 +161,7 @@ impl SessionStore for DbSessionStore {
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         with_pool!(&self.db, |pool| {
-            sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id.to_string()).execute(pool).await.map(|_| ())
+            sqlx::query("DELETE FROM sessions WHERE id = $1").bind(row_key(id)).execute(pool).await.map(|_| ())
         })
         .map_err(backend)?;
         Ok(())

@@ -5,7 +5,7 @@
 use super::store::{self, UserRow};
 use super::{Accounts, Client};
 use crate::server::error::Error;
-use crate::server::session_store::keys;
+use crate::server::session_store::{keys, row_key};
 use chrono::Utc;
 use tower_sessions::Session;
 
@@ -56,7 +56,8 @@ pub async fn current(accounts: &Accounts, session: &Session) -> Result<Option<Us
     Ok(Some(user))
 }
 
-/// The id of the session in use, to keep it when ending the others.
+/// The row key of the session in use (see [`row_key`]), to tell it apart
+/// from the account's other sessions.
 pub fn session_id(session: &Session) -> Option<String> {
-    session.id().map(|id| id.to_string())
+    session.id().as_ref().map(row_key)
 }
