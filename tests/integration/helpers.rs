@@ -111,3 +111,19 @@ pub fn texts_after(html: &str, marker: &str) -> Vec<String> {
 pub fn decode_entities(text: &str) -> String {
     text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'")
 }
+
+/// The `lyceum` binary on a test's database, with nothing of the test
+/// runner's environment, working in `dir` (its `data/` lands there).
+pub fn lyceum_command(database_url: &str, dir: &std::path::Path) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_lyceum"));
+    command
+        .env_clear()
+        .env("LYCEUM_ADDR", "127.0.0.1:0")
+        .env("LEPTOS_OUTPUT_NAME", "lyceum")
+        .env("DATABASE_URL", database_url)
+        .env("LYCEUM_DEMO_DATA", "false")
+        .env("LYCEUM_LOG", "warn")
+        .env("LYCEUM_SECRET", "a test secret that is long enough for lyceum")
+        .current_dir(dir);
+    command
+}

@@ -363,17 +363,11 @@ async fn housekeeping_deletes_old_done_jobs_and_expired_sessions() {
     assert_eq!(sessions, vec![("live".to_string(),)]);
 }
 
-/// `lyceum worker` on the test's database, its log in `dir`.
-fn start_worker_process(database_url: &str, dir: &std::path::Path) -> std::process::Child {
-    let log = std::fs::File::create(dir.join("worker.log")).unwrap();
-    std::process::Command::new(env!("CARGO_BIN_EXE_lyceum"))
-        .arg("worker")
-        .env_clear()
-        .env("DATABASE_URL", database_url)
-        .env("LYCEUM_DEMO_DATA", "false")
-        .env("LYCEUM_LOG", "warn")
-        .env("LYCEUM_SECRET", "a test secret that is long enough for lyceum")
-        .current_dir(dir)
+/// `lyceum <command>` on the test's database, its log in `dir`.
+fn start_process(command: &str, database_url: &str, dir: &std::path::Path) -> std::process::Child {
+    let log = std::fs::File::create(dir.join("lyceum.log")).unwrap();
+    crate::helpers::lyceum_command(database_url, dir)
+        .arg(command)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(log)
@@ -392,8 +386,8 @@ async fn wait_for(
     let deadline = tokio::time::Instant::now() + limit;
     while !done().await {
         if let Some(status) = child.try_wait().unwrap() {
-            let log = std::fs::read_to_string(dir.join("worker.log")).unwrap_or_default();
-            panic!("the worker exited ({status}) before {what}:\n{log}");
+            let log = std::fs::read_to_string(dir.join("lyceum.log")).unwrap_or_default();
+            panic!("lyceum exited ({status}) before {what}:\n{log}");
         }
         assert!(tokio::time::Instant::now() < deadline, "timed out waiting until {what}");
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -401,7 +395,7 @@ async fn wait_for(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_killed_worker_process_leaves_no_mail_undelivered_and_none_delivered_twice() {
+async fn a_server_killed_mid_queue_and_restarted_delivers_every_mail_exactly_once() {
     const JOBS: usize = 300;
     let app = TestApp::empty().await;
     let db = &app.state.db;
@@ -422,7 +416,9 @@ async fn a_killed_worker_process_leaves_no_mail_undelivered_and_none_delivered_t
     let dir = tempfile::tempdir().unwrap();
     let delivered = async || mailbox_job_ids(db).await.len();
 
-    let mut first = start_worker_process(&url, dir.path());
+    // `serve` runs the worker beside the site; SIGKILL gives it no chance
+    // to finish or hand back what it holds.
+    let mut first = start_process("serve", &url, dir.path());
     wait_for("some mail is delivered", Duration::from_secs(60), &mut first, dir.path(), async || {
         delivered().await >= 20
     })
@@ -430,10 +426,10 @@ async fn a_killed_worker_process_leaves_no_mail_undelivered_and_none_delivered_t
     first.kill().unwrap();
     first.wait().unwrap();
     let before_restart = delivered().await;
-    assert!(before_restart < JOBS, "the worker was killed while work remained ({before_restart} delivered)");
+    assert!(before_restart < JOBS, "the server was killed while work remained ({before_restart} delivered)");
 
-    // Jobs the killed worker held are taken over once their lease lapses.
-    let mut second = start_worker_process(&url, dir.path());
+    // Jobs the killed server held are taken over once their lease lapses.
+    let mut second = start_process("serve", &url, dir.path());
     let all_done = async || queue::counts(db).await.unwrap().done == JOBS as i64;
     wait_for("every job is done", Duration::from_secs(60), &mut second, dir.path(), all_done).await;
     second.kill().unwrap();

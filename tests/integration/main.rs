@@ -10,5 +10,6 @@ mod accounts;
 mod catalogue;
 mod jobs;
 mod mail;
+mod operator;
 mod ops;
 mod pages;

@@ -1,0 +1,49 @@
+//! Operator commands run as the real binary against the test's database.
+
+use crate::helpers::{TestApp, lyceum_command};
+use crate::visitor::{Visitor, count};
+use std::io::Write;
+use std::process::{Output, Stdio};
+
+/// `lyceum create-admin --email <email>` with `stdin` piped in.
+fn create_admin(app: &TestApp, email: &str, stdin: &str) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = lyceum_command(&app.state.config.database_url, dir.path())
+        .args(["create-admin", "--email", email, "--name", "Ada Admin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the lyceum binary starts");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn create_admin_takes_the_password_from_standard_input_and_refuses_bad_ones() {
+    let app = TestApp::empty().await;
+    let password = "lighthouse keeper at grand harbour";
+
+    let weak = create_admin(&app, "ada@academy.test", "password123456\n");
+    assert!(!weak.status.success());
+    let said = String::from_utf8_lossy(&weak.stderr);
+    assert!(said.contains("password: "), "the fault is named: {said}");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM users").await, 0, "nothing is stored");
+
+    let made = create_admin(&app, "Ada@Academy.test", &format!("{password}\n"));
+    let out = String::from_utf8_lossy(&made.stdout);
+    assert!(made.status.success(), "{out} {}", String::from_utf8_lossy(&made.stderr));
+    assert!(out.contains("administrator Ada@Academy.test created"), "{out}");
+    assert!(!out.contains(password), "a password that was given is not echoed");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM users WHERE role = 'admin' AND email_verified_at IS NOT NULL").await, 1);
+
+    let again = create_admin(&app, "ada@academy.test", &format!("{password}\n"));
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM users").await, 1);
+
+    // The new administrator can log in at once.
+    let mut ada = Visitor::new(&app);
+    let res = ada.call("account/login", &[("email", "ada@academy.test"), ("password", password)]).await;
+    assert!(res.status < 400, "{} {}", res.status, res.body);
+}
