@@ -312,15 +312,23 @@ impl Config {
         if mail_from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(bad("LYCEUM_MAIL_FROM", "an address such as Lyceum <no-reply@academy.example>", &mail_from));
         }
-        let demo_password = |name: &'static str| -> Result<Option<Secret>, ConfigError> {
-            match get(name) {
-                None => Ok(None),
-                Some(text) if (12..=128).contains(&text.chars().count()) => Ok(Some(Secret::new(text))),
-                Some(_) => Err(bad(name, "a password of 12 to 128 characters", "a value of another length")),
+        // Checked by the rules of every password now, not when the demo
+        // accounts are made: a refusal then would leave the catalogue loaded
+        // and the accounts missing. The value is never echoed.
+        let demo_password = |name: &'static str, email: &str| -> Result<Option<Secret>, ConfigError> {
+            let Some(text) = get(name) else { return Ok(None) };
+            match super::accounts::check_password(&text, email) {
+                Ok(()) => Ok(Some(Secret::new(text))),
+                Err(problem) => Err(bad(
+                    name,
+                    "a password of 12 to 128 characters, not a common one, not containing the account's e-mail name",
+                    &format!("a password that is refused: {}", problem.message()),
+                )),
             }
         };
-        let demo_learner_password = demo_password("LYCEUM_DEMO_LEARNER_PASSWORD")?;
-        let demo_staff_password = demo_password("LYCEUM_DEMO_STAFF_PASSWORD")?;
+        use super::seed::accounts::{DEMO_LEARNER, DEMO_STAFF};
+        let demo_learner_password = demo_password("LYCEUM_DEMO_LEARNER_PASSWORD", DEMO_LEARNER)?;
+        let demo_staff_password = demo_password("LYCEUM_DEMO_STAFF_PASSWORD", DEMO_STAFF)?;
         let session_idle = Duration::from_secs(60 * number("LYCEUM_SESSION_IDLE_MINS", 120, 5, 43_200)?);
         let session_lifetime = Duration::from_secs(3600 * number("LYCEUM_SESSION_LIFETIME_HOURS", 336, 1, 8760)?);
 
@@ -409,6 +417,8 @@ mod tests {
             ("LYCEUM_RATE_LIMITS", "few"),
             ("LYCEUM_DEMO_LEARNER_PASSWORD", "short"),
             ("LYCEUM_DEMO_STAFF_PASSWORD", "short"),
+            ("LYCEUM_DEMO_LEARNER_PASSWORD", "the learner's passphrase"),
+            ("LYCEUM_DEMO_STAFF_PASSWORD", "Password2024!"),
         ];
         for (name, value) in cases {
             let err = config(&[(name, value)]).expect_err(name);

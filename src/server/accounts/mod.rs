@@ -104,6 +104,15 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
+/// The rules of a new password, including the list of common ones.
+pub fn check_password(password: &str, email: &str) -> Result<(), Problem> {
+    rules::check_new_password(password, email)?;
+    if password::is_common(password) {
+        return Err(Problem::CommonPassword);
+    }
+    Ok(())
+}
+
 /// The wait after `failures` failed logins in a row, if any.
 pub fn lockout(failures: i32) -> Option<Duration> {
     if failures < LOCK_AFTER {
@@ -158,15 +167,6 @@ impl Accounts {
         }
     }
 
-    /// The rules of a new password, including the list of common ones.
-    fn check_password(password: &str, email: &str) -> Result<(), Problem> {
-        rules::check_new_password(password, email)?;
-        if password::is_common(password) {
-            return Err(Problem::CommonPassword);
-        }
-        Ok(())
-    }
-
     /// Creates an unconfirmed learner account and e-mails the confirmation
     /// link. For an address that already has an account, the answer is the
     /// same and that account's owner is told by e-mail instead.
@@ -175,7 +175,7 @@ impl Accounts {
         let mut checks = Checks::default();
         checks.check(Field::Name, rules::check_line(&form.name, true, rules::NAME_MAX));
         checks.check(Field::Email, rules::check_email(&form.email));
-        checks.check(Field::Password, Self::check_password(&form.password, &form.email));
+        checks.check(Field::Password, check_password(&form.password, &form.email));
         checks.finish().map_err(invalid)?;
         let email = rules::normalize_email(&form.email);
         let name = form.name.trim();
@@ -350,7 +350,7 @@ impl Accounts {
         // consume only once the password passes.
         let user = self.reset_link_user(&token_hash, now).await?.ok_or(refused(AppError::InvalidLink))?;
         let mut checks = Checks::default();
-        checks.check(Field::NewPassword, Self::check_password(new_password, &user.email));
+        checks.check(Field::NewPassword, check_password(new_password, &user.email));
         checks.finish().map_err(invalid)?;
         let hash = self.passwords.hash(new_password).await?;
         let mut tx = self.db.begin().await?;
@@ -402,7 +402,7 @@ impl Accounts {
     ) -> Result<(), Error> {
         let mut checks = Checks::default();
         checks.check(Field::CurrentPassword, if current.is_empty() { Err(Problem::Required) } else { Ok(()) });
-        checks.check(Field::NewPassword, Self::check_password(new, &user.email));
+        checks.check(Field::NewPassword, check_password(new, &user.email));
         checks.finish().map_err(invalid)?;
         self.limit(Limit::LoginPerAccount, &user.email)?;
         if !self.passwords.verify(current, Some(&user.password_hash)).await? {
@@ -449,7 +449,7 @@ impl Accounts {
     ) -> Result<Option<i64>, Error> {
         let mut checks = Checks::default();
         checks.check(Field::Email, rules::check_email(email));
-        checks.check(Field::Password, Self::check_password(password, email));
+        checks.check(Field::Password, check_password(password, email));
         checks.finish().map_err(invalid)?;
         let email = rules::normalize_email(email);
         let hash = self.passwords.hash(password).await?;
