@@ -241,22 +241,34 @@ impl Accounts {
         Ok(())
     }
 
-    /// Sends a fresh confirmation link to an address whose account is not
-    /// confirmed yet. The answer is the same for every address: confirmed,
-    /// unconfirmed or unknown.
-    pub async fn resend_verification(&self, email: &str, client: &Client) -> Result<(), Error> {
+    /// The first steps of a request for a link by e-mail: the address is
+    /// checked, the request counted against the client's and the address's
+    /// limits (known or not, so a refusal tells nothing), and its account
+    /// looked up.
+    async fn link_request(
+        &self,
+        email: &str,
+        per_client: Limit,
+        per_address: Limit,
+        client: &Client,
+    ) -> Result<Option<UserRow>, Error> {
         let mut checks = Checks::default();
         checks.check(Field::Email, rules::check_email(email));
         checks.finish().map_err(invalid)?;
         let email = rules::normalize_email(email);
-        self.limit(Limit::ResendPerIp, &client.ip)?;
-        self.limit(Limit::ResendPerAccount, &email)?;
-        let Some(user) = store::user_by_email(&self.db, &email).await? else {
+        self.limit(per_client, &client.ip)?;
+        self.limit(per_address, &email)?;
+        Ok(store::user_by_email(&self.db, &email).await?)
+    }
+
+    /// Sends a fresh confirmation link to an address whose account is not
+    /// confirmed yet. The answer is the same for every address: confirmed,
+    /// unconfirmed or unknown.
+    pub async fn resend_verification(&self, email: &str, client: &Client) -> Result<(), Error> {
+        let user = self.link_request(email, Limit::ResendPerIp, Limit::ResendPerAccount, client).await?;
+        let Some(user) = user.filter(|user| user.email_verified_at.is_none()) else {
             return Ok(());
         };
-        if user.email_verified_at.is_some() {
-            return Ok(());
-        }
         let mut tx = self.db.begin().await?;
         self.queue_verification(&mut tx, user.id, &user.name, &user.email, Utc::now()).await?;
         tx.commit().await?;
@@ -312,13 +324,8 @@ impl Accounts {
     /// E-mails a reset link when the address has an account. The answer is
     /// the same either way.
     pub async fn forgot_password(&self, email: &str, client: &Client) -> Result<(), Error> {
-        let mut checks = Checks::default();
-        checks.check(Field::Email, rules::check_email(email));
-        checks.finish().map_err(invalid)?;
-        let email = rules::normalize_email(email);
-        self.limit(Limit::ForgotPerIp, &client.ip)?;
-        self.limit(Limit::ForgotPerAccount, &email)?;
-        let Some(user) = store::user_by_email(&self.db, &email).await? else {
+        let user = self.link_request(email, Limit::ForgotPerIp, Limit::ForgotPerAccount, client).await?;
+        let Some(user) = user else {
             return Ok(());
         };
         let now = Utc::now();
