@@ -56,8 +56,11 @@ struct Page {
     body: Bytes,
 }
 
+/// Cloned for every request by the middleware that holds it, hence the `Arc`.
 #[derive(Clone)]
-pub struct PageCache {
+pub struct PageCache(Arc<Pages>);
+
+struct Pages {
     epoch: Epoch,
     pages: Option<Cache<Key, Arc<Page>>>,
 }
@@ -72,13 +75,13 @@ impl PageCache {
                 .time_to_live(ttl)
                 .build()
         });
-        Self { epoch, pages }
+        Self(Arc::new(Pages { epoch, pages }))
     }
 }
 
 /// Middleware: answers from the cache, or renders and keeps the answer.
 pub async fn serve(State(cache): State<PageCache>, request: Request, next: Next) -> Response {
-    let Some(pages) = &cache.pages else {
+    let Some(pages) = &cache.0.pages else {
         return next.run(request).await;
     };
     if request.method() != Method::GET || request.headers().contains_key(header::COOKIE) {
@@ -90,7 +93,7 @@ pub async fn serve(State(cache): State<PageCache>, request: Request, next: Next)
         // Unusual or unreadable: not worth a cache entry.
         Some(_) => return next.run(request).await,
     };
-    let key = Key { epoch: cache.epoch.current(), accept_encoding, uri: request.uri().to_string() };
+    let key = Key { epoch: cache.0.epoch.current(), accept_encoding, uri: request.uri().to_string() };
     if let Some(page) = pages.get(&key).await {
         let mut response = (page.status, Body::from(page.body.clone())).into_response();
         *response.headers_mut() = page.headers.clone();
