@@ -14,6 +14,8 @@ for (const path of [
   "/signup",
   "/login?notice=check-email",
   "/forgot-password",
+  "/verify-email",
+  "/reset-password?token=expired",
 ]) {
   test(`no serious or critical accessibility violations on ${path}`, async ({ page }) => {
     let target = path;

@@ -109,3 +109,44 @@ test("a learner signs up, confirms the address, edits the account, changes the p
   await page.getByRole("button", { name: "Log in" }).click();
   await expect(page).toHaveURL(/\/account\/profile$/);
 });
+
+test("a learner whose confirmation link is lost asks for a new one, and only the new one works", async ({
+  page,
+  consoleErrors,
+}, testInfo) => {
+  // The retired first link is refused with 410.
+  testInfo.annotations.push({ type: "expected-http-status", description: "410" });
+  const js = jsEnabled(testInfo);
+  const email = `resend-${testInfo.project.name}-${Date.now()}@example.com`;
+  const subject = "Confirm your e-mail address";
+
+  await open(page, "/signup", js);
+  await page.getByLabel("Full name").fill("Joseph Vella");
+  await page.getByLabel("E-mail address").fill(email);
+  await page.getByLabel("Password").fill("limestone steps to the bastion");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/login\?notice=check-email$/);
+  const first = await (await mailTo(page, email, subject)).getByRole("link", { name: /verify-email\?token=/ }).getAttribute("href");
+
+  // Without a link, the page offers to send a new one.
+  await open(page, "/verify-email", js);
+  await page.getByLabel("E-mail address").fill(email);
+  await page.getByRole("button", { name: "Send a new link" }).click();
+  await expect(page).toHaveURL(/\/login\?notice=check-email$/);
+  const messages = page.locator("article.mail", { hasText: email }).filter({ hasText: subject });
+  await expect(async () => {
+    await page.goto("/dev/mailbox");
+    await expect(messages).toHaveCount(2, { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  const second = await messages.first().getByRole("link", { name: /verify-email\?token=/ }).getAttribute("href");
+  expect(second).not.toEqual(first);
+
+  // The first link was retired by the second.
+  await open(page, first!, js);
+  await page.getByRole("button", { name: "Confirm my address" }).click();
+  await expect(page.getByRole("alert")).toContainText("This link is not valid any more");
+
+  await open(page, second!, js);
+  await page.getByRole("button", { name: "Confirm my address" }).click();
+  await expect(page).toHaveURL(/\/login\?notice=verified$/);
+});
