@@ -35,7 +35,10 @@ async fn create_admin_takes_the_password_from_standard_input_and_refuses_bad_one
     assert!(made.status.success(), "{out} {}", String::from_utf8_lossy(&made.stderr));
     assert!(out.contains("administrator Ada@Academy.test created"), "{out}");
     assert!(!out.contains(password), "a password that was given is not echoed");
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM users WHERE role = 'admin' AND email_verified_at IS NOT NULL").await, 1);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM users WHERE role = 'admin' AND email_verified_at IS NOT NULL").await,
+        1
+    );
 
     let again = create_admin(&app, "ada@academy.test", &format!("{password}\n"));
     assert!(!again.status.success());
