@@ -41,15 +41,20 @@ apt_refresh() {
     APT_REFRESHED=1
 }
 
-# Debian's rustc-web at 1.96 or newer (cargo-leptos 0.3.11 needs it).
-# Upgrades an older one already installed.
+# Whether the cargo given (default: the one on PATH) is 1.96 or newer, the
+# Rust cargo-leptos 0.3.11 needs.
+cargo_is_new_enough() {
+    "${1:-cargo}" --version | grep -qE 'cargo 1\.(9[6-9]|[1-9][0-9]{2})'
+}
+
+# Debian's rustc-web at 1.96 or newer. Upgrades an older one already installed.
 debian_rust() {
     apt_install rustc-web cargo-web "$@"
-    if ! /usr/bin/cargo --version | grep -qE 'cargo 1\.(9[6-9]|[1-9][0-9]{2})'; then
+    if ! cargo_is_new_enough /usr/bin/cargo; then
         say "upgrading Debian's rustc-web to 1.96 or newer"
         apt_refresh
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --only-upgrade rustc-web cargo-web "$@" >/dev/null
-        /usr/bin/cargo --version | grep -qE 'cargo 1\.(9[6-9]|[1-9][0-9]{2})' || {
+        cargo_is_new_enough /usr/bin/cargo || {
             echo "Debian's rustc-web is $(/usr/bin/cargo --version); Lyceum's build needs 1.96 or newer" >&2
             return 1
         }
@@ -93,7 +98,7 @@ setup_build() {
     use_toolchain
     # cargo-leptos 0.3.11 needs Rust 1.96; Debian's rustc-web has it when rustup's is older.
     if ! "$LYCEUM_TOOLS/bin/cargo-leptos" --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-        if cargo --version | grep -qE 'cargo 1\.(9[6-9]|[1-9][0-9]{2})'; then
+        if cargo_is_new_enough; then
             cargo_tool cargo-leptos cargo-leptos "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
         else
             debian_rust

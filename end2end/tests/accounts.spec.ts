@@ -17,6 +17,14 @@ async function mailTo(page: Page, email: string, subject: string) {
   return message;
 }
 
+/** Fills in and sends the signup form on the current page. */
+async function signUp(page: Page, name: string, email: string, password: string): Promise<void> {
+  await page.getByLabel("Full name").fill(name);
+  await page.getByLabel("E-mail address").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+}
+
 test("a learner signs up, confirms the address, edits the account, changes the password and logs out", async ({
   page,
   consoleErrors,
@@ -30,16 +38,10 @@ test("a learner signs up, confirms the address, edits the account, changes the p
 
   // Sign up; a bad password is explained next to its field first.
   await open(page, "/signup", js);
-  await page.getByLabel("Full name").fill("Maria Camilleri");
-  await page.getByLabel("E-mail address").fill(email);
-  await page.getByLabel("Password").fill("password12345");
-  await page.getByRole("button", { name: "Create account" }).click();
+  await signUp(page, "Maria Camilleri", email, "password12345");
   await expect(page.locator(".field-error")).toHaveText(/too common/);
   if (js) await waitForHydration(page);
-  await page.getByLabel("Full name").fill("Maria Camilleri");
-  await page.getByLabel("E-mail address").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Create account" }).click();
+  await signUp(page, "Maria Camilleri", email, password);
   await expect(page).toHaveURL(/\/login\?notice=check-email$/);
   await expect(page.getByRole("status")).toContainText("We have sent a link");
 
@@ -121,10 +123,7 @@ test("a learner whose confirmation link is lost asks for a new one, and only the
   const subject = "Confirm your e-mail address";
 
   await open(page, "/signup", js);
-  await page.getByLabel("Full name").fill("Joseph Vella");
-  await page.getByLabel("E-mail address").fill(email);
-  await page.getByLabel("Password").fill("limestone steps to the bastion");
-  await page.getByRole("button", { name: "Create account" }).click();
+  await signUp(page, "Joseph Vella", email, "limestone steps to the bastion");
   await expect(page).toHaveURL(/\/login\?notice=check-email$/);
   const first = await (await mailTo(page, email, subject)).getByRole("link", { name: /verify-email\?token=/ }).getAttribute("href");
 

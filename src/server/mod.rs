@@ -36,9 +36,10 @@ const PAGE_CACHE_BYTES: u64 = 64 * 1024 * 1024;
 /// cloning the caches inside it field by field cost a quarter of the CPU of
 /// serving a cached page.
 #[derive(Clone)]
-pub struct AppState(Arc<State>);
+pub struct AppState(Arc<AppParts>);
 
-pub struct State {
+/// What an [`AppState`] holds, reached through it (`state.db`, `state.config`).
+pub struct AppParts {
     pub leptos: LeptosOptions,
     pub config: Arc<Config>,
     pub db: Db,
@@ -61,14 +62,14 @@ impl AppState {
         });
         let accounts =
             accounts::Accounts::new(db.clone(), &config, keys, accounts::limits::Quotas::from_config(&config));
-        Self(Arc::new(State { leptos, config: Arc::new(config), db, catalogue, pages, accounts }))
+        Self(Arc::new(AppParts { leptos, config: Arc::new(config), db, catalogue, pages, accounts }))
     }
 }
 
 impl std::ops::Deref for AppState {
-    type Target = State;
+    type Target = AppParts;
 
-    fn deref(&self) -> &State {
+    fn deref(&self) -> &AppParts {
         &self.0
     }
 }

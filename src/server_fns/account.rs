@@ -165,7 +165,7 @@ pub async fn save_settings(
 #[server(prefix = "/rpc", endpoint = "account/sessions")]
 pub async fn get_sessions() -> Result<Vec<SessionInfo>, AppError> {
     let (state, session, user) = request::signed_in().await?;
-    let current = signed_in::session_id(&session);
+    let current = signed_in::session_key(&session);
     Ok(state.accounts.sessions(&user, current.as_deref(), state.config.timezone).await?)
 }
 
@@ -181,7 +181,7 @@ pub async fn end_session(handle: String) -> Result<(), AppError> {
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
     let (state, session, user) = request::signed_in().await?;
     let client = request::client();
-    let keep = signed_in::session_id(&session);
+    let keep = signed_in::session_key(&session);
     state.accounts.change_password(&user, keep.as_deref(), &current_password, &new_password, &client).await?;
     // A privilege change: the session goes on under a new id.
     session.cycle_id().await.map_err(crate::server::error::Error::from)?;

@@ -58,6 +58,6 @@ pub async fn current(accounts: &Accounts, session: &Session) -> Result<Option<Us
 
 /// The row key of the session in use (see [`row_key`]), to tell it apart
 /// from the account's other sessions.
-pub fn session_id(session: &Session) -> Option<String> {
+pub fn session_key(session: &Session) -> Option<String> {
     session.id().as_ref().map(row_key)
 }

@@ -366,7 +366,8 @@ pub async fn end_session(db: &Db, user_id: i64, handle: &str) -> Result<u64, sql
     })
 }
 
-/// Ends every session of the user except `keep` (the session id in use).
+/// Ends every session of the user except `keep` (the row key of the session
+/// in use, see `session_store::row_key`).
 pub async fn end_other_sessions(tx: &mut Tx, user_id: i64, keep: Option<&str>) -> Result<u64, sqlx::Error> {
     with_tx!(tx, |conn| {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
