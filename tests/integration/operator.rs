@@ -30,6 +30,13 @@ async fn create_admin_takes_the_password_from_standard_input_and_refuses_bad_one
     assert!(said.contains("password: "), "the fault is named: {said}");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM users").await, 0, "nothing is stored");
 
+    for (email, stdin) in [("not an address", format!("{password}\n")), ("ada@academy.test", String::new())] {
+        let refused = create_admin(&app, email, &stdin);
+        assert!(!refused.status.success(), "{email:?} with {stdin:?}");
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("the account was not created"));
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM users").await, 0, "nothing is stored");
+
     let made = create_admin(&app, "Ada@Academy.test", &format!("{password}\n"));
     let out = String::from_utf8_lossy(&made.stdout);
     assert!(made.status.success(), "{out} {}", String::from_utf8_lossy(&made.stderr));
