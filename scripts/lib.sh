@@ -85,11 +85,17 @@ cargo_tool() {
     if "$LYCEUM_TOOLS/bin/$bin" --version 2>/dev/null | grep -q " $version\$\| $version "; then
         return 0
     fi
-    say "installing $crate $version (once; this takes a while)"
-    # Thin codegen for a build tool: it only has to run, not be fast.
-    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    say "installing $crate $version (once; this takes a few minutes)"
+    # A build tool only has to run, not be fast: no LTO, many codegen units,
+    # no debug info, and the optimisation level the caller asks for
+    # (TOOL_OPT_LEVEL, default 1). The crates' own release profiles ask for
+    # fat LTO at opt-level 3, which costs half an hour on two cores.
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 \
+        CARGO_PROFILE_RELEASE_OPT_LEVEL="${TOOL_OPT_LEVEL:-1}" CARGO_PROFILE_RELEASE_DEBUG=false \
+        CARGO_PROFILE_RELEASE_INCREMENTAL=false CARGO_PROFILE_RELEASE_STRIP=true \
         CARGO_TARGET_DIR="$LYCEUM_TOOLS/build" \
         cargo install "$crate" --version "$version" --root "$LYCEUM_TOOLS" --force "$@"
+    rm -rf "$LYCEUM_TOOLS/build"
 }
 
 # Everything needed to build and serve.
@@ -99,11 +105,11 @@ setup_build() {
     # cargo-leptos 0.3.11 needs Rust 1.96; Debian's rustc-web has it when rustup's is older.
     if ! "$LYCEUM_TOOLS/bin/cargo-leptos" --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
         if cargo_is_new_enough; then
-            cargo_tool cargo-leptos cargo-leptos "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+            TOOL_OPT_LEVEL=0 cargo_tool cargo-leptos cargo-leptos "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
         else
             debian_rust
             PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc \
-                cargo_tool cargo-leptos cargo-leptos "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+                TOOL_OPT_LEVEL=0 cargo_tool cargo-leptos cargo-leptos "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
         fi
     fi
     # The CLI must match the wasm-bindgen crate in Cargo.lock exactly.
@@ -130,6 +136,20 @@ setup_e2e() {
         say "installing end-to-end test packages"
         (cd "$ROOT/end2end" && npm ci --no-audit --no-fund --silent)
     fi
+}
+
+# Python packages the tests use as independent peers and checkers (an SMTP
+# relay that offers STARTTLS), in a virtual environment in the tools folder.
+AIOSMTPD_VERSION="1.4.6"
+setup_python_tools() {
+    local venv="$LYCEUM_TOOLS/python"
+    if ! "$venv/bin/python" -c "import aiosmtpd" 2>/dev/null \
+        || [ "$("$venv/bin/python" -c 'import aiosmtpd; print(aiosmtpd.__version__)')" != "$AIOSMTPD_VERSION" ]; then
+        say "installing the Python test tools (aiosmtpd $AIOSMTPD_VERSION)"
+        python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv; rm -rf "$venv"; python3 -m venv "$venv"; }
+        "$venv/bin/pip" install --quiet --disable-pip-version-check "aiosmtpd==$AIOSMTPD_VERSION"
+    fi
+    export LYCEUM_TEST_PYTHON="$venv/bin/python"
 }
 
 # PostgreSQL server binaries, for the integration tests on PostgreSQL.

@@ -30,11 +30,20 @@ pub enum AppError {
     InvalidLink,
     #[error("Too many attempts. Please wait {} and try again.", wait_text(*retry_after_secs))]
     TooManyRequests { retry_after_secs: u64 },
+    /// The request itself could not be read (a malformed body, a missing or
+    /// repeated field, a character no form sends). The text is always one
+    /// of Lyceum's own, never a parser's.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("This request is too large.")]
+    TooLarge,
     /// The request did not come from one of Lyceum's own pages.
     #[error("This request did not come from a Lyceum page. Reload the page and try again.")]
     CrossSite,
-    #[error("Something went wrong on our side. Please try again in a moment.")]
-    Internal,
+    /// A failure on the server, logged there. `reference` is the request's
+    /// id, which the log lines carry: a person can quote it to the academy.
+    #[error("Something went wrong on our side. Please try again in a moment.{}", reference_text(reference))]
+    Internal { reference: Option<String> },
     /// The request never reached the function, or its answer was unreadable.
     #[error("We could not reach Lyceum. Check your connection and try again.")]
     Transport(String),
@@ -49,8 +58,10 @@ impl AppError {
             AppError::Unauthorized | AppError::LoginFailed => 401,
             AppError::Forbidden | AppError::CrossSite | AppError::Unverified => 403,
             AppError::InvalidLink => 410,
+            AppError::BadRequest(_) => 400,
+            AppError::TooLarge => 413,
             AppError::TooManyRequests { .. } => 429,
-            AppError::Internal | AppError::Transport(_) => 500,
+            AppError::Internal { .. } | AppError::Transport(_) => 500,
         }
     }
 
@@ -63,6 +74,19 @@ impl AppError {
             _ => None,
         }
     }
+}
+
+/// The sentence that quotes a reference. Only a plain token is quoted: an
+/// error can arrive through a URL, which anyone can write.
+fn reference_text(reference: &Option<String>) -> String {
+    let plain = |id: &&String| {
+        (1..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    reference
+        .as_ref()
+        .filter(plain)
+        .map(|id| format!(" If it happens again, quote this reference: {id}."))
+        .unwrap_or_default()
 }
 
 /// "30 seconds", "1 minute", "5 minutes", "2 hours".
@@ -78,7 +102,18 @@ pub fn wait_text(secs: u64) -> String {
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
+    /// On the server, the errors server_fn makes itself are a request it
+    /// could not decode: a 400 that quotes nothing of the parser's. In the
+    /// browser, they are a request that did not get through.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        #[cfg(feature = "ssr")]
+        {
+            let _ = value;
+            let error = AppError::BadRequest("The request could not be read. Reload the page and try again.".into());
+            crate::server::error::answer_with(&error);
+            error
+        }
+        #[cfg(not(feature = "ssr"))]
         AppError::Transport(value.to_string())
     }
 }

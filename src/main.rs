@@ -8,7 +8,7 @@ use lyceum::server::jobs::{self, worker::Worker, worker::WorkerConfig};
 use lyceum::server::{AppState, config::Config, db::Db, http, mail, seed, telemetry};
 use std::process::ExitCode;
 use tokio::{sync::watch, task::JoinHandle};
-use tracing::{error, info};
+use tracing::{error, info, warn};
 
 #[derive(Parser)]
 #[command(name = "lyceum", version, about = "Lyceum: the web platform a training academy runs on")]
@@ -116,8 +116,7 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
             worker.stop().await;
         }
         Command::Worker { drain: true } => {
-            let mailer = mail::Mailer::from_config(&config).map_err(|e| e.to_string())?;
-            let worker = Worker::new(db.clone(), jobs::registry(mailer), WorkerConfig::default());
+            let worker = Worker::new(db.clone(), job_registry(&config)?, WorkerConfig::default());
             let started = std::time::Instant::now();
             let ran = worker.run_until_idle().await;
             let seconds = started.elapsed().as_secs_f64();
@@ -153,6 +152,19 @@ async fn serve(config: Config, db: Db) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let worker = if state.config.run_worker { Some(start_worker(&state.config, state.db.clone())?) } else { None };
     info!(%addr, "Lyceum is serving on http://{addr}");
+    if state.config.mode == lyceum::server::config::Mode::Development {
+        // Loud on purpose: development shows every message sent, reset
+        // links included, at /dev/mailbox (to this machine only).
+        warn!(
+            "DEVELOPMENT MODE: mail goes to the development mailbox at /dev/mailbox, open to this machine \
+             only. Set LYCEUM_MODE=production (with LYCEUM_SECRET and SMTP_URL) for a real academy."
+        );
+        eprintln!(
+            "\n  *** Lyceum is running in DEVELOPMENT mode: not for a real academy. ***\n  \
+             Mail is kept in the development mailbox (http://{addr}/dev/mailbox, from this machine only).\n  \
+             For production set LYCEUM_MODE=production, LYCEUM_SECRET and SMTP_URL.\n"
+        );
+    }
     // The peer address feeds rate limits, the audit trail and the session list.
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
@@ -170,12 +182,8 @@ const DEVELOPMENT_SECRET: &str = "data/secret";
 
 /// The accounts side of the app, for the commands that make accounts.
 fn accounts(config: &Config, db: &Db) -> lyceum::server::accounts::Accounts {
-    use lyceum::server::{accounts::Accounts, accounts::limits::Quotas, crypto::Keyring};
-    let keys = match &config.secret {
-        Some(secret) => Keyring::new(secret, &config.previous_secrets),
-        None => Keyring::ephemeral(),
-    };
-    Accounts::new(db.clone(), config, std::sync::Arc::new(keys), Quotas::from_config(config))
+    use lyceum::server::{accounts::Accounts, crypto::Keyring};
+    Accounts::new(db.clone(), config, std::sync::Arc::new(Keyring::for_config(config)))
 }
 
 /// The demo learner and staff accounts. A generated password is shown here,
@@ -241,9 +249,15 @@ impl RunningWorker {
     }
 }
 
-fn start_worker(config: &Config, db: Db) -> Result<RunningWorker, String> {
+/// Every kind of job this process runs, with what each needs.
+fn job_registry(config: &Config) -> Result<jobs::Registry, String> {
     let mailer = mail::Mailer::from_config(config).map_err(|e| e.to_string())?;
-    let worker = Worker::new(db, jobs::registry(mailer), WorkerConfig::default());
+    let keys = std::sync::Arc::new(lyceum::server::crypto::Keyring::for_config(config));
+    Ok(jobs::registry(mailer, keys))
+}
+
+fn start_worker(config: &Config, db: Db) -> Result<RunningWorker, String> {
+    let worker = Worker::new(db, job_registry(config)?, WorkerConfig::default());
     let (stop, stopped) = watch::channel(false);
     Ok(RunningWorker { stop, task: tokio::spawn(worker.run(stopped)) })
 }

@@ -1,9 +1,10 @@
 //! What a visitor sees when a page cannot be shown.
 
 use super::status::set_http_status;
+use crate::components::verbatim::PageTitle;
 use crate::error::AppError;
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
+use leptos_meta::Meta;
 
 #[component]
 pub fn ErrorView(error: AppError) -> impl IntoView {
@@ -11,7 +12,7 @@ pub fn ErrorView(error: AppError) -> impl IntoView {
     match error {
         AppError::NotFound => view! { <NotFound/> }.into_any(),
         other => view! {
-            <Title text="Something went wrong · Lyceum"/>
+            <PageTitle text="Something went wrong · Lyceum"/>
             <section class="notice-page">
                 <h1>"Something went wrong"</h1>
                 <p>{other.to_string()}</p>
@@ -26,7 +27,7 @@ pub fn ErrorView(error: AppError) -> impl IntoView {
 pub fn NotFound() -> impl IntoView {
     set_http_status(404);
     view! {
-        <Title text="Page not found · Lyceum"/>
+        <PageTitle text="Page not found · Lyceum"/>
         <Meta name="robots" content="noindex"/>
         <section class="notice-page">
             <h1>"We could not find that page"</h1>

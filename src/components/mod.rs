@@ -6,3 +6,4 @@ pub mod layout;
 pub mod pagination;
 pub mod session_row;
 pub mod status;
+pub mod verbatim;

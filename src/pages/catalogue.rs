@@ -5,11 +5,12 @@
 use crate::components::course_card::CourseCard;
 use crate::components::error_view::ErrorView;
 use crate::components::pagination::Pagination;
+use crate::components::verbatim::PageTitle;
 use crate::model::catalogue::{CataloguePage, Facets, group_digits};
 use crate::model::query::{CatalogueQuery, Kind, Level, Mode, Sort};
 use crate::server_fns::catalogue::search_courses;
 use leptos::prelude::*;
-use leptos_meta::{Link, Meta, Title};
+use leptos_meta::{Link, Meta};
 use leptos_router::components::Form;
 use leptos_router::hooks::use_location;
 
@@ -66,7 +67,7 @@ fn Results(page: CataloguePage) -> impl IntoView {
         .into_any()
     };
     view! {
-        <Title text=format!("{title} · Lyceum")/>
+        <PageTitle text=format!("{title} · Lyceum")/>
         <Meta name="description" content="Search and filter IT and soft-skills courses: in person in Valletta and Sliema, or online."/>
         <Link rel="canonical" href=canonical/>
         {(!query.q.is_empty() || query.page > 1).then(|| view! { <Meta name="robots" content="noindex, follow"/> })}

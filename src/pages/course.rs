@@ -2,10 +2,11 @@
 
 use crate::components::error_view::ErrorView;
 use crate::components::session_row::{SeatsLeft, SessionWhen};
+use crate::components::verbatim::PageTitle;
 use crate::model::catalogue::CourseDetail;
 use crate::server_fns::catalogue::get_course;
 use leptos::prelude::*;
-use leptos_meta::{Link, Meta, Title};
+use leptos_meta::{Link, Meta};
 use leptos_router::hooks::use_params_map;
 
 #[component]
@@ -93,7 +94,7 @@ fn Course(course: CourseDetail) -> impl IntoView {
         other => other.to_string(),
     };
     view! {
-        <Title text=format!("{} · Lyceum", course.title)/>
+        <PageTitle text=format!("{} · Lyceum", course.title)/>
         <Meta name="description" content=course.summary.clone()/>
         <Link rel="canonical" href=course.canonical_url.clone()/>
         <script type="application/ld+json" inner_html=course.json_ld.clone()></script>

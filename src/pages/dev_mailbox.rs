@@ -2,10 +2,11 @@
 //! newest first. Development mode only; in production it is not found.
 
 use crate::components::error_view::ErrorView;
+use crate::components::verbatim::PageTitle;
 use crate::model::mail::{Piece, StoredMail, linkify};
 use crate::server_fns::dev::get_mailbox;
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
+use leptos_meta::Meta;
 
 #[component]
 pub fn DevMailboxPage() -> impl IntoView {
@@ -32,7 +33,7 @@ fn Mailbox(messages: Vec<StoredMail>) -> impl IntoView {
         view! { <ol class="mailbox">{items}</ol> }.into_any()
     };
     view! {
-        <Title text="Mailbox · Lyceum"/>
+        <PageTitle text="Mailbox · Lyceum"/>
         <Meta name="robots" content="noindex"/>
         <section class="dev-mailbox" aria-labelledby="mailbox-heading">
             <h1 id="mailbox-heading">"Development mailbox"</h1>

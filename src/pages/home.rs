@@ -2,17 +2,18 @@
 
 use crate::components::error_view::ErrorView;
 use crate::components::session_row::{SeatsLeft, SessionWhen};
+use crate::components::verbatim::PageTitle;
 use crate::model::catalogue::HomeData;
 use crate::model::query::Kind;
 use crate::server_fns::catalogue::get_home;
 use leptos::prelude::*;
-use leptos_meta::{Link, Meta, Title};
+use leptos_meta::{Link, Meta};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let data = Resource::new(|| (), |_| get_home());
     view! {
-        <Title text="Lyceum · IT and soft-skills courses in Malta and online"/>
+        <PageTitle text="Lyceum · IT and soft-skills courses in Malta and online"/>
         <Meta
             name="description"
             content="Courses in cloud, cybersecurity, data, programming, networking, project management, leadership and communication, in Valletta, Sliema and online."

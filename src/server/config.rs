@@ -11,6 +11,15 @@ pub enum LogFormat {
     Json,
 }
 
+/// Which header a trusted proxy names the client in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For: client, proxy1, proxy2` (nginx, most balancers).
+    XForwardedFor,
+    /// RFC 7239 `Forwarded: for=client, for=proxy1`.
+    Forwarded,
+}
+
 /// Development shows the mailbox at `/dev/mailbox` and may make up a secret;
 /// production does neither.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +54,17 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// The sender of every message.
     pub mail_from: String,
+    /// Send over `smtp://` without TLS at all. Development only: production
+    /// refuses to start with it.
+    pub smtp_plaintext: bool,
+    /// A PEM file of further certificate authorities to trust for the
+    /// relay's TLS certificate (a relay with a private CA).
+    pub smtp_ca_file: Option<std::path::PathBuf>,
+    /// The proxies (addresses or CIDR ranges) whose forwarding header is
+    /// believed; empty, the peer's own address is the client's.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The header trusted proxies name the client in.
+    pub forwarded_header: ForwardedHeader,
     /// A signed-in session ends after this long without a request...
     pub session_idle: Duration,
     /// ...and after this long in any case.
@@ -174,7 +194,27 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "none",
         "comma-separated earlier secrets, still accepted for decryption after a rotation",
     ),
-    ("SMTP_URL", "none: development mailbox", "smtp://USER:PASS@HOST:PORT (STARTTLS) or smtps://... (TLS)"),
+    (
+        "SMTP_URL",
+        "none: development mailbox (production requires it)",
+        "smtp://USER:PASS@HOST:PORT (STARTTLS required) or smtps://... (TLS)",
+    ),
+    (
+        "LYCEUM_SMTP_PLAINTEXT",
+        "false",
+        "true sends smtp:// mail without TLS, for a local test relay; refused in production",
+    ),
+    ("LYCEUM_SMTP_CA_FILE", "none", "PEM file of further certificate authorities to trust for the relay"),
+    (
+        "LYCEUM_TRUSTED_PROXIES",
+        "none",
+        "comma-separated addresses or CIDR ranges of proxies whose forwarding header is believed",
+    ),
+    (
+        "LYCEUM_FORWARDED_HEADER",
+        "x-forwarded-for",
+        "x-forwarded-for or forwarded: where trusted proxies name the client",
+    ),
     ("LYCEUM_MAIL_FROM", "Lyceum <no-reply@localhost>", "sender address of every message"),
     ("LYCEUM_SESSION_IDLE_MINS", "120", "minutes without a request before a signed-in session ends, 5 to 43200"),
     ("LYCEUM_SESSION_LIFETIME_HOURS", "336", "hours after sign-in when a session ends in any case, 1 to 8760"),
@@ -308,6 +348,36 @@ impl Config {
             Some(url) if url.starts_with("smtp://") || url.starts_with("smtps://") => Some(url),
             Some(url) => return Err(bad("SMTP_URL", "an smtp:// or smtps:// URL", &redact_url(&url))),
         };
+        let smtp_plaintext = flag("LYCEUM_SMTP_PLAINTEXT", false)?;
+        if mode == Mode::Production {
+            if smtp_url.is_none() {
+                return Err(bad("SMTP_URL", "the mail relay's URL (required in production)", "nothing"));
+            }
+            if smtp_plaintext {
+                return Err(bad("LYCEUM_SMTP_PLAINTEXT", "false in production: mail is sent over TLS", "true"));
+            }
+        }
+        let smtp_ca_file = match get("LYCEUM_SMTP_CA_FILE") {
+            None => None,
+            Some(path) if std::path::Path::new(&path).is_file() => Some(path.into()),
+            Some(path) => return Err(bad("LYCEUM_SMTP_CA_FILE", "the path of a readable PEM file", &path)),
+        };
+        let mut trusted_proxies = Vec::new();
+        for text in get("LYCEUM_TRUSTED_PROXIES").unwrap_or_default().split(',').map(str::trim) {
+            if text.is_empty() {
+                continue;
+            }
+            let net = text
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| bad("LYCEUM_TRUSTED_PROXIES", "addresses or CIDR ranges such as 10.0.0.0/8", text))?;
+            trusted_proxies.push(net);
+        }
+        let forwarded_header = match get("LYCEUM_FORWARDED_HEADER").map(|v| v.to_ascii_lowercase()).as_deref() {
+            None | Some("x-forwarded-for") => ForwardedHeader::XForwardedFor,
+            Some("forwarded") => ForwardedHeader::Forwarded,
+            Some(other) => return Err(bad("LYCEUM_FORWARDED_HEADER", "x-forwarded-for or forwarded", other)),
+        };
         let mail_from = get("LYCEUM_MAIL_FROM").unwrap_or_else(|| "Lyceum <no-reply@localhost>".into());
         if mail_from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(bad("LYCEUM_MAIL_FROM", "an address such as Lyceum <no-reply@academy.example>", &mail_from));
@@ -338,6 +408,10 @@ impl Config {
             previous_secrets,
             smtp_url,
             mail_from,
+            smtp_plaintext,
+            smtp_ca_file,
+            trusted_proxies,
+            forwarded_header,
             session_idle,
             session_lifetime,
             run_worker,
@@ -415,6 +489,11 @@ mod tests {
             ("LYCEUM_SESSION_LIFETIME_HOURS", "0"),
             ("LYCEUM_RUN_WORKER", "sometimes"),
             ("LYCEUM_RATE_LIMITS", "few"),
+            ("LYCEUM_SMTP_PLAINTEXT", "perhaps"),
+            ("LYCEUM_SMTP_CA_FILE", "/no/such/file.pem"),
+            ("LYCEUM_TRUSTED_PROXIES", "10.0.0.0/8, nginx"),
+            ("LYCEUM_TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("LYCEUM_FORWARDED_HEADER", "x-real-ip"),
             ("LYCEUM_DEMO_LEARNER_PASSWORD", "short"),
             ("LYCEUM_DEMO_STAFF_PASSWORD", "short"),
             ("LYCEUM_DEMO_LEARNER_PASSWORD", "the learner's passphrase"),
@@ -442,9 +521,34 @@ mod tests {
         let err = config(&[("LYCEUM_SECRET", "tooshort-hunter2")]).unwrap_err();
         assert!(!err.to_string().contains("hunter2"), "{err}");
         let secret = "s".repeat(40);
-        let config = config(&[("LYCEUM_MODE", "production"), ("LYCEUM_SECRET", &secret)]).unwrap();
+        let relay = "smtps://mailer:hunter2@relay.test";
+        let config = config(&[("LYCEUM_MODE", "production"), ("LYCEUM_SECRET", &secret), ("SMTP_URL", relay)]).unwrap();
         assert_eq!(config.mode, Mode::Production);
         assert!(!format!("{config:?}").contains(&secret));
+    }
+
+    #[test]
+    fn production_sends_mail_over_tls_or_does_not_start() {
+        let secret = "s".repeat(40);
+        let production = [("LYCEUM_MODE", "production"), ("LYCEUM_SECRET", secret.as_str())];
+        let err = config(&production).unwrap_err();
+        assert_eq!(err.name, "SMTP_URL", "no relay, no start: {err}");
+        let plain = [&production[..], &[("SMTP_URL", "smtp://relay.test"), ("LYCEUM_SMTP_PLAINTEXT", "true")]].concat();
+        assert_eq!(config(&plain).unwrap_err().name, "LYCEUM_SMTP_PLAINTEXT");
+        let development = config(&[("SMTP_URL", "smtp://relay.test"), ("LYCEUM_SMTP_PLAINTEXT", "true")]).unwrap();
+        assert!(development.smtp_plaintext, "a local test relay may be plain text in development");
+        assert!(!config(&[]).unwrap().smtp_plaintext);
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_ranges() {
+        let config = config(&[("LYCEUM_TRUSTED_PROXIES", " 10.0.0.0/8, 192.0.2.7 ,::1")]).unwrap();
+        let nets: Vec<String> = config.trusted_proxies.iter().map(ToString::to_string).collect();
+        assert_eq!(nets, ["10.0.0.0/8", "192.0.2.7/32", "::1/128"]);
+        assert_eq!(config.forwarded_header, ForwardedHeader::XForwardedFor);
+        let forwarded =
+            super::Config::from_lookup(|name| (name == "LYCEUM_FORWARDED_HEADER").then(|| "Forwarded".into()));
+        assert_eq!(forwarded.unwrap().forwarded_header, ForwardedHeader::Forwarded);
     }
 
     #[test]

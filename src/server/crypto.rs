@@ -77,6 +77,16 @@ impl Keyring {
 
     /// A keyring whose key lives as long as the process: for tests and for
     /// a development server started without `LYCEUM_SECRET` or its file.
+    /// The keys of `config`'s secret. Without one (only tests: `main` keeps
+    /// a secret in development), a random key: sealed values then do not
+    /// open after a restart.
+    pub fn for_config(config: &crate::server::config::Config) -> Self {
+        match &config.secret {
+            Some(secret) => Self::new(secret, &config.previous_secrets),
+            None => Self::ephemeral(),
+        }
+    }
+
     pub fn ephemeral() -> Self {
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);

@@ -70,7 +70,7 @@ impl From<Error> for AppError {
         let visible = error.visible().unwrap_or_else(|| {
             // Logged once, here; the visitor only learns that it failed.
             tracing::error!(error = %error, "request failed");
-            AppError::Internal
+            AppError::Internal { reference: request_id() }
         });
         answer_with(&visible);
         visible
@@ -81,7 +81,7 @@ impl From<Error> for AppError {
 /// for rate limits). Not for plain form posts: leptos answers those with a
 /// redirect back to the form, the error in its URL, and a status would
 /// break the redirect. Not for page renders either: the page sets its own.
-fn answer_with(error: &AppError) {
+pub fn answer_with(error: &AppError) {
     use axum::http::{HeaderValue, StatusCode, header};
     use leptos::prelude::use_context;
     let Some(options) = use_context::<leptos_axum::ResponseOptions>() else { return };
@@ -91,7 +91,9 @@ fn answer_with(error: &AppError) {
         .get(header::ACCEPT)
         .and_then(|accept| accept.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"));
-    if wants_html {
+    // A request that could not be read never gets as far as a form that
+    // could show its error: it is answered 400 for browsers too.
+    if wants_html && !matches!(error, AppError::BadRequest(_)) {
         return;
     }
     if let Ok(status) = StatusCode::from_u16(error.status()) {
@@ -100,4 +102,12 @@ fn answer_with(error: &AppError) {
     if let AppError::TooManyRequests { retry_after_secs } = error {
         options.insert_header(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
     }
+}
+
+/// The id of the request being answered, if there is one (it was checked
+/// to be a plain token, or made here).
+fn request_id() -> Option<String> {
+    let parts = leptos::prelude::use_context::<axum::http::request::Parts>()?;
+    let id = parts.headers.get(super::security::REQUEST_ID)?.to_str().ok()?;
+    Some(id.to_string())
 }

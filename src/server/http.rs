@@ -1,7 +1,7 @@
 //! The router: pages, server functions, operator endpoints and static
 //! files, wrapped in the middleware every response passes through.
 
-use super::{AppState, downloads, metrics, ops, page_cache, security, session_store::DbSessionStore};
+use super::{AppState, client, downloads, metrics, ops, page_cache, security, session_store::DbSessionStore};
 use crate::app::{App, shell};
 use axum::{
     Router,
@@ -28,7 +28,7 @@ use tower_http::{
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 use tracing::{Span, info_span};
 
-const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const REQUEST_ID: HeaderName = security::REQUEST_ID;
 
 /// The app's routes, listed once per process. Listing runs the app with
 /// resource loading suppressed for the whole process (leptos_server's
@@ -80,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         )
     });
     let site = security::SiteOrigin::from_public_url(&state.config.public_url);
+    let proxies = client::ProxyRules::from_config(&state.config);
 
     let app_state = state.clone();
     Router::new()
@@ -98,10 +99,11 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(sessions)
         // Outermost first: request id, trace span, metrics, panic guard,
-        // timeout, client, same-origin check, page cache, compression,
-        // security headers; the session layer sits inside them all.
+        // timeout, client, same-origin check, sound input, page cache,
+        // compression, security headers; the session layer sits inside them all.
         .layer(
             ServiceBuilder::new()
+                .layer(axum::middleware::from_fn(security::plain_request_id))
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
                 .layer(
                     TraceLayer::new_for_http()
@@ -131,8 +133,9 @@ pub fn router(state: AppState) -> Router {
                     axum::http::StatusCode::REQUEST_TIMEOUT,
                     state.config.request_timeout,
                 ))
-                .layer(axum::middleware::from_fn(security::client_info))
+                .layer(axum::middleware::from_fn_with_state(proxies, client::identify))
                 .layer(axum::middleware::from_fn_with_state(site, security::same_origin))
+                .layer(axum::middleware::from_fn(security::sound_input))
                 // Outside compression, so cached pages are kept compressed.
                 .layer(axum::middleware::from_fn_with_state(state.pages.clone(), page_cache::serve))
                 // Level 4 gives most of brotli's gain at a fraction of its cost on

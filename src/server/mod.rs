@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod catalogue;
+pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod db;
@@ -54,14 +55,8 @@ impl AppState {
         let catalogue =
             Catalogue::new(db.clone(), config.timezone, &config.public_url, config.cache_ttl, epoch.clone());
         let pages = page_cache::PageCache::new(epoch, config.cache_ttl, PAGE_CACHE_BYTES);
-        let keys = Arc::new(match &config.secret {
-            Some(secret) => crypto::Keyring::new(secret, &config.previous_secrets),
-            // Sealed values will not open after a restart; `main` passes a
-            // kept secret, so only tests come here.
-            None => crypto::Keyring::ephemeral(),
-        });
-        let accounts =
-            accounts::Accounts::new(db.clone(), &config, keys, accounts::limits::Quotas::from_config(&config));
+        let keys = Arc::new(crypto::Keyring::for_config(&config));
+        let accounts = accounts::Accounts::new(db.clone(), &config, keys);
         Self(Arc::new(AppParts { leptos, config: Arc::new(config), db, catalogue, pages, accounts }))
     }
 }

@@ -79,12 +79,26 @@ impl PageCache {
     }
 }
 
+/// An answer to a request that carried cookies may have been rendered for
+/// a signed-in person (their name in the header, their address in a form):
+/// no cache on the way may keep it, unless the answer says otherwise
+/// (hashed static files do).
+fn keep_private(mut response: Response) -> Response {
+    if !response.headers().contains_key(header::CACHE_CONTROL) {
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    }
+    response
+}
+
 /// Middleware: answers from the cache, or renders and keeps the answer.
 pub async fn serve(State(cache): State<PageCache>, request: Request, next: Next) -> Response {
+    if request.headers().contains_key(header::COOKIE) {
+        return keep_private(next.run(request).await);
+    }
     let Some(pages) = &cache.0.pages else {
         return next.run(request).await;
     };
-    if request.method() != Method::GET || request.headers().contains_key(header::COOKIE) {
+    if request.method() != Method::GET {
         return next.run(request).await;
     }
     let accept_encoding = match request.headers().get(header::ACCEPT_ENCODING).map(|v| v.to_str()) {

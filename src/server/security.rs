@@ -2,37 +2,100 @@
 //! same-origin check on every state-changing request, and the security
 //! headers of every answer.
 
-use super::accounts::Client;
 use crate::error::AppError;
 use axum::{
     body::Body,
-    extract::{ConnectInfo, Request, State},
+    extract::{Request, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-/// Records the client's address and browser for the handlers (limits, the
-/// audit trail, the list of sessions).
-pub async fn client_info(mut request: Request, next: Next) -> Response {
-    let ip = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
-    let user_agent = request
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(300)
-        .collect();
-    request.extensions_mut().insert(Client { ip, user_agent });
+/// The largest request body accepted: forms and JSON are far smaller.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The longest request id taken from a client or proxy.
+const MAX_REQUEST_ID: usize = 64;
+
+/// Whether an incoming `X-Request-Id` may be kept: a short, plain token
+/// (letters, digits, `-`, `_`, `.`), so that a log line quoting it cannot
+/// be made to say anything else.
+pub fn is_plain_request_id(id: &[u8]) -> bool {
+    (1..=MAX_REQUEST_ID).contains(&id.len())
+        && id.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// Middleware, before the request id is set: drops an incoming request id
+/// that is not a plain token, so a new one is made in its place.
+pub async fn plain_request_id(mut request: Request, next: Next) -> Response {
+    let plain = request.headers().get_all(REQUEST_ID).iter().count() <= 1
+        && request.headers().get(REQUEST_ID).is_none_or(|id| is_plain_request_id(id.as_bytes()));
+    if !plain {
+        request.headers_mut().remove(REQUEST_ID);
+    }
     next.run(request).await
+}
+
+pub const REQUEST_ID: header::HeaderName = header::HeaderName::from_static("x-request-id");
+
+/// A refusal of a request before any handler sees it: JSON for server
+/// functions (they read their errors so), short text for people.
+fn refuse(request_path: &str, status: StatusCode, error: AppError) -> Response {
+    if request_path.starts_with("/rpc/") {
+        let body = serde_json::to_string(&error).unwrap_or_default();
+        return (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+    }
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], Body::from(error.to_string())).into_response()
+}
+
+/// Middleware: what no handler should ever have to defend against. A body
+/// is read whole up to [`MAX_BODY_BYTES`] (413 beyond, whatever the
+/// `Content-Length` says); a form body must be UTF-8; and no NUL character
+/// reaches the application through a form, since PostgreSQL cannot store
+/// one and no person types one. (Query strings are the pages' own to read:
+/// they parse what they take, and ignore what does not parse.) Refusals
+/// are 4xx with a short message of Lyceum's own.
+pub async fn sound_input(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    let bad = |what: &'static str| refuse(&path, StatusCode::BAD_REQUEST, AppError::BadRequest(what.into()));
+    let declared =
+        request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return refuse(&path, StatusCode::PAYLOAD_TOO_LARGE, AppError::TooLarge);
+    }
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(request).await;
+    }
+    let form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            // Over the limit while streaming (no or a false Content-Length),
+            // or the client went away.
+            let too_large =
+                std::error::Error::source(&error).is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
+            return if too_large {
+                refuse(&path, StatusCode::PAYLOAD_TOO_LARGE, AppError::TooLarge)
+            } else {
+                bad("The request could not be read.")
+            };
+        }
+    };
+    if form && (std::str::from_utf8(&bytes).is_err() || has_nul(&bytes)) {
+        return bad("The form holds characters that are not allowed.");
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// Whether URL-encoded text holds a NUL, raw or escaped (`%00`).
+fn has_nul(text: &[u8]) -> bool {
+    text.contains(&0) || text.windows(3).any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
 }
 
 /// The site's own origin (`https://academy.example`), as browsers write it
@@ -106,14 +169,7 @@ pub async fn same_origin(State(site): State<SiteOrigin>, request: Request, next:
         return next.run(request).await;
     }
     tracing::warn!(method = %request.method(), "cross-site request refused");
-    let error = AppError::CrossSite;
-    // Server functions read their errors as JSON; people read text.
-    if request.uri().path().starts_with("/rpc/") {
-        let body = serde_json::to_string(&error).unwrap_or_default();
-        return (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/json")], body).into_response();
-    }
-    (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], Body::from(error.to_string()))
-        .into_response()
+    refuse(request.uri().path(), StatusCode::FORBIDDEN, AppError::CrossSite)
 }
 
 /// The Content-Security-Policy of a rendered page: scripts only from this
@@ -142,6 +198,23 @@ mod tests {
             map.insert(name.clone(), HeaderValue::from_str(value).unwrap());
         }
         map
+    }
+
+    #[test]
+    fn only_plain_request_ids_are_kept() {
+        assert!(is_plain_request_id(b"4f1c2a7e-0d3b-4d59-9a5e-0b8f1c2d3e4f"));
+        assert!(is_plain_request_id(b"lb.abc_123"));
+        for forged in [&b""[..], b"a b", b"x\" level=\"ERROR", b"id=1 admin=true", "é".as_bytes(), &[b'a'; 65]] {
+            assert!(!is_plain_request_id(forged), "{:?}", String::from_utf8_lossy(forged));
+        }
+    }
+
+    #[test]
+    fn nul_is_found_raw_or_escaped() {
+        assert!(has_nul(b"email=a%00b"));
+        assert!(has_nul(b"a\0b"));
+        assert!(!has_nul(b"email=a%2500b"), "an escaped percent sign followed by 00 is text");
+        assert!(!has_nul(b"q=100%25"));
     }
 
     #[test]

@@ -80,45 +80,28 @@ impl Columns {
     }
 }
 
-/// What an insert does when the id is already taken.
-#[derive(Clone, Copy)]
-enum OnConflict {
-    /// Leave the row alone: a new session must never take over another.
-    Keep,
-    /// Update it: the same session saved again.
-    Update,
-}
-
 impl DbSessionStore {
-    /// Writes a record's row (with a fresh public handle when it is new);
-    /// the number of rows written.
-    async fn write(&self, record: &Record, columns: &Columns, on_conflict: OnConflict) -> session_store::Result<u64> {
-        let conflict = match on_conflict {
-            OnConflict::Keep => "DO NOTHING",
-            OnConflict::Update => {
-                "DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, user_id = excluded.user_id,
-                     user_agent = excluded.user_agent, ip = excluded.ip, last_seen_at = excluded.last_seen_at"
-            }
-        };
-        let sql = format!(
-            "INSERT INTO sessions (id, handle, data, expires_at, user_id, user_agent, ip, created_at, last_seen_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
-             ON CONFLICT (id) {conflict}"
-        );
+    /// Inserts the row of a new record, with a fresh public handle, unless
+    /// the id is taken; the number of rows written (0 or 1).
+    async fn insert(&self, record: &Record, columns: &Columns) -> session_store::Result<u64> {
         let handle = super::crypto::new_token();
         with_pool!(&self.db, |pool| {
-            sqlx::query(&sql)
-                .bind(row_key(&record.id))
-                .bind(&handle)
-                .bind(&columns.data)
-                .bind(columns.expires_at)
-                .bind(columns.user_id)
-                .bind(&columns.user_agent)
-                .bind(&columns.ip)
-                .bind(Utc::now())
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
+            sqlx::query(
+                "INSERT INTO sessions (id, handle, data, expires_at, user_id, user_agent, ip, created_at, last_seen_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(row_key(&record.id))
+            .bind(&handle)
+            .bind(&columns.data)
+            .bind(columns.expires_at)
+            .bind(columns.user_id)
+            .bind(&columns.user_agent)
+            .bind(&columns.ip)
+            .bind(Utc::now())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
         })
         .map_err(backend)
     }
@@ -131,7 +114,7 @@ impl SessionStore for DbSessionStore {
         // A 128-bit random id colliding is all but impossible; if it ever
         // does, draw another rather than overwrite someone's session.
         for _ in 0..4 {
-            if self.write(record, &columns, OnConflict::Keep).await? == 1 {
+            if self.insert(record, &columns).await? == 1 {
                 return Ok(());
             }
             record.id = Id::default();
@@ -139,9 +122,34 @@ impl SessionStore for DbSessionStore {
         Err(backend("could not find an unused session id"))
     }
 
+    /// Updates the row of a session loaded earlier in this request, and
+    /// only that: a session ended while the request ran (by "end session",
+    /// a password change or a reset) has no row any more, and must not get
+    /// one back when the request finishes, or the ended cookie would work
+    /// again. New sessions come through [`SessionStore::create`].
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let columns = Columns::of(record)?;
-        self.write(record, &columns, OnConflict::Update).await?;
+        let updated = with_pool!(&self.db, |pool| {
+            sqlx::query(
+                "UPDATE sessions SET data = $2, expires_at = $3, user_id = $4, user_agent = $5, ip = $6,
+                     last_seen_at = $7
+                 WHERE id = $1",
+            )
+            .bind(row_key(&record.id))
+            .bind(&columns.data)
+            .bind(columns.expires_at)
+            .bind(columns.user_id)
+            .bind(&columns.user_agent)
+            .bind(&columns.ip)
+            .bind(Utc::now())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })
+        .map_err(backend)?;
+        if updated == 0 {
+            tracing::info!("a session ended while a request ran; it stays ended");
+        }
         Ok(())
     }
 

@@ -14,6 +14,7 @@ macro_rules! bind_all {
                 Arg::Text(text) => query.bind(text.as_str()),
                 Arg::Int(n) => query.bind(*n),
                 Arg::Time(time) => query.bind(*time),
+                Arg::NullInt => query.bind(None::<i64>),
             };
         }
         query
@@ -25,6 +26,8 @@ pub enum Arg {
     Text(String),
     Int(i64),
     Time(DateTime<Utc>),
+    /// An integer column's NULL.
+    NullInt,
 }
 
 #[derive(Clone, Debug, Default)]

@@ -1,5 +1,7 @@
-//! Tools for developing Lyceum, answered in development mode only. In
-//! production they do not exist: every call is `NotFound`.
+//! Tools for developing Lyceum, answered in development mode only, and
+//! only to a browser on this machine (connected over loopback, through no
+//! proxy): the mailbox shows everyone's reset links. Anywhere else they do
+//! not exist: every call is `NotFound`.
 
 use crate::error::AppError;
 use crate::model::mail::StoredMail;
@@ -12,9 +14,9 @@ const MAILBOX_LIMIT: i64 = 100;
 /// The newest mail delivered to the development mailbox, newest first.
 #[server(prefix = "/rpc", endpoint = "dev/mailbox")]
 pub async fn get_mailbox() -> Result<Vec<StoredMail>, AppError> {
-    use crate::server::{AppState, config::Mode, error::Error, mail};
+    use crate::server::{AppState, config::Mode, error::Error, mail, request};
     let state = expect_context::<AppState>();
-    if state.config.mode != Mode::Development {
+    if state.config.mode != Mode::Development || !request::client().local {
         return Err(Error::NotFound.into());
     }
     // New mail arrives at any moment: the page cache must not keep this answer.

@@ -120,11 +120,14 @@ async fn a_new_confirmation_link_can_be_asked_for_without_telling_who_has_an_acc
     // Bad input names the field; asking too often for one address is refused.
     let jobs_before = count(&app, "SELECT COUNT(*) FROM jobs").await;
     let oversized = format!("{}@example.com", "a".repeat(10_000));
-    for bad in ["not an address", "", "   ", oversized.as_str(), "ann\u{0}@example.com"] {
+    for bad in ["not an address", "", "   ", oversized.as_str()] {
         let res = other.call("account/resend-verification", &[("email", bad)]).await;
         assert_eq!(res.status, 422, "{bad:?}: {}", res.body);
         assert!(res.body.contains(r#""field":"email""#), "{}", res.body);
     }
+    // No form ever sends a NUL: it is refused before any function sees it.
+    let res = other.call("account/resend-verification", &[("email", "ann\u{0}@example.com")]).await;
+    assert_eq!(res.status, 400, "{}", res.body);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM jobs").await, jobs_before, "bad input queues nothing");
     for _ in 0..2 {
         assert!(other.call("account/resend-verification", &[("email", "nobody@example.com")]).await.status < 400);

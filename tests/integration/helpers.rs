@@ -1,9 +1,10 @@
 //! `TestApp`: a fresh, migrated database and the application router, driven
 //! in process with `oneshot`.
 
-use axum::{Router, body::Body, http::Request};
+use axum::{Router, body::Body, extract::ConnectInfo, http::Request};
 use http_body_util::BodyExt;
 use lyceum::server::{AppState, config::Config, db::Db, http, seed};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use tower::ServiceExt;
 
@@ -52,6 +53,17 @@ impl TestApp {
         Self { state, router, _dir: dir }
     }
 
+    /// Another instance of the application on this one's database, as a
+    /// second server behind a balancer (or this one after a restart) is.
+    pub async fn sibling(&self) -> Self {
+        let config = (*self.state.config).clone();
+        let db = Db::connect(&config.database_url, 5).await.expect("test database opens");
+        let leptos = self.state.leptos.clone();
+        let state = AppState::new(config, db, leptos);
+        let router = http::router(state.clone());
+        Self { state, router, _dir: None }
+    }
+
     /// The demo catalogue, as on first start.
     pub async fn demo() -> Self {
         let app = Self::empty().await;
@@ -65,7 +77,12 @@ impl TestApp {
         self.request(Request::get(uri).body(Body::empty()).unwrap()).await
     }
 
-    pub async fn request(&self, request: Request<Body>) -> TestResponse {
+    /// Sends `request` as if from this machine, unless it names its own
+    /// peer address (`ConnectInfo`), as `Visitor`s do.
+    pub async fn request(&self, mut request: Request<Body>) -> TestResponse {
+        if request.extensions().get::<ConnectInfo<SocketAddr>>().is_none() {
+            request.extensions_mut().insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40_000))));
+        }
         let response = self.router.clone().oneshot(request).await.expect("router answers");
         let status = response.status().as_u16();
         let headers = response.headers().clone();
@@ -112,6 +129,9 @@ pub fn decode_entities(text: &str) -> String {
     text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'")
 }
 
+/// The secret every `lyceum` process of the tests is given.
+pub const PROCESS_SECRET: &str = "a test secret that is long enough for lyceum";
+
 /// The `lyceum` binary on a test's database, with nothing of the test
 /// runner's environment, working in `dir` (its `data/` lands there).
 pub fn lyceum_command(database_url: &str, dir: &std::path::Path) -> std::process::Command {
@@ -123,7 +143,7 @@ pub fn lyceum_command(database_url: &str, dir: &std::path::Path) -> std::process
         .env("DATABASE_URL", database_url)
         .env("LYCEUM_DEMO_DATA", "false")
         .env("LYCEUM_LOG", "warn")
-        .env("LYCEUM_SECRET", "a test secret that is long enough for lyceum")
+        .env("LYCEUM_SECRET", PROCESS_SECRET)
         .current_dir(dir);
     command
 }

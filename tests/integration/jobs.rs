@@ -12,6 +12,7 @@ use lyceum::server::jobs::worker::{Worker, WorkerConfig};
 use lyceum::server::jobs::{self, Handler, Job, JobError, Outcome, Registry};
 use lyceum::server::mail::{self, Mail, Mailer};
 use lyceum::server::sql::{Arg, Sql};
+use lyceum::server::{config::Secret, crypto::Keyring};
 use std::collections::HashMap;
 use std::sync::{
     Arc, Mutex,
@@ -138,12 +139,12 @@ async fn a_job_enqueued_in_a_transaction_exists_only_if_it_commits() {
     let app = TestApp::empty().await;
     let db = &app.state.db;
     let mut tx = db.begin().await.unwrap();
-    mail::queue(&mut tx, mail_to(1)).await.unwrap();
+    mail::queue(&mut tx, app.state.accounts.keys(), None, &mail_to(1)).await.unwrap();
     drop(tx);
     assert_eq!(queue::counts(db).await.unwrap(), queue::Counts::default());
 
     let mut tx = db.begin().await.unwrap();
-    let id = mail::queue(&mut tx, mail_to(2)).await.unwrap();
+    let id = mail::queue(&mut tx, app.state.accounts.keys(), None, &mail_to(2)).await.unwrap();
     tx.commit().await.unwrap();
     let job = job(db, id).await;
     assert_eq!((job.kind.as_str(), job.status, job.max_attempts), (mail::SEND, Status::Queued, mail::MAX_ATTEMPTS));
@@ -189,7 +190,7 @@ async fn unknown_kinds_and_unreadable_payloads_fail_at_once() {
     let unreadable =
         queue::enqueue(db, NewJob::new(mail::SEND, serde_json::json!({ "to": 5, "text": secret }))).await.unwrap();
     let permanent = queue::enqueue(db, NewJob::new("test.refused", serde_json::json!({}))).await.unwrap();
-    let registry = jobs::registry(Mailer::Mailbox)
+    let registry = jobs::registry(Mailer::Mailbox, app.state.accounts.keys().clone())
         .with("test.refused", Failing(JobError::permanent("the relay refused the recipient")));
     assert_eq!(worker(db, registry).run_until_idle().await, 3);
 
@@ -401,16 +402,19 @@ async fn a_server_killed_mid_queue_and_restarted_delivers_every_mail_exactly_onc
     let db = &app.state.db;
     let url = app.state.config.database_url.clone();
     let start = queue::now();
+    // Sealed with the secret the `serve` processes below are given.
+    let keys = Keyring::new(&Secret::new(crate::helpers::PROCESS_SECRET), &[]);
     let mut tx = db.begin().await.unwrap();
     let mut ids = Vec::new();
     for n in 0..JOBS {
         // Due one after another over three seconds, so that the first worker
         // cannot have finished when it is killed, however fast it is.
         let due = start + chrono::Duration::milliseconds(10 * n as i64);
-        let job = NewJob::new(mail::SEND, serde_json::to_value(mail_to(n)).unwrap())
-            .run_at(due)
-            .max_attempts(mail::MAX_ATTEMPTS);
-        ids.push(queue::enqueue_in(&mut tx, job).await.unwrap());
+        let id = mail::queue(&mut tx, &keys, None, &mail_to(n)).await.unwrap();
+        let mut sql = Sql::new("UPDATE jobs SET run_at = ");
+        sql.bind(Arg::Time(due)).push(" WHERE id = ").bind(Arg::Int(id));
+        sql.execute_in(&mut tx).await.unwrap();
+        ids.push(id);
     }
     tx.commit().await.unwrap();
     let dir = tempfile::tempdir().unwrap();

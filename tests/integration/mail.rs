@@ -17,14 +17,14 @@ async fn mail_reaches_the_mailbox_exactly_once_per_job() {
     let db = &app.state.db;
     let mut ids = Vec::new();
     for n in 0..30 {
-        ids.push(mail::queue_db(db, mail_to(n)).await.unwrap());
+        ids.push(mail::queue_db(db, app.state.accounts.keys(), None, &mail_to(n)).await.unwrap());
     }
     let mut tx = db.begin().await.unwrap();
-    ids.push(mail::queue(&mut tx, mail_to(30)).await.unwrap());
+    ids.push(mail::queue(&mut tx, app.state.accounts.keys(), None, &mail_to(30)).await.unwrap());
     tx.commit().await.unwrap();
 
-    let first = worker(db, jobs::registry(Mailer::Mailbox));
-    let second = worker(db, jobs::registry(Mailer::Mailbox));
+    let first = worker(db, jobs::registry(Mailer::Mailbox, app.state.accounts.keys().clone()));
+    let second = worker(db, jobs::registry(Mailer::Mailbox, app.state.accounts.keys().clone()));
     let (a, b) = tokio::join!(first.run_until_idle(), second.run_until_idle());
     assert_eq!(a + b, ids.len());
     assert_eq!(first.run_until_idle().await, 0);
@@ -68,10 +68,10 @@ async fn the_development_mailbox_shows_delivered_mail_newest_first() {
     assert_eq!(empty.status, 200);
     assert!(empty.body.contains("No mail yet"), "{}", empty.body);
 
-    let worker = worker(db, jobs::registry(Mailer::Mailbox));
-    mail::queue_db(db, mail_to(1)).await.unwrap();
+    let worker = worker(db, jobs::registry(Mailer::Mailbox, app.state.accounts.keys().clone()));
+    mail::queue_db(db, app.state.accounts.keys(), None, &mail_to(1)).await.unwrap();
     worker.run_until_idle().await;
-    mail::queue_db(db, verification_mail()).await.unwrap();
+    mail::queue_db(db, app.state.accounts.keys(), None, &verification_mail()).await.unwrap();
     worker.run_until_idle().await;
 
     let page = app.get("/dev/mailbox").await;
@@ -101,11 +101,13 @@ async fn the_development_mailbox_shows_delivered_mail_newest_first() {
 #[tokio::test]
 async fn the_development_mailbox_does_not_exist_in_production() {
     let secret = "s".repeat(40);
-    let app = TestApp::with_settings(&[("LYCEUM_MODE", "production"), ("LYCEUM_SECRET", &secret)]).await;
+    let settings =
+        [("LYCEUM_MODE", "production"), ("LYCEUM_SECRET", &secret), ("SMTP_URL", "smtps://relay.academy.test")];
+    let app = TestApp::with_settings(&settings).await;
     let db = &app.state.db;
-    // Without SMTP_URL, mail is still delivered to the mailbox...
-    mail::queue_db(db, verification_mail()).await.unwrap();
-    worker(db, jobs::registry(Mailer::from_config(&app.state.config).unwrap())).run_until_idle().await;
+    // Mail in the mailbox (kept from a development run of the same database)...
+    mail::queue_db(db, app.state.accounts.keys(), None, &verification_mail()).await.unwrap();
+    worker(db, jobs::registry(Mailer::Mailbox, app.state.accounts.keys().clone())).run_until_idle().await;
     assert_eq!(mailbox_job_ids(db).await.len(), 1);
 
     // ...but no one can see it.
@@ -187,6 +189,8 @@ async fn smtp_sends_both_bodies_and_a_refused_recipient_is_not_retried() {
     let (url, received) = smtp_relay().await;
     let config = Config::from_lookup(|name| match name {
         "SMTP_URL" => Some(url.clone()),
+        // This stand-in relay speaks no TLS.
+        "LYCEUM_SMTP_PLAINTEXT" => Some("true".into()),
         "LYCEUM_MAIL_FROM" => Some("Lyceum <no-reply@academy.test>".into()),
         _ => None,
     })
@@ -194,10 +198,16 @@ async fn smtp_sends_both_bodies_and_a_refused_recipient_is_not_retried() {
     let mailer = Mailer::from_config(&config).unwrap();
     assert!(matches!(mailer, Mailer::Smtp(_)));
 
-    let sent = mail::queue_db(db, verification_mail()).await.unwrap();
-    let refused = mail::queue_db(db, Mail { to: "nobody@refused.test".into(), ..mail_to(1) }).await.unwrap();
-    let invalid = mail::queue_db(db, Mail { to: "not an address".into(), ..mail_to(2) }).await.unwrap();
-    assert_eq!(worker(db, jobs::registry(mailer)).run_until_idle().await, 3);
+    let sent = mail::queue_db(db, app.state.accounts.keys(), None, &verification_mail()).await.unwrap();
+    let refused =
+        mail::queue_db(db, app.state.accounts.keys(), None, &Mail { to: "nobody@refused.test".into(), ..mail_to(1) })
+            .await
+            .unwrap();
+    let invalid =
+        mail::queue_db(db, app.state.accounts.keys(), None, &Mail { to: "not an address".into(), ..mail_to(2) })
+            .await
+            .unwrap();
+    assert_eq!(worker(db, jobs::registry(mailer, app.state.accounts.keys().clone())).run_until_idle().await, 3);
 
     assert_eq!(job(db, sent).await.status, Status::Done);
     let received = received.lock().unwrap().clone();
@@ -218,4 +228,138 @@ async fn smtp_sends_both_bodies_and_a_refused_recipient_is_not_retried() {
         (invalid.status, invalid.last_error.as_deref()),
         (Status::Failed, Some("the recipient is not a valid e-mail address"))
     );
+}
+
+/// A real SMTP peer (Python's aiosmtpd) on a loopback port that offers
+/// STARTTLS and refuses mail before it, with a certificate for `localhost`
+/// from a certificate authority made for the test. Stopped when dropped.
+struct TlsRelay {
+    child: std::process::Child,
+    port: u16,
+    folder: tempfile::TempDir,
+    ca_file: std::path::PathBuf,
+}
+
+impl TlsRelay {
+    fn start() -> Self {
+        use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+        use std::io::BufRead;
+        let folder = tempfile::tempdir().unwrap();
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca_cert = ca.self_signed(&ca_key).unwrap();
+        let key = KeyPair::generate().unwrap();
+        let issuer = Issuer::from_params(&ca, &ca_key);
+        let cert = CertificateParams::new(vec!["localhost".to_string()]).unwrap().signed_by(&key, &issuer).unwrap();
+        let path = |name: &str| folder.path().join(name);
+        std::fs::write(path("ca.pem"), ca_cert.pem()).unwrap();
+        std::fs::write(path("cert.pem"), cert.pem()).unwrap();
+        std::fs::write(path("key.pem"), key.serialize_pem()).unwrap();
+        std::fs::create_dir(path("mail")).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let python = std::env::var("LYCEUM_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/smtp_peer.py");
+        let mut child = std::process::Command::new(&python)
+            .arg(script)
+            .arg(port.to_string())
+            .arg(path("cert.pem"))
+            .arg(path("key.pem"))
+            .arg(path("mail"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{python} runs the test relay (scripts/test installs aiosmtpd): {e}"));
+        let mut ready = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut ready).unwrap();
+        assert_eq!(ready.trim(), "ready", "the test relay starts (scripts/test installs aiosmtpd)");
+        let ca_file = path("ca.pem");
+        Self { child, port, folder, ca_file }
+    }
+
+    /// Every message received: (over TLS, the whole message).
+    fn received(&self) -> Vec<(bool, String)> {
+        let mut files: Vec<_> =
+            std::fs::read_dir(self.folder.path().join("mail")).unwrap().map(|e| e.unwrap().path()).collect();
+        files.sort();
+        files
+            .iter()
+            .map(|file| {
+                let record: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+                (record["tls"].as_bool().unwrap(), record["data"].as_str().unwrap().to_string())
+            })
+            .collect()
+    }
+}
+
+impl Drop for TlsRelay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn header_of<'a>(message: &'a str, name: &str) -> Option<&'a str> {
+    message.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.eq_ignore_ascii_case(name).then(|| value.trim())
+    })
+}
+
+#[tokio::test]
+async fn smtp_urls_use_starttls_and_a_resent_message_keeps_its_message_id() {
+    use lyceum::server::jobs::Handler;
+    let relay = TlsRelay::start();
+    let app = TestApp::empty().await;
+    let db = &app.state.db;
+    let url = format!("smtp://localhost:{}", relay.port);
+    let ca = relay.ca_file.display().to_string();
+    let config = Config::from_lookup(|name| match name {
+        "SMTP_URL" => Some(url.clone()),
+        "LYCEUM_SMTP_CA_FILE" => Some(ca.clone()),
+        "LYCEUM_MAIL_FROM" => Some("Lyceum <no-reply@academy.test>".into()),
+        _ => None,
+    })
+    .unwrap();
+    let keys = app.state.accounts.keys().clone();
+    let mailer = Mailer::from_config(&config).unwrap();
+
+    let first = mail::queue_db(db, &keys, None, &verification_mail()).await.unwrap();
+    let second = mail::queue_db(db, &keys, None, &mail_to(2)).await.unwrap();
+    let jobs = jobs::queue::claim(db, "test-worker", 10, std::time::Duration::from_secs(60), jobs::queue::now())
+        .await
+        .unwrap();
+    assert_eq!(jobs.iter().map(|j| j.id).collect::<Vec<_>>(), [first, second]);
+    let handler = mail::SendMail::new(mailer, keys);
+    // The first message twice, as after a crash between sending and
+    // marking the job done; then the second.
+    for job in [&jobs[0], &jobs[0], &jobs[1]] {
+        assert!(handler.run(job, db).await.is_ok());
+    }
+
+    let received = relay.received();
+    assert_eq!(received.len(), 3);
+    assert!(received.iter().all(|(tls, _)| *tls), "every message went over TLS after STARTTLS");
+    let ids: Vec<&str> = received.iter().map(|(_, m)| header_of(m, "Message-ID").expect("a Message-ID")).collect();
+    assert_eq!(ids[0], ids[1], "a resend is recognisable");
+    assert_ne!(ids[0], ids[2]);
+    assert_eq!(ids[0], mail::message_id(&jobs[0], "academy.test"));
+    assert!(ids[0].starts_with('<') && ids[0].ends_with("@academy.test>"), "{}", ids[0]);
+    assert_eq!(header_of(&received[0].1, "Subject"), Some("Confirm your e-mail address"));
+}
+
+#[tokio::test]
+async fn a_relay_without_starttls_gets_no_mail_unless_plain_text_is_allowed() {
+    let app = TestApp::empty().await;
+    let db = &app.state.db;
+    let (url, received) = smtp_relay().await;
+    let config = Config::from_lookup(|name| (name == "SMTP_URL").then(|| url.clone())).unwrap();
+    let keys = app.state.accounts.keys().clone();
+    let id = mail::queue_db(db, &keys, None, &verification_mail()).await.unwrap();
+    let registry = jobs::registry(Mailer::from_config(&config).unwrap(), keys);
+    assert_eq!(worker(db, registry).run_until_idle().await, 1);
+    let job = job(db, id).await;
+    assert_eq!(job.status, Status::Queued, "retried later, not sent in clear");
+    assert!(job.last_error.unwrap_or_default().contains("did not take"), "the relay offered no STARTTLS");
+    assert!(received.lock().unwrap().is_empty(), "nothing was sent in clear");
 }

@@ -13,3 +13,4 @@ mod mail;
 mod operator;
 mod ops;
 mod pages;
+mod security;

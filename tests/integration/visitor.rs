@@ -119,7 +119,8 @@ impl<'a> Visitor<'a> {
     }
 }
 
-/// Every message queued to `to`, oldest first.
+/// Every message queued to `to`, oldest first, opened with the app's key
+/// as the worker opens them.
 pub async fn mails_to(app: &TestApp, to: &str) -> Vec<Mail> {
     let payloads: Vec<String> = lyceum::with_pool!(&app.state.db, |pool| {
         sqlx::query_scalar("SELECT payload FROM jobs WHERE kind = 'mail.send' ORDER BY id")
@@ -127,7 +128,12 @@ pub async fn mails_to(app: &TestApp, to: &str) -> Vec<Mail> {
             .await
             .unwrap()
     });
-    payloads.iter().map(|p| serde_json::from_str::<Mail>(p).unwrap()).filter(|m| m.to == to).collect()
+    let keys = app.state.accounts.keys();
+    payloads
+        .iter()
+        .map(|p| lyceum::server::mail::open(keys, p).expect("a queued message opens with the app's key"))
+        .filter(|m| m.to == to)
+        .collect()
 }
 
 pub async fn last_mail_to(app: &TestApp, to: &str) -> Mail {

@@ -3,12 +3,13 @@
 
 use super::form::{FormAlert, NoticeBanner, TextField, last_error};
 use crate::components::status::set_no_store;
+use crate::components::verbatim::PageTitle;
 use crate::model::account::{EMAIL_MAX, Field, NAME_MAX, PASSWORD_MAX};
 use crate::server_fns::account::{
     ForgotPassword, Login, ResendVerification, ResetPassword, Signup, VerifyEmail, reset_link_is_live,
 };
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
+use leptos_meta::Meta;
 use leptos_router::hooks::use_query_map;
 
 const PASSWORD_HINT: &str =
@@ -20,7 +21,7 @@ pub fn SignupPage() -> impl IntoView {
     let action = ServerAction::<Signup>::new();
     let error = last_error(action);
     view! {
-        <Title text="Create an account · Lyceum"/>
+        <PageTitle text="Create an account · Lyceum"/>
         <Meta name="robots" content="noindex"/>
         <section class="account-entry">
             <h1>"Create an account"</h1>
@@ -45,7 +46,7 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     view! {
-        <Title text="Log in · Lyceum"/>
+        <PageTitle text="Log in · Lyceum"/>
         <Meta name="robots" content="noindex"/>
         <section class="account-entry">
             <h1>"Log in"</h1>
@@ -72,7 +73,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
     let query = use_query_map();
     let token = move || query.read().get("token").filter(|token| !token.trim().is_empty());
     view! {
-        <Title text="Confirm your e-mail address · Lyceum"/>
+        <PageTitle text="Confirm your e-mail address · Lyceum"/>
         <Meta name="robots" content="noindex"/>
         <section class="account-entry">
             <h1>"Confirm your e-mail address"</h1>
@@ -120,7 +121,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     let action = ServerAction::<ForgotPassword>::new();
     let error = last_error(action);
     view! {
-        <Title text="Forgotten password · Lyceum"/>
+        <PageTitle text="Forgotten password · Lyceum"/>
         <Meta name="robots" content="noindex"/>
         <section class="account-entry">
             <h1>"Forgotten your password?"</h1>
@@ -144,7 +145,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let token = move || query.read().get("token").unwrap_or_default();
     let live = Resource::new(token, reset_link_is_live);
     view! {
-        <Title text="Choose a new password · Lyceum"/>
+        <PageTitle text="Choose a new password · Lyceum"/>
         <Meta name="robots" content="noindex"/>
         <section class="account-entry">
             <h1>"Choose a new password"</h1>

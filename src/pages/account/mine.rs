@@ -4,6 +4,7 @@
 use super::form::{FormAlert, LastError, NoticeBanner, TextField, last_error};
 use crate::components::error_view::ErrorView;
 use crate::components::status::set_no_store;
+use crate::components::verbatim::PageTitle;
 use crate::error::AppError;
 use crate::model::account::{
     BIO_MAX, COMPANY_MAX, Field, NAME_MAX, PASSWORD_MAX, PHONE_MAX, ProfileView, SessionInfo, SettingsView,
@@ -12,7 +13,7 @@ use crate::server_fns::account::{
     ChangePassword, DeleteAccount, EndSession, SaveProfile, SaveSettings, get_profile, get_sessions, get_settings,
 };
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
+use leptos_meta::Meta;
 use leptos_router::components::Redirect;
 
 /// Tabs between the account pages.
@@ -52,7 +53,7 @@ fn failed(error: AppError, path: &'static str) -> AnyView {
 fn AccountPage(title: &'static str, path: &'static str, children: Children) -> impl IntoView {
     set_no_store();
     view! {
-        <Title text=format!("{title} · Lyceum")/>
+        <PageTitle text=format!("{title} · Lyceum")/>
         <Meta name="robots" content="noindex"/>
         <section class="account">
             <h1>{title}</h1>
@@ -118,7 +119,7 @@ fn TextArea(field: Field, label: &'static str, value: String, max: usize, error:
                 aria-invalid=move || message().map(|_| "true")
                 aria-describedby=described
             >
-                {value}
+                {crate::components::verbatim::textarea_text(&value)}
             </textarea>
             {move || message().map(|text| view! { <p class="field-error" id=error_id.clone()>{text}</p> })}
         </div>

@@ -1,17 +1,19 @@
 //! Request rate limits on the account endpoints, per client address and per
-//! account, with governor's GCRA limiters. They live in the process: each
-//! instance limits what it sees. The lockout after repeated failed logins
-//! (see `login_throttle`) is in the database and holds across instances.
+//! account. They live in the database (`rate_limits`), so every instance
+//! shares them and a restart forgets nothing; only requests that are
+//! limited touch that table.
+//!
+//! Each limit is a GCRA ("generic cell rate algorithm"): a key may spend
+//! `burst` requests at once, and one comes back every `period / burst`.
+//! Its state is one number, the key's theoretical arrival time (TAT); a
+//! request is allowed, and the TAT moved on, in one conditional upsert, so
+//! concurrent requests on any number of instances cannot overspend it.
+//! The lockout after repeated failed logins is separate (`login_throttle`).
 
-use governor::{
-    DefaultKeyedRateLimiter, Quota, RateLimiter,
-    clock::{Clock, DefaultClock},
-};
-use std::num::NonZeroU32;
+use crate::server::crypto::token_hash;
+use crate::server::db::{Db, with_pool};
+use chrono::{DateTime, Utc};
 use std::time::Duration;
-
-/// Keys remembered before idle ones are dropped.
-const RETAIN_ABOVE: usize = 10_000;
 
 /// `burst` requests at once, refilled evenly over `period`.
 #[derive(Clone, Copy, Debug)]
@@ -25,9 +27,15 @@ impl Rate {
         Self { burst, period }
     }
 
-    fn quota(self) -> Quota {
-        let burst = NonZeroU32::new(self.burst).unwrap_or(NonZeroU32::MIN);
-        Quota::with_period(self.period / burst.get()).expect("a limit's period is never zero").allow_burst(burst)
+    /// The time one request uses up, in milliseconds (at least 1).
+    fn interval_ms(self) -> i64 {
+        let burst = self.burst.max(1);
+        (self.period.as_millis() as i64 / i64::from(burst)).max(1)
+    }
+
+    /// How far ahead of now the TAT may run: the whole burst.
+    fn tolerance_ms(self) -> i64 {
+        self.interval_ms() * i64::from(self.burst.max(1))
     }
 }
 
@@ -60,36 +68,6 @@ impl Default for Quotas {
     }
 }
 
-impl Quotas {
-    /// For load tests: no request is ever over its limit.
-    pub fn unlimited() -> Self {
-        let free = Rate::new(1_000_000, Duration::from_secs(1));
-        Self {
-            login_per_ip: free,
-            login_per_account: free,
-            signup_per_ip: free,
-            forgot_per_ip: free,
-            forgot_per_account: free,
-            resend_per_ip: free,
-            resend_per_account: free,
-        }
-    }
-
-    pub fn from_config(config: &crate::server::config::Config) -> Self {
-        if config.rate_limits { Self::default() } else { Self::unlimited() }
-    }
-}
-
-pub struct Limits {
-    login_per_ip: DefaultKeyedRateLimiter<String>,
-    login_per_account: DefaultKeyedRateLimiter<String>,
-    signup_per_ip: DefaultKeyedRateLimiter<String>,
-    forgot_per_ip: DefaultKeyedRateLimiter<String>,
-    forgot_per_account: DefaultKeyedRateLimiter<String>,
-    resend_per_ip: DefaultKeyedRateLimiter<String>,
-    resend_per_account: DefaultKeyedRateLimiter<String>,
-}
-
 /// Which limit a request counts against.
 #[derive(Clone, Copy, Debug)]
 pub enum Limit {
@@ -102,35 +80,94 @@ pub enum Limit {
     ResendPerAccount,
 }
 
+impl Limit {
+    /// The name its keys are stored under.
+    fn name(self) -> &'static str {
+        match self {
+            Limit::LoginPerIp => "login-ip",
+            Limit::LoginPerAccount => "login-account",
+            Limit::SignupPerIp => "signup-ip",
+            Limit::ForgotPerIp => "forgot-ip",
+            Limit::ForgotPerAccount => "forgot-account",
+            Limit::ResendPerIp => "resend-ip",
+            Limit::ResendPerAccount => "resend-account",
+        }
+    }
+}
+
+/// The limits, over the database they are kept in. Disabled (for load
+/// tests, `LYCEUM_RATE_LIMITS=false`), every request passes without a query.
+pub struct Limits {
+    db: Db,
+    quotas: Quotas,
+    enabled: bool,
+}
+
 impl Limits {
-    pub fn new(quotas: Quotas) -> Self {
-        let keyed = |rate: Rate| RateLimiter::keyed(rate.quota());
-        Self {
-            login_per_ip: keyed(quotas.login_per_ip),
-            login_per_account: keyed(quotas.login_per_account),
-            signup_per_ip: keyed(quotas.signup_per_ip),
-            forgot_per_ip: keyed(quotas.forgot_per_ip),
-            forgot_per_account: keyed(quotas.forgot_per_account),
-            resend_per_ip: keyed(quotas.resend_per_ip),
-            resend_per_account: keyed(quotas.resend_per_account),
+    pub fn new(db: Db, quotas: Quotas, enabled: bool) -> Self {
+        Self { db, quotas, enabled }
+    }
+
+    fn rate(&self, limit: Limit) -> Rate {
+        let q = &self.quotas;
+        match limit {
+            Limit::LoginPerIp => q.login_per_ip,
+            Limit::LoginPerAccount => q.login_per_account,
+            Limit::SignupPerIp => q.signup_per_ip,
+            Limit::ForgotPerIp => q.forgot_per_ip,
+            Limit::ForgotPerAccount => q.forgot_per_account,
+            Limit::ResendPerIp => q.resend_per_ip,
+            Limit::ResendPerAccount => q.resend_per_account,
         }
     }
 
-    /// Counts one request; `Err(wait)` when it is over the limit.
-    pub fn check(&self, limit: Limit, key: &str) -> Result<(), Duration> {
-        let limiter = match limit {
-            Limit::LoginPerIp => &self.login_per_ip,
-            Limit::LoginPerAccount => &self.login_per_account,
-            Limit::SignupPerIp => &self.signup_per_ip,
-            Limit::ForgotPerIp => &self.forgot_per_ip,
-            Limit::ForgotPerAccount => &self.forgot_per_account,
-            Limit::ResendPerIp => &self.resend_per_ip,
-            Limit::ResendPerAccount => &self.resend_per_account,
-        };
-        if limiter.len() > RETAIN_ABOVE {
-            limiter.retain_recent();
+    /// Counts one request against `limit` for `key`; `Ok(Err(wait))` when
+    /// it is over the limit (and then it is not counted).
+    pub async fn check(&self, limit: Limit, key: &str) -> Result<Result<(), Duration>, sqlx::Error> {
+        if !self.enabled {
+            return Ok(Ok(()));
         }
-        limiter.check_key(&key.to_string()).map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+        self.check_at(limit, key, Utc::now()).await
+    }
+
+    /// [`Limits::check`] at a given moment, for tests that move the clock.
+    pub async fn check_at(
+        &self,
+        limit: Limit,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Result<(), Duration>, sqlx::Error> {
+        let rate = self.rate(limit);
+        let bucket = format!("{}:{}", limit.name(), token_hash(key));
+        let now_ms = now.timestamp_millis();
+        let (interval, tolerance) = (rate.interval_ms(), rate.tolerance_ms());
+        // GCRA in one statement: the new TAT is max(TAT, now) + interval,
+        // written only while it stays within the burst of now. No row comes
+        // back when the request is over the limit.
+        let allowed: Option<i64> = with_pool!(&self.db, |pool| {
+            sqlx::query_scalar(
+                "INSERT INTO rate_limits (bucket, tat) VALUES ($1, $2 + $3)
+                 ON CONFLICT (bucket) DO UPDATE
+                 SET tat = (CASE WHEN rate_limits.tat > $2 THEN rate_limits.tat ELSE $2 END) + $3
+                 WHERE (CASE WHEN rate_limits.tat > $2 THEN rate_limits.tat ELSE $2 END) + $3 - $2 <= $4
+                 RETURNING tat",
+            )
+            .bind(&bucket)
+            .bind(now_ms)
+            .bind(interval)
+            .bind(tolerance)
+            .fetch_optional(pool)
+            .await
+        })?;
+        if allowed.is_some() {
+            return Ok(Ok(()));
+        }
+        let tat: Option<i64> = with_pool!(&self.db, |pool| {
+            sqlx::query_scalar("SELECT tat FROM rate_limits WHERE bucket = $1").bind(&bucket).fetch_optional(pool).await
+        })?;
+        // Allowed again once max(TAT, now) + interval - now <= tolerance.
+        let wait_ms = tat.map_or(0, |tat| tat + interval - tolerance - now_ms).max(1);
+        Ok(Err(Duration::from_millis(wait_ms as u64)))
     }
 }
 
@@ -139,22 +176,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_burst_passes_then_the_next_request_waits() {
-        let limits =
-            Limits::new(Quotas { signup_per_ip: Rate::new(3, Duration::from_secs(3600)), ..Quotas::default() });
-        for _ in 0..3 {
-            assert!(limits.check(Limit::SignupPerIp, "10.0.0.1").is_ok());
-        }
-        let wait = limits.check(Limit::SignupPerIp, "10.0.0.1").unwrap_err();
-        // One slot comes back every 20 minutes.
-        assert!(wait > Duration::from_secs(1100) && wait <= Duration::from_secs(1200), "{wait:?}");
-        assert!(limits.check(Limit::SignupPerIp, "10.0.0.2").is_ok(), "other addresses are not affected");
-        assert!(limits.check(Limit::LoginPerIp, "10.0.0.1").is_ok(), "other limits are not affected");
-    }
-
-    #[test]
-    fn unlimited_never_refuses() {
-        let limits = Limits::new(Quotas::unlimited());
-        assert!((0..10_000).all(|_| limits.check(Limit::LoginPerAccount, "ann@example.com").is_ok()));
+    fn a_burst_spends_the_whole_period() {
+        let rate = Rate::new(3, Duration::from_secs(3600));
+        assert_eq!(rate.interval_ms(), 1_200_000, "one request comes back every 20 minutes");
+        assert_eq!(rate.tolerance_ms(), 3_600_000);
+        assert_eq!(Rate::new(0, Duration::from_millis(0)).interval_ms(), 1, "never zero");
     }
 }

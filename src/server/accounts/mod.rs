@@ -26,6 +26,7 @@ use limits::{Limit, Limits, Quotas};
 use password::Passwords;
 use std::sync::Arc;
 use std::time::Duration;
+use store::Attempt;
 use store::UserRow;
 
 /// Failed logins for one address before it waits; each further failure
@@ -35,12 +36,7 @@ const LOCK_MAX: Duration = Duration::from_secs(3600);
 const VERIFY_LINK_LIFETIME: TimeDelta = TimeDelta::hours(24);
 const RESET_LINK_LIFETIME: TimeDelta = TimeDelta::hours(1);
 
-/// Who is asking: the client's address and browser, for limits and the audit trail.
-#[derive(Clone, Debug, Default)]
-pub struct Client {
-    pub ip: String,
-    pub user_agent: String,
-}
+pub use crate::server::client::Client;
 
 /// Security events, as written to the audit trail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,6 +118,17 @@ pub fn lockout(failures: i32) -> Option<Duration> {
     Some(Duration::from_secs(60 * 2u64.pow(doublings)).min(LOCK_MAX))
 }
 
+/// When an address whose failures reach `failures` is locked until, if it is.
+fn lock_until(failures: i32, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    lockout(failures).map(|wait| now + TimeDelta::from_std(wait).unwrap_or_default())
+}
+
+/// What a reset link is issued against: the account's address and password
+/// as they are now. Changing either retires the link.
+fn link_stamp(user: &UserRow) -> String {
+    crypto::token_hash(&format!("{}\n{}", user.email, user.password_hash))
+}
+
 pub struct SignupForm {
     pub name: String,
     pub email: String,
@@ -129,12 +136,12 @@ pub struct SignupForm {
 }
 
 impl Accounts {
-    pub fn new(db: Db, config: &Config, keys: Arc<Keyring>, quotas: Quotas) -> Self {
+    pub fn new(db: Db, config: &Config, keys: Arc<Keyring>) -> Self {
         Self {
+            limits: Arc::new(Limits::new(db.clone(), Quotas::default(), config.rate_limits)),
             db,
             passwords: Passwords::for_this_machine(),
             keys,
-            limits: Arc::new(Limits::new(quotas)),
             public_url: config.public_url.clone(),
             session_lifetime: config.session_lifetime,
         }
@@ -144,12 +151,27 @@ impl Accounts {
         &self.db
     }
 
-    pub fn keys(&self) -> &Keyring {
+    pub fn keys(&self) -> &Arc<Keyring> {
         &self.keys
     }
 
-    fn limit(&self, limit: Limit, key: &str) -> Result<(), Error> {
-        self.limits.check(limit, key).map_err(too_many)
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    async fn limit(&self, limit: Limit, key: &str) -> Result<(), Error> {
+        self.limits.check(limit, key).await?.map_err(too_many)
+    }
+
+    /// Whether one more request of `limit` for `key` is within it (and counts it).
+    async fn within(&self, limit: Limit, key: &str) -> Result<bool, Error> {
+        Ok(self.limits.check(limit, key).await?.is_ok())
+    }
+
+    /// Queues `mail` to `user_id` in the caller's transaction.
+    async fn send(&self, tx: &mut super::db::Tx, user_id: i64, mail: mail::Mail) -> Result<(), Error> {
+        mail::queue(tx, &self.keys, Some(user_id), &mail).await?;
+        Ok(())
     }
 
     pub async fn audit(&self, event: Event, user_id: Option<i64>, client: &Client, detail: &str) {
@@ -171,7 +193,7 @@ impl Accounts {
     /// link. For an address that already has an account, the answer is the
     /// same and that account's owner is told by e-mail instead.
     pub async fn signup(&self, form: SignupForm, client: &Client) -> Result<(), Error> {
-        self.limit(Limit::SignupPerIp, &client.ip)?;
+        self.limit(Limit::SignupPerIp, &client.ip).await?;
         let mut checks = Checks::default();
         checks.check(Field::Name, rules::check_line(&form.name, true, rules::NAME_MAX));
         checks.check(Field::Email, rules::check_email(&form.email));
@@ -186,8 +208,8 @@ impl Accounts {
         let existing = store::user_by_email(&self.db, &email).await?;
         let mut tx = self.db.begin().await?;
         if let Some(user) = existing {
-            if self.limits.check(Limit::ResendPerAccount, &email).is_ok() {
-                mail::queue(&mut tx, emails::already_registered(&user.name, &email, &self.public_url)).await?;
+            if self.within(Limit::ResendPerAccount, &email).await? {
+                self.send(&mut tx, user.id, emails::already_registered(&user.name, &email, &self.public_url)).await?;
                 tx.commit().await?;
             }
             return Ok(());
@@ -221,10 +243,16 @@ impl Accounts {
     ) -> Result<(), Error> {
         let token = crypto::new_token();
         store::retire_tokens(tx, user_id, "verify-email", now).await?;
-        store::insert_token(tx, user_id, "verify-email", &crypto::token_hash(&token), now + VERIFY_LINK_LIFETIME, now)
-            .await?;
+        let link = store::NewToken {
+            user_id,
+            purpose: "verify-email",
+            hash: &crypto::token_hash(&token),
+            stamp: "",
+            expires_at: now + VERIFY_LINK_LIFETIME,
+        };
+        store::insert_token(tx, &link, now).await?;
         let link = format!("{}/verify-email?token={token}", self.public_url);
-        mail::queue(tx, emails::verify_email(name, email, &link)).await?;
+        self.send(tx, user_id, emails::verify_email(name, email, &link)).await?;
         Ok(())
     }
 
@@ -256,8 +284,8 @@ impl Accounts {
         checks.check(Field::Email, rules::check_email(email));
         checks.finish().map_err(invalid)?;
         let email = rules::normalize_email(email);
-        self.limit(per_client, &client.ip)?;
-        self.limit(per_address, &email)?;
+        self.limit(per_client, &client.ip).await?;
+        self.limit(per_address, &email).await?;
         Ok(store::user_by_email(&self.db, &email).await?)
     }
 
@@ -286,31 +314,31 @@ impl Accounts {
         if email.chars().count() > rules::EMAIL_MAX || password.chars().count() > rules::PASSWORD_MAX {
             return Err(refused(AppError::LoginFailed));
         }
-        self.limit(Limit::LoginPerIp, &client.ip)?;
-        self.limit(Limit::LoginPerAccount, &email)?;
+        self.limit(Limit::LoginPerIp, &client.ip).await?;
+        self.limit(Limit::LoginPerAccount, &email).await?;
         let email_hash = crypto::token_hash(&email);
         let now = Utc::now();
-        if let Some((_, Some(until))) = store::throttle(&self.db, &email_hash).await?
-            && until > now
-        {
-            return Err(too_many((until - now).to_std().unwrap_or_default()));
-        }
+        // The attempt is counted, and the lockout decided, in one statement
+        // before any password is hashed: of any number of simultaneous
+        // attempts, no more than the lockout allows are ever checked.
+        let failures = match store::begin_login_attempt(&self.db, &email_hash, now, LOCK_AFTER, lock_until).await? {
+            Attempt::Allowed { failures } => failures,
+            Attempt::Locked { until } => return Err(too_many((until - now).to_std().unwrap_or_default())),
+        };
 
         let user = store::user_by_email(&self.db, &email).await?;
         let matches = self.passwords.verify(password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
         let user_id = user.as_ref().map(|u| u.id);
         let Some(user) = user.filter(|_| matches) else {
-            let failures = store::add_failure(&self.db, &email_hash, now).await?;
             self.audit(Event::LoginFailed, user_id, client, "").await;
-            if let Some(wait) = lockout(failures) {
-                store::lock(&self.db, &email_hash, now + TimeDelta::from_std(wait).unwrap_or_default()).await?;
+            if lockout(failures).is_some() {
                 self.audit(Event::LockedOut, user_id, client, &format!("{failures} failures")).await;
             }
             return Err(refused(AppError::LoginFailed));
         };
         store::clear_throttle(&self.db, &email_hash).await?;
         if user.email_verified_at.is_none() {
-            if self.limits.check(Limit::ResendPerAccount, &email).is_ok() {
+            if self.within(Limit::ResendPerAccount, &email).await? {
                 let mut tx = self.db.begin().await?;
                 self.queue_verification(&mut tx, user.id, &user.name, &user.email, now).await?;
                 tx.commit().await?;
@@ -332,17 +360,16 @@ impl Accounts {
         let token = crypto::new_token();
         let mut tx = self.db.begin().await?;
         store::retire_tokens(&mut tx, user.id, "reset-password", now).await?;
-        store::insert_token(
-            &mut tx,
-            user.id,
-            "reset-password",
-            &crypto::token_hash(&token),
-            now + RESET_LINK_LIFETIME,
-            now,
-        )
-        .await?;
+        let link = store::NewToken {
+            user_id: user.id,
+            purpose: "reset-password",
+            hash: &crypto::token_hash(&token),
+            stamp: &link_stamp(&user),
+            expires_at: now + RESET_LINK_LIFETIME,
+        };
+        store::insert_token(&mut tx, &link, now).await?;
         let link = format!("{}/reset-password?token={token}", self.public_url);
-        mail::queue(&mut tx, emails::reset_password(&user.name, &user.email, &link)).await?;
+        self.send(&mut tx, user.id, emails::reset_password(&user.name, &user.email, &link)).await?;
         tx.commit().await?;
         self.audit(Event::PasswordResetRequested, Some(user.id), client, "").await;
         Ok(())
@@ -364,11 +391,15 @@ impl Accounts {
         if store::consume_token(&mut tx, "reset-password", &token_hash, now).await? != Some(user.id) {
             return Err(refused(AppError::InvalidLink));
         }
-        store::set_password(&mut tx, user.id, &hash, now).await?;
+        // Only over the password the link was checked against: of two links
+        // used at once, one wins and the other is refused.
+        if !store::replace_password(&mut tx, user.id, &user.password_hash, &hash, now).await? {
+            return Err(refused(AppError::InvalidLink));
+        }
         store::end_other_sessions(&mut tx, user.id, None).await?;
         // Following the link proves the address too.
         store::mark_verified(&mut tx, user.id, now).await?;
-        mail::queue(&mut tx, emails::password_changed(&user.name, &user.email, &self.public_url)).await?;
+        self.send(&mut tx, user.id, emails::password_changed(&user.name, &user.email, &self.public_url)).await?;
         tx.commit().await?;
         store::clear_throttle(&self.db, &crypto::token_hash(&user.email)).await?;
         self.audit(Event::PasswordReset, Some(user.id), client, "").await;
@@ -380,10 +411,13 @@ impl Accounts {
         Ok(self.reset_link_user(&crypto::token_hash(token.trim()), Utc::now()).await?.is_some())
     }
 
+    /// The account of a live reset link, if the link is still good for it:
+    /// unused, unexpired, and issued against the account's current address
+    /// and password (its stamp).
     async fn reset_link_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<UserRow>, Error> {
-        let user_id: Option<i64> = super::db::with_pool!(&self.db, |pool| {
-            sqlx::query_scalar(
-                "SELECT user_id FROM user_tokens
+        let link: Option<(i64, String)> = super::db::with_pool!(&self.db, |pool| {
+            sqlx::query_as(
+                "SELECT user_id, stamp FROM user_tokens
                  WHERE token_hash = $1 AND purpose = 'reset-password' AND used_at IS NULL AND expires_at > $2",
             )
             .bind(token_hash)
@@ -391,10 +425,9 @@ impl Accounts {
             .fetch_optional(pool)
             .await
         })?;
-        match user_id {
-            Some(id) => Ok(store::user_by_id(&self.db, id).await?),
-            None => Ok(None),
-        }
+        let Some((id, stamp)) = link else { return Ok(None) };
+        let user = store::user_by_id(&self.db, id).await?;
+        Ok(user.filter(|user| stamp == link_stamp(user)))
     }
 
     /// Changes the password of a signed-in user, who proves it is them with
@@ -411,7 +444,7 @@ impl Accounts {
         checks.check(Field::CurrentPassword, if current.is_empty() { Err(Problem::Required) } else { Ok(()) });
         checks.check(Field::NewPassword, check_password(new, &user.email));
         checks.finish().map_err(invalid)?;
-        self.limit(Limit::LoginPerAccount, &user.email)?;
+        self.limit(Limit::LoginPerAccount, &user.email).await?;
         if !self.passwords.verify(current, Some(&user.password_hash)).await? {
             self.audit(Event::LoginFailed, Some(user.id), client, "wrong current password").await;
             return Err(invalid(vec![FieldError { field: Field::CurrentPassword, problem: Problem::WrongPassword }]));
@@ -421,7 +454,7 @@ impl Accounts {
         let mut tx = self.db.begin().await?;
         store::set_password(&mut tx, user.id, &hash, now).await?;
         store::end_other_sessions(&mut tx, user.id, current_session).await?;
-        mail::queue(&mut tx, emails::password_changed(&user.name, &user.email, &self.public_url)).await?;
+        self.send(&mut tx, user.id, emails::password_changed(&user.name, &user.email, &self.public_url)).await?;
         tx.commit().await?;
         self.audit(Event::PasswordChanged, Some(user.id), client, "").await;
         Ok(())
@@ -433,14 +466,16 @@ impl Accounts {
         if password.is_empty() {
             return Err(invalid(vec![FieldError { field: Field::Password, problem: Problem::Required }]));
         }
-        self.limit(Limit::LoginPerAccount, &user.email)?;
+        self.limit(Limit::LoginPerAccount, &user.email).await?;
         if !self.passwords.verify(password, Some(&user.password_hash)).await? {
             return Err(invalid(vec![FieldError { field: Field::Password, problem: Problem::WrongPassword }]));
         }
         let mut tx = self.db.begin().await?;
-        store::anonymise(&mut tx, user.id, Utc::now()).await?;
+        store::anonymise(&mut tx, user.id, &user.email, Utc::now()).await?;
         tx.commit().await?;
-        self.audit(Event::AccountDeleted, Some(user.id), client, "").await;
+        // Not where from: the person is gone, and so is what identified them.
+        let _ = client;
+        self.audit(Event::AccountDeleted, Some(user.id), &Client::default(), "").await;
         Ok(())
     }
 

@@ -84,6 +84,9 @@ pub async fn user_by_id(db: &Db, id: i64) -> Result<Option<UserRow>, sqlx::Error
     with_pool!(db, |pool| sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(pool).await)
 }
 
+/// Sets a new password and retires every outstanding reset link of the
+/// account (they carry a stamp of the old password too, so they would no
+/// longer work anyway; this makes it plain in the table).
 pub async fn set_password(tx: &mut Tx, user_id: i64, hash: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     with_tx!(tx, |conn| {
         sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
@@ -94,7 +97,32 @@ pub async fn set_password(tx: &mut Tx, user_id: i64, hash: &str, now: DateTime<U
             .await
             .map(|_| ())
     })?;
-    Ok(())
+    retire_tokens(tx, user_id, "reset-password", now).await
+}
+
+/// Replaces the password only while it is still `old_hash`; whether it did.
+/// The reset links of the account are retired with it.
+pub async fn replace_password(
+    tx: &mut Tx,
+    user_id: i64,
+    old_hash: &str,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let replaced = with_tx!(tx, |conn| {
+        sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND password_hash = $4")
+            .bind(hash)
+            .bind(now)
+            .bind(user_id)
+            .bind(old_hash)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected() == 1)
+    })?;
+    if replaced {
+        retire_tokens(tx, user_id, "reset-password", now).await?;
+    }
+    Ok(replaced)
 }
 
 pub async fn set_role(db: &Db, user_id: i64, role: &str, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
@@ -188,7 +216,12 @@ pub async fn update_settings(db: &Db, user_id: i64, s: &Settings<'_>, now: DateT
 
 /// Removes what identifies a person and frees the address for a new
 /// account; the row stays so that records pointing at it stay whole.
-pub async fn anonymise(tx: &mut Tx, user_id: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+/// Removes the person from every table: the account row keeps only its id
+/// (for the audit trail), links and sessions go, the audit trail keeps the
+/// events but not where they came from, the login throttle of the address
+/// goes, and so do the development mailbox's copies of their mail and any
+/// mail still queued for them.
+pub async fn anonymise(tx: &mut Tx, user_id: i64, email: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     with_tx!(tx, |conn| {
         sqlx::query(
             "UPDATE users SET email = $1, name = 'Deleted account', password_hash = '!', phone_enc = NULL,
@@ -202,7 +235,21 @@ pub async fn anonymise(tx: &mut Tx, user_id: i64, now: DateTime<Utc>) -> Result<
         .execute(&mut *conn)
         .await?;
         sqlx::query("DELETE FROM user_tokens WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *conn).await.map(|_| ())
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
+        sqlx::query("UPDATE audit_log SET ip = '', user_agent = '' WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("DELETE FROM login_throttle WHERE email_hash = $1")
+            .bind(crate::server::crypto::token_hash(email))
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("DELETE FROM mailbox WHERE recipient = $1").bind(email).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM jobs WHERE status IN ('queued', 'running') AND subject_user_id = $1")
+            .bind(user_id)
+            .execute(&mut *conn)
+            .await
+            .map(|_| ())
     })?;
     Ok(())
 }
@@ -225,22 +272,27 @@ pub async fn locations(db: &Db) -> Result<Vec<(String, String)>, sqlx::Error> {
 
 // E-mail tokens.
 
-pub async fn insert_token(
-    tx: &mut Tx,
-    user_id: i64,
-    purpose: &str,
-    hash: &str,
-    expires_at: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+/// An e-mailed link to store: only its token's hash is kept.
+pub struct NewToken<'a> {
+    pub user_id: i64,
+    pub purpose: &'a str,
+    pub hash: &'a str,
+    /// What the link was issued against (see `accounts::link_stamp`); empty when unchecked.
+    pub stamp: &'a str,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub async fn insert_token(tx: &mut Tx, token: &NewToken<'_>, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     with_tx!(tx, |conn| {
         sqlx::query(
-            "INSERT INTO user_tokens (user_id, purpose, token_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO user_tokens (user_id, purpose, token_hash, stamp, expires_at, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
-        .bind(user_id)
-        .bind(purpose)
-        .bind(hash)
-        .bind(expires_at)
+        .bind(token.user_id)
+        .bind(token.purpose)
+        .bind(token.hash)
+        .bind(token.stamp)
+        .bind(token.expires_at)
         .bind(now)
         .execute(conn)
         .await
@@ -287,40 +339,61 @@ pub async fn retire_tokens(tx: &mut Tx, user_id: i64, purpose: &str, now: DateTi
 
 // The login throttle.
 
-pub async fn throttle(db: &Db, email_hash: &str) -> Result<Option<(i32, Option<DateTime<Utc>>)>, sqlx::Error> {
-    with_pool!(db, |pool| {
-        sqlx::query_as("SELECT failures, locked_until FROM login_throttle WHERE email_hash = $1")
+/// Whether a login attempt may check its password.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attempt {
+    /// It may; it is already counted as the address's `failures`th failure
+    /// in a row (a success clears the count).
+    Allowed { failures: i32 },
+    /// The address is locked out until then; the attempt is not counted.
+    Locked { until: DateTime<Utc> },
+}
+
+/// Counts a login attempt for an address and decides its lockout, in one
+/// statement, before the password is checked. The count goes up, and the
+/// lock (from `lock_until(count)`) is set, only while the address is not
+/// locked; so of any number of simultaneous attempts, only as many as the
+/// lockout allows come back `Allowed`.
+pub async fn begin_login_attempt(
+    db: &Db,
+    email_hash: &str,
+    now: DateTime<Utc>,
+    lock_after: i32,
+    lock_until: impl Fn(i32, DateTime<Utc>) -> Option<DateTime<Utc>>,
+) -> Result<Attempt, sqlx::Error> {
+    // The lock each new count gets, bound as values: the statement reads
+    // the count and picks its lock in the same step. Past the last count
+    // listed the wait no longer grows.
+    const COUNTS: i32 = 16;
+    let mut lock = String::from("CASE WHEN login_throttle.failures + 1 < $3 THEN NULL");
+    for n in 0..COUNTS {
+        lock.push_str(&format!(" WHEN login_throttle.failures + 1 = $3 + {n} THEN ${}", 4 + n));
+    }
+    lock.push_str(&format!(" ELSE ${} END", 4 + COUNTS - 1));
+    let sql = format!(
+        "INSERT INTO login_throttle (email_hash, failures, locked_until, updated_at) VALUES ($1, 1, NULL, $2)
+         ON CONFLICT (email_hash) DO UPDATE
+         SET failures = login_throttle.failures + 1, locked_until = {lock}, updated_at = $2
+         WHERE login_throttle.locked_until IS NULL OR login_throttle.locked_until <= $2
+         RETURNING failures"
+    );
+    let allowed: Option<i32> = with_pool!(db, |pool| {
+        let mut query = sqlx::query_scalar(&sql).bind(email_hash).bind(now).bind(lock_after);
+        for n in 0..COUNTS {
+            query = query.bind(lock_until(lock_after + n, now));
+        }
+        query.fetch_optional(pool).await
+    })?;
+    if let Some(failures) = allowed {
+        return Ok(Attempt::Allowed { failures });
+    }
+    let until: Option<Option<DateTime<Utc>>> = with_pool!(db, |pool| {
+        sqlx::query_scalar("SELECT locked_until FROM login_throttle WHERE email_hash = $1")
             .bind(email_hash)
             .fetch_optional(pool)
             .await
-    })
-}
-
-/// Counts one more failure; returns the new count.
-pub async fn add_failure(db: &Db, email_hash: &str, now: DateTime<Utc>) -> Result<i32, sqlx::Error> {
-    with_pool!(db, |pool| {
-        sqlx::query_scalar(
-            "INSERT INTO login_throttle (email_hash, failures, updated_at) VALUES ($1, 1, $2)
-             ON CONFLICT (email_hash) DO UPDATE SET failures = login_throttle.failures + 1, updated_at = $2
-             RETURNING failures",
-        )
-        .bind(email_hash)
-        .bind(now)
-        .fetch_one(pool)
-        .await
-    })
-}
-
-pub async fn lock(db: &Db, email_hash: &str, until: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    with_pool!(db, |pool| {
-        sqlx::query("UPDATE login_throttle SET locked_until = $1 WHERE email_hash = $2")
-            .bind(until)
-            .bind(email_hash)
-            .execute(pool)
-            .await
-            .map(|_| ())
     })?;
-    Ok(())
+    Ok(Attempt::Locked { until: until.flatten().unwrap_or(now) })
 }
 
 pub async fn clear_throttle(db: &Db, email_hash: &str) -> Result<(), sqlx::Error> {

@@ -185,8 +185,8 @@ impl Registry {
 }
 
 /// Every kind of job Lyceum runs: the one list to extend with a new kind.
-pub fn registry(mailer: mail::Mailer) -> Registry {
-    Registry::new().with(mail::SEND, mail::SendMail::new(mailer))
+pub fn registry(mailer: mail::Mailer, keys: Arc<crate::server::crypto::Keyring>) -> Registry {
+    Registry::new().with(mail::SEND, mail::SendMail::new(mailer, keys))
 }
 
 /// Does nothing, successfully.

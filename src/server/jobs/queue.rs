@@ -27,12 +27,14 @@ pub struct NewJob {
     pub run_at: DateTime<Utc>,
     /// Runs at most this many times (at least once).
     pub max_attempts: i32,
+    /// The account the job is about, if any: deleting the account drops it.
+    pub subject_user_id: Option<i64>,
 }
 
 impl NewJob {
     /// A job to run as soon as a worker is free, with the default attempts.
     pub fn new(kind: impl Into<String>, payload: serde_json::Value) -> Self {
-        Self { kind: kind.into(), payload, run_at: now(), max_attempts: DEFAULT_MAX_ATTEMPTS }
+        Self { kind: kind.into(), payload, run_at: now(), max_attempts: DEFAULT_MAX_ATTEMPTS, subject_user_id: None }
     }
 
     pub fn run_at(mut self, at: DateTime<Utc>) -> Self {
@@ -45,9 +47,16 @@ impl NewJob {
         self
     }
 
+    /// Marks the job as being about this account.
+    pub fn about(mut self, user_id: Option<i64>) -> Self {
+        self.subject_user_id = user_id;
+        self
+    }
+
     fn insert(&self, now: DateTime<Utc>) -> Sql {
-        let mut sql =
-            Sql::new("INSERT INTO jobs (kind, payload, status, attempts, max_attempts, run_at, created_at) VALUES (");
+        let mut sql = Sql::new(
+            "INSERT INTO jobs (kind, payload, status, attempts, max_attempts, run_at, created_at, subject_user_id) VALUES (",
+        );
         sql.bind(Arg::Text(self.kind.clone()))
             .push(", ")
             .bind(Arg::Text(self.payload.to_string()))
@@ -57,6 +66,8 @@ impl NewJob {
             .bind(Arg::Time(self.run_at))
             .push(", ")
             .bind(Arg::Time(now))
+            .push(", ")
+            .bind(self.subject_user_id.map_or(Arg::NullInt, Arg::Int))
             .push(") RETURNING id");
         sql
     }
@@ -124,7 +135,7 @@ pub async fn extend_leases(db: &Db, worker: &str, until: DateTime<Utc>) -> Resul
 pub async fn complete(db: &Db, worker: &str, ids: &[i64], now: DateTime<Utc>) -> Result<Vec<i64>, sqlx::Error> {
     let mut completed = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(COMPLETE_CHUNK) {
-        let mut sql = Sql::new("UPDATE jobs SET status = 'done', locked_until = NULL, finished_at = ");
+        let mut sql = Sql::new("UPDATE jobs SET status = 'done', payload = '{}', locked_until = NULL, finished_at = ");
         sql.bind(Arg::Time(now))
             .push(" WHERE status = 'running' AND locked_by = ")
             .bind(Arg::Text(worker.to_string()))
@@ -145,7 +156,7 @@ pub async fn complete(db: &Db, worker: &str, ids: &[i64], now: DateTime<Utc>) ->
 /// `worker` still holds it. `false` means the job is no longer this
 /// worker's: roll `tx` back (drop it) so the effect does not happen twice.
 pub async fn complete_in(tx: &mut Tx, worker: &str, id: i64, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
-    let mut sql = Sql::new("UPDATE jobs SET status = 'done', locked_until = NULL, finished_at = ");
+    let mut sql = Sql::new("UPDATE jobs SET status = 'done', payload = '{}', locked_until = NULL, finished_at = ");
     sql.bind(Arg::Time(now))
         .push(" WHERE id = ")
         .bind(Arg::Int(id))
@@ -188,7 +199,7 @@ pub async fn record_failure(
             sql.push(", status = 'queued', locked_by = NULL, locked_until = NULL, run_at = ").bind(Arg::Time(at));
         }
         _ => {
-            sql.push(", status = 'failed', locked_until = NULL, finished_at = ").bind(Arg::Time(now));
+            sql.push(", status = 'failed', payload = '{}', locked_until = NULL, finished_at = ").bind(Arg::Time(now));
         }
     }
     sql.push(" WHERE id = ")
@@ -225,6 +236,17 @@ pub async fn housekeeping(db: &Db, done_before: DateTime<Utc>, now: DateTime<Utc
     sessions.bind(Arg::Time(now));
     let sessions = sessions.execute(db).await?;
     Ok((jobs, sessions))
+}
+
+/// Deletes the other rows that expire: rate-limit keys whose requests have
+/// all come back by `now`, and development mailbox messages older than
+/// `mail_before` (their links expired long before). Returns how many rows.
+pub async fn sweep_expired(db: &Db, mail_before: DateTime<Utc>, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    let mut limits = Sql::new("DELETE FROM rate_limits WHERE tat < ");
+    limits.bind(Arg::Int(now.timestamp_millis()));
+    let mut mailbox = Sql::new("DELETE FROM mailbox WHERE created_at < ");
+    mailbox.bind(Arg::Time(mail_before));
+    Ok(limits.execute(db).await? + mailbox.execute(db).await?)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -278,6 +278,11 @@ impl Worker {
             Ok(_) => {}
             Err(error) => warn!(error = %error, "housekeeping failed"),
         }
+        match queue::sweep_expired(&self.db, now - self.config.keep_done, now).await {
+            Ok(0) => {}
+            Ok(rows) => info!(rows, "expired limits and old mailbox messages deleted"),
+            Err(error) => warn!(error = %error, "housekeeping failed"),
+        }
     }
 }
 

@@ -3,29 +3,42 @@
 //! SMTP when `SMTP_URL` is set, otherwise into the `mailbox` table, which
 //! `/dev/mailbox` shows in development.
 //!
+//! A message may hold a live link (a password reset), and always holds a
+//! person's address and name, so the queue never keeps it in clear: the
+//! payload is the message sealed with the application's key, plus the id
+//! of the account it is for. The worker opens it when it sends, skips it
+//! if that account has been deleted meanwhile, and a finished job keeps no
+//! payload at all (see `jobs::queue`).
+//!
 //! Delivery into the mailbox is exactly once (the row and the job's
 //! completion commit together, and `job_id` is unique). Delivery by SMTP is
 //! at least once: a worker that dies after the relay accepted a message and
-//! before the job was marked done sends it again.
+//! before the job was marked done sends it again, with the same
+//! `Message-ID`, so the recipient's mail system can tell.
 
 mod mailbox;
 mod mailer;
 
 pub use mailbox::mailbox;
-pub use mailer::{Mailer, MailerError, Smtp};
+pub use mailer::{Mailer, MailerError, Smtp, SmtpSecurity};
 
-use crate::server::db::{Db, Tx};
+use crate::server::crypto::Keyring;
+use crate::server::db::{Db, Tx, with_pool};
 use crate::server::jobs::queue::{self, NewJob};
 use crate::server::jobs::{Handler, Job, JobError, Outcome};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::Arc;
 
 /// The job kind that delivers one [`Mail`].
 pub const SEND: &str = "mail.send";
 /// Attempts a message gets: with the queue's backoff, about an hour of
 /// retries, enough to outlast a short outage of the relay.
 pub const MAX_ATTEMPTS: i32 = 12;
+/// The context a message is sealed under: a sealed value opens only for
+/// the purpose it was sealed for.
+const SEAL_CONTEXT: &str = "jobs.mail.send";
 
 /// One message, in plain text and HTML. It may hold a link with a token:
 /// its `Debug` shows neither body, and it is never logged.
@@ -43,42 +56,87 @@ impl fmt::Debug for Mail {
     }
 }
 
-impl Mail {
-    fn job(&self) -> Result<NewJob, sqlx::Error> {
-        let payload = serde_json::to_value(self).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-        Ok(NewJob::new(SEND, payload).max_attempts(MAX_ATTEMPTS))
-    }
+/// What a `mail.send` job holds: the account the message is for (if any)
+/// and the message, sealed.
+#[derive(Serialize, Deserialize)]
+struct Payload {
+    user_id: Option<i64>,
+    sealed: String,
 }
 
-/// Queues `mail` inside the caller's transaction: it is sent if and only if
-/// the caller's writes commit. Returns the job's id.
-pub async fn queue(tx: &mut Tx, mail: Mail) -> Result<i64, sqlx::Error> {
-    queue::enqueue_in(tx, mail.job()?).await
+fn job(keys: &Keyring, user_id: Option<i64>, mail: &Mail) -> Result<NewJob, sqlx::Error> {
+    let json = serde_json::to_string(mail).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let payload = Payload { user_id, sealed: keys.seal(&json, SEAL_CONTEXT) };
+    let payload = serde_json::to_value(payload).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    Ok(NewJob::new(SEND, payload).max_attempts(MAX_ATTEMPTS).about(user_id))
+}
+
+/// Queues `mail` (to the account `user_id`, when it is for one) inside the
+/// caller's transaction: it is sent if and only if the caller's writes
+/// commit. Returns the job's id.
+pub async fn queue(tx: &mut Tx, keys: &Keyring, user_id: Option<i64>, mail: &Mail) -> Result<i64, sqlx::Error> {
+    queue::enqueue_in(tx, job(keys, user_id, mail)?).await
 }
 
 /// Queues `mail` on its own.
-pub async fn queue_db(db: &Db, mail: Mail) -> Result<i64, sqlx::Error> {
-    queue::enqueue(db, mail.job()?).await
+pub async fn queue_db(db: &Db, keys: &Keyring, user_id: Option<i64>, mail: &Mail) -> Result<i64, sqlx::Error> {
+    queue::enqueue(db, job(keys, user_id, mail)?).await
+}
+
+/// The message a `mail.send` payload holds, opened with `keys`; `None` when
+/// it cannot be read (another key, another shape, or a finished job's
+/// emptied payload).
+pub fn open(keys: &Keyring, payload: &str) -> Option<Mail> {
+    let payload: Payload = serde_json::from_str(payload).ok()?;
+    serde_json::from_str(&keys.open(&payload.sealed, SEAL_CONTEXT).ok()?).ok()
+}
+
+/// A `Message-ID` that stays the same for every attempt of one job, and
+/// differs between jobs (and between databases: it hashes the sealed
+/// payload, which is random).
+pub fn message_id(job: &Job, domain: &str) -> String {
+    let digest = crate::server::crypto::token_hash(job.payload());
+    format!("<{}.{}@{}>", job.id, &digest[..24], domain)
 }
 
 /// Runs `mail.send` jobs.
 pub struct SendMail {
     mailer: Mailer,
+    keys: Arc<Keyring>,
 }
 
 impl SendMail {
-    pub fn new(mailer: Mailer) -> Self {
-        Self { mailer }
+    pub fn new(mailer: Mailer, keys: Arc<Keyring>) -> Self {
+        Self { mailer, keys }
     }
+}
+
+/// Whether the account a message is for still exists.
+async fn recipient_exists(db: &Db, user_id: i64) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> = with_pool!(db, |pool| {
+        sqlx::query_scalar("SELECT id FROM users WHERE id = $1 AND deleted_at IS NULL")
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await
+    })?;
+    Ok(found.is_some())
 }
 
 #[async_trait]
 impl Handler for SendMail {
     async fn run(&self, job: &Job, db: &Db) -> Result<Outcome, JobError> {
-        let mail: Mail = job.payload_as()?;
+        let payload: Payload = job.payload_as()?;
+        if let Some(user_id) = payload.user_id
+            && !recipient_exists(db, user_id).await?
+        {
+            // The account was deleted after the message was queued.
+            return Ok(Outcome::Done);
+        }
+        let mail = open(&self.keys, job.payload())
+            .ok_or_else(|| JobError::permanent("the message cannot be opened with this server's keys"))?;
         match &self.mailer {
             Mailer::Smtp(smtp) => {
-                smtp.send(&mail).await?;
+                smtp.send(&mail, &message_id(job, smtp.domain())).await?;
                 Ok(Outcome::Done)
             }
             Mailer::Mailbox => {
