@@ -57,3 +57,47 @@ async fn create_admin_takes_the_password_from_standard_input_and_refuses_bad_one
     let res = ada.call("account/login", &[("email", "ada@academy.test"), ("password", password)]).await;
     assert!(res.status < 400, "{} {}", res.status, res.body);
 }
+
+#[tokio::test]
+async fn production_will_not_start_without_a_mail_relay_and_development_says_what_it_is() {
+    let app = TestApp::empty().await;
+    let dir = tempfile::tempdir().unwrap();
+    let production = lyceum_command(&app.state.config.database_url, dir.path())
+        .env("LYCEUM_MODE", "production")
+        .arg("serve")
+        .output()
+        .unwrap();
+    assert!(!production.status.success());
+    let said = String::from_utf8_lossy(&production.stderr);
+    assert!(said.contains("setting SMTP_URL is invalid"), "the missing setting is named: {said}");
+    let plaintext = lyceum_command(&app.state.config.database_url, dir.path())
+        .env("LYCEUM_MODE", "production")
+        .env("SMTP_URL", "smtp://relay.academy.test")
+        .env("LYCEUM_SMTP_PLAINTEXT", "true")
+        .arg("serve")
+        .output()
+        .unwrap();
+    assert!(!plaintext.status.success());
+    assert!(String::from_utf8_lossy(&plaintext.stderr).contains("LYCEUM_SMTP_PLAINTEXT"));
+
+    // Development (the default) announces itself on the terminal.
+    let mut development = lyceum_command(&app.state.config.database_url, dir.path())
+        .arg("serve")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = development.stderr.take().unwrap();
+    let warned = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+            .take(50)
+            .any(|line| line.contains("DEVELOPMENT mode"))
+    });
+    let warned = tokio::time::timeout(std::time::Duration::from_secs(30), warned).await;
+    development.kill().unwrap();
+    development.wait().unwrap();
+    assert!(matches!(warned, Ok(Ok(true))), "the development warning is printed at start-up");
+}

@@ -1,21 +1,7 @@
 //! The messages accounts send, each in plain text and HTML.
 
+use crate::components::verbatim::escape_html as escape;
 use crate::server::mail::Mail;
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// A short message: greeting, paragraphs, an optional button, sign-off.
 fn message(to: &str, subject: &str, name: &str, paragraphs: &[&str], action: Option<(&str, &str)>) -> Mail {
