@@ -65,7 +65,8 @@ enum SeedCommand {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = match Config::from_env() {
+    // Settings first, then the demo passwords they carry, before anything runs.
+    let config = match Config::from_env().and_then(|c| seed::accounts::check_demo_passwords(&c).map(|()| c)) {
         Ok(config) => config,
         Err(error) => {
             eprintln!("lyceum: {error}");
@@ -253,7 +254,7 @@ impl RunningWorker {
 fn job_registry(config: &Config) -> Result<jobs::Registry, String> {
     let mailer = mail::Mailer::from_config(config).map_err(|e| e.to_string())?;
     let keys = std::sync::Arc::new(lyceum::server::crypto::Keyring::for_config(config));
-    Ok(jobs::registry(mailer, keys))
+    Ok(lyceum::server::job_registry(mailer, keys))
 }
 
 fn start_worker(config: &Config, db: Db) -> Result<RunningWorker, String> {

@@ -11,7 +11,6 @@
 //! Tokens sent by e-mail are 256 random bits; only their SHA-256 is stored,
 //! so a leaked table holds nothing that opens an account.
 
-use super::config::Secret;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chacha20poly1305::{
     KeyInit, XChaCha20Poly1305, XNonce,
@@ -21,6 +20,29 @@ use hkdf::Hkdf;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::fmt;
+
+/// A secret from the environment. Its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// At least this many characters (32 random bytes, hex or base64, are 43 or more).
+    pub const MIN_LEN: usize = 32;
+
+    pub fn new(text: impl Into<String>) -> Self {
+        Self(text.into())
+    }
+
+    pub fn expose(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
 
 /// Format tag of sealed values: `v1.<key id>.<base64url(nonce ‖ ciphertext)>`.
 const VERSION: &str = "v1";

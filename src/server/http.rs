@@ -6,7 +6,7 @@ use crate::app::{App, shell};
 use axum::{
     Router,
     body::Body,
-    extract::{MatchedPath, State},
+    extract::State,
     http::{HeaderName, HeaderValue, Request, Response, header},
     response::IntoResponse,
     routing::get,
@@ -113,7 +113,7 @@ pub fn router(state: AppState) -> Router {
                                 "request",
                                 request_id = %request_id,
                                 method = %req.method(),
-                                route = %route_of(req),
+                                route = %metrics::route_of(req),
                             )
                         })
                         .on_request(())
@@ -174,10 +174,4 @@ async fn not_found(State(state): State<AppState>, req: Request<Body>) -> Respons
         *response.status_mut() = axum::http::StatusCode::NOT_FOUND;
     }
     response
-}
-
-/// The route template (`/courses/{slug}`), never the raw path, so labels and
-/// log fields stay few and hold no visitor input.
-pub fn route_of<B>(req: &Request<B>) -> String {
-    req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".to_string())
 }

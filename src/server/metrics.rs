@@ -1,12 +1,17 @@
 //! Prometheus metrics: request counts and latencies by route, and the state
 //! of the database pool, rendered at `/metrics`.
 
-use super::http::route_of;
-use axum::{body::Body, http::Request, middleware::Next, response::Response};
+use axum::{body::Body, extract::MatchedPath, http::Request, middleware::Next, response::Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::{sync::OnceLock, time::Instant};
 
 const DURATION: &str = "http_request_duration_seconds";
+
+/// The route template (`/courses/{slug}`), never the raw path, so labels and
+/// log fields stay few and hold no visitor input.
+pub fn route_of<B>(req: &Request<B>) -> String {
+    req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".to_string())
+}
 
 /// The process-wide recorder, installed on first use (a process has one
 /// metrics registry however many routers it builds, as tests do).

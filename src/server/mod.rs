@@ -61,6 +61,13 @@ impl AppState {
     }
 }
 
+/// Every kind of job Lyceum runs, with what each needs: the one list to
+/// extend with a new kind. It lives here, where the application is put
+/// together, so the queue knows no job kind and no kind knows the others.
+pub fn job_registry(mailer: mail::Mailer, keys: Arc<crypto::Keyring>) -> jobs::Registry {
+    jobs::Registry::new().with(mail::SEND, mail::SendMail::new(mailer, keys))
+}
+
 impl std::ops::Deref for AppState {
     type Target = AppParts;
 

@@ -6,13 +6,13 @@
 use crate::helpers::TestApp;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use lyceum::server::crypto::{Keyring, Secret};
 use lyceum::server::db::Db;
 use lyceum::server::jobs::queue::{self, AfterFailure, NewJob, Status};
 use lyceum::server::jobs::worker::{Worker, WorkerConfig};
 use lyceum::server::jobs::{self, Handler, Job, JobError, Outcome, Registry};
 use lyceum::server::mail::{self, Mail, Mailer};
 use lyceum::server::sql::{Arg, Sql};
-use lyceum::server::{config::Secret, crypto::Keyring};
 use std::collections::HashMap;
 use std::sync::{
     Arc, Mutex,
@@ -190,7 +190,7 @@ async fn unknown_kinds_and_unreadable_payloads_fail_at_once() {
     let unreadable =
         queue::enqueue(db, NewJob::new(mail::SEND, serde_json::json!({ "to": 5, "text": secret }))).await.unwrap();
     let permanent = queue::enqueue(db, NewJob::new("test.refused", serde_json::json!({}))).await.unwrap();
-    let registry = jobs::registry(Mailer::Mailbox, app.state.accounts.keys().clone())
+    let registry = lyceum::server::job_registry(Mailer::Mailbox, app.state.accounts.keys().clone())
         .with("test.refused", Failing(JobError::permanent("the relay refused the recipient")));
     assert_eq!(worker(db, registry).run_until_idle().await, 3);
 

@@ -2,9 +2,12 @@
 //! FTS5 with bm25 on SQLite, a weighted tsvector with a GIN index on
 //! PostgreSQL. Another backend adds its arm here.
 
-use super::search::CARD_COLUMNS;
 use crate::server::db::Backend;
 use crate::server::sql::{Arg, Sql};
+
+/// The columns of a `search::CourseRow`, over `courses c` and `categories cat`.
+pub const CARD_COLUMNS: &str = "SELECT c.id, c.slug, c.title, c.summary, cat.name AS category, \
+     cat.slug AS category_slug, cat.kind, c.level, c.duration_hours, c.price_cents, c.currency ";
 
 /// Relevance on SQLite (lower is better). Column weights: title, summary,
 /// description, outcomes, category.

@@ -4,7 +4,7 @@
 //! only ever reaches the database as a bound value made of letters and
 //! digits (see [`CatalogueQuery::terms`]).
 
-use super::dialect;
+use super::dialect::{self, CARD_COLUMNS};
 use crate::model::query::{CatalogueQuery, Sort};
 use crate::server::db::{Backend, Db};
 use crate::server::sql::{Arg, Sql};
@@ -19,10 +19,6 @@ pub struct Plan<'a> {
     /// Sessions starting before this instant (the day after `to`).
     pub until: Option<DateTime<Utc>>,
 }
-
-/// The columns of a [`CourseRow`], over `courses c` and `categories cat`.
-pub const CARD_COLUMNS: &str = "SELECT c.id, c.slug, c.title, c.summary, cat.name AS category, \
-     cat.slug AS category_slug, cat.kind, c.level, c.duration_hours, c.price_cents, c.currency ";
 
 #[derive(Debug, sqlx::FromRow)]
 pub struct CourseRow {

@@ -31,7 +31,6 @@ pub mod queue;
 pub mod worker;
 
 use crate::server::db::{Db, Tx};
-use crate::server::mail;
 use async_trait::async_trait;
 use std::{collections::HashMap, fmt, sync::Arc};
 
@@ -182,11 +181,6 @@ impl Registry {
     pub fn get(&self, kind: &str) -> Option<Arc<dyn Handler>> {
         self.handlers.get(kind).cloned()
     }
-}
-
-/// Every kind of job Lyceum runs: the one list to extend with a new kind.
-pub fn registry(mailer: mail::Mailer, keys: Arc<crate::server::crypto::Keyring>) -> Registry {
-    Registry::new().with(mail::SEND, mail::SendMail::new(mailer, keys))
 }
 
 /// Does nothing, successfully.

@@ -4,8 +4,8 @@
 
 use crate::model::account::Role;
 use crate::server::accounts::Accounts;
-use crate::server::config::Secret;
-use crate::server::crypto;
+use crate::server::config::{Config, ConfigError};
+use crate::server::crypto::{self, Secret};
 use crate::server::error::Error;
 
 pub const DEMO_LEARNER: &str = "learner@lyceum.example";
@@ -21,6 +21,33 @@ pub struct Created {
 /// A password nobody has to choose: 120 random bits, URL-safe.
 pub fn generate_password() -> String {
     crypto::new_token()[..20].to_string()
+}
+
+/// Checks the demo accounts' passwords from the environment against the
+/// rules of every password, naming the setting of one that is refused.
+/// Called at start-up before anything is loaded: a refusal later would
+/// leave the catalogue loaded and the accounts missing. The value is never
+/// echoed.
+pub fn check_demo_passwords(config: &Config) -> Result<(), ConfigError> {
+    let settings = [
+        ("LYCEUM_DEMO_LEARNER_PASSWORD", DEMO_LEARNER, &config.demo_learner_password),
+        ("LYCEUM_DEMO_STAFF_PASSWORD", DEMO_STAFF, &config.demo_staff_password),
+    ];
+    for (name, email, password) in settings {
+        let Some(password) = password else { continue };
+        if let Err(problem) =
+            crate::server::accounts::check_password(&String::from_utf8_lossy(password.expose()), email)
+        {
+            return Err(ConfigError {
+                name,
+                expected:
+                    "a password of 12 to 128 characters, not a common one, not containing the account's e-mail name"
+                        .into(),
+                got: format!("a password that is refused: {}", problem.message()),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Creates the demo learner and the demo staff member when missing.
@@ -44,4 +71,29 @@ pub async fn demo(
         }
     }
     Ok(created)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refused_demo_passwords_are_named_and_never_echoed() {
+        for (name, value) in [
+            ("LYCEUM_DEMO_LEARNER_PASSWORD", "short"),
+            ("LYCEUM_DEMO_STAFF_PASSWORD", "short"),
+            ("LYCEUM_DEMO_LEARNER_PASSWORD", "the learner's passphrase"),
+            ("LYCEUM_DEMO_STAFF_PASSWORD", "Password2024!"),
+        ] {
+            let config = Config::from_lookup(|key| (key == name).then(|| value.to_string())).unwrap();
+            let err = check_demo_passwords(&config).expect_err(name);
+            assert_eq!(err.name, name);
+            assert!(err.to_string().starts_with(&format!("setting {name} is invalid: expected ")), "{err}");
+            assert!(!err.to_string().contains(value), "{err}");
+        }
+        let fine = Config::from_lookup(|key| {
+            (key == "LYCEUM_DEMO_STAFF_PASSWORD").then(|| "lighthouse keeper at grand harbour".into())
+        });
+        assert!(check_demo_passwords(&fine.unwrap()).is_ok());
+    }
 }
