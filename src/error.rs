@@ -65,6 +65,26 @@ impl AppError {
         }
     }
 
+    /// A stable name for the kind of error, for machines (the `type` of an
+    /// API problem): it never changes when the wording does.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "not-found",
+            AppError::Invalid(_) => "invalid",
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden => "forbidden",
+            AppError::LoginFailed => "login-failed",
+            AppError::Unverified => "unverified",
+            AppError::InvalidLink => "invalid-link",
+            AppError::TooManyRequests { .. } => "too-many-requests",
+            AppError::BadRequest(_) => "bad-request",
+            AppError::TooLarge => "too-large",
+            AppError::CrossSite => "cross-site",
+            AppError::Internal { .. } => "internal",
+            AppError::Transport(_) => "unreachable",
+        }
+    }
+
     /// The message for one field, when this error names it.
     pub fn field_message(&self, field: Field) -> Option<String> {
         match self {
@@ -109,9 +129,7 @@ impl FromServerFnError for AppError {
         #[cfg(feature = "ssr")]
         {
             let _ = value;
-            let error = AppError::BadRequest("The request could not be read. Reload the page and try again.".into());
-            crate::server::error::answer_with(&error);
-            error
+            AppError::BadRequest("The request could not be read. Reload the page and try again.".into())
         }
         #[cfg(not(feature = "ssr"))]
         AppError::Transport(value.to_string())

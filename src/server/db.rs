@@ -60,6 +60,29 @@ impl Tx {
     }
 }
 
+/// A unique index or constraint, as each backend names it when a write
+/// breaks it: PostgreSQL by the index's name, SQLite by its columns.
+#[derive(Clone, Copy, Debug)]
+pub struct Unique {
+    pub postgres: &'static str,
+    pub sqlite: &'static str,
+}
+
+impl Unique {
+    /// Whether `error` is a violation of this index, and no other.
+    pub fn violated_by(self, error: &sqlx::Error) -> bool {
+        let sqlx::Error::Database(db) = error else { return false };
+        if !db.is_unique_violation() {
+            return false;
+        }
+        match db.constraint() {
+            Some(name) => name == self.postgres,
+            // "UNIQUE constraint failed: users.email"
+            None => db.message().rsplit(": ").next() == Some(self.sqlite),
+        }
+    }
+}
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 

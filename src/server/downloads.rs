@@ -1,40 +1,29 @@
 //! Files a signed-in user downloads: for now, everything stored about them.
 
 use super::AppState;
-use super::accounts::signed_in;
+use super::auth::MaybeUser;
+use super::error::Error;
 use axum::{
     extract::State,
-    http::{StatusCode, header},
+    http::header,
     response::{IntoResponse, Redirect, Response},
 };
-use tower_sessions::Session;
 
-/// `GET /account/data/export`: the account's data as a JSON attachment.
-pub async fn my_data(State(state): State<AppState>, session: Session) -> Response {
-    let user = match signed_in::current(&state.accounts, &session).await {
-        Ok(Some(user)) => user,
-        Ok(None) => return Redirect::to("/login?next=/account/data").into_response(),
-        Err(error) => {
-            tracing::error!(%error, "export: session could not be read");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
+/// `GET /account/data/export`: the account's data as a JSON attachment; a
+/// visitor who is not signed in is sent to log in first.
+pub async fn my_data(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> Result<Response, Error> {
+    let Some(user) = user else {
+        return Ok(Redirect::to("/login?next=/account/data").into_response());
     };
-    match state.accounts.export(&user).await {
-        Ok(data) => {
-            let body = serde_json::to_string_pretty(&data).unwrap_or_default();
-            (
-                [
-                    (header::CONTENT_TYPE, "application/json; charset=utf-8"),
-                    (header::CONTENT_DISPOSITION, "attachment; filename=\"lyceum-data.json\""),
-                    (header::CACHE_CONTROL, "no-store"),
-                ],
-                body,
-            )
-                .into_response()
-        }
-        Err(error) => {
-            tracing::error!(%error, "export failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
+    let data = state.accounts.export(&user).await?;
+    let body = serde_json::to_string_pretty(&data).map_err(|e| Error::Internal(format!("export: {e}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"lyceum-data.json\""),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response())
 }

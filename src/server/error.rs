@@ -1,8 +1,23 @@
-//! The server's error: what went wrong, in full, for the log. It becomes an
-//! [`AppError`] (what the visitor sees) in exactly one place, here, which
-//! also sets the answer's status when a server function is answering.
+//! The server's error: what went wrong, in full, for the log, and the one
+//! place where it becomes an answer.
+//!
+//! [`Error::visible`] decides what a person may be told (an [`AppError`]);
+//! anything else is logged here, once, with its chain of causes, and the
+//! person learns only that it failed, with the request's id to quote. The
+//! answer is written in the form the caller reads:
+//! - HTML, for plain handlers a browser opens (`impl IntoResponse`);
+//! - JSON, for server functions: leptos writes the [`AppError`], and
+//!   [`server_fn_status`] gives the answer the error's status;
+//! - `application/problem+json` (RFC 9457), for the REST API ([`Problem`]).
 
 use crate::error::AppError;
+use axum::{
+    body::Body,
+    extract::Request,
+    http::{HeaderValue, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -13,7 +28,7 @@ pub enum Error {
     /// (a field that does not pass, a wrong password, a rate limit).
     #[error("refused: {0:?}")]
     Refused(AppError),
-    #[error("database: {0}")]
+    #[error("database")]
     Database(#[from] sqlx::Error),
     #[error("{0}")]
     Internal(String),
@@ -30,15 +45,31 @@ impl Error {
         }
     }
 
-    /// The visitor's error, when it is one the visitor is told as is.
-    fn visible(&self) -> Option<AppError> {
+    /// The error a person is told. Anything that is not theirs to know is
+    /// logged here with its causes and becomes `Internal`, with the id of
+    /// the request being answered (when there is one) for them to quote.
+    pub fn visible(&self, request_id: Option<&str>) -> AppError {
         match self {
-            Error::NotFound => Some(AppError::NotFound),
-            Error::Refused(error) => Some(error.clone()),
-            Error::Shared(inner) => inner.visible(),
-            _ => None,
+            Error::NotFound => AppError::NotFound,
+            Error::Refused(error) => error.clone(),
+            Error::Shared(inner) => inner.visible(request_id),
+            Error::Database(_) | Error::Internal(_) => {
+                tracing::error!(error = %self, causes = %causes(self), "request failed");
+                AppError::Internal { reference: request_id.map(str::to_string) }
+            }
         }
     }
+}
+
+/// The chain of an error's causes, innermost last: "a: b: c".
+fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = Vec::new();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        text.push(inner.to_string());
+        cause = inner.source();
+    }
+    text.join(": ")
 }
 
 impl From<AppError> for Error {
@@ -65,49 +96,163 @@ impl From<tower_sessions::session::Error> for Error {
     }
 }
 
+/// For server functions: the error as the function's answer. Its status is
+/// set on the response by [`server_fn_status`], not here.
 impl From<Error> for AppError {
     fn from(error: Error) -> Self {
-        let visible = error.visible().unwrap_or_else(|| {
-            // Logged once, here; the visitor only learns that it failed.
-            tracing::error!(error = %error, "request failed");
-            AppError::Internal { reference: request_id() }
-        });
-        answer_with(&visible);
-        visible
+        error.visible(request_id_in_context().as_deref())
     }
 }
 
-/// Gives a server function's answer the error's status (and `Retry-After`
-/// for rate limits). Not for plain form posts: leptos answers those with a
-/// redirect back to the form, the error in its URL, and a status would
-/// break the redirect. Not for page renders either: the page sets its own.
-pub fn answer_with(error: &AppError) {
-    use axum::http::{HeaderValue, StatusCode, header};
-    use leptos::prelude::use_context;
-    let Some(options) = use_context::<leptos_axum::ResponseOptions>() else { return };
-    let Some(parts) = use_context::<axum::http::request::Parts>() else { return };
-    let wants_html = parts
-        .headers
-        .get(header::ACCEPT)
-        .and_then(|accept| accept.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/html"));
-    // A request that could not be read never gets as far as a form that
-    // could show its error: it is answered 400 for browsers too.
-    if wants_html && !matches!(error, AppError::BadRequest(_)) {
-        return;
-    }
-    if let Ok(status) = StatusCode::from_u16(error.status()) {
-        options.set_status(status);
-    }
-    if let AppError::TooManyRequests { retry_after_secs } = error {
-        options.insert_header(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
-    }
-}
-
-/// The id of the request being answered, if there is one (it was checked
-/// to be a plain token, or made here).
-fn request_id() -> Option<String> {
+/// The id of the request a server function or page is answering.
+fn request_id_in_context() -> Option<String> {
     let parts = leptos::prelude::use_context::<axum::http::request::Parts>()?;
     let id = parts.headers.get(super::security::REQUEST_ID)?.to_str().ok()?;
     Some(id.to_string())
+}
+
+/// The status and headers of an answer carrying `error`.
+fn status_of(error: &AppError) -> (StatusCode, Option<HeaderValue>) {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let retry = match error {
+        AppError::TooManyRequests { retry_after_secs } => Some(HeaderValue::from(*retry_after_secs)),
+        _ => None,
+    };
+    (status, retry)
+}
+
+/// A plain handler's error, as a short HTML page a browser shows.
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        // Plain handlers run outside leptos: the id is not known here, but
+        // the answer carries it in `X-Request-Id` all the same.
+        let error = self.visible(None);
+        let (status, retry) = status_of(&error);
+        let message = crate::components::verbatim::escape_html(&error.to_string());
+        let body = format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{message} · Lyceum</title></head>\
+             <body><main><h1>{message}</h1><p><a href=\"/\">Lyceum's home page</a></p></main></body></html>"
+        );
+        let mut response = (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response();
+        if let Some(retry) = retry {
+            response.headers_mut().insert(header::RETRY_AFTER, retry);
+        }
+        response
+    }
+}
+
+/// An error as `application/problem+json` (RFC 9457), for the REST API: a
+/// stable `type`, a human `title`, the `status`, and the fields at fault.
+pub struct Problem(pub Error);
+
+impl From<Error> for Problem {
+    fn from(error: Error) -> Self {
+        Problem(error)
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let error = self.0.visible(None);
+        let (status, retry) = status_of(&error);
+        let mut body = serde_json::json!({
+            "type": format!("/api/problems/{}", error.kind()),
+            "title": error.to_string(),
+            "status": status.as_u16(),
+        });
+        if let AppError::Invalid(fields) = &error {
+            body["errors"] = fields
+                .iter()
+                .map(|f| serde_json::json!({ "field": f.field.key(), "detail": f.problem.message() }))
+                .collect();
+        }
+        let mut response = (status, [(header::CONTENT_TYPE, "application/problem+json")], Body::from(body.to_string()))
+            .into_response();
+        if let Some(retry) = retry {
+            response.headers_mut().insert(header::RETRY_AFTER, retry);
+        }
+        response
+    }
+}
+
+/// Middleware around server functions: leptos answers every error with
+/// 500; this gives the answer its error's own status (and `Retry-After`).
+/// A plain form post keeps leptos's redirect back to its page (the error is
+/// in the URL), unless the request itself could not be read.
+pub async fn server_fn_status(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let failed = response.headers().contains_key("serverfnerror");
+    if !failed {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "").into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        let redirect = parts.status.is_redirection();
+        if !redirect || matches!(error, AppError::BadRequest(_)) {
+            let (status, retry) = status_of(&error);
+            parts.status = status;
+            if let Some(retry) = retry {
+                parts.headers.insert(header::RETRY_AFTER, retry);
+            }
+        }
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::account::{Field, FieldError, Problem as FieldProblem};
+    use http_body_util::BodyExt;
+
+    async fn read(response: Response) -> (StatusCode, Option<String>, Option<String>, String) {
+        let status = response.status();
+        let text = |name| response.headers().get(name).and_then(|v: &HeaderValue| v.to_str().ok()).map(str::to_string);
+        let (kind, retry) = (text(header::CONTENT_TYPE), text(header::RETRY_AFTER));
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        (status, kind, retry, String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn html_answers_name_the_status_and_hide_internals() {
+        let (status, kind, _, body) = read(Error::NotFound.into_response()).await;
+        assert_eq!((status, kind.as_deref()), (StatusCode::NOT_FOUND, Some("text/html; charset=utf-8")));
+        assert!(body.contains("We could not find that page."), "{body}");
+        let (status, _, retry, _) =
+            read(Error::Refused(AppError::TooManyRequests { retry_after_secs: 90 }).into_response()).await;
+        assert_eq!((status, retry.as_deref()), (StatusCode::TOO_MANY_REQUESTS, Some("90")));
+        let (status, _, _, body) = read(Error::Internal("disk on fire at /var/secret".into()).into_response()).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!body.contains("disk on fire") && !body.contains("/var/secret"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn problem_json_has_a_stable_type_and_the_fields_at_fault() {
+        let invalid =
+            AppError::Invalid(vec![FieldError { field: Field::Email, problem: FieldProblem::MalformedEmail }]);
+        let (status, kind, _, body) = read(Problem(Error::Refused(invalid)).into_response()).await;
+        assert_eq!((status, kind.as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("application/problem+json")));
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["type"], "/api/problems/invalid");
+        assert_eq!(json["status"], 422);
+        assert_eq!(json["errors"][0]["field"], "email");
+        let (status, _, retry, body) =
+            read(Problem(Error::Refused(AppError::TooManyRequests { retry_after_secs: 5 })).into_response()).await;
+        assert_eq!((status, retry.as_deref()), (StatusCode::TOO_MANY_REQUESTS, Some("5")));
+        assert!(body.contains("too-many-requests"), "{body}");
+        let (status, _, _, body) = read(Problem(Error::Internal("secret detail".into())).into_response()).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!body.contains("secret detail"));
+    }
+
+    #[test]
+    fn internals_become_internal_with_the_request_id() {
+        let error = Error::Internal("boom".into());
+        assert_eq!(error.visible(Some("abc-1")), AppError::Internal { reference: Some("abc-1".into()) });
+        let shared = Error::Shared(Arc::new(Error::NotFound));
+        assert_eq!(shared.visible(None), AppError::NotFound);
+    }
 }

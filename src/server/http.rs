@@ -62,17 +62,8 @@ pub fn router(state: AppState) -> Router {
         ))
         .service(ServeFile::new(format!("{site_root}/favicon.svg")));
 
-    // A signed-in session: in the database, cookie out of scripts' reach,
-    // not sent on cross-site subrequests, `Secure` (and `__Host-`) over https.
     let https = state.config.https();
-    let idle = time::Duration::seconds(state.config.session_idle.as_secs() as i64);
-    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
-        .with_name(if https { "__Host-lyceum_session" } else { "lyceum_session" })
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_secure(https)
-        .with_path("/")
-        .with_expiry(Expiry::OnInactivity(idle));
+    let sessions = session_layer(&state);
     let hsts = https.then(|| {
         SetResponseHeaderLayer::if_not_present(
             header::STRICT_TRANSPORT_SECURITY,
@@ -136,6 +127,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::middleware::from_fn_with_state(proxies, client::identify))
                 .layer(axum::middleware::from_fn_with_state(site, security::same_origin))
                 .layer(axum::middleware::from_fn(security::sound_input))
+                .layer(axum::middleware::from_fn(super::error::server_fn_status))
                 // Outside compression, so cached pages are kept compressed.
                 .layer(axum::middleware::from_fn_with_state(state.pages.clone(), page_cache::serve))
                 // Level 4 gives most of brotli's gain at a fraction of its cost on
@@ -157,6 +149,21 @@ pub fn router(state: AppState) -> Router {
                 .option_layer(hsts),
         )
         .with_state(state)
+}
+
+/// Sessions: in the database, the cookie out of scripts' reach, not sent on
+/// cross-site subrequests, `Secure` (and `__Host-`) over https. Every
+/// route that needs to know who is calling sits inside this layer.
+pub fn session_layer(state: &AppState) -> SessionManagerLayer<DbSessionStore> {
+    let https = state.config.https();
+    let idle = time::Duration::seconds(state.config.session_idle.as_secs() as i64);
+    SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+        .with_name(if https { "__Host-lyceum_session" } else { "lyceum_session" })
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(https)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(idle))
 }
 
 /// Renders the app's not-found page with status 404 for any unknown path.

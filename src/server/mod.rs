@@ -2,6 +2,8 @@
 //! domain areas with their queries, HTTP wiring, jobs and operator commands.
 
 pub mod accounts;
+pub mod audit;
+pub mod auth;
 pub mod catalogue;
 pub mod client;
 pub mod config;

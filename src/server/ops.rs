@@ -1,7 +1,7 @@
 //! Endpoints for operators and crawlers: health, readiness, metrics,
 //! sitemap and robots.txt.
 
-use super::{AppState, metrics};
+use super::{AppState, error::Error, metrics};
 use axum::{
     extract::State,
     http::{StatusCode, header},
@@ -37,14 +37,8 @@ pub async fn robots(State(state): State<AppState>) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
 }
 
-pub async fn sitemap(State(state): State<AppState>) -> Response {
-    let entries = match state.catalogue.sitemap().await {
-        Ok(entries) => entries,
-        Err(error) => {
-            tracing::error!(%error, "sitemap failed");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
-    };
+pub async fn sitemap(State(state): State<AppState>) -> Result<Response, Error> {
+    let entries = state.catalogue.sitemap().await?;
     let base = state.catalogue.public_url();
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
@@ -60,7 +54,7 @@ pub async fn sitemap(State(state): State<AppState>) -> Response {
         xml.push_str("</url>\n");
     }
     xml.push_str("</urlset>\n");
-    ([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], xml).into_response()
+    Ok(([(header::CONTENT_TYPE, "application/xml; charset=utf-8")], xml).into_response())
 }
 
 fn escape_xml(text: &str) -> String {

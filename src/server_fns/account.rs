@@ -9,27 +9,20 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::server::{
-    accounts::{SignupForm, signed_in, store::UserRow},
+    accounts::SignupForm,
+    auth::{self, User},
     request,
 };
 
 #[cfg(feature = "ssr")]
-fn viewer_of(user: &UserRow) -> Viewer {
-    use crate::model::account::Role;
-    Viewer {
-        name: user.name.clone(),
-        email: user.email.clone(),
-        role: Role::parse(&user.role).unwrap_or(Role::Learner),
-        verified: user.email_verified_at.is_some(),
-    }
+fn viewer_of(user: &User) -> Viewer {
+    Viewer { name: user.name.clone(), email: user.email.clone(), role: user.role, verified: user.verified }
 }
 
 /// The signed-in user, if any, for the header and the account pages.
 #[server(prefix = "/rpc", endpoint = "account/viewer")]
 pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
-    let state = request::state();
-    let session = request::session().await?;
-    Ok(signed_in::current(&state.accounts, &session).await?.as_ref().map(viewer_of))
+    Ok(auth::maybe_signed_in().await?.as_ref().map(viewer_of))
 }
 
 #[server(prefix = "/rpc", endpoint = "account/signup")]
@@ -47,7 +40,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     let client = request::client();
     let user = state.accounts.login(&email, &password, &client).await?;
     let session = request::session().await?;
-    signed_in::sign_in(&session, &user, &client).await?;
+    auth::sign_in(&session, &user, &client).await?;
     leptos_axum::redirect(next.as_deref().and_then(safe_next).unwrap_or("/account/profile"));
     Ok(())
 }
@@ -55,11 +48,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
 #[server(prefix = "/rpc", endpoint = "account/logout")]
 pub async fn logout() -> Result<(), AppError> {
     let state = request::state();
-    let session = request::session().await?;
-    if let Some(user) = signed_in::current(&state.accounts, &session).await? {
-        state.accounts.audit(crate::server::accounts::Event::Logout, Some(user.id), &request::client(), "").await;
-    }
-    signed_in::sign_out(&session).await?;
+    auth::sign_out(&state.accounts, &request::session().await?, &request::client()).await?;
     leptos_axum::redirect("/login?notice=logged-out");
     Ok(())
 }
@@ -100,15 +89,15 @@ pub async fn reset_password(token: String, new_password: String) -> Result<(), A
     let state = request::state();
     state.accounts.reset_password(&token, &new_password, &request::client()).await?;
     // A session open in this browser belongs to the old password too.
-    signed_in::sign_out(&request::session().await?).await?;
+    auth::forget(&request::session().await?).await?;
     leptos_axum::redirect("/login?notice=password-reset");
     Ok(())
 }
 
 #[server(prefix = "/rpc", endpoint = "account/profile")]
 pub async fn get_profile() -> Result<ProfileView, AppError> {
-    let (state, _, user) = request::signed_in().await?;
-    Ok(state.accounts.profile(&user))
+    let (state, _, user) = auth::signed_in().await?;
+    Ok(state.accounts.profile(&user).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "account/profile/save")]
@@ -120,7 +109,7 @@ pub async fn save_profile(
     bio: String,
 ) -> Result<(), AppError> {
     use crate::server::accounts::profile::ProfileForm;
-    let (state, _, user) = request::signed_in().await?;
+    let (state, _, user) = auth::signed_in().await?;
     state.accounts.update_profile(&user, ProfileForm { name, phone, company, job_title, bio }).await?;
     leptos_axum::redirect("/account/profile?notice=saved");
     Ok(())
@@ -128,7 +117,7 @@ pub async fn save_profile(
 
 #[server(prefix = "/rpc", endpoint = "account/settings")]
 pub async fn get_settings() -> Result<SettingsView, AppError> {
-    let (state, _, user) = request::signed_in().await?;
+    let (state, _, user) = auth::signed_in().await?;
     Ok(state.accounts.settings(&user).await?)
 }
 
@@ -146,7 +135,7 @@ pub async fn save_settings(
     timezone: String,
 ) -> Result<(), AppError> {
     use crate::server::accounts::profile::SettingsForm;
-    let (state, _, user) = request::signed_in().await?;
+    let (state, _, user) = auth::signed_in().await?;
     let form = SettingsForm {
         notify_enrolment: notify_enrolment.is_some(),
         notify_reminders: notify_reminders.is_some(),
@@ -164,14 +153,14 @@ pub async fn save_settings(
 
 #[server(prefix = "/rpc", endpoint = "account/sessions")]
 pub async fn get_sessions() -> Result<Vec<SessionInfo>, AppError> {
-    let (state, session, user) = request::signed_in().await?;
-    let current = signed_in::session_key(&session);
+    let (state, session, user) = auth::signed_in().await?;
+    let current = auth::session_key(&session);
     Ok(state.accounts.sessions(&user, current.as_deref(), state.config.timezone).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "account/sessions/end")]
 pub async fn end_session(handle: String) -> Result<(), AppError> {
-    let (state, _, user) = request::signed_in().await?;
+    let (state, _, user) = auth::signed_in().await?;
     state.accounts.end_session(&user, &handle, &request::client()).await?;
     leptos_axum::redirect("/account/security?notice=session-ended");
     Ok(())
@@ -179,9 +168,9 @@ pub async fn end_session(handle: String) -> Result<(), AppError> {
 
 #[server(prefix = "/rpc", endpoint = "account/password")]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
-    let (state, session, user) = request::signed_in().await?;
+    let (state, session, user) = auth::signed_in().await?;
     let client = request::client();
-    let keep = signed_in::session_key(&session);
+    let keep = auth::session_key(&session);
     state.accounts.change_password(&user, keep.as_deref(), &current_password, &new_password, &client).await?;
     // A privilege change: the session goes on under a new id.
     session.cycle_id().await.map_err(crate::server::error::Error::from)?;
@@ -191,9 +180,9 @@ pub async fn change_password(current_password: String, new_password: String) -> 
 
 #[server(prefix = "/rpc", endpoint = "account/delete")]
 pub async fn delete_account(password: String) -> Result<(), AppError> {
-    let (state, session, user) = request::signed_in().await?;
+    let (state, session, user) = auth::signed_in().await?;
     state.accounts.delete_account(&user, &password, &request::client()).await?;
-    signed_in::sign_out(&session).await?;
+    auth::forget(&session).await?;
     leptos_axum::redirect("/login?notice=account-deleted");
     Ok(())
 }

@@ -7,6 +7,7 @@ mod visitor;
 
 mod account_pages;
 mod accounts;
+mod auth;
 mod catalogue;
 mod jobs;
 mod mail;

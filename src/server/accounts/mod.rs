@@ -11,7 +11,6 @@ pub mod emails;
 pub mod limits;
 pub mod password;
 pub mod profile;
-pub mod signed_in;
 pub mod store;
 
 use super::config::Config;
@@ -21,6 +20,7 @@ use super::error::Error;
 use super::mail;
 use crate::error::AppError;
 use crate::model::account::{self as rules, Checks, Field, FieldError, Problem, Role};
+use crate::server::auth::User;
 use chrono::{DateTime, Duration as TimeDelta, Utc};
 use limits::{Limit, Limits, Quotas};
 use password::Passwords;
@@ -38,41 +38,7 @@ const RESET_LINK_LIFETIME: TimeDelta = TimeDelta::hours(1);
 
 pub use crate::server::client::Client;
 
-/// Security events, as written to the audit trail.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Event {
-    Signup,
-    EmailVerified,
-    LoginSucceeded,
-    LoginFailed,
-    LockedOut,
-    Logout,
-    PasswordChanged,
-    PasswordResetRequested,
-    PasswordReset,
-    SessionEnded,
-    RoleChanged,
-    AccountDeleted,
-}
-
-impl Event {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Event::Signup => "signup",
-            Event::EmailVerified => "email_verified",
-            Event::LoginSucceeded => "login_succeeded",
-            Event::LoginFailed => "login_failed",
-            Event::LockedOut => "locked_out",
-            Event::Logout => "logout",
-            Event::PasswordChanged => "password_changed",
-            Event::PasswordResetRequested => "password_reset_requested",
-            Event::PasswordReset => "password_reset",
-            Event::SessionEnded => "session_ended",
-            Event::RoleChanged => "role_changed",
-            Event::AccountDeleted => "account_deleted",
-        }
-    }
-}
+pub use crate::server::audit::Event;
 
 #[derive(Clone)]
 pub struct Accounts {
@@ -96,9 +62,8 @@ fn too_many(wait: Duration) -> Error {
     Error::Refused(AppError::TooManyRequests { retry_after_secs: wait.as_secs().max(1) })
 }
 
-fn is_unique_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
-}
+/// One live account per address (`users_live_email`, a partial index).
+const LIVE_EMAIL: super::db::Unique = super::db::Unique { postgres: "users_live_email", sqlite: "users.email" };
 
 /// The rules of a new password, including the list of common ones.
 pub fn check_password(password: &str, email: &str) -> Result<(), Problem> {
@@ -168,6 +133,11 @@ impl Accounts {
         Ok(self.limits.check(limit, key).await?.is_ok())
     }
 
+    /// The account row of a signed-in user; `Unauthorized` if it is gone.
+    pub(crate) async fn row(&self, user: &User) -> Result<UserRow, Error> {
+        store::user_by_id(&self.db, user.id).await?.ok_or(refused(AppError::Unauthorized))
+    }
+
     /// Queues `mail` to `user_id` in the caller's transaction.
     async fn send(&self, tx: &mut super::db::Tx, user_id: i64, mail: mail::Mail) -> Result<(), Error> {
         mail::queue(tx, &self.keys, Some(user_id), &mail).await?;
@@ -175,18 +145,7 @@ impl Accounts {
     }
 
     pub async fn audit(&self, event: Event, user_id: Option<i64>, client: &Client, detail: &str) {
-        let entry = store::AuditEntry {
-            event: event.as_str(),
-            user_id,
-            ip: &client.ip,
-            user_agent: &client.user_agent,
-            detail,
-        };
-        // The trail must not take the request down with it; a failure to
-        // write it is logged (without secrets) for the operator.
-        if let Err(error) = store::audit(&self.db, &entry, Utc::now()).await {
-            tracing::error!(%error, event = event.as_str(), "audit entry could not be written");
-        }
+        crate::server::audit::record(&self.db, event, user_id, client, detail).await;
     }
 
     /// Creates an unconfirmed learner account and e-mails the confirmation
@@ -224,7 +183,7 @@ impl Accounts {
         let user_id = match store::insert_user(&mut tx, &new, now).await {
             Ok(id) => id,
             // Another signup for the same address won the race: same answer.
-            Err(error) if is_unique_violation(&error) => return Ok(()),
+            Err(error) if LIVE_EMAIL.violated_by(&error) => return Ok(()),
             Err(error) => return Err(error.into()),
         };
         self.queue_verification(&mut tx, user_id, name, &email, now).await?;
@@ -305,7 +264,7 @@ impl Accounts {
 
     /// Checks an address and password. Every failure counts towards the
     /// address's lockout, known or not, and reads the same.
-    pub async fn login(&self, email: &str, password: &str, client: &Client) -> Result<UserRow, Error> {
+    pub async fn login(&self, email: &str, password: &str, client: &Client) -> Result<User, Error> {
         let mut checks = Checks::default();
         checks.check(Field::Email, if email.trim().is_empty() { Err(Problem::Required) } else { Ok(()) });
         checks.check(Field::Password, if password.is_empty() { Err(Problem::Required) } else { Ok(()) });
@@ -346,7 +305,7 @@ impl Accounts {
             return Err(refused(AppError::Unverified));
         }
         self.audit(Event::LoginSucceeded, Some(user.id), client, "").await;
-        Ok(user)
+        User::from_row(&user)
     }
 
     /// E-mails a reset link when the address has an account. The answer is
@@ -434,7 +393,7 @@ impl Accounts {
     /// the current one; ends every other session of the account.
     pub async fn change_password(
         &self,
-        user: &UserRow,
+        user: &User,
         current_session: Option<&str>,
         current: &str,
         new: &str,
@@ -445,6 +404,7 @@ impl Accounts {
         checks.check(Field::NewPassword, check_password(new, &user.email));
         checks.finish().map_err(invalid)?;
         self.limit(Limit::LoginPerAccount, &user.email).await?;
+        let user = &self.row(user).await?;
         if !self.passwords.verify(current, Some(&user.password_hash)).await? {
             self.audit(Event::LoginFailed, Some(user.id), client, "wrong current password").await;
             return Err(invalid(vec![FieldError { field: Field::CurrentPassword, problem: Problem::WrongPassword }]));
@@ -462,11 +422,12 @@ impl Accounts {
 
     /// Deletes the account of a signed-in user who re-enters the password:
     /// personal data is removed, sessions end, the address is free again.
-    pub async fn delete_account(&self, user: &UserRow, password: &str, client: &Client) -> Result<(), Error> {
+    pub async fn delete_account(&self, user: &User, password: &str, client: &Client) -> Result<(), Error> {
         if password.is_empty() {
             return Err(invalid(vec![FieldError { field: Field::Password, problem: Problem::Required }]));
         }
         self.limit(Limit::LoginPerAccount, &user.email).await?;
+        let user = &self.row(user).await?;
         if !self.passwords.verify(password, Some(&user.password_hash)).await? {
             return Err(invalid(vec![FieldError { field: Field::Password, problem: Problem::WrongPassword }]));
         }
@@ -501,7 +462,7 @@ impl Accounts {
             store::NewUser { email: &email, name, password_hash: &hash, role: role.as_str(), verified_at: Some(now) };
         let id = match store::insert_user(&mut tx, &new, now).await {
             Ok(id) => id,
-            Err(error) if is_unique_violation(&error) => return Ok(None),
+            Err(error) if LIVE_EMAIL.violated_by(&error) => return Ok(None),
             Err(error) => return Err(error.into()),
         };
         tx.commit().await?;
@@ -510,8 +471,17 @@ impl Accounts {
     }
 
     /// Gives an account another role (a privilege change: its sessions end,
-    /// so the next request signs in afresh with the new role).
-    pub async fn set_role(&self, by: Option<i64>, user_id: i64, role: Role, client: &Client) -> Result<(), Error> {
+    /// so the next request signs in afresh with the new role). `by` is the
+    /// administrator who asks, or `None` for the operator's command line.
+    /// An administrator may not change their own role: demoting oneself
+    /// could leave the academy without one.
+    pub async fn set_role(&self, by: Option<&User>, user_id: i64, role: Role, client: &Client) -> Result<(), Error> {
+        if let Some(admin) = by {
+            admin.must_be(Role::Admin)?;
+            if admin.id == user_id {
+                return Err(refused(AppError::Forbidden));
+            }
+        }
         let now = Utc::now();
         if store::set_role(&self.db, user_id, role.as_str(), now).await? == 0 {
             return Err(Error::NotFound);
@@ -520,7 +490,7 @@ impl Accounts {
         store::end_other_sessions(&mut tx, user_id, None).await?;
         tx.commit().await?;
         let detail = match by {
-            Some(by) => format!("role {} set by user {by}", role.as_str()),
+            Some(by) => format!("role {} set by user {}", role.as_str(), by.id),
             None => format!("role {} set by the operator", role.as_str()),
         };
         self.audit(Event::RoleChanged, Some(user_id), client, &detail).await;

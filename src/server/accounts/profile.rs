@@ -7,6 +7,7 @@ use crate::error::AppError;
 use crate::model::account::{
     self as rules, Checks, Field, Problem, ProfileView, REMINDER_HOURS, SessionInfo, SettingsView, device_name,
 };
+use crate::server::auth::User;
 use crate::server::error::Error;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -51,7 +52,12 @@ impl Accounts {
         }
     }
 
-    pub fn profile(&self, user: &UserRow) -> ProfileView {
+    /// What the profile page shows of `user`.
+    pub async fn profile(&self, user: &User) -> Result<ProfileView, Error> {
+        Ok(Self::profile_of(self, &self.row(user).await?))
+    }
+
+    fn profile_of(&self, user: &UserRow) -> ProfileView {
         ProfileView {
             name: user.name.clone(),
             email: user.email.clone(),
@@ -62,7 +68,7 @@ impl Accounts {
         }
     }
 
-    pub async fn update_profile(&self, user: &UserRow, form: ProfileForm) -> Result<(), Error> {
+    pub async fn update_profile(&self, user: &User, form: ProfileForm) -> Result<(), Error> {
         let mut checks = Checks::default();
         checks.check(Field::Name, rules::check_line(&form.name, true, rules::NAME_MAX));
         checks.check(Field::Phone, rules::check_phone(&form.phone));
@@ -83,7 +89,11 @@ impl Accounts {
         Ok(())
     }
 
-    pub async fn settings(&self, user: &UserRow) -> Result<SettingsView, Error> {
+    pub async fn settings(&self, user: &User) -> Result<SettingsView, Error> {
+        self.settings_of(&self.row(user).await?).await
+    }
+
+    async fn settings_of(&self, user: &UserRow) -> Result<SettingsView, Error> {
         let preferred_location = match user.preferred_location_id {
             Some(id) => store::location_slug(self.db(), id).await?,
             None => None,
@@ -101,7 +111,7 @@ impl Accounts {
         })
     }
 
-    pub async fn update_settings(&self, user: &UserRow, form: SettingsForm) -> Result<(), Error> {
+    pub async fn update_settings(&self, user: &User, form: SettingsForm) -> Result<(), Error> {
         let mut checks = Checks::default();
         let (low, high) = REMINDER_HOURS;
         let hours = form.reminder_hours.trim().parse::<u16>().ok().filter(|h| (low..=high).contains(h));
@@ -146,7 +156,7 @@ impl Accounts {
     }
 
     /// The account's live sessions, the one in use first.
-    pub async fn sessions(&self, user: &UserRow, current: Option<&str>, tz: Tz) -> Result<Vec<SessionInfo>, Error> {
+    pub async fn sessions(&self, user: &User, current: Option<&str>, tz: Tz) -> Result<Vec<SessionInfo>, Error> {
         let when = |time: DateTime<Utc>| time.with_timezone(&tz).format("%a %-d %b %Y, %H:%M").to_string();
         let mut sessions: Vec<SessionInfo> = store::sessions_of(self.db(), user.id, Utc::now())
             .await?
@@ -165,7 +175,7 @@ impl Accounts {
     }
 
     /// Ends one of the account's sessions; another account's is not found.
-    pub async fn end_session(&self, user: &UserRow, handle: &str, client: &Client) -> Result<(), Error> {
+    pub async fn end_session(&self, user: &User, handle: &str, client: &Client) -> Result<(), Error> {
         if store::end_session(self.db(), user.id, handle).await? == 0 {
             return Err(Error::NotFound);
         }
@@ -174,10 +184,11 @@ impl Accounts {
     }
 
     /// Everything stored about the user, as one JSON document.
-    pub async fn export(&self, user: &UserRow) -> Result<serde_json::Value, Error> {
-        let settings = self.settings(user).await?;
+    pub async fn export(&self, user: &User) -> Result<serde_json::Value, Error> {
+        let user = &self.row(user).await?;
+        let settings = self.settings_of(user).await?;
         let sessions = store::sessions_of(self.db(), user.id, Utc::now()).await?;
-        let audit = store::audit_of(self.db(), user.id).await?;
+        let audit = crate::server::audit::entries_of(self.db(), user.id).await?;
         Ok(json!({
             "exported_at": Utc::now(),
             "account": {
@@ -186,7 +197,7 @@ impl Accounts {
                 "role": user.role,
                 "created_at": user.created_at,
             },
-            "profile": self.profile(user),
+            "profile": self.profile_of(user),
             "settings": {
                 "notify_enrolment": settings.notify_enrolment,
                 "notify_reminders": settings.notify_reminders,

@@ -1,0 +1,90 @@
+//! The audit trail: what happened to whom, when, and from where (the
+//! client's address and browser). Accounts write their security events
+//! here; enrolment and the back office will write theirs.
+//!
+//! The trail must not take a request down with it: a failure to write an
+//! entry is logged for the operator and the request goes on.
+
+use crate::server::client::Client;
+use crate::server::db::{Db, with_pool};
+use chrono::{DateTime, Utc};
+
+/// An event, as the trail names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    Signup,
+    EmailVerified,
+    LoginSucceeded,
+    LoginFailed,
+    LockedOut,
+    Logout,
+    PasswordChanged,
+    PasswordResetRequested,
+    PasswordReset,
+    SessionEnded,
+    RoleChanged,
+    AccountDeleted,
+}
+
+impl Event {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Event::Signup => "signup",
+            Event::EmailVerified => "email_verified",
+            Event::LoginSucceeded => "login_succeeded",
+            Event::LoginFailed => "login_failed",
+            Event::LockedOut => "locked_out",
+            Event::Logout => "logout",
+            Event::PasswordChanged => "password_changed",
+            Event::PasswordResetRequested => "password_reset_requested",
+            Event::PasswordReset => "password_reset",
+            Event::SessionEnded => "session_ended",
+            Event::RoleChanged => "role_changed",
+            Event::AccountDeleted => "account_deleted",
+        }
+    }
+}
+
+/// Writes one entry of the trail.
+#[tracing::instrument(skip(db, client, detail), fields(event = event.as_str()))]
+pub async fn record(db: &Db, event: Event, user_id: Option<i64>, client: &Client, detail: &str) {
+    let written = with_pool!(db, |pool| {
+        sqlx::query(
+            "INSERT INTO audit_log (at, event, user_id, ip, user_agent, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(Utc::now())
+        .bind(event.as_str())
+        .bind(user_id)
+        .bind(&client.ip)
+        .bind(&client.user_agent)
+        .bind(detail)
+        .execute(pool)
+        .await
+        .map(|_| ())
+    });
+    if let Err(error) = written {
+        tracing::error!(%error, event = event.as_str(), "audit entry could not be written");
+    }
+}
+
+/// An entry, as a person's own data export shows it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Entry {
+    pub at: DateTime<Utc>,
+    pub event: String,
+    pub ip: String,
+    pub user_agent: String,
+    pub detail: String,
+}
+
+/// Every entry about `user_id`, newest first.
+pub async fn entries_of(db: &Db, user_id: i64) -> Result<Vec<Entry>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT at, event, ip, user_agent, detail FROM audit_log WHERE user_id = $1 ORDER BY at DESC, id DESC",
+        )
+        .bind(user_id)
+        .fetch_all(pool)
+        .await
+    })
+}

@@ -1,0 +1,216 @@
+//! Who is calling. One place answers it for every kind of handler: a page's
+//! server function, a plain axum handler (the data download), and later the
+//! back office and the REST API, whose tokens will resolve to the same
+//! [`User`].
+//!
+//! A session holds its user's id once they sign in; each request checks it
+//! again (the absolute lifetime, the account still there) and gets a
+//! [`User`]: id, address, name and role, never the row with the password
+//! hash. Axum handlers take [`CurrentUser`] or [`Require`] as arguments;
+//! server functions call [`signed_in`] or [`require`], which run the same
+//! extractors on the request leptos is answering.
+
+use super::AppState;
+use super::accounts::{Accounts, store::UserRow};
+use super::client::Client;
+use super::error::Error;
+use super::session_store::{keys, row_key};
+use crate::error::AppError;
+use crate::model::account::Role;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use chrono::Utc;
+use std::marker::PhantomData;
+use tower_sessions::Session;
+
+/// A session's last-seen time is written at most this often (seconds): each
+/// write also pushes its idle expiry back.
+const TOUCH_EVERY: i64 = 60;
+const USER_AGENT_MAX: usize = 300;
+
+/// A signed-in person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// Whether the address is confirmed.
+    pub verified: bool,
+}
+
+impl User {
+    /// The user of an account row. A role the code does not know is an
+    /// error, not a learner: it means the data and the code disagree.
+    pub fn from_row(row: &UserRow) -> Result<Self, Error> {
+        let role = Role::parse(&row.role)
+            .ok_or_else(|| Error::Internal(format!("user {} has an unknown role {:?}", row.id, row.role)))?;
+        Ok(Self {
+            id: row.id,
+            email: row.email.clone(),
+            name: row.name.clone(),
+            role,
+            verified: row.email_verified_at.is_some(),
+        })
+    }
+
+    /// `Forbidden` unless this user's role includes `role`.
+    pub fn must_be(&self, role: Role) -> Result<(), Error> {
+        if self.role.includes(role) { Ok(()) } else { Err(Error::Refused(AppError::Forbidden)) }
+    }
+}
+
+/// Marks the session as `user`'s, under a new id: an id planted before
+/// login is worth nothing after it.
+pub async fn sign_in(session: &Session, user: &User, client: &Client) -> Result<(), Error> {
+    session.cycle_id().await?;
+    let now = Utc::now().timestamp();
+    let user_agent: String = client.user_agent.chars().take(USER_AGENT_MAX).collect();
+    session.insert(keys::USER, user.id).await?;
+    session.insert(keys::SIGNED_IN_AT, now).await?;
+    session.insert(keys::SEEN_AT, now).await?;
+    session.insert(keys::USER_AGENT, user_agent).await?;
+    session.insert(keys::IP, &client.ip).await?;
+    Ok(())
+}
+
+/// Ends the session on the server and clears its cookie; a signed-in
+/// user's logout goes into the audit trail.
+pub async fn sign_out(accounts: &Accounts, session: &Session, client: &Client) -> Result<(), Error> {
+    if let Some(user) = current(accounts, session).await? {
+        accounts.audit(super::audit::Event::Logout, Some(user.id), client, "").await;
+    }
+    session.flush().await?;
+    Ok(())
+}
+
+/// Ends the session without a trail entry (the account's password was
+/// just reset, or the account deleted: that is what the trail records).
+pub async fn forget(session: &Session) -> Result<(), Error> {
+    session.flush().await?;
+    Ok(())
+}
+
+/// The session's user, if it has one that is still signed in.
+#[tracing::instrument(skip_all)]
+pub async fn current(accounts: &Accounts, session: &Session) -> Result<Option<User>, Error> {
+    let Some(user_id) = session.get::<i64>(keys::USER).await? else {
+        return Ok(None);
+    };
+    let now = Utc::now().timestamp();
+    let signed_in_at = session.get::<i64>(keys::SIGNED_IN_AT).await?.unwrap_or(0);
+    if now - signed_in_at > accounts.session_lifetime.as_secs() as i64 {
+        session.flush().await?;
+        return Ok(None);
+    }
+    let Some(row) = super::accounts::store::user_by_id(accounts.db(), user_id).await? else {
+        session.flush().await?;
+        return Ok(None);
+    };
+    let seen_at = session.get::<i64>(keys::SEEN_AT).await?.unwrap_or(0);
+    if now - seen_at >= TOUCH_EVERY {
+        session.insert(keys::SEEN_AT, now).await?;
+    }
+    Ok(Some(User::from_row(&row)?))
+}
+
+/// The row key of the session in use (see [`row_key`]), to tell it apart
+/// from the account's other sessions.
+pub fn session_key(session: &Session) -> Option<String> {
+    session.id().as_ref().map(row_key)
+}
+
+/// The request's session: the session layer puts it there.
+fn session_of(parts: &Parts) -> Result<Session, Error> {
+    parts
+        .extensions
+        .get::<Session>()
+        .cloned()
+        .ok_or_else(|| Error::Internal("no session layer around this handler".into()))
+}
+
+/// Extractor: the signed-in user, or `401`.
+#[derive(Clone, Debug)]
+pub struct CurrentUser(pub User);
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let session = session_of(parts)?;
+        match current(&state.accounts, &session).await? {
+            Some(user) => Ok(CurrentUser(user)),
+            None => Err(Error::Refused(AppError::Unauthorized)),
+        }
+    }
+}
+
+/// Extractor: the signed-in user if there is one; never refuses.
+#[derive(Clone, Debug)]
+pub struct MaybeUser(pub Option<User>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        Ok(MaybeUser(current(&state.accounts, &session_of(parts)?).await?))
+    }
+}
+
+/// A role a handler requires, as a type: `Require<Staff>`.
+pub trait NeededRole: Send + Sync + 'static {
+    const ROLE: Role;
+}
+
+pub struct Instructor;
+pub struct Staff;
+pub struct Admin;
+
+impl NeededRole for Instructor {
+    const ROLE: Role = Role::Instructor;
+}
+impl NeededRole for Staff {
+    const ROLE: Role = Role::Staff;
+}
+impl NeededRole for Admin {
+    const ROLE: Role = Role::Admin;
+}
+
+/// Extractor: the signed-in user, whose role includes `R`'s; `401` for
+/// nobody, `403` for a role below it.
+pub struct Require<R: NeededRole>(pub User, pub PhantomData<R>);
+
+impl<R: NeededRole> FromRequestParts<AppState> for Require<R> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
+        user.must_be(R::ROLE)?;
+        Ok(Require(user, PhantomData))
+    }
+}
+
+/// In a server function: the app's state, the session and the signed-in
+/// user, or `Unauthorized`.
+pub async fn signed_in() -> Result<(AppState, Session, User), Error> {
+    let state = super::request::state();
+    let mut parts = super::request::parts()?;
+    let CurrentUser(user) = CurrentUser::from_request_parts(&mut parts, &state).await?;
+    Ok((state, session_of(&parts)?, user))
+}
+
+/// In a server function: as [`signed_in`], and `Forbidden` unless the
+/// user's role includes `role`.
+pub async fn require(role: Role) -> Result<(AppState, Session, User), Error> {
+    let (state, session, user) = signed_in().await?;
+    user.must_be(role)?;
+    Ok((state, session, user))
+}
+
+/// In a server function: the signed-in user, if any.
+pub async fn maybe_signed_in() -> Result<Option<User>, Error> {
+    let state = super::request::state();
+    let mut parts = super::request::parts()?;
+    let MaybeUser(user) = MaybeUser::from_request_parts(&mut parts, &state).await?;
+    Ok(user)
+}
