@@ -4,7 +4,7 @@
 //! Lyceum's own: an error can arrive through a URL (forms without
 //! JavaScript), so none of them carries text from outside.
 
-use crate::model::account::{Field, FieldError};
+use crate::model::form::{Field, FieldError};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};

@@ -2,6 +2,7 @@
 
 pub mod course_card;
 pub mod error_view;
+pub mod form;
 pub mod layout;
 pub mod pagination;
 pub mod session_row;

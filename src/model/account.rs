@@ -6,6 +6,7 @@
 //! text: errors travel back to forms in the URL when JavaScript is off, and a
 //! crafted URL must only be able to show Lyceum's own messages.
 
+use super::form::Problem;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -46,119 +47,6 @@ impl Role {
     /// instructors may, admins what staff may; learners only their own things.
     pub fn includes(self, needed: Role) -> bool {
         self >= needed
-    }
-}
-
-/// A form field a problem can be reported against.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Field {
-    Name,
-    Email,
-    Password,
-    CurrentPassword,
-    NewPassword,
-    Phone,
-    Company,
-    JobTitle,
-    Bio,
-    ReminderHours,
-    PreferredLocation,
-    PreferredMode,
-    Timezone,
-    Role,
-}
-
-impl Field {
-    /// The `name` of the form control, which is also its id's suffix.
-    pub fn key(self) -> &'static str {
-        match self {
-            Field::Name => "name",
-            Field::Email => "email",
-            Field::Password => "password",
-            Field::CurrentPassword => "current_password",
-            Field::NewPassword => "new_password",
-            Field::Phone => "phone",
-            Field::Company => "company",
-            Field::JobTitle => "job_title",
-            Field::Bio => "bio",
-            Field::ReminderHours => "reminder_hours",
-            Field::PreferredLocation => "preferred_location",
-            Field::PreferredMode => "preferred_mode",
-            Field::Timezone => "timezone",
-            Field::Role => "role",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Problem {
-    Required,
-    TooShort {
-        min: u16,
-    },
-    TooLong {
-        max: u16,
-    },
-    MalformedEmail,
-    /// Among the most common passwords, or one with a few digits added.
-    CommonPassword,
-    /// Contains the part of the e-mail address before the `@`.
-    ContainsEmail,
-    WrongPassword,
-    /// Characters a field cannot hold (control characters, line breaks in a name).
-    BadCharacters,
-    MalformedPhone,
-    OutOfRange {
-        min: u16,
-        max: u16,
-    },
-    UnknownChoice,
-}
-
-impl Problem {
-    pub fn message(self) -> String {
-        match self {
-            Problem::Required => "This field is required.".into(),
-            Problem::TooShort { min } => format!("Use at least {min} characters."),
-            Problem::TooLong { max } => format!("Use at most {max} characters."),
-            Problem::MalformedEmail => "Enter an e-mail address such as name@example.com.".into(),
-            Problem::CommonPassword => "This password is too common. Choose one that is harder to guess.".into(),
-            Problem::ContainsEmail => "The password must not contain your e-mail address.".into(),
-            Problem::WrongPassword => "This is not your current password.".into(),
-            Problem::BadCharacters => "This field contains characters it cannot hold.".into(),
-            Problem::MalformedPhone => "Enter a phone number of digits, spaces and an optional leading +.".into(),
-            Problem::OutOfRange { min, max } => format!("Choose a number from {min} to {max}."),
-            Problem::UnknownChoice => "Choose one of the options offered.".into(),
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
-    pub field: Field,
-    pub problem: Problem,
-}
-
-/// Collects the problems of one form.
-#[derive(Default)]
-pub struct Checks(Vec<FieldError>);
-
-impl Checks {
-    pub fn add(&mut self, field: Field, problem: Problem) {
-        self.0.push(FieldError { field, problem });
-    }
-
-    /// Records the result of one field's check.
-    pub fn check(&mut self, field: Field, result: Result<(), Problem>) {
-        if let Err(problem) = result {
-            self.add(field, problem);
-        }
-    }
-
-    pub fn finish(self) -> Result<(), Vec<FieldError>> {
-        if self.0.is_empty() { Ok(()) } else { Err(self.0) }
     }
 }
 
@@ -205,31 +93,31 @@ pub fn check_email(email: &str) -> Result<(), Problem> {
     if local_ok && labels_ok { Ok(()) } else { Err(Problem::MalformedEmail) }
 }
 
-/// A one-line text: required or not, at most `max` characters, no control
-/// characters.
-pub fn check_line(text: &str, required: bool, max: usize) -> Result<(), Problem> {
-    let text = text.trim();
-    if text.is_empty() {
-        return if required { Err(Problem::Required) } else { Ok(()) };
+/// An e-mail address as Lyceum keeps and compares it: checked, trimmed
+/// and lower-cased. Made only by [`Email::parse`].
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(text: &str) -> Result<Self, Problem> {
+        check_email(text)?;
+        Ok(Self(normalize_email(text)))
     }
-    if text.chars().count() > max {
-        return Err(Problem::TooLong { max: max as u16 });
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
-    if text.chars().any(char::is_control) {
-        return Err(Problem::BadCharacters);
+
+    /// The part before the `@`.
+    pub fn local_part(&self) -> &str {
+        self.0.split('@').next().unwrap_or_default()
     }
-    Ok(())
 }
 
-/// A paragraph: like [`check_line`], but line breaks and tabs are allowed.
-pub fn check_text(text: &str, max: usize) -> Result<(), Problem> {
-    if text.trim().chars().count() > max {
-        return Err(Problem::TooLong { max: max as u16 });
+impl std::fmt::Display for Email {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
-    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-        return Err(Problem::BadCharacters);
-    }
-    Ok(())
 }
 
 /// The length rules and the e-mail rule of a new password. The common
@@ -352,70 +240,6 @@ pub fn device_name(user_agent: &str) -> String {
     format!("{browser} on {system}")
 }
 
-/// Why a page shows a notice after a redirect; the URL carries only the code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Notice {
-    CheckEmail,
-    Verified,
-    ResetSent,
-    PasswordReset,
-    PasswordChanged,
-    LoggedOut,
-    AccountDeleted,
-    Saved,
-    SessionEnded,
-}
-
-impl Notice {
-    const ALL: [Notice; 9] = [
-        Notice::CheckEmail,
-        Notice::Verified,
-        Notice::ResetSent,
-        Notice::PasswordReset,
-        Notice::PasswordChanged,
-        Notice::LoggedOut,
-        Notice::AccountDeleted,
-        Notice::Saved,
-        Notice::SessionEnded,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Notice::CheckEmail => "check-email",
-            Notice::Verified => "verified",
-            Notice::ResetSent => "reset-sent",
-            Notice::PasswordReset => "password-reset",
-            Notice::PasswordChanged => "password-changed",
-            Notice::LoggedOut => "logged-out",
-            Notice::AccountDeleted => "account-deleted",
-            Notice::Saved => "saved",
-            Notice::SessionEnded => "session-ended",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|notice| notice.code() == code)
-    }
-
-    pub fn message(self) -> &'static str {
-        match self {
-            Notice::CheckEmail => {
-                "Thank you. We have sent a link to your e-mail address: follow it to confirm the address, then log in."
-            }
-            Notice::Verified => "Your e-mail address is confirmed. You can log in now.",
-            Notice::ResetSent => {
-                "If an account has that address, we have sent it a link to choose a new password. The link works for one hour."
-            }
-            Notice::PasswordReset => "Your new password is set, and every session was logged out. Log in with it now.",
-            Notice::PasswordChanged => "Your password is changed. Every other session was logged out.",
-            Notice::LoggedOut => "You are logged out.",
-            Notice::AccountDeleted => "Your account is deleted. Thank you for learning with us.",
-            Notice::Saved => "Saved.",
-            Notice::SessionEnded => "The session is ended.",
-        }
-    }
-}
-
 /// A local path to return to after logging in; anything else (another
 /// site, `//host`, a scheme) is ignored so the link cannot send people away.
 pub fn safe_next(next: &str) -> Option<&str> {
@@ -478,13 +302,7 @@ mod tests {
     }
 
     #[test]
-    fn lines_and_phones() {
-        assert_eq!(check_line("", true, 10), Err(Problem::Required));
-        assert_eq!(check_line("", false, 10), Ok(()));
-        assert_eq!(check_line("a\u{0}b", true, 10), Err(Problem::BadCharacters));
-        assert_eq!(check_line("abcdefghijk", true, 10), Err(Problem::TooLong { max: 10 }));
-        assert_eq!(check_text("line one\nline two", 100), Ok(()));
-        assert_eq!(check_text("bell\u{7}", 100), Err(Problem::BadCharacters));
+    fn phones() {
         assert_eq!(check_phone("+356 2123 4567"), Ok(()));
         assert_eq!(check_phone(""), Ok(()));
         assert_eq!(check_phone("call me"), Err(Problem::MalformedPhone));
@@ -492,15 +310,12 @@ mod tests {
     }
 
     #[test]
-    fn devices_notices_and_return_paths() {
+    fn devices_and_return_paths() {
         let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
         assert_eq!(device_name(firefox), "Firefox on Linux");
         let safari = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1";
         assert_eq!(device_name(safari), "Safari on iOS");
         assert_eq!(device_name(""), "Unknown device");
-        for notice in Notice::ALL {
-            assert_eq!(Notice::parse(notice.code()), Some(notice));
-        }
         assert_eq!(safe_next("/account/profile?x=1"), Some("/account/profile?x=1"));
         for bad in ["https://evil.test", "//evil.test", "/\\evil.test", "account", "/a\nb"] {
             assert_eq!(safe_next(bad), None, "{bad}");
@@ -508,12 +323,13 @@ mod tests {
     }
 
     #[test]
-    fn checks_collect_every_problem() {
-        let mut checks = Checks::default();
-        checks.check(Field::Name, check_line("", true, 10));
-        checks.check(Field::Email, check_email("ann@example.com"));
-        checks.check(Field::Password, check_new_password("x", "ann@example.com"));
-        let errors = checks.finish().unwrap_err();
-        assert_eq!(errors.iter().map(|e| e.field).collect::<Vec<_>>(), vec![Field::Name, Field::Password]);
+    fn an_email_is_kept_normalised_and_only_when_it_passes() {
+        let email = Email::parse("  Ann.Borg@Example.COM ").unwrap();
+        assert_eq!(email.as_str(), "ann.borg@example.com");
+        assert_eq!(email.local_part(), "ann.borg");
+        assert_eq!(email, Email::parse("ann.borg@example.com").unwrap(), "one address, however it is typed");
+        assert_eq!(Email::parse("ann"), Err(Problem::MalformedEmail));
+        assert_eq!(Email::parse(""), Err(Problem::Required));
+        assert_eq!(Email::parse("ann@exa mple.com"), Err(Problem::MalformedEmail));
     }
 }

@@ -205,7 +205,7 @@ pub async fn server_fn_status(request: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::account::{Field, FieldError, Problem as FieldProblem};
+    use crate::model::form::{Field, FieldError, Problem as FieldProblem};
     use http_body_util::BodyExt;
 
     async fn read(response: Response) -> (StatusCode, Option<String>, Option<String>, String) {

@@ -9,6 +9,7 @@ pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod db_types;
 pub mod downloads;
 pub mod error;
 pub mod http;

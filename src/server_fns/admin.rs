@@ -9,7 +9,8 @@ use leptos::prelude::*;
 /// afresh with the new role.
 #[server(prefix = "/rpc", endpoint = "admin/users/role")]
 pub async fn set_user_role(user_id: i64, role: String) -> Result<(), AppError> {
-    use crate::model::account::{Field, FieldError, Problem, Role};
+    use crate::model::account::Role;
+    use crate::model::form::{Field, FieldError, Problem};
     use crate::server::{auth, error::Error, request};
     let (state, _, admin) = auth::require(Role::Admin).await?;
     let Some(role) = Role::parse(&role) else {

@@ -92,18 +92,16 @@ async fn the_accounts_domain_is_called_directly() {
     let wrong = accounts.login("bob@academy.test", "not the password at all", &client).await.unwrap_err();
     assert!(matches!(wrong, Error::Refused(AppError::LoginFailed)), "{wrong:?}");
 
-    // A stored role the code does not know is an error, not a learner.
-    lyceum::with_pool!(&app.state.db, |pool| {
-        sqlx::query("UPDATE users SET role = 'learner' WHERE id = $1")
-            .bind(bob_id)
-            .execute(pool)
-            .await
-            .map(|_| ())
-            .unwrap()
+    // A stored value the code does not know is an error, never a default.
+    let read = |sql: &'static str| {
+        let db = app.state.db.clone();
+        async move { lyceum::with_pool!(&db, |pool| sqlx::query_scalar::<_, Role>(sql).fetch_one(pool).await) }
+    };
+    assert_eq!(read("SELECT 'staff'").await.unwrap(), Role::Staff);
+    let error = read("SELECT 'superuser'").await.unwrap_err();
+    assert!(error.to_string().contains("unknown Role \"superuser\""), "{error}");
+    let mode = lyceum::with_pool!(&app.state.db, |pool| {
+        sqlx::query_scalar::<_, lyceum::model::query::Mode>("SELECT 'by-pigeon'").fetch_one(pool).await
     });
-    let row = lyceum::server::accounts::store::user_by_id(&app.state.db, bob_id).await.unwrap().unwrap();
-    let mut odd = row.clone();
-    odd.role = "superuser".into();
-    assert!(User::from_row(&odd).is_err());
-    assert_eq!(User::from_row(&row).unwrap().role, Role::Learner);
+    assert!(mode.is_err());
 }

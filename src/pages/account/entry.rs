@@ -1,10 +1,11 @@
 //! The way in: `/signup`, `/login`, `/verify-email`, `/forgot-password`
 //! and `/reset-password`.
 
-use super::form::{FormAlert, NoticeBanner, TextField, last_error};
+use crate::components::form::{FormAlert, NoticeBanner, TextField, last_error};
 use crate::components::status::set_no_store;
 use crate::components::verbatim::PageTitle;
-use crate::model::account::{EMAIL_MAX, Field, NAME_MAX, PASSWORD_MAX};
+use crate::model::account::{EMAIL_MAX, NAME_MAX, PASSWORD_MAX};
+use crate::model::form::Field;
 use crate::server_fns::account::{
     ForgotPassword, Login, ResendVerification, ResetPassword, Signup, VerifyEmail, reset_link_is_live,
 };

@@ -1,14 +1,15 @@
 //! The signed-in user's own pages: `/account/profile`, `/account/settings`,
 //! `/account/security` and `/account/data`.
 
-use super::form::{FormAlert, LastError, NoticeBanner, TextField, last_error};
 use crate::components::error_view::ErrorView;
+use crate::components::form::{FormAlert, LastError, NoticeBanner, TextField, last_error};
 use crate::components::status::set_no_store;
 use crate::components::verbatim::PageTitle;
 use crate::error::AppError;
 use crate::model::account::{
-    BIO_MAX, COMPANY_MAX, Field, NAME_MAX, PASSWORD_MAX, PHONE_MAX, ProfileView, SessionInfo, SettingsView,
+    BIO_MAX, COMPANY_MAX, NAME_MAX, PASSWORD_MAX, PHONE_MAX, ProfileView, SessionInfo, SettingsView,
 };
+use crate::model::form::Field;
 use crate::server_fns::account::{
     ChangePassword, DeleteAccount, EndSession, SaveProfile, SaveSettings, get_profile, get_sessions, get_settings,
 };

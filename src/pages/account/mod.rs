@@ -1,5 +1,4 @@
 //! Account pages: the way in, and the signed-in user's own pages.
 
 pub mod entry;
-pub mod form;
 pub mod mine;

@@ -19,10 +19,12 @@ use super::db::Db;
 use super::error::Error;
 use super::mail;
 use crate::error::AppError;
-use crate::model::account::{self as rules, Checks, Field, FieldError, Problem, Role};
+use crate::model::account::{self as rules, Email, Role};
+use crate::model::form::{Checks, Field, FieldError, Problem, check_line};
 use crate::server::auth::User;
 use chrono::{DateTime, Duration as TimeDelta, Utc};
 use limits::{Limit, Limits, Quotas};
+pub use password::NewPassword;
 use password::Passwords;
 use std::sync::Arc;
 use std::time::Duration;
@@ -67,11 +69,13 @@ const LIVE_EMAIL: super::db::Unique = super::db::Unique { postgres: "users_live_
 
 /// The rules of a new password, including the list of common ones.
 pub fn check_password(password: &str, email: &str) -> Result<(), Problem> {
-    rules::check_new_password(password, email)?;
-    if password::is_common(password) {
-        return Err(Problem::CommonPassword);
-    }
-    Ok(())
+    NewPassword::parse(password, email).map(|_| ())
+}
+
+/// Every field checked and none missing: what a `Checks` that finished
+/// cleanly has taken.
+fn checked<T>(value: Option<T>) -> Result<T, Error> {
+    value.ok_or_else(|| Error::Internal("a field passed its checks but was not kept".into()))
 }
 
 /// The wait after `failures` failed logins in a row, if any.
@@ -154,39 +158,34 @@ impl Accounts {
     pub async fn signup(&self, form: SignupForm, client: &Client) -> Result<(), Error> {
         self.limit(Limit::SignupPerIp, &client.ip).await?;
         let mut checks = Checks::default();
-        checks.check(Field::Name, rules::check_line(&form.name, true, rules::NAME_MAX));
-        checks.check(Field::Email, rules::check_email(&form.email));
-        checks.check(Field::Password, check_password(&form.password, &form.email));
+        checks.check(Field::Name, check_line(&form.name, true, rules::NAME_MAX));
+        let email = checks.take(Field::Email, Email::parse(&form.email));
+        let password = checks.take(Field::Password, NewPassword::parse(&form.password, &form.email));
         checks.finish().map_err(invalid)?;
-        let email = rules::normalize_email(&form.email);
+        let (email, password) = (checked(email)?, checked(password)?);
+        let email = email.as_str();
         let name = form.name.trim();
 
         // Hashed in every case, so both answers take as long.
-        let hash = self.passwords.hash(&form.password).await?;
+        let hash = self.passwords.hash(password.expose()).await?;
         let now = Utc::now();
-        let existing = store::user_by_email(&self.db, &email).await?;
+        let existing = store::user_by_email(&self.db, email).await?;
         let mut tx = self.db.begin().await?;
         if let Some(user) = existing {
-            if self.within(Limit::ResendPerAccount, &email).await? {
-                self.send(&mut tx, user.id, emails::already_registered(&user.name, &email, &self.public_url)).await?;
+            if self.within(Limit::ResendPerAccount, email).await? {
+                self.send(&mut tx, user.id, emails::already_registered(&user.name, email, &self.public_url)).await?;
                 tx.commit().await?;
             }
             return Ok(());
         }
-        let new = store::NewUser {
-            email: &email,
-            name,
-            password_hash: &hash,
-            role: Role::Learner.as_str(),
-            verified_at: None,
-        };
+        let new = store::NewUser { email, name, password_hash: &hash, role: Role::Learner, verified_at: None };
         let user_id = match store::insert_user(&mut tx, &new, now).await {
             Ok(id) => id,
             // Another signup for the same address won the race: same answer.
             Err(error) if LIVE_EMAIL.violated_by(&error) => return Ok(()),
             Err(error) => return Err(error.into()),
         };
-        self.queue_verification(&mut tx, user_id, name, &email, now).await?;
+        self.queue_verification(&mut tx, user_id, name, email, now).await?;
         tx.commit().await?;
         self.audit(Event::Signup, Some(user_id), client, "").await;
         Ok(())
@@ -239,13 +238,11 @@ impl Accounts {
         per_address: Limit,
         client: &Client,
     ) -> Result<Option<UserRow>, Error> {
-        let mut checks = Checks::default();
-        checks.check(Field::Email, rules::check_email(email));
-        checks.finish().map_err(invalid)?;
-        let email = rules::normalize_email(email);
+        let email =
+            Email::parse(email).map_err(|problem| invalid(vec![FieldError { field: Field::Email, problem }]))?;
         self.limit(per_client, &client.ip).await?;
-        self.limit(per_address, &email).await?;
-        Ok(store::user_by_email(&self.db, &email).await?)
+        self.limit(per_address, email.as_str()).await?;
+        Ok(store::user_by_email(&self.db, email.as_str()).await?)
     }
 
     /// Sends a fresh confirmation link to an address whose account is not
@@ -305,7 +302,7 @@ impl Accounts {
             return Err(refused(AppError::Unverified));
         }
         self.audit(Event::LoginSucceeded, Some(user.id), client, "").await;
-        User::from_row(&user)
+        Ok(User::from_row(&user))
     }
 
     /// E-mails a reset link when the address has an account. The answer is
@@ -342,10 +339,9 @@ impl Accounts {
         // Look first (the password's rules need the account's address),
         // consume only once the password passes.
         let user = self.reset_link_user(&token_hash, now).await?.ok_or(refused(AppError::InvalidLink))?;
-        let mut checks = Checks::default();
-        checks.check(Field::NewPassword, check_password(new_password, &user.email));
-        checks.finish().map_err(invalid)?;
-        let hash = self.passwords.hash(new_password).await?;
+        let new_password = NewPassword::parse(new_password, &user.email)
+            .map_err(|problem| invalid(vec![FieldError { field: Field::NewPassword, problem }]))?;
+        let hash = self.passwords.hash(new_password.expose()).await?;
         let mut tx = self.db.begin().await?;
         if store::consume_token(&mut tx, "reset-password", &token_hash, now).await? != Some(user.id) {
             return Err(refused(AppError::InvalidLink));
@@ -401,15 +397,16 @@ impl Accounts {
     ) -> Result<(), Error> {
         let mut checks = Checks::default();
         checks.check(Field::CurrentPassword, if current.is_empty() { Err(Problem::Required) } else { Ok(()) });
-        checks.check(Field::NewPassword, check_password(new, &user.email));
+        let new = checks.take(Field::NewPassword, NewPassword::parse(new, &user.email));
         checks.finish().map_err(invalid)?;
+        let new = checked(new)?;
         self.limit(Limit::LoginPerAccount, &user.email).await?;
         let user = &self.row(user).await?;
         if !self.passwords.verify(current, Some(&user.password_hash)).await? {
             self.audit(Event::LoginFailed, Some(user.id), client, "wrong current password").await;
             return Err(invalid(vec![FieldError { field: Field::CurrentPassword, problem: Problem::WrongPassword }]));
         }
-        let hash = self.passwords.hash(new).await?;
+        let hash = self.passwords.hash(new.expose()).await?;
         let now = Utc::now();
         let mut tx = self.db.begin().await?;
         store::set_password(&mut tx, user.id, &hash, now).await?;
@@ -451,15 +448,15 @@ impl Accounts {
         role: Role,
     ) -> Result<Option<i64>, Error> {
         let mut checks = Checks::default();
-        checks.check(Field::Email, rules::check_email(email));
-        checks.check(Field::Password, check_password(password, email));
+        let email = checks.take(Field::Email, Email::parse(email));
+        let password =
+            checks.take(Field::Password, NewPassword::parse(password, email.as_ref().map_or("", Email::as_str)));
         checks.finish().map_err(invalid)?;
-        let email = rules::normalize_email(email);
-        let hash = self.passwords.hash(password).await?;
+        let (email, password) = (checked(email)?, checked(password)?);
+        let hash = self.passwords.hash(password.expose()).await?;
         let now = Utc::now();
         let mut tx = self.db.begin().await?;
-        let new =
-            store::NewUser { email: &email, name, password_hash: &hash, role: role.as_str(), verified_at: Some(now) };
+        let new = store::NewUser { email: email.as_str(), name, password_hash: &hash, role, verified_at: Some(now) };
         let id = match store::insert_user(&mut tx, &new, now).await {
             Ok(id) => id,
             Err(error) if LIVE_EMAIL.violated_by(&error) => return Ok(None),
@@ -483,7 +480,7 @@ impl Accounts {
             }
         }
         let now = Utc::now();
-        if store::set_role(&self.db, user_id, role.as_str(), now).await? == 0 {
+        if store::set_role(&self.db, user_id, role, now).await? == 0 {
             return Err(Error::NotFound);
         }
         let mut tx = self.db.begin().await?;

@@ -213,6 +213,32 @@ pub fn is_common(password: &str) -> bool {
     })
 }
 
+/// A password someone chose that passes every rule: the length, not
+/// containing the address's local part, and not among the common ones.
+/// Made only by [`NewPassword::parse`]; its `Debug` never shows it.
+pub struct NewPassword(String);
+
+impl NewPassword {
+    /// `text` as the new password of the account with address `email`.
+    pub fn parse(text: &str, email: &str) -> Result<Self, crate::model::form::Problem> {
+        crate::model::account::check_new_password(text, email)?;
+        if is_common(text) {
+            return Err(crate::model::form::Problem::CommonPassword);
+        }
+        Ok(Self(text.to_string()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(***)")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,5 +299,16 @@ mod tests {
         assert!(passwords.verify("correct horse battery", Some(&hash)).await.unwrap());
         assert!(!passwords.verify("wrong horse battery", Some(&hash)).await.unwrap());
         assert!(!passwords.verify("a password no account has", None).await.unwrap());
+    }
+
+    #[test]
+    fn a_new_password_passes_every_rule_or_is_not_made() {
+        use crate::model::form::Problem;
+        let password = NewPassword::parse("lighthouse keeper at grand harbour", "ann@example.com").unwrap();
+        assert_eq!(password.expose(), "lighthouse keeper at grand harbour");
+        assert_eq!(format!("{password:?}"), "NewPassword(***)", "never shown");
+        assert_eq!(NewPassword::parse("short", "ann@example.com").unwrap_err(), Problem::TooShort { min: 12 });
+        assert_eq!(NewPassword::parse("password123456", "ann@example.com").unwrap_err(), Problem::CommonPassword);
+        assert_eq!(NewPassword::parse("ann is my name, ok?", "ann@example.com").unwrap_err(), Problem::ContainsEmail);
     }
 }

@@ -4,9 +4,9 @@
 use super::store::{self, UserRow};
 use super::{Accounts, Client, Event};
 use crate::error::AppError;
-use crate::model::account::{
-    self as rules, Checks, Field, Problem, ProfileView, REMINDER_HOURS, SessionInfo, SettingsView, device_name,
-};
+use crate::model::account::{self as rules, ProfileView, REMINDER_HOURS, SessionInfo, SettingsView, device_name};
+use crate::model::form::{Checks, Field, Problem, check_line, check_text};
+use crate::model::query::Mode;
 use crate::server::auth::User;
 use crate::server::error::Error;
 use chrono::{DateTime, Utc};
@@ -70,11 +70,11 @@ impl Accounts {
 
     pub async fn update_profile(&self, user: &User, form: ProfileForm) -> Result<(), Error> {
         let mut checks = Checks::default();
-        checks.check(Field::Name, rules::check_line(&form.name, true, rules::NAME_MAX));
+        checks.check(Field::Name, check_line(&form.name, true, rules::NAME_MAX));
         checks.check(Field::Phone, rules::check_phone(&form.phone));
-        checks.check(Field::Company, rules::check_line(&form.company, false, rules::COMPANY_MAX));
-        checks.check(Field::JobTitle, rules::check_line(&form.job_title, false, rules::COMPANY_MAX));
-        checks.check(Field::Bio, rules::check_text(&form.bio, rules::BIO_MAX));
+        checks.check(Field::Company, check_line(&form.company, false, rules::COMPANY_MAX));
+        checks.check(Field::JobTitle, check_line(&form.job_title, false, rules::COMPANY_MAX));
+        checks.check(Field::Bio, check_text(&form.bio, rules::BIO_MAX));
         checks.finish().map_err(|errors| Error::Refused(AppError::Invalid(errors)))?;
         let phone = form.phone.trim();
         let sealed = (!phone.is_empty()).then(|| self.keys().seal(phone, &phone_context(user.id)));
@@ -105,7 +105,7 @@ impl Accounts {
             notify_news: user.notify_news,
             reminder_hours: user.reminder_hours.clamp(0, u16::MAX as i32) as u16,
             preferred_location,
-            preferred_mode: user.preferred_mode.clone(),
+            preferred_mode: user.preferred_mode.map(|mode| mode.as_str().to_string()),
             timezone: user.timezone.clone(),
             locations: store::locations(self.db()).await?,
         })
@@ -130,10 +130,12 @@ impl Accounts {
         };
         let mode = match form.preferred_mode.trim() {
             "" => None,
-            mode @ ("online" | "in-person") => Some(mode),
-            _ => {
-                checks.add(Field::PreferredMode, Problem::UnknownChoice);
-                None
+            text => {
+                let mode = Mode::parse(text);
+                if mode.is_none() {
+                    checks.add(Field::PreferredMode, Problem::UnknownChoice);
+                }
+                mode
             }
         };
         let timezone = form.timezone.trim();

@@ -2,6 +2,8 @@
 //! sessions table as the security page sees it. Every statement reads the
 //! same on both backends; times are bound from the application.
 
+use crate::model::account::Role;
+use crate::model::query::Mode;
 use crate::server::db::{Db, Tx, with_pool};
 use chrono::{DateTime, Utc};
 
@@ -32,7 +34,7 @@ pub struct UserRow {
     pub email: String,
     pub name: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub email_verified_at: Option<DateTime<Utc>>,
     pub phone_enc: Option<String>,
     pub company: String,
@@ -44,7 +46,7 @@ pub struct UserRow {
     pub notify_news: bool,
     pub reminder_hours: i32,
     pub preferred_location_id: Option<i64>,
-    pub preferred_mode: Option<String>,
+    pub preferred_mode: Option<Mode>,
     pub timezone: String,
     pub created_at: DateTime<Utc>,
 }
@@ -53,7 +55,7 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     pub name: &'a str,
     pub password_hash: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub verified_at: Option<DateTime<Utc>>,
 }
 
@@ -125,7 +127,7 @@ pub async fn replace_password(
     Ok(replaced)
 }
 
-pub async fn set_role(db: &Db, user_id: i64, role: &str, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+pub async fn set_role(db: &Db, user_id: i64, role: Role, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3 AND deleted_at IS NULL")
             .bind(role)
@@ -186,7 +188,7 @@ pub struct Settings<'a> {
     pub notify_news: bool,
     pub reminder_hours: i32,
     pub preferred_location_id: Option<i64>,
-    pub preferred_mode: Option<&'a str>,
+    pub preferred_mode: Option<Mode>,
     pub timezone: &'a str,
 }
 

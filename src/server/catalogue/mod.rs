@@ -89,7 +89,7 @@ impl Catalogue {
                     categories: categories
                         .into_iter()
                         .map(|c| CategoryOption {
-                            kind: present::kind(&c.kind),
+                            kind: c.kind,
                             slug: c.slug,
                             name: c.name,
                             description: c.description,
@@ -149,7 +149,7 @@ impl Catalogue {
                 // The next session that satisfies the session filters, if any.
                 let next = sessions.iter().find(|s| {
                     s.course_id == row.id
-                        && query.mode.is_none_or(|m| s.mode == m.as_str())
+                        && query.mode.is_none_or(|m| s.mode == m)
                         && plan.from.is_none_or(|from| s.starts_at >= from)
                         && plan.until.is_none_or(|until| s.starts_at < until)
                         && query.location.as_ref().is_none_or(|slug| {
@@ -160,8 +160,8 @@ impl Catalogue {
                 CourseCard {
                     price: present::price(row.price_cents, &row.currency),
                     next_session: next.map(|s| present::session(s, self.tz)),
-                    kind: present::kind(&row.kind),
-                    level: present::level(&row.level),
+                    kind: row.kind,
+                    level: row.level,
                     slug: row.slug,
                     title: row.title,
                     summary: row.summary,
@@ -210,8 +210,8 @@ impl Catalogue {
             description: present::paragraphs(&row.description),
             outcomes: present::lines(&row.outcomes),
             price: present::price(row.price_cents, &row.currency),
-            kind: present::kind(&row.kind),
-            level: present::level(&row.level),
+            kind: row.kind,
+            level: row.level,
             slug: row.slug,
             title: row.title,
             summary: row.summary,

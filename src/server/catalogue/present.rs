@@ -3,18 +3,10 @@
 
 use super::queries::{CourseDetailRow, SessionRow};
 use crate::model::catalogue::{InstructorView, SessionView, format_price};
-use crate::model::query::{Kind, Level, Mode};
+use crate::model::query::Mode;
 use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 use chrono_tz::Tz;
 use serde_json::json;
-
-pub fn kind(text: &str) -> Kind {
-    Kind::parse(text).unwrap_or(Kind::It)
-}
-
-pub fn level(text: &str) -> Level {
-    Level::parse(text).unwrap_or(Level::Beginner)
-}
 
 pub fn session(row: &SessionRow, tz: Tz) -> SessionView {
     let starts = row.starts_at.with_timezone(&tz);
@@ -24,7 +16,7 @@ pub fn session(row: &SessionRow, tz: Tz) -> SessionView {
         starts_at: starts.to_rfc3339_opts(SecondsFormat::Secs, false),
         ends_at: ends.to_rfc3339_opts(SecondsFormat::Secs, false),
         when: when(row.starts_at, row.ends_at, tz),
-        mode: Mode::parse(&row.mode).unwrap_or(Mode::Online),
+        mode: row.mode,
         location: row.location.clone(),
         instructor: row.instructor.clone(),
         capacity: row.capacity,
@@ -104,7 +96,7 @@ pub fn course_json_ld(
         "url": canonical_url,
         "courseCode": row.slug,
         "inLanguage": row.language,
-        "educationalLevel": level(&row.level).label(),
+        "educationalLevel": row.level.label(),
         "timeRequired": format!("PT{}H", row.duration_hours),
         "teaches": lines(&row.outcomes),
         "provider": { "@type": "Organization", "name": "Lyceum", "sameAs": public_url },

@@ -1,5 +1,6 @@
 //! Named catalogue reads whose SQL is the same on both backends.
 
+use crate::model::query::{Kind, Level, Mode};
 use crate::server::db::{Db, with_pool};
 use chrono::{DateTime, Utc};
 
@@ -7,7 +8,7 @@ use chrono::{DateTime, Utc};
 pub struct CategoryRow {
     pub slug: String,
     pub name: String,
-    pub kind: String,
+    pub kind: Kind,
     pub description: String,
     pub courses: i64,
 }
@@ -24,7 +25,7 @@ pub struct SessionRow {
     pub course_id: i64,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
-    pub mode: String,
+    pub mode: Mode,
     pub location: Option<String>,
     pub instructor: Option<String>,
     pub capacity: i64,
@@ -42,8 +43,8 @@ pub struct CourseDetailRow {
     pub prerequisites: String,
     pub category: String,
     pub category_slug: String,
-    pub kind: String,
-    pub level: String,
+    pub kind: Kind,
+    pub level: Level,
     pub duration_hours: i64,
     pub price_cents: i64,
     pub currency: String,

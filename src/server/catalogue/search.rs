@@ -5,7 +5,7 @@
 //! digits (see [`CatalogueQuery::terms`]).
 
 use super::dialect::{self, CARD_COLUMNS};
-use crate::model::query::{CatalogueQuery, Sort};
+use crate::model::query::{CatalogueQuery, Kind, Level, Sort};
 use crate::server::db::{Backend, Db};
 use crate::server::sql::{Arg, Sql};
 use chrono::{DateTime, Utc};
@@ -28,8 +28,8 @@ pub struct CourseRow {
     pub summary: String,
     pub category: String,
     pub category_slug: String,
-    pub kind: String,
-    pub level: String,
+    pub kind: Kind,
+    pub level: Level,
     pub duration_hours: i64,
     pub price_cents: i64,
     pub currency: String,

@@ -1,8 +1,9 @@
-//! Pieces every account form uses: a labelled field with its error, the
-//! form-level alert, and the notice a redirect leaves behind.
+//! Pieces every form uses, whatever it is for: a labelled field with the
+//! problem the server found in it, the form-level alert, and the notice a
+//! redirect leaves behind.
 
 use crate::error::AppError;
-use crate::model::account::{Field, Notice};
+use crate::model::form::{Field, Notice};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 

@@ -1,0 +1,259 @@
+//! The vocabulary of every form, whatever it is for: the fields a problem
+//! can be reported against, the problems, the checks that collect them, the
+//! rules of plain text, and the notices a redirect leaves behind.
+//!
+//! A rejected field is named by a [`Field`] and a [`Problem`], never by free
+//! text: errors travel back to forms in the URL when JavaScript is off, and a
+//! crafted URL must only be able to show Lyceum's own messages.
+
+use serde::{Deserialize, Serialize};
+
+/// A form field a problem can be reported against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Name,
+    Email,
+    Password,
+    CurrentPassword,
+    NewPassword,
+    Phone,
+    Company,
+    JobTitle,
+    Bio,
+    ReminderHours,
+    PreferredLocation,
+    PreferredMode,
+    Timezone,
+    Role,
+}
+
+impl Field {
+    /// The `name` of the form control, which is also its id's suffix.
+    pub fn key(self) -> &'static str {
+        match self {
+            Field::Name => "name",
+            Field::Email => "email",
+            Field::Password => "password",
+            Field::CurrentPassword => "current_password",
+            Field::NewPassword => "new_password",
+            Field::Phone => "phone",
+            Field::Company => "company",
+            Field::JobTitle => "job_title",
+            Field::Bio => "bio",
+            Field::ReminderHours => "reminder_hours",
+            Field::PreferredLocation => "preferred_location",
+            Field::PreferredMode => "preferred_mode",
+            Field::Timezone => "timezone",
+            Field::Role => "role",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Problem {
+    Required,
+    TooShort {
+        min: u16,
+    },
+    TooLong {
+        max: u16,
+    },
+    MalformedEmail,
+    /// Among the most common passwords, or one with a few digits added.
+    CommonPassword,
+    /// Contains the part of the e-mail address before the `@`.
+    ContainsEmail,
+    WrongPassword,
+    /// Characters a field cannot hold (control characters, line breaks in a name).
+    BadCharacters,
+    MalformedPhone,
+    OutOfRange {
+        min: u16,
+        max: u16,
+    },
+    UnknownChoice,
+}
+
+impl Problem {
+    pub fn message(self) -> String {
+        match self {
+            Problem::Required => "This field is required.".into(),
+            Problem::TooShort { min } => format!("Use at least {min} characters."),
+            Problem::TooLong { max } => format!("Use at most {max} characters."),
+            Problem::MalformedEmail => "Enter an e-mail address such as name@example.com.".into(),
+            Problem::CommonPassword => "This password is too common. Choose one that is harder to guess.".into(),
+            Problem::ContainsEmail => "The password must not contain your e-mail address.".into(),
+            Problem::WrongPassword => "This is not your current password.".into(),
+            Problem::BadCharacters => "This field contains characters it cannot hold.".into(),
+            Problem::MalformedPhone => "Enter a phone number of digits, spaces and an optional leading +.".into(),
+            Problem::OutOfRange { min, max } => format!("Choose a number from {min} to {max}."),
+            Problem::UnknownChoice => "Choose one of the options offered.".into(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: Field,
+    pub problem: Problem,
+}
+
+/// Collects the problems of one form.
+#[derive(Default)]
+pub struct Checks(Vec<FieldError>);
+
+impl Checks {
+    pub fn add(&mut self, field: Field, problem: Problem) {
+        self.0.push(FieldError { field, problem });
+    }
+
+    /// Records the result of one field's check.
+    pub fn check(&mut self, field: Field, result: Result<(), Problem>) {
+        if let Err(problem) = result {
+            self.add(field, problem);
+        }
+    }
+
+    /// Records a field parsed into a typed value: the value when it
+    /// passes, the problem otherwise.
+    pub fn take<T>(&mut self, field: Field, result: Result<T, Problem>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(problem) => {
+                self.add(field, problem);
+                None
+            }
+        }
+    }
+
+    pub fn finish(self) -> Result<(), Vec<FieldError>> {
+        if self.0.is_empty() { Ok(()) } else { Err(self.0) }
+    }
+}
+
+/// A one-line text: required or not, at most `max` characters, no control
+/// characters.
+pub fn check_line(text: &str, required: bool, max: usize) -> Result<(), Problem> {
+    let text = text.trim();
+    if text.is_empty() {
+        return if required { Err(Problem::Required) } else { Ok(()) };
+    }
+    if text.chars().count() > max {
+        return Err(Problem::TooLong { max: max as u16 });
+    }
+    if text.chars().any(char::is_control) {
+        return Err(Problem::BadCharacters);
+    }
+    Ok(())
+}
+
+/// A paragraph: like [`check_line`], but line breaks and tabs are allowed.
+pub fn check_text(text: &str, max: usize) -> Result<(), Problem> {
+    if text.trim().chars().count() > max {
+        return Err(Problem::TooLong { max: max as u16 });
+    }
+    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(Problem::BadCharacters);
+    }
+    Ok(())
+}
+
+/// Why a page shows a notice after a redirect; the URL carries only the code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Notice {
+    CheckEmail,
+    Verified,
+    ResetSent,
+    PasswordReset,
+    PasswordChanged,
+    LoggedOut,
+    AccountDeleted,
+    Saved,
+    SessionEnded,
+}
+
+impl Notice {
+    const ALL: [Notice; 9] = [
+        Notice::CheckEmail,
+        Notice::Verified,
+        Notice::ResetSent,
+        Notice::PasswordReset,
+        Notice::PasswordChanged,
+        Notice::LoggedOut,
+        Notice::AccountDeleted,
+        Notice::Saved,
+        Notice::SessionEnded,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Notice::CheckEmail => "check-email",
+            Notice::Verified => "verified",
+            Notice::ResetSent => "reset-sent",
+            Notice::PasswordReset => "password-reset",
+            Notice::PasswordChanged => "password-changed",
+            Notice::LoggedOut => "logged-out",
+            Notice::AccountDeleted => "account-deleted",
+            Notice::Saved => "saved",
+            Notice::SessionEnded => "session-ended",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|notice| notice.code() == code)
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Notice::CheckEmail => {
+                "Thank you. We have sent a link to your e-mail address: follow it to confirm the address, then log in."
+            }
+            Notice::Verified => "Your e-mail address is confirmed. You can log in now.",
+            Notice::ResetSent => {
+                "If an account has that address, we have sent it a link to choose a new password. The link works for one hour."
+            }
+            Notice::PasswordReset => "Your new password is set, and every session was logged out. Log in with it now.",
+            Notice::PasswordChanged => "Your password is changed. Every other session was logged out.",
+            Notice::LoggedOut => "You are logged out.",
+            Notice::AccountDeleted => "Your account is deleted. Thank you for learning with us.",
+            Notice::Saved => "Saved.",
+            Notice::SessionEnded => "The session is ended.",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_paragraphs() {
+        assert_eq!(check_line("", true, 10), Err(Problem::Required));
+        assert_eq!(check_line("", false, 10), Ok(()));
+        assert_eq!(check_line("a\u{0}b", true, 10), Err(Problem::BadCharacters));
+        assert_eq!(check_line("abcdefghijk", true, 10), Err(Problem::TooLong { max: 10 }));
+        assert_eq!(check_text("line one\nline two", 100), Ok(()));
+        assert_eq!(check_text("bell\u{7}", 100), Err(Problem::BadCharacters));
+    }
+
+    #[test]
+    fn notices_round_trip_their_codes() {
+        for notice in Notice::ALL {
+            assert_eq!(Notice::parse(notice.code()), Some(notice));
+        }
+        assert_eq!(Notice::parse("<script>"), None);
+    }
+
+    #[test]
+    fn checks_collect_every_problem() {
+        let mut checks = Checks::default();
+        checks.check(Field::Name, check_line("", true, 10));
+        checks.check(Field::Email, Ok(()));
+        checks.check(Field::Password, Err(Problem::TooShort { min: 12 }));
+        let errors = checks.finish().unwrap_err();
+        assert_eq!(errors.iter().map(|e| e.field).collect::<Vec<_>>(), vec![Field::Name, Field::Password]);
+        assert!(Checks::default().finish().is_ok());
+    }
+}
