@@ -105,3 +105,19 @@ async fn the_accounts_domain_is_called_directly() {
     });
     assert!(mode.is_err());
 }
+
+#[tokio::test]
+async fn a_server_function_answers_with_its_error_status_however_the_answer_is_compressed() {
+    let app = TestApp::demo().await;
+    for encoding in ["identity", "gzip", "br, gzip"] {
+        let request = Request::post("/rpc/account/login")
+            .header("origin", crate::visitor::ORIGIN)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .header("accept-encoding", encoding)
+            .body(Body::from("email=nobody%40example.com&password=not+the+password"))
+            .unwrap();
+        let res = app.request(request).await;
+        assert_eq!(res.status, 401, "{encoding}");
+    }
+}
