@@ -4,6 +4,7 @@ pub mod course_card;
 pub mod error_view;
 pub mod form;
 pub mod layout;
+pub mod loaded;
 pub mod pagination;
 pub mod session_row;
 pub mod status;

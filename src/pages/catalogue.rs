@@ -3,7 +3,7 @@
 //! navigates in place when the app has hydrated.
 
 use crate::components::course_card::CourseCard;
-use crate::components::error_view::ErrorView;
+use crate::components::loaded::Loaded;
 use crate::components::pagination::Pagination;
 use crate::components::verbatim::PageTitle;
 use crate::model::catalogue::{CataloguePage, Facets, group_digits};
@@ -19,14 +19,7 @@ pub fn CataloguePage() -> impl IntoView {
     let location = use_location();
     let page = Resource::new(move || location.search.get(), search_courses);
     view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading courses…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) => view! { <Results page/> }.into_any(),
-                    Err(error) => view! { <ErrorView error/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded data=page loading="Loading courses…" keep_previous=true render=|page| view! { <Results page/> }/>
     }
 }
 

@@ -1,6 +1,6 @@
 //! `/courses/{slug}`: the whole course and its upcoming sessions.
 
-use crate::components::error_view::ErrorView;
+use crate::components::loaded::Loaded;
 use crate::components::session_row::{SeatsLeft, SessionWhen};
 use crate::components::verbatim::PageTitle;
 use crate::model::catalogue::CourseDetail;
@@ -13,16 +13,7 @@ use leptos_router::hooks::use_params_map;
 pub fn CoursePage() -> impl IntoView {
     let params = use_params_map();
     let course = Resource::new(move || params.read().get("slug").unwrap_or_default(), get_course);
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading course…"</p> }>
-            {move || Suspend::new(async move {
-                match course.await {
-                    Ok(course) => view! { <Course course/> }.into_any(),
-                    Err(error) => view! { <ErrorView error/> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    view! { <Loaded data=course loading="Loading course…" render=|course| view! { <Course course/> }/> }
 }
 
 #[component]

@@ -1,7 +1,7 @@
 //! `/dev/mailbox`: the mail Lyceum delivered to its development mailbox,
 //! newest first. Development mode only; in production it is not found.
 
-use crate::components::error_view::ErrorView;
+use crate::components::loaded::Loaded;
 use crate::components::verbatim::PageTitle;
 use crate::model::mail::{Piece, StoredMail, linkify};
 use crate::server_fns::dev::get_mailbox;
@@ -12,14 +12,7 @@ use leptos_meta::Meta;
 pub fn DevMailboxPage() -> impl IntoView {
     let messages = Resource::new(|| (), |_| get_mailbox());
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading the mailbox…"</p> }>
-            {move || Suspend::new(async move {
-                match messages.await {
-                    Ok(messages) => view! { <Mailbox messages/> }.into_any(),
-                    Err(error) => view! { <ErrorView error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=messages loading="Loading the mailbox…" render=|messages| view! { <Mailbox messages/> }/>
     }
 }
 

@@ -1,6 +1,6 @@
 //! `/`: search, categories and the next sessions.
 
-use crate::components::error_view::ErrorView;
+use crate::components::loaded::Loaded;
 use crate::components::session_row::{SeatsLeft, SessionWhen};
 use crate::components::verbatim::PageTitle;
 use crate::model::catalogue::HomeData;
@@ -27,14 +27,7 @@ pub fn HomePage() -> impl IntoView {
                 <button type="submit">"Search"</button>
             </form>
         </section>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(home) => view! { <HomeSections home/> }.into_any(),
-                    Err(error) => view! { <ErrorView error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data render=|home| view! { <HomeSections home/> }/>
     }
 }
 

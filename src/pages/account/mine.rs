@@ -1,11 +1,10 @@
 //! The signed-in user's own pages: `/account/profile`, `/account/settings`,
 //! `/account/security` and `/account/data`.
 
-use crate::components::error_view::ErrorView;
 use crate::components::form::{FormAlert, LastError, NoticeBanner, TextField, last_error};
+use crate::components::loaded::Loaded;
 use crate::components::status::set_no_store;
 use crate::components::verbatim::PageTitle;
-use crate::error::AppError;
 use crate::model::account::{
     BIO_MAX, COMPANY_MAX, NAME_MAX, PASSWORD_MAX, PHONE_MAX, ProfileView, SessionInfo, SettingsView,
 };
@@ -15,7 +14,6 @@ use crate::server_fns::account::{
 };
 use leptos::prelude::*;
 use leptos_meta::Meta;
-use leptos_router::components::Redirect;
 
 /// Tabs between the account pages.
 #[component]
@@ -40,15 +38,6 @@ fn AccountNav(current: &'static str) -> impl IntoView {
     }
 }
 
-/// What a page shows when its data could not be had: the login page for
-/// visitors who are not signed in, the error otherwise.
-fn failed(error: AppError, path: &'static str) -> AnyView {
-    match error {
-        AppError::Unauthorized => view! { <Redirect path=format!("/login?next={path}")/> }.into_any(),
-        error => view! { <ErrorView error/> }.into_any(),
-    }
-}
-
 /// The frame of every account page: title, tabs, notice, then the content.
 #[component]
 fn AccountPage(title: &'static str, path: &'static str, children: Children) -> impl IntoView {
@@ -70,14 +59,7 @@ pub fn ProfilePage() -> impl IntoView {
     let profile = Resource::new(|| (), |_| get_profile());
     view! {
         <AccountPage title="Your profile" path="/account/profile">
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match profile.await {
-                        Ok(profile) => view! { <ProfileForm profile/> }.into_any(),
-                        Err(error) => failed(error, "/account/profile"),
-                    }
-                })}
-            </Suspense>
+            <Loaded data=profile render=move |profile| view! { <ProfileForm profile/> }/>
         </AccountPage>
     }
 }
@@ -132,14 +114,7 @@ pub fn SettingsPage() -> impl IntoView {
     let settings = Resource::new(|| (), |_| get_settings());
     view! {
         <AccountPage title="Settings" path="/account/settings">
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match settings.await {
-                        Ok(settings) => view! { <SettingsForm settings/> }.into_any(),
-                        Err(error) => failed(error, "/account/settings"),
-                    }
-                })}
-            </Suspense>
+            <Loaded data=settings render=move |settings| view! { <SettingsForm settings/> }/>
         </AccountPage>
     }
 }
@@ -226,10 +201,7 @@ pub fn SecurityPage() -> impl IntoView {
     let error = last_error(change);
     view! {
         <AccountPage title="Security" path="/account/security">
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match sessions.await {
-                        Ok(sessions) => view! {
+            <Loaded data=sessions render=move |sessions| view! {
                             <section>
                                 <h2>"Change your password"</h2>
                                 <p class="muted">"Every other session is logged out when you change it."</p>
@@ -241,12 +213,7 @@ pub fn SecurityPage() -> impl IntoView {
                                 </ActionForm>
                             </section>
                             <Sessions sessions/>
-                        }
-                        .into_any(),
-                        Err(error) => failed(error, "/account/security"),
-                    }
-                })}
-            </Suspense>
+                        }/>
         </AccountPage>
     }
 }
@@ -309,10 +276,7 @@ pub fn DataPage() -> impl IntoView {
     let error = last_error(delete);
     view! {
         <AccountPage title="Your data" path="/account/data">
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match profile.await {
-                        Ok(_) => view! {
+            <Loaded data=profile render=move |_| view! {
                             <section>
                                 <h2>"Download your data"</h2>
                                 <p>"Everything Lyceum stores about you, as one JSON file: account, profile, settings, sessions and security events."</p>
@@ -327,12 +291,7 @@ pub fn DataPage() -> impl IntoView {
                                     <button type="submit" class="button-danger" disabled=move || delete.pending().get()>"Delete my account"</button>
                                 </ActionForm>
                             </section>
-                        }
-                        .into_any(),
-                        Err(error) => failed(error, "/account/data"),
-                    }
-                })}
-            </Suspense>
+                        }/>
         </AccountPage>
     }
 }
