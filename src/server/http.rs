@@ -42,8 +42,10 @@ fn routes() -> Vec<AxumRouteListing> {
 
 /// Builds the whole application.
 pub fn router(state: AppState) -> Router {
-    // Install the recorder before the first request is counted.
+    // Install the recorder before the first request is counted, and the
+    // task spawner before the first render.
     metrics::handle();
+    super::telemetry::trace_spawned_tasks();
     let routes = routes();
     let site_root = state.leptos.site_root.to_string();
     let pkg_dir = format!("{site_root}/{}", state.leptos.site_pkg_dir);

@@ -138,6 +138,7 @@ impl Accounts {
     }
 
     /// The account row of a signed-in user; `Unauthorized` if it is gone.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = user.id))]
     pub(crate) async fn row(&self, user: &User) -> Result<UserRow, Error> {
         store::user_by_id(&self.db, user.id).await?.ok_or(refused(AppError::Unauthorized))
     }
@@ -148,6 +149,7 @@ impl Accounts {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn audit(&self, event: Event, user_id: Option<i64>, client: &Client, detail: &str) {
         crate::server::audit::record(&self.db, event, user_id, client, detail).await;
     }
@@ -155,6 +157,7 @@ impl Accounts {
     /// Creates an unconfirmed learner account and e-mails the confirmation
     /// link. For an address that already has an account, the answer is the
     /// same and that account's owner is told by e-mail instead.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn signup(&self, form: SignupForm, client: &Client) -> Result<(), Error> {
         self.limit(Limit::SignupPerIp, &client.ip).await?;
         let mut checks = Checks::default();
@@ -215,6 +218,7 @@ impl Accounts {
     }
 
     /// Confirms the address of the link's account. Single use.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn verify_email(&self, token: &str, client: &Client) -> Result<(), Error> {
         let now = Utc::now();
         let mut tx = self.db.begin().await?;
@@ -248,6 +252,7 @@ impl Accounts {
     /// Sends a fresh confirmation link to an address whose account is not
     /// confirmed yet. The answer is the same for every address: confirmed,
     /// unconfirmed or unknown.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn resend_verification(&self, email: &str, client: &Client) -> Result<(), Error> {
         let user = self.link_request(email, Limit::ResendPerIp, Limit::ResendPerAccount, client).await?;
         let Some(user) = user.filter(|user| user.email_verified_at.is_none()) else {
@@ -261,6 +266,7 @@ impl Accounts {
 
     /// Checks an address and password. Every failure counts towards the
     /// address's lockout, known or not, and reads the same.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn login(&self, email: &str, password: &str, client: &Client) -> Result<User, Error> {
         let mut checks = Checks::default();
         checks.check(Field::Email, if email.trim().is_empty() { Err(Problem::Required) } else { Ok(()) });
@@ -307,6 +313,7 @@ impl Accounts {
 
     /// E-mails a reset link when the address has an account. The answer is
     /// the same either way.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn forgot_password(&self, email: &str, client: &Client) -> Result<(), Error> {
         let user = self.link_request(email, Limit::ForgotPerIp, Limit::ForgotPerAccount, client).await?;
         let Some(user) = user else {
@@ -333,6 +340,7 @@ impl Accounts {
 
     /// Sets a new password from a reset link: single use, ends every
     /// session of the account and lifts any lockout.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn reset_password(&self, token: &str, new_password: &str, client: &Client) -> Result<(), Error> {
         let token_hash = crypto::token_hash(token.trim());
         let now = Utc::now();
@@ -362,6 +370,7 @@ impl Accounts {
     }
 
     /// Whether a reset link is live, for the page that asks for the new password.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn reset_link_is_live(&self, token: &str) -> Result<bool, Error> {
         Ok(self.reset_link_user(&crypto::token_hash(token.trim()), Utc::now()).await?.is_some())
     }
@@ -387,6 +396,7 @@ impl Accounts {
 
     /// Changes the password of a signed-in user, who proves it is them with
     /// the current one; ends every other session of the account.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = user.id))]
     pub async fn change_password(
         &self,
         user: &User,
@@ -419,6 +429,7 @@ impl Accounts {
 
     /// Deletes the account of a signed-in user who re-enters the password:
     /// personal data is removed, sessions end, the address is free again.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = user.id))]
     pub async fn delete_account(&self, user: &User, password: &str, client: &Client) -> Result<(), Error> {
         if password.is_empty() {
             return Err(invalid(vec![FieldError { field: Field::Password, problem: Problem::Required }]));
@@ -440,6 +451,7 @@ impl Accounts {
     /// Creates an account with a role and a confirmed address, for the
     /// operator's `create-admin` and the demo accounts. `None` if the
     /// address is taken.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_confirmed(
         &self,
         email: &str,
@@ -472,6 +484,7 @@ impl Accounts {
     /// administrator who asks, or `None` for the operator's command line.
     /// An administrator may not change their own role: demoting oneself
     /// could leave the academy without one.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn set_role(&self, by: Option<&User>, user_id: i64, role: Role, client: &Client) -> Result<(), Error> {
         if let Some(admin) = by {
             admin.must_be(Role::Admin)?;

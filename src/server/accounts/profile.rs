@@ -53,6 +53,7 @@ impl Accounts {
     }
 
     /// What the profile page shows of `user`.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = user.id))]
     pub async fn profile(&self, user: &User) -> Result<ProfileView, Error> {
         Ok(Self::profile_of(self, &self.row(user).await?))
     }
@@ -68,6 +69,7 @@ impl Accounts {
         }
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = user.id))]
     pub async fn update_profile(&self, user: &User, form: ProfileForm) -> Result<(), Error> {
         let mut checks = Checks::default();
         checks.check(Field::Name, check_line(&form.name, true, rules::NAME_MAX));
@@ -89,6 +91,7 @@ impl Accounts {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = user.id))]
     pub async fn settings(&self, user: &User) -> Result<SettingsView, Error> {
         self.settings_of(&self.row(user).await?).await
     }
@@ -111,6 +114,7 @@ impl Accounts {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = user.id))]
     pub async fn update_settings(&self, user: &User, form: SettingsForm) -> Result<(), Error> {
         let mut checks = Checks::default();
         let (low, high) = REMINDER_HOURS;
@@ -158,6 +162,7 @@ impl Accounts {
     }
 
     /// The account's live sessions, the one in use first.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = user.id))]
     pub async fn sessions(&self, user: &User, current: Option<&str>, tz: Tz) -> Result<Vec<SessionInfo>, Error> {
         let when = |time: DateTime<Utc>| time.with_timezone(&tz).format("%a %-d %b %Y, %H:%M").to_string();
         let mut sessions: Vec<SessionInfo> = store::sessions_of(self.db(), user.id, Utc::now())
@@ -177,6 +182,7 @@ impl Accounts {
     }
 
     /// Ends one of the account's sessions; another account's is not found.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = user.id))]
     pub async fn end_session(&self, user: &User, handle: &str, client: &Client) -> Result<(), Error> {
         if store::end_session(self.db(), user.id, handle).await? == 0 {
             return Err(Error::NotFound);
@@ -186,6 +192,7 @@ impl Accounts {
     }
 
     /// Everything stored about the user, as one JSON document.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = user.id))]
     pub async fn export(&self, user: &User) -> Result<serde_json::Value, Error> {
         let user = &self.row(user).await?;
         let settings = self.settings_of(user).await?;

@@ -59,6 +59,7 @@ pub struct NewUser<'a> {
     pub verified_at: Option<DateTime<Utc>>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_user(tx: &mut Tx, user: &NewUser<'_>, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
     with_tx!(tx, |conn| {
         sqlx::query_scalar(
@@ -76,11 +77,13 @@ pub async fn insert_user(tx: &mut Tx, user: &NewUser<'_>, now: DateTime<Utc>) ->
     })
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn user_by_email(db: &Db, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1 AND deleted_at IS NULL");
     with_pool!(db, |pool| sqlx::query_as::<_, UserRow>(&sql).bind(email).fetch_optional(pool).await)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn user_by_id(db: &Db, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND deleted_at IS NULL");
     with_pool!(db, |pool| sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(pool).await)
@@ -89,6 +92,7 @@ pub async fn user_by_id(db: &Db, id: i64) -> Result<Option<UserRow>, sqlx::Error
 /// Sets a new password and retires every outstanding reset link of the
 /// account (they carry a stamp of the old password too, so they would no
 /// longer work anyway; this makes it plain in the table).
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn set_password(tx: &mut Tx, user_id: i64, hash: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     with_tx!(tx, |conn| {
         sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
@@ -104,6 +108,7 @@ pub async fn set_password(tx: &mut Tx, user_id: i64, hash: &str, now: DateTime<U
 
 /// Replaces the password only while it is still `old_hash`; whether it did.
 /// The reset links of the account are retired with it.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn replace_password(
     tx: &mut Tx,
     user_id: i64,
@@ -127,6 +132,7 @@ pub async fn replace_password(
     Ok(replaced)
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn set_role(db: &Db, user_id: i64, role: Role, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3 AND deleted_at IS NULL")
@@ -139,6 +145,7 @@ pub async fn set_role(db: &Db, user_id: i64, role: Role, now: DateTime<Utc>) -> 
     })
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn mark_verified(tx: &mut Tx, user_id: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     with_tx!(tx, |conn| {
         sqlx::query(
@@ -161,6 +168,7 @@ pub struct Profile<'a> {
     pub bio: &'a str,
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn update_profile(db: &Db, user_id: i64, p: &Profile<'_>, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query(
@@ -192,6 +200,7 @@ pub struct Settings<'a> {
     pub timezone: &'a str,
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn update_settings(db: &Db, user_id: i64, s: &Settings<'_>, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query(
@@ -223,6 +232,7 @@ pub async fn update_settings(db: &Db, user_id: i64, s: &Settings<'_>, now: DateT
 /// events but not where they came from, the login throttle of the address
 /// goes, and so do the development mailbox's copies of their mail and any
 /// mail still queued for them.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn anonymise(tx: &mut Tx, user_id: i64, email: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     with_tx!(tx, |conn| {
         sqlx::query(
@@ -256,18 +266,21 @@ pub async fn anonymise(tx: &mut Tx, user_id: i64, email: &str, now: DateTime<Utc
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn location_id(db: &Db, slug: &str) -> Result<Option<i64>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_scalar("SELECT id FROM locations WHERE slug = $1").bind(slug).fetch_optional(pool).await
     })
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn location_slug(db: &Db, id: i64) -> Result<Option<String>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_scalar("SELECT slug FROM locations WHERE id = $1").bind(id).fetch_optional(pool).await
     })
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn locations(db: &Db) -> Result<Vec<(String, String)>, sqlx::Error> {
     with_pool!(db, |pool| sqlx::query_as("SELECT slug, name FROM locations ORDER BY name").fetch_all(pool).await)
 }
@@ -284,6 +297,7 @@ pub struct NewToken<'a> {
     pub expires_at: DateTime<Utc>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_token(tx: &mut Tx, token: &NewToken<'_>, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     with_tx!(tx, |conn| {
         sqlx::query(
@@ -305,6 +319,7 @@ pub async fn insert_token(tx: &mut Tx, token: &NewToken<'_>, now: DateTime<Utc>)
 
 /// Marks a live token used and returns its user: one statement, so two
 /// requests racing with the same link cannot both succeed.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn consume_token(
     tx: &mut Tx,
     purpose: &str,
@@ -326,6 +341,7 @@ pub async fn consume_token(
 }
 
 /// Ends the other links of the same kind, so only the newest works.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn retire_tokens(tx: &mut Tx, user_id: i64, purpose: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     with_tx!(tx, |conn| {
         sqlx::query("UPDATE user_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL")
@@ -356,6 +372,7 @@ pub enum Attempt {
 /// lock (from `lock_until(count)`) is set, only while the address is not
 /// locked; so of any number of simultaneous attempts, only as many as the
 /// lockout allows come back `Allowed`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn begin_login_attempt(
     db: &Db,
     email_hash: &str,
@@ -398,6 +415,7 @@ pub async fn begin_login_attempt(
     Ok(Attempt::Locked { until: until.flatten().unwrap_or(now) })
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn clear_throttle(db: &Db, email_hash: &str) -> Result<(), sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query("DELETE FROM login_throttle WHERE email_hash = $1").bind(email_hash).execute(pool).await.map(|_| ())
@@ -417,6 +435,7 @@ pub struct SessionRow {
     pub id: String,
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn sessions_of(db: &Db, user_id: i64, now: DateTime<Utc>) -> Result<Vec<SessionRow>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as(
@@ -430,6 +449,7 @@ pub async fn sessions_of(db: &Db, user_id: i64, now: DateTime<Utc>) -> Result<Ve
     })
 }
 
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn end_session(db: &Db, user_id: i64, handle: &str) -> Result<u64, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND handle = $2")
@@ -443,6 +463,7 @@ pub async fn end_session(db: &Db, user_id: i64, handle: &str) -> Result<u64, sql
 
 /// Ends every session of the user except `keep` (the row key of the session
 /// in use, see `session_store::row_key`).
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn end_other_sessions(tx: &mut Tx, user_id: i64, keep: Option<&str>) -> Result<u64, sqlx::Error> {
     with_tx!(tx, |conn| {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")

@@ -80,6 +80,7 @@ impl Catalogue {
     }
 
     /// Categories and locations for the filter form.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn facets(&self) -> Result<Arc<Facets>, Error> {
         self.facets
             .try_get_with((), async {
@@ -105,6 +106,7 @@ impl Catalogue {
 
     /// Answers `/courses?{raw}`: parses, checks names against the facets,
     /// and returns the page of results.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn search(&self, raw: &str) -> Result<CataloguePage, Error> {
         let (mut query, mut notices) = CatalogueQuery::from_query_string(raw);
         let facets = self.facets().await?;
@@ -183,6 +185,7 @@ impl Catalogue {
     }
 
     /// The course page's data; `None` for an unknown or unpublished slug.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn course(&self, slug: &str) -> Result<Option<Arc<CourseDetail>>, Error> {
         // Anything that is not a slug cannot name a course (and a NUL byte
         // would not even reach PostgreSQL).
@@ -231,6 +234,7 @@ impl Catalogue {
         })))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn home(&self) -> Result<Arc<HomeData>, Error> {
         self.home
             .try_get_with((), async {
@@ -254,6 +258,7 @@ impl Catalogue {
     }
 
     /// (path, last modified) of every public page worth indexing.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn sitemap(&self) -> Result<Vec<(String, Option<DateTime<Utc>>)>, Error> {
         let mut entries = vec![("/".to_string(), None), ("/courses".to_string(), None)];
         for row in queries::published_courses(&self.db).await? {

@@ -80,6 +80,7 @@ const SESSION_JOINS: &str = "LEFT JOIN locations l ON l.id = s.location_id \
      LEFT JOIN instructors i ON i.id = s.instructor_id";
 
 /// Categories in display order with their number of published courses.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn categories(db: &Db) -> Result<Vec<CategoryRow>, sqlx::Error> {
     let sql = "SELECT cat.slug, cat.name, cat.kind, cat.description, \
                (SELECT COUNT(*) FROM courses c WHERE c.category_id = cat.id AND c.published) AS courses \
@@ -87,11 +88,13 @@ pub async fn categories(db: &Db) -> Result<Vec<CategoryRow>, sqlx::Error> {
     with_pool!(db, |pool| sqlx::query_as(sql).fetch_all(pool).await)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn locations(db: &Db) -> Result<Vec<LocationRow>, sqlx::Error> {
     let sql = "SELECT slug, name FROM locations ORDER BY name";
     with_pool!(db, |pool| sqlx::query_as(sql).fetch_all(pool).await)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn course_by_slug(db: &Db, slug: &str) -> Result<Option<CourseDetailRow>, sqlx::Error> {
     let sql = "SELECT c.id, c.slug, c.title, c.summary, c.description, c.outcomes, c.prerequisites, \
                cat.name AS category, cat.slug AS category_slug, cat.kind, c.level, c.duration_hours, \
@@ -102,6 +105,7 @@ pub async fn course_by_slug(db: &Db, slug: &str) -> Result<Option<CourseDetailRo
 }
 
 /// The instructor who teaches most of the course's upcoming sessions.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn lead_instructor(
     db: &Db,
     course_id: i64,
@@ -114,6 +118,7 @@ pub async fn lead_instructor(
 }
 
 /// Upcoming scheduled sessions of one course, soonest first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn upcoming_sessions(
     db: &Db,
     course_id: i64,
@@ -130,6 +135,7 @@ pub async fn upcoming_sessions(
 
 /// Upcoming scheduled sessions of several courses, soonest first; the
 /// caller picks what it needs per course.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn upcoming_sessions_of(
     db: &Db,
     course_ids: &[i64],
@@ -150,6 +156,7 @@ pub async fn upcoming_sessions_of(
 }
 
 /// The next sessions across the whole published catalogue.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn next_sessions(db: &Db, now: DateTime<Utc>, limit: i64) -> Result<Vec<UpcomingRow>, sqlx::Error> {
     let sql = format!(
         "SELECT c.slug AS course_slug, c.title AS course_title, {SESSION_COLUMNS} \
@@ -160,6 +167,7 @@ pub async fn next_sessions(db: &Db, now: DateTime<Utc>, limit: i64) -> Result<Ve
     with_pool!(db, |pool| sqlx::query_as(&sql).bind(now).bind(limit).fetch_all(pool).await)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn published_courses(db: &Db) -> Result<Vec<SitemapRow>, sqlx::Error> {
     let sql = "SELECT slug, updated_at FROM courses WHERE published ORDER BY slug";
     with_pool!(db, |pool| sqlx::query_as(sql).fetch_all(pool).await)

@@ -59,6 +59,7 @@ struct Text<'a> {
     from_id: Option<i64>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn search(db: &Db, plan: &Plan<'_>) -> Result<Found, sqlx::Error> {
     let backend = db.backend();
     let query = plan.query;

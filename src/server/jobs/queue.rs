@@ -79,12 +79,14 @@ pub fn now() -> DateTime<Utc> {
 }
 
 /// Adds a job; returns its id.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn enqueue(db: &Db, job: NewJob) -> Result<i64, sqlx::Error> {
     first_id(job.insert(now()).fetch_all::<(i64,)>(db).await?)
 }
 
 /// Adds a job inside the caller's transaction: it exists if and only if the
 /// caller's own writes commit.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn enqueue_in(tx: &mut Tx, job: NewJob) -> Result<i64, sqlx::Error> {
     first_id(job.insert(now()).fetch_all_in::<(i64,)>(tx).await?)
 }
@@ -105,6 +107,7 @@ struct ClaimedRow {
 /// Claims up to `limit` jobs that are due at `now` (queued with `run_at`
 /// passed, or running under a lapsed lease) for `worker`, until `now + lease`.
 /// Each claim counts as an attempt. Oldest first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn claim(
     db: &Db,
     worker: &str,
@@ -124,6 +127,7 @@ pub async fn claim(
 }
 
 /// Extends the leases of every job `worker` is running to `until`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn extend_leases(db: &Db, worker: &str, until: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     let mut sql = Sql::new("UPDATE jobs SET locked_until = ");
     sql.bind(Arg::Time(until)).push(" WHERE status = 'running' AND locked_by = ").bind(Arg::Text(worker.to_string()));
@@ -132,6 +136,7 @@ pub async fn extend_leases(db: &Db, worker: &str, until: DateTime<Utc>) -> Resul
 
 /// Marks done those of `ids` that `worker` still holds; returns their ids.
 /// For jobs whose effect is outside the database: they are at least once.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn complete(db: &Db, worker: &str, ids: &[i64], now: DateTime<Utc>) -> Result<Vec<i64>, sqlx::Error> {
     let mut completed = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(COMPLETE_CHUNK) {
@@ -155,6 +160,7 @@ pub async fn complete(db: &Db, worker: &str, ids: &[i64], now: DateTime<Utc>) ->
 /// Marks job `id` done inside `tx`, the transaction holding its effect, if
 /// `worker` still holds it. `false` means the job is no longer this
 /// worker's: roll `tx` back (drop it) so the effect does not happen twice.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn complete_in(tx: &mut Tx, worker: &str, id: i64, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
     let mut sql = Sql::new("UPDATE jobs SET status = 'done', payload = '{}', locked_until = NULL, finished_at = ");
     sql.bind(Arg::Time(now))
@@ -179,6 +185,7 @@ pub enum AfterFailure {
 /// Records that `worker`'s run of `job` failed with `error` at `now`: the
 /// job is queued again after a backoff, or failed for good when the error
 /// is permanent or this was its last attempt.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn record_failure(
     db: &Db,
     worker: &str,
@@ -228,6 +235,7 @@ pub fn truncate(text: &str, max: usize) -> String {
 
 /// Deletes jobs done before `done_before` and sessions expired by `now`;
 /// returns how many of each. Failed jobs are kept for a person to look at.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn housekeeping(db: &Db, done_before: DateTime<Utc>, now: DateTime<Utc>) -> Result<(u64, u64), sqlx::Error> {
     let mut jobs = Sql::new("DELETE FROM jobs WHERE status = 'done' AND finished_at < ");
     jobs.bind(Arg::Time(done_before));
@@ -241,6 +249,7 @@ pub async fn housekeeping(db: &Db, done_before: DateTime<Utc>, now: DateTime<Utc
 /// Deletes the other rows that expire: rate-limit keys whose requests have
 /// all come back by `now`, and development mailbox messages older than
 /// `mail_before` (their links expired long before). Returns how many rows.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn sweep_expired(db: &Db, mail_before: DateTime<Utc>, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     let mut limits = Sql::new("DELETE FROM rate_limits WHERE tat < ");
     limits.bind(Arg::Int(now.timestamp_millis()));
@@ -301,6 +310,7 @@ struct RecordRow {
 }
 
 /// One job, by id.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get(db: &Db, id: i64) -> Result<Option<JobRecord>, sqlx::Error> {
     let mut sql = Sql::new(
         "SELECT id, kind, status, attempts, max_attempts, run_at, locked_by, locked_until, last_error, \
@@ -338,6 +348,7 @@ pub struct Counts {
     pub failed: i64,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn counts(db: &Db) -> Result<Counts, sqlx::Error> {
     let rows: Vec<(String, i64)> = Sql::new("SELECT status, COUNT(*) FROM jobs GROUP BY status").fetch_all(db).await?;
     let mut counts = Counts::default();
