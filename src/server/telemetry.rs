@@ -14,7 +14,9 @@ use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
 /// Leptos's task spawner, on tokio, carrying the spawner's span (and
 /// subscriber) into every task: a page's data loads as tasks of its own,
-/// and without this their log lines would lose the request they serve.
+/// and those spawned while the request's span is current keep it in their
+/// log lines. (A task spawned while the body streams out, after the
+/// handler returned, has no request span to carry.)
 struct TracedTokio;
 
 impl any_spawner::CustomExecutor for TracedTokio {

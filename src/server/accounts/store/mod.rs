@@ -1,11 +1,19 @@
-//! The SQL of accounts: users, e-mail tokens, the login throttle and the
-//! sessions table as the security page sees it. Every statement reads the
+//! The SQL of accounts: users here; e-mail tokens, the login throttle and
+//! the sessions table as the security page sees it in the modules below. Every statement reads the
 //! same on both backends; times are bound from the application.
 
 use crate::model::account::Role;
 use crate::model::query::Mode;
 use crate::server::db::{Db, Tx, with_pool};
 use chrono::{DateTime, Utc};
+
+mod sessions;
+mod throttle;
+mod tokens;
+
+pub use sessions::{SessionRow, end_other_sessions, end_session, sessions_of};
+pub use throttle::{Attempt, begin_login_attempt, clear_throttle};
+pub use tokens::{NewToken, consume_token, insert_token, retire_tokens};
 
 /// Runs `$body` with `$conn` bound to the transaction's connection.
 macro_rules! with_tx {
@@ -22,6 +30,7 @@ macro_rules! with_tx {
         }
     };
 }
+use with_tx;
 
 const USER_COLUMNS: &str =
     "id, email, name, password_hash, role, email_verified_at, phone_enc, company, job_title, bio,
@@ -283,194 +292,4 @@ pub async fn location_slug(db: &Db, id: i64) -> Result<Option<String>, sqlx::Err
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn locations(db: &Db) -> Result<Vec<(String, String)>, sqlx::Error> {
     with_pool!(db, |pool| sqlx::query_as("SELECT slug, name FROM locations ORDER BY name").fetch_all(pool).await)
-}
-
-// E-mail tokens.
-
-/// An e-mailed link to store: only its token's hash is kept.
-pub struct NewToken<'a> {
-    pub user_id: i64,
-    pub purpose: &'a str,
-    pub hash: &'a str,
-    /// What the link was issued against (see `accounts::link_stamp`); empty when unchecked.
-    pub stamp: &'a str,
-    pub expires_at: DateTime<Utc>,
-}
-
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn insert_token(tx: &mut Tx, token: &NewToken<'_>, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    with_tx!(tx, |conn| {
-        sqlx::query(
-            "INSERT INTO user_tokens (user_id, purpose, token_hash, stamp, expires_at, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(token.user_id)
-        .bind(token.purpose)
-        .bind(token.hash)
-        .bind(token.stamp)
-        .bind(token.expires_at)
-        .bind(now)
-        .execute(conn)
-        .await
-        .map(|_| ())
-    })?;
-    Ok(())
-}
-
-/// Marks a live token used and returns its user: one statement, so two
-/// requests racing with the same link cannot both succeed.
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn consume_token(
-    tx: &mut Tx,
-    purpose: &str,
-    hash: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<i64>, sqlx::Error> {
-    with_tx!(tx, |conn| {
-        sqlx::query_scalar(
-            "UPDATE user_tokens SET used_at = $1
-             WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1
-             RETURNING user_id",
-        )
-        .bind(now)
-        .bind(hash)
-        .bind(purpose)
-        .fetch_optional(conn)
-        .await
-    })
-}
-
-/// Ends the other links of the same kind, so only the newest works.
-#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
-pub async fn retire_tokens(tx: &mut Tx, user_id: i64, purpose: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    with_tx!(tx, |conn| {
-        sqlx::query("UPDATE user_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL")
-            .bind(now)
-            .bind(user_id)
-            .bind(purpose)
-            .execute(conn)
-            .await
-            .map(|_| ())
-    })?;
-    Ok(())
-}
-
-// The login throttle.
-
-/// Whether a login attempt may check its password.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Attempt {
-    /// It may; it is already counted as the address's `failures`th failure
-    /// in a row (a success clears the count).
-    Allowed { failures: i32 },
-    /// The address is locked out until then; the attempt is not counted.
-    Locked { until: DateTime<Utc> },
-}
-
-/// Counts a login attempt for an address and decides its lockout, in one
-/// statement, before the password is checked. The count goes up, and the
-/// lock (from `lock_until(count)`) is set, only while the address is not
-/// locked; so of any number of simultaneous attempts, only as many as the
-/// lockout allows come back `Allowed`.
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn begin_login_attempt(
-    db: &Db,
-    email_hash: &str,
-    now: DateTime<Utc>,
-    lock_after: i32,
-    lock_until: impl Fn(i32, DateTime<Utc>) -> Option<DateTime<Utc>>,
-) -> Result<Attempt, sqlx::Error> {
-    // The lock each new count gets, bound as values: the statement reads
-    // the count and picks its lock in the same step. Past the last count
-    // listed the wait no longer grows.
-    const COUNTS: i32 = 16;
-    let mut lock = String::from("CASE WHEN login_throttle.failures + 1 < $3 THEN NULL");
-    for n in 0..COUNTS {
-        lock.push_str(&format!(" WHEN login_throttle.failures + 1 = $3 + {n} THEN ${}", 4 + n));
-    }
-    lock.push_str(&format!(" ELSE ${} END", 4 + COUNTS - 1));
-    let sql = format!(
-        "INSERT INTO login_throttle (email_hash, failures, locked_until, updated_at) VALUES ($1, 1, NULL, $2)
-         ON CONFLICT (email_hash) DO UPDATE
-         SET failures = login_throttle.failures + 1, locked_until = {lock}, updated_at = $2
-         WHERE login_throttle.locked_until IS NULL OR login_throttle.locked_until <= $2
-         RETURNING failures"
-    );
-    let allowed: Option<i32> = with_pool!(db, |pool| {
-        let mut query = sqlx::query_scalar(&sql).bind(email_hash).bind(now).bind(lock_after);
-        for n in 0..COUNTS {
-            query = query.bind(lock_until(lock_after + n, now));
-        }
-        query.fetch_optional(pool).await
-    })?;
-    if let Some(failures) = allowed {
-        return Ok(Attempt::Allowed { failures });
-    }
-    let until: Option<Option<DateTime<Utc>>> = with_pool!(db, |pool| {
-        sqlx::query_scalar("SELECT locked_until FROM login_throttle WHERE email_hash = $1")
-            .bind(email_hash)
-            .fetch_optional(pool)
-            .await
-    })?;
-    Ok(Attempt::Locked { until: until.flatten().unwrap_or(now) })
-}
-
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn clear_throttle(db: &Db, email_hash: &str) -> Result<(), sqlx::Error> {
-    with_pool!(db, |pool| {
-        sqlx::query("DELETE FROM login_throttle WHERE email_hash = $1").bind(email_hash).execute(pool).await.map(|_| ())
-    })?;
-    Ok(())
-}
-
-// Sessions, as the security page sees them.
-
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct SessionRow {
-    pub handle: String,
-    pub user_agent: String,
-    pub ip: String,
-    pub created_at: DateTime<Utc>,
-    pub last_seen_at: DateTime<Utc>,
-    pub id: String,
-}
-
-#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
-pub async fn sessions_of(db: &Db, user_id: i64, now: DateTime<Utc>) -> Result<Vec<SessionRow>, sqlx::Error> {
-    with_pool!(db, |pool| {
-        sqlx::query_as(
-            "SELECT handle, user_agent, ip, created_at, last_seen_at, id FROM sessions
-             WHERE user_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC",
-        )
-        .bind(user_id)
-        .bind(now)
-        .fetch_all(pool)
-        .await
-    })
-}
-
-#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
-pub async fn end_session(db: &Db, user_id: i64, handle: &str) -> Result<u64, sqlx::Error> {
-    with_pool!(db, |pool| {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND handle = $2")
-            .bind(user_id)
-            .bind(handle)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-    })
-}
-
-/// Ends every session of the user except `keep` (the row key of the session
-/// in use, see `session_store::row_key`).
-#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
-pub async fn end_other_sessions(tx: &mut Tx, user_id: i64, keep: Option<&str>) -> Result<u64, sqlx::Error> {
-    with_tx!(tx, |conn| {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
-            .bind(user_id)
-            .bind(keep.unwrap_or(""))
-            .execute(conn)
-            .await
-            .map(|done| done.rows_affected())
-    })
 }
