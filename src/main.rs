@@ -184,7 +184,11 @@ const DEVELOPMENT_SECRET: &str = "data/secret";
 /// The accounts side of the app, for the commands that make accounts.
 fn accounts(config: &Config, db: &Db) -> lyceum::server::accounts::Accounts {
     use lyceum::server::{accounts::Accounts, crypto::Keyring};
-    Accounts::new(db.clone(), config, std::sync::Arc::new(Keyring::for_config(config)))
+    Accounts::new(
+        db.clone(),
+        config,
+        std::sync::Arc::new(Keyring::from_secrets(config.secret.as_ref(), &config.previous_secrets)),
+    )
 }
 
 /// The demo learner and staff accounts. A generated password is shown here,
@@ -253,7 +257,10 @@ impl RunningWorker {
 /// Every kind of job this process runs, with what each needs.
 fn job_registry(config: &Config) -> Result<jobs::Registry, String> {
     let mailer = mail::Mailer::from_config(config).map_err(|e| e.to_string())?;
-    let keys = std::sync::Arc::new(lyceum::server::crypto::Keyring::for_config(config));
+    let keys = std::sync::Arc::new(lyceum::server::crypto::Keyring::from_secrets(
+        config.secret.as_ref(),
+        &config.previous_secrets,
+    ));
     Ok(lyceum::server::job_registry(mailer, keys))
 }
 

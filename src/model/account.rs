@@ -156,6 +156,18 @@ pub fn check_phone(phone: &str) -> Result<(), Problem> {
     if allowed && (6..=15).contains(&digits) { Ok(()) } else { Err(Problem::MalformedPhone) }
 }
 
+/// A signed-in person, as every part of the server sees them: never the
+/// row with the password hash. `server::auth` says who is calling.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// Whether the address is confirmed.
+    pub verified: bool,
+}
+
 /// The signed-in user as pages see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Viewer {

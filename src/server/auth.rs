@@ -11,7 +11,7 @@
 //! extractors on the request leptos is answering.
 
 use super::AppState;
-use super::accounts::{Accounts, store::UserRow};
+use super::accounts::Accounts;
 use super::client::Client;
 use super::error::Error;
 use super::session_store::{keys, row_key};
@@ -28,34 +28,11 @@ use tower_sessions::Session;
 const TOUCH_EVERY: i64 = 60;
 const USER_AGENT_MAX: usize = 300;
 
-/// A signed-in person.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct User {
-    pub id: i64,
-    pub email: String,
-    pub name: String,
-    pub role: Role,
-    /// Whether the address is confirmed.
-    pub verified: bool,
-}
+pub use crate::model::account::User;
 
-impl User {
-    /// The user of an account row. (A role the code does not know never
-    /// gets this far: reading it fails, see `db_types`.)
-    pub fn from_row(row: &UserRow) -> Self {
-        Self {
-            id: row.id,
-            email: row.email.clone(),
-            name: row.name.clone(),
-            role: row.role,
-            verified: row.email_verified_at.is_some(),
-        }
-    }
-
-    /// `Forbidden` unless this user's role includes `role`.
-    pub fn must_be(&self, role: Role) -> Result<(), Error> {
-        if self.role.includes(role) { Ok(()) } else { Err(Error::Refused(AppError::Forbidden)) }
-    }
+/// `Forbidden` unless `user`'s role includes `role`.
+pub fn must_be(user: &User, role: Role) -> Result<(), Error> {
+    if user.role.includes(role) { Ok(()) } else { Err(Error::Refused(AppError::Forbidden)) }
 }
 
 /// Marks the session as `user`'s, under a new id: an id planted before
@@ -109,7 +86,7 @@ pub async fn current(accounts: &Accounts, session: &Session) -> Result<Option<Us
     if now - seen_at >= TOUCH_EVERY {
         session.insert(keys::SEEN_AT, now).await?;
     }
-    Ok(Some(User::from_row(&row)))
+    Ok(Some(User::from(&row)))
 }
 
 /// The row key of the session in use (see [`row_key`]), to tell it apart
@@ -183,7 +160,7 @@ impl<R: NeededRole> FromRequestParts<AppState> for Require<R> {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
-        user.must_be(R::ROLE)?;
+        must_be(&user, R::ROLE)?;
         Ok(Require(user, PhantomData))
     }
 }
@@ -201,7 +178,7 @@ pub async fn signed_in() -> Result<(AppState, Session, User), Error> {
 /// user's role includes `role`.
 pub async fn require(role: Role) -> Result<(AppState, Session, User), Error> {
     let (state, session, user) = signed_in().await?;
-    user.must_be(role)?;
+    must_be(&user, role)?;
     Ok((state, session, user))
 }
 

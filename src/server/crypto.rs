@@ -97,14 +97,12 @@ impl Keyring {
         }
     }
 
-    /// A keyring whose key lives as long as the process: for tests and for
-    /// a development server started without `LYCEUM_SECRET` or its file.
-    /// The keys of `config`'s secret. Without one (only tests: `main` keeps
-    /// a secret in development), a random key: sealed values then do not
-    /// open after a restart.
-    pub fn for_config(config: &crate::server::config::Config) -> Self {
-        match &config.secret {
-            Some(secret) => Self::new(secret, &config.previous_secrets),
+    /// The keys of the configured secret (and the earlier ones). Without
+    /// one (only tests: `main` keeps a secret in development), a random
+    /// key: sealed values then do not open after a restart.
+    pub fn from_secrets(secret: Option<&Secret>, previous: &[Secret]) -> Self {
+        match secret {
+            Some(secret) => Self::new(secret, previous),
             None => Self::ephemeral(),
         }
     }

@@ -78,18 +78,6 @@ impl From<AppError> for Error {
     }
 }
 
-impl From<super::accounts::password::HashError> for Error {
-    fn from(error: super::accounts::password::HashError) -> Self {
-        match error {
-            // Every hashing slot stayed taken: ask the visitor to come back shortly.
-            super::accounts::password::HashError::Busy => {
-                Error::Refused(AppError::TooManyRequests { retry_after_secs: 5 })
-            }
-            other => Error::Internal(other.to_string()),
-        }
-    }
-}
-
 impl From<tower_sessions::session::Error> for Error {
     fn from(error: tower_sessions::session::Error) -> Self {
         Error::Internal(format!("session: {error}"))

@@ -58,7 +58,7 @@ impl AppState {
         let catalogue =
             Catalogue::new(db.clone(), config.timezone, &config.public_url, config.cache_ttl, epoch.clone());
         let pages = page_cache::PageCache::new(epoch, config.cache_ttl, PAGE_CACHE_BYTES);
-        let keys = Arc::new(crypto::Keyring::for_config(&config));
+        let keys = Arc::new(crypto::Keyring::from_secrets(config.secret.as_ref(), &config.previous_secrets));
         let accounts = accounts::Accounts::new(db.clone(), &config, keys);
         Self(Arc::new(AppParts { leptos, config: Arc::new(config), db, catalogue, pages, accounts }))
     }

@@ -20,9 +20,9 @@ use super::db::Db;
 use super::error::Error;
 use super::mail;
 use crate::error::AppError;
+use crate::model::account::User;
 use crate::model::account::{self as rules, Email, Role};
 use crate::model::form::{Checks, Field, FieldError, Problem, check_line};
-use crate::server::auth::User;
 use chrono::{DateTime, Duration as TimeDelta, Utc};
 use limits::{Limit, Limits, Quotas};
 pub use password::NewPassword;
@@ -232,7 +232,7 @@ impl Accounts {
             return Err(refused(AppError::Unverified));
         }
         self.audit(Event::LoginSucceeded, Some(user.id), client, "").await;
-        Ok(User::from_row(&user))
+        Ok(User::from(&user))
     }
 
     /// Changes the password of a signed-in user, who proves it is them with
@@ -328,7 +328,9 @@ impl Accounts {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn set_role(&self, by: Option<&User>, user_id: i64, role: Role, client: &Client) -> Result<(), Error> {
         if let Some(admin) = by {
-            admin.must_be(Role::Admin)?;
+            if !admin.role.includes(Role::Admin) {
+                return Err(refused(AppError::Forbidden));
+            }
             if admin.id == user_id {
                 return Err(refused(AppError::Forbidden));
             }

@@ -213,6 +213,17 @@ pub fn is_common(password: &str) -> bool {
     })
 }
 
+impl From<HashError> for crate::server::error::Error {
+    fn from(error: HashError) -> Self {
+        use crate::{error::AppError, server::error::Error};
+        match error {
+            // Every hashing slot stayed taken: ask the visitor to come back shortly.
+            HashError::Busy => Error::Refused(AppError::TooManyRequests { retry_after_secs: 5 }),
+            other => Error::Internal(other.to_string()),
+        }
+    }
+}
+
 /// A password someone chose that passes every rule: the length, not
 /// containing the address's local part, and not among the common ones.
 /// Made only by [`NewPassword::parse`]; its `Debug` never shows it.

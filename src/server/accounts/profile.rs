@@ -4,10 +4,10 @@
 use super::store::{self, UserRow};
 use super::{Accounts, Client, Event};
 use crate::error::AppError;
+use crate::model::account::User;
 use crate::model::account::{self as rules, ProfileView, REMINDER_HOURS, SessionInfo, SettingsView, device_name};
 use crate::model::form::{Checks, Field, Problem, check_line, check_text};
 use crate::model::query::Mode;
-use crate::server::auth::User;
 use crate::server::error::Error;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;

@@ -60,6 +60,18 @@ pub struct UserRow {
     pub created_at: DateTime<Utc>,
 }
 
+impl From<&UserRow> for crate::model::account::User {
+    fn from(row: &UserRow) -> Self {
+        Self {
+            id: row.id,
+            email: row.email.clone(),
+            name: row.name.clone(),
+            role: row.role,
+            verified: row.email_verified_at.is_some(),
+        }
+    }
+}
+
 pub struct NewUser<'a> {
     pub email: &'a str,
     pub name: &'a str,
