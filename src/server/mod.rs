@@ -18,6 +18,7 @@ pub mod mail;
 pub mod metrics;
 pub mod ops;
 pub mod page_cache;
+pub mod present;
 pub mod request;
 pub mod security;
 pub mod seed;
@@ -55,8 +56,7 @@ pub struct AppParts {
 impl AppState {
     pub fn new(config: Config, db: Db, leptos: LeptosOptions) -> Self {
         let epoch = page_cache::Epoch::default();
-        let catalogue =
-            Catalogue::new(db.clone(), config.timezone, &config.public_url, config.cache_ttl, epoch.clone());
+        let catalogue = Catalogue::new(db.clone(), config.timezone, config.cache_ttl, epoch.clone());
         let pages = page_cache::PageCache::new(epoch, config.cache_ttl, PAGE_CACHE_BYTES);
         let keys = Arc::new(crypto::Keyring::from_secrets(config.secret.as_ref(), &config.previous_secrets));
         let accounts = accounts::Accounts::new(db.clone(), &config, keys);

@@ -32,14 +32,14 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 pub async fn robots(State(state): State<AppState>) -> Response {
     let body = format!(
         "User-agent: *\nAllow: /\nDisallow: /rpc/\nDisallow: /metrics\n\nSitemap: {}/sitemap.xml\n",
-        state.catalogue.public_url()
+        state.config.public_url
     );
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
 }
 
 pub async fn sitemap(State(state): State<AppState>) -> Result<Response, Error> {
     let entries = state.catalogue.sitemap().await?;
-    let base = state.catalogue.public_url();
+    let base = &state.config.public_url;
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );

@@ -1,14 +1,22 @@
-//! The public catalogue. Anyone may read it, so there is no caller to check.
+//! The public catalogue. Anyone may read it, so there is no caller to check:
+//! each function asks the catalogue and presents its answer for the page.
 
 use crate::error::AppError;
 use crate::model::catalogue::{CataloguePage, CourseDetail, HomeData};
 use leptos::prelude::*;
 
+/// How pages present the catalogue's values on this server.
+#[cfg(feature = "ssr")]
+fn presenter(state: &crate::server::AppState) -> crate::server::present::Presenter<'_> {
+    crate::server::present::Presenter { tz: state.config.timezone, public_url: &state.config.public_url }
+}
+
 /// The catalogue page for a raw `/courses` query string.
 #[server(prefix = "/rpc", endpoint = "catalogue/search")]
 pub async fn search_courses(query: String) -> Result<CataloguePage, AppError> {
     let state = expect_context::<crate::server::AppState>();
-    Ok(state.catalogue.search(&query).await?)
+    let results = state.catalogue.search(&query).await?;
+    Ok(presenter(&state).search_page(results))
 }
 
 /// One published course; `NotFound` for anything else.
@@ -16,7 +24,7 @@ pub async fn search_courses(query: String) -> Result<CataloguePage, AppError> {
 pub async fn get_course(slug: String) -> Result<CourseDetail, AppError> {
     let state = expect_context::<crate::server::AppState>();
     match state.catalogue.course(&slug).await? {
-        Some(course) => Ok((*course).clone()),
+        Some(course) => Ok(presenter(&state).course_page(&course)),
         None => Err(crate::server::error::Error::NotFound.into()),
     }
 }
@@ -24,5 +32,6 @@ pub async fn get_course(slug: String) -> Result<CourseDetail, AppError> {
 #[server(prefix = "/rpc", endpoint = "catalogue/home")]
 pub async fn get_home() -> Result<HomeData, AppError> {
     let state = expect_context::<crate::server::AppState>();
-    Ok((*state.catalogue.home().await?).clone())
+    let home = state.catalogue.home().await?;
+    Ok(presenter(&state).home_page(&home))
 }

@@ -94,6 +94,10 @@ async fn course_page_has_everything_a_visitor_and_a_crawler_need() {
     let res = app.get(&format!("/courses/{slug}")).await;
     assert_eq!(res.status, 200);
     let course = app.state.catalogue.course(&slug).await.unwrap().unwrap();
+    // As the page presents it.
+    let presenter =
+        lyceum::server::present::Presenter { tz: app.state.config.timezone, public_url: &app.state.config.public_url };
+    let course = presenter.course_page(&course);
     assert!(res.body.contains(&format!("<h1>{}", course.title.replace('&', "&amp;"))));
     assert!(res.body.contains(&format!(r#"<link href="https://academy.test/courses/{slug}" rel="canonical">"#)));
     assert!(res.body.contains(r#"<meta name="description" content=""#));

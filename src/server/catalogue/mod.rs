@@ -1,24 +1,24 @@
 //! The public catalogue: search, course pages, the home page's data and the
-//! sitemap, with an in-process cache in front.
+//! sitemap, as typed values (see `data`), with an in-process cache in front.
 //!
 //! Cached answers live at most `LYCEUM_CACHE_TTL_SECS` (sessions start and
-//! seats change with time), and every write to the catalogue must call
-//! [`Catalogue::invalidate`] after it commits.
+//! seats change with time). Every write goes through [`Catalogue::write`],
+//! which forgets the cached answers once it commits: a new write path
+//! cannot forget to.
 
+pub mod data;
 mod dialect;
-mod present;
 pub mod queries;
 mod search;
 
-use crate::model::catalogue::{
-    CataloguePage, CategoryOption, CourseCard, CourseDetail, Facets, HomeData, LocationOption, UpcomingSession,
-};
+use crate::model::catalogue::{CategoryOption, Facets, LocationOption};
 use crate::model::query::{CatalogueQuery, Notice, is_slug};
-use crate::server::db::Db;
+use crate::server::db::{Db, Tx};
 use crate::server::error::Error;
 use crate::server::page_cache::Epoch;
 use chrono::{DateTime, Datelike, Days, NaiveTime, SubsecRound, TimeZone, Utc};
 use chrono_tz::Tz;
+use data::{Course, CourseSummary, Home, Instructor, Money, SearchResults, Session, UpcomingSession};
 use moka::future::Cache;
 use std::{sync::Arc, time::Duration};
 
@@ -29,21 +29,24 @@ const FACETS_TTL: Duration = Duration::from_secs(3600);
 /// How many sessions the home page lists.
 const HOME_SESSIONS: i64 = 6;
 
+/// The work of one catalogue write, inside its transaction.
+pub type Change<'t, T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, Error>> + Send + 't>>;
+
 #[derive(Clone)]
 pub struct Catalogue {
     db: Db,
+    /// The academy's zone: a date in a filter is a day there.
     tz: Tz,
-    public_url: Arc<str>,
-    pages: Cache<CatalogueQuery, Arc<CataloguePage>>,
-    courses: Cache<String, Option<Arc<CourseDetail>>>,
+    pages: Cache<CatalogueQuery, Arc<SearchResults>>,
+    courses: Cache<String, Option<Arc<Course>>>,
     facets: Cache<(), Arc<Facets>>,
-    home: Cache<(), Arc<HomeData>>,
+    home: Cache<(), Arc<Home>>,
     /// Shared with the page cache, which forgets with us.
     epoch: Epoch,
 }
 
 impl Catalogue {
-    pub fn new(db: Db, tz: Tz, public_url: &str, ttl: Duration, epoch: Epoch) -> Self {
+    pub fn new(db: Db, tz: Tz, ttl: Duration, epoch: Epoch) -> Self {
         fn cache<K, V>(capacity: u64, ttl: Duration) -> Cache<K, V>
         where
             K: std::hash::Hash + Eq + Send + Sync + 'static,
@@ -54,7 +57,6 @@ impl Catalogue {
         Self {
             db,
             tz,
-            public_url: public_url.into(),
             pages: cache(4_096, ttl),
             courses: cache(4_096, ttl),
             // Names and counts do not change with time, only with writes,
@@ -65,8 +67,22 @@ impl Catalogue {
         }
     }
 
-    /// Forgets every cached answer. Call after any change to courses,
-    /// sessions, categories, locations, instructors or seats.
+    /// Runs `change` in a transaction and, once it commits, forgets every
+    /// cached answer: the one way to change courses, sessions, categories,
+    /// locations, instructors or seats.
+    pub async fn write<T, F>(&self, change: F) -> Result<T, Error>
+    where
+        F: for<'t> FnOnce(&'t mut Tx) -> Change<'t, T>,
+    {
+        let mut tx = self.db.begin().await?;
+        let value = change(&mut tx).await?;
+        tx.commit().await?;
+        self.invalidate();
+        Ok(value)
+    }
+
+    /// Forgets every cached answer (after a write, or when seats change
+    /// elsewhere).
     pub fn invalidate(&self) {
         self.epoch.bump();
         self.pages.invalidate_all();
@@ -107,7 +123,7 @@ impl Catalogue {
     /// Answers `/courses?{raw}`: parses, checks names against the facets,
     /// and returns the page of results.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn search(&self, raw: &str) -> Result<CataloguePage, Error> {
+    pub async fn search(&self, raw: &str) -> Result<SearchResults, Error> {
         let (mut query, mut notices) = CatalogueQuery::from_query_string(raw);
         let facets = self.facets().await?;
         // Names in the URL must exist; an unknown one is dropped, not an error.
@@ -135,7 +151,7 @@ impl Catalogue {
         Ok(page)
     }
 
-    async fn load_page(&self, query: CatalogueQuery, facets: Arc<Facets>) -> Result<Arc<CataloguePage>, Error> {
+    async fn load_page(&self, query: CatalogueQuery, facets: Arc<Facets>) -> Result<Arc<SearchResults>, Error> {
         let plan = search::Plan {
             query: &query,
             now: Self::now(),
@@ -159,9 +175,9 @@ impl Catalogue {
                             s.location.as_ref() == name
                         })
                 });
-                CourseCard {
-                    price: present::price(row.price_cents, &row.currency),
-                    next_session: next.map(|s| present::session(s, self.tz)),
+                CourseSummary {
+                    price: Money { cents: row.price_cents, currency: row.currency },
+                    next_session: next.map(Session::from),
                     kind: row.kind,
                     level: row.level,
                     slug: row.slug,
@@ -173,20 +189,13 @@ impl Catalogue {
                 }
             })
             .collect();
-        Ok(Arc::new(CataloguePage {
-            query,
-            notices: Vec::new(),
-            items,
-            total,
-            more,
-            facets: (*facets).clone(),
-            base_url: self.public_url.to_string(),
-        }))
+        Ok(Arc::new(SearchResults { query, notices: Vec::new(), items, total, more, facets }))
     }
 
-    /// The course page's data; `None` for an unknown or unpublished slug.
+    /// A published course with its upcoming sessions; `None` for an
+    /// unknown or unpublished slug.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn course(&self, slug: &str) -> Result<Option<Arc<CourseDetail>>, Error> {
+    pub async fn course(&self, slug: &str) -> Result<Option<Arc<Course>>, Error> {
         // Anything that is not a slug cannot name a course (and a NUL byte
         // would not even reach PostgreSQL).
         if !is_slug(slug) {
@@ -195,58 +204,50 @@ impl Catalogue {
         self.courses.try_get_with(slug.to_string(), self.load_course(slug)).await.map_err(Error::from_shared)
     }
 
-    async fn load_course(&self, slug: &str) -> Result<Option<Arc<CourseDetail>>, Error> {
+    async fn load_course(&self, slug: &str) -> Result<Option<Arc<Course>>, Error> {
         let Some(row) = queries::course_by_slug(&self.db, slug).await? else {
             return Ok(None);
         };
         let now = Self::now();
-        let sessions: Vec<_> = queries::upcoming_sessions(&self.db, row.id, now, COURSE_PAGE_SESSIONS)
-            .await?
-            .iter()
-            .map(|s| present::session(s, self.tz))
-            .collect();
-        let instructor =
-            queries::lead_instructor(&self.db, row.id, now).await?.map(|i| present::instructor(i.name, i.title, i.bio));
-        let canonical_url = format!("{}/courses/{}", self.public_url, row.slug);
-        let json_ld = present::course_json_ld(&row, &sessions, instructor.as_ref(), &canonical_url, &self.public_url);
-        Ok(Some(Arc::new(CourseDetail {
-            description: present::paragraphs(&row.description),
-            outcomes: present::lines(&row.outcomes),
-            price: present::price(row.price_cents, &row.currency),
-            kind: row.kind,
-            level: row.level,
+        let sessions = queries::upcoming_sessions(&self.db, row.id, now, COURSE_PAGE_SESSIONS).await?;
+        let instructor = queries::lead_instructor(&self.db, row.id, now).await?.map(|i| Instructor {
+            name: i.name,
+            title: i.title,
+            bio: i.bio,
+        });
+        Ok(Some(Arc::new(Course {
+            price: Money { cents: row.price_cents, currency: row.currency },
+            sessions: sessions.into_iter().map(Session::from).collect(),
+            instructor,
             slug: row.slug,
             title: row.title,
             summary: row.summary,
+            description: row.description,
+            outcomes: row.outcomes,
             prerequisites: row.prerequisites,
             category: row.category,
             category_slug: row.category_slug,
+            kind: row.kind,
+            level: row.level,
             duration_hours: row.duration_hours,
-            price_cents: row.price_cents,
-            currency: row.currency,
             language: row.language,
             awards_certificate: row.awards_certificate,
-            instructor,
-            sessions,
-            zone: present::zone_label(self.tz),
-            canonical_url,
-            json_ld,
+            updated_at: row.updated_at,
         })))
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn home(&self) -> Result<Arc<HomeData>, Error> {
+    pub async fn home(&self) -> Result<Arc<Home>, Error> {
         self.home
             .try_get_with((), async {
                 let facets = self.facets().await?;
                 let upcoming = queries::next_sessions(&self.db, Self::now(), HOME_SESSIONS).await?;
-                Ok::<_, Error>(Arc::new(HomeData {
-                    base_url: self.public_url.to_string(),
+                Ok::<_, Error>(Arc::new(Home {
                     categories: facets.categories.clone(),
                     upcoming: upcoming
                         .into_iter()
                         .map(|row| UpcomingSession {
-                            session: present::session(&row.session, self.tz),
+                            session: Session::from(row.session),
                             course_slug: row.course_slug,
                             course_title: row.course_title,
                         })
@@ -267,10 +268,6 @@ impl Catalogue {
         Ok(entries)
     }
 
-    pub fn public_url(&self) -> &str {
-        &self.public_url
-    }
-
     /// Midnight at the start of a calendar day in the academy's zone.
     fn start_of_day(&self, year: i32, month: u32, day: u32) -> DateTime<Utc> {
         let date = chrono::NaiveDate::from_ymd_opt(year, month, day).unwrap_or_default();
@@ -285,5 +282,26 @@ impl Catalogue {
     fn day_after(&self, year: i32, month: u32, day: u32) -> Option<DateTime<Utc>> {
         let next = chrono::NaiveDate::from_ymd_opt(year, month, day)?.checked_add_days(Days::new(1))?;
         Some(self.start_of_day(next.year(), next.month(), next.day()))
+    }
+}
+
+impl From<queries::SessionRow> for Session {
+    fn from(row: queries::SessionRow) -> Self {
+        Session {
+            id: row.id,
+            starts_at: row.starts_at,
+            ends_at: row.ends_at,
+            mode: row.mode,
+            location: row.location,
+            instructor: row.instructor,
+            capacity: row.capacity,
+            seats_taken: row.seats_taken,
+        }
+    }
+}
+
+impl From<&queries::SessionRow> for Session {
+    fn from(row: &queries::SessionRow) -> Self {
+        Session::from(row.clone())
     }
 }

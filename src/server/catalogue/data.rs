@@ -1,0 +1,112 @@
+//! What the catalogue answers, as typed values: money in minor units,
+//! instants in UTC, enums. Nothing here is formatted for people; pages
+//! present it (`server::present`), the API will serialise it as it is.
+
+use crate::model::catalogue::{CategoryOption, Facets};
+use crate::model::query::{CatalogueQuery, Kind, Level, Mode, Notice};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// An amount of money in minor units (cents) of a currency (ISO 4217).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Money {
+    pub cents: i64,
+    pub currency: String,
+}
+
+/// A scheduled session of a course.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Session {
+    pub id: i64,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub mode: Mode,
+    /// The campus, for sessions in person.
+    pub location: Option<String>,
+    pub instructor: Option<String>,
+    pub capacity: i64,
+    pub seats_taken: i64,
+}
+
+impl Session {
+    pub fn seats_left(&self) -> i64 {
+        (self.capacity - self.seats_taken).max(0)
+    }
+}
+
+/// A course in a list of results, with the next session that matches.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CourseSummary {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub category: String,
+    pub category_slug: String,
+    pub kind: Kind,
+    pub level: Level,
+    pub duration_hours: i64,
+    pub price: Money,
+    pub next_session: Option<Session>,
+}
+
+/// One page of a catalogue search.
+#[derive(Clone, Debug, Serialize)]
+pub struct SearchResults {
+    /// The query as understood (unknown names dropped, numbers clamped).
+    pub query: CatalogueQuery,
+    /// What was not used as given, and why.
+    pub notices: Vec<Notice>,
+    pub items: Vec<CourseSummary>,
+    /// Every match, or as many as a text search considers when `more`.
+    pub total: u64,
+    /// More courses match the search words than a search considers.
+    pub more: bool,
+    pub facets: Arc<Facets>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Instructor {
+    pub name: String,
+    pub title: String,
+    pub bio: String,
+}
+
+/// A published course with its upcoming sessions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Course {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    /// Paragraphs separated by blank lines.
+    pub description: String,
+    /// One outcome per line.
+    pub outcomes: String,
+    pub prerequisites: String,
+    pub category: String,
+    pub category_slug: String,
+    pub kind: Kind,
+    pub level: Level,
+    pub duration_hours: i64,
+    pub price: Money,
+    pub language: String,
+    pub awards_certificate: bool,
+    pub instructor: Option<Instructor>,
+    pub sessions: Vec<Session>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A session on the home page, with its course.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UpcomingSession {
+    pub course_slug: String,
+    pub course_title: String,
+    pub session: Session,
+}
+
+/// What the home page shows of the catalogue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Home {
+    pub categories: Vec<CategoryOption>,
+    pub upcoming: Vec<UpcomingSession>,
+}
