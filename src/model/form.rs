@@ -74,6 +74,8 @@ pub enum Problem {
         max: u16,
     },
     UnknownChoice,
+    /// Another record already has this value (a unique name or address).
+    Taken,
 }
 
 impl Problem {
@@ -90,6 +92,7 @@ impl Problem {
             Problem::MalformedPhone => "Enter a phone number of digits, spaces and an optional leading +.".into(),
             Problem::OutOfRange { min, max } => format!("Choose a number from {min} to {max}."),
             Problem::UnknownChoice => "Choose one of the options offered.".into(),
+            Problem::Taken => "This is already in use. Choose another.".into(),
         }
     }
 }

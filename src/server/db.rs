@@ -69,6 +69,17 @@ pub struct Unique {
 }
 
 impl Unique {
+    /// `error` as the field error a person is shown when it breaks this
+    /// index (say, a course slug that is taken); any other error as it is.
+    pub fn as_field_error(self, error: sqlx::Error, field: crate::model::form::Field) -> super::error::Error {
+        use crate::model::form::{FieldError, Problem};
+        if self.violated_by(&error) {
+            let taken = FieldError { field, problem: Problem::Taken };
+            return super::error::Error::Refused(crate::error::AppError::Invalid(vec![taken]));
+        }
+        super::error::Error::Database(error)
+    }
+
     /// Whether `error` is a violation of this index, and no other.
     pub fn violated_by(self, error: &sqlx::Error) -> bool {
         let sqlx::Error::Database(db) = error else { return false };

@@ -121,3 +121,32 @@ async fn a_server_function_answers_with_its_error_status_however_the_answer_is_c
         assert_eq!(res.status, 401, "{encoding}");
     }
 }
+
+#[tokio::test]
+async fn a_unique_violation_is_a_field_error_only_for_its_own_index() {
+    use lyceum::model::form::{Field, FieldError, Problem};
+    use lyceum::server::accounts::store::{NewUser, insert_user};
+    use lyceum::server::db::Unique;
+    let app = TestApp::empty().await;
+    let live_email = Unique { postgres: "users_live_email", sqlite: "users.email" };
+    let other = Unique { postgres: "sessions_handle_key", sqlite: "sessions.handle" };
+    let new =
+        NewUser { email: "ann@example.com", name: "Ann", password_hash: "!", role: Role::Learner, verified_at: None };
+    let now = chrono::Utc::now();
+    let mut tx = app.state.db.begin().await.unwrap();
+    insert_user(&mut tx, &new, now).await.unwrap();
+    tx.commit().await.unwrap();
+    let duplicate = || async {
+        let mut tx = app.state.db.begin().await.unwrap();
+        insert_user(&mut tx, &new, now).await.unwrap_err()
+    };
+    assert!(live_email.violated_by(&duplicate().await));
+    assert!(!other.violated_by(&duplicate().await), "another index's violation is not this one");
+    match live_email.as_field_error(duplicate().await, Field::Email) {
+        Error::Refused(AppError::Invalid(errors)) => {
+            assert_eq!(errors, [FieldError { field: Field::Email, problem: Problem::Taken }])
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(other.as_field_error(duplicate().await, Field::Email), Error::Database(_)));
+}

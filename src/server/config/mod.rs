@@ -2,8 +2,11 @@
 //! read here and nowhere else; a bad value stops start-up with one line that
 //! names the setting and says what is expected.
 
+mod settings;
+
 pub use super::crypto::Secret;
 use chrono_tz::Tz;
+pub use settings::SETTINGS;
 use std::{fmt, net::SocketAddr, time::Duration};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,68 +146,6 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
-
-/// One row of the settings table: name, default, meaning. The README's
-/// table is written from the same facts.
-pub const SETTINGS: &[(&str, &str, &str)] = &[
-    ("DATABASE_URL", "sqlite://data/lyceum.db", "sqlite://PATH or postgres://USER:PASS@HOST/DB"),
-    ("LYCEUM_ADDR", "127.0.0.1:3000", "address and port to listen on"),
-    ("LYCEUM_PUBLIC_URL", "http://LYCEUM_ADDR", "public base URL for canonical links and the sitemap"),
-    ("LYCEUM_LOG", "info", "log filter, e.g. info or lyceum=debug,sqlx=warn"),
-    ("LYCEUM_LOG_FORMAT", "human", "human or json"),
-    ("LYCEUM_TIMEZONE", "Europe/Malta", "IANA time zone in which dates are shown"),
-    ("LYCEUM_DB_MAX_CONNECTIONS", "10", "database pool size, 1 to 1000"),
-    ("LYCEUM_DEMO_DATA", "true", "load the demo catalogue into an empty database at start"),
-    ("LYCEUM_CACHE_TTL_SECS", "30", "seconds a cached catalogue answer may be reused, 0 to 86400"),
-    ("LYCEUM_REQUEST_TIMEOUT_SECS", "30", "seconds before a request is answered 408, 1 to 3600"),
-    (
-        "LYCEUM_MODE",
-        "development",
-        "development or production; production requires LYCEUM_SECRET and hides /dev/mailbox",
-    ),
-    (
-        "LYCEUM_SECRET",
-        "generated into data/ in development",
-        "at least 32 characters of random text; keys for field encryption and tokens derive from it",
-    ),
-    (
-        "LYCEUM_PREVIOUS_SECRETS",
-        "none",
-        "comma-separated earlier secrets, still accepted for decryption after a rotation",
-    ),
-    (
-        "SMTP_URL",
-        "none: development mailbox (production requires it)",
-        "smtp://USER:PASS@HOST:PORT (STARTTLS required) or smtps://... (TLS)",
-    ),
-    (
-        "LYCEUM_SMTP_PLAINTEXT",
-        "false",
-        "true sends smtp:// mail without TLS, for a local test relay; refused in production",
-    ),
-    ("LYCEUM_SMTP_CA_FILE", "none", "PEM file of further certificate authorities to trust for the relay"),
-    (
-        "LYCEUM_TRUSTED_PROXIES",
-        "none",
-        "comma-separated addresses or CIDR ranges of proxies whose forwarding header is believed",
-    ),
-    (
-        "LYCEUM_FORWARDED_HEADER",
-        "x-forwarded-for",
-        "x-forwarded-for or forwarded: where trusted proxies name the client",
-    ),
-    ("LYCEUM_MAIL_FROM", "Lyceum <no-reply@localhost>", "sender address of every message"),
-    ("LYCEUM_SESSION_IDLE_MINS", "120", "minutes without a request before a signed-in session ends, 5 to 43200"),
-    ("LYCEUM_SESSION_LIFETIME_HOURS", "336", "hours after sign-in when a session ends in any case, 1 to 8760"),
-    ("LYCEUM_RUN_WORKER", "true", "run the job worker inside serve; false when lyceum worker processes run it"),
-    (
-        "LYCEUM_RATE_LIMITS",
-        "true",
-        "rate limits on login, signup and reset requests; false only for load tests (the lockout stays)",
-    ),
-    ("LYCEUM_DEMO_LEARNER_PASSWORD", "generated, shown once", "password of the demo learner account"),
-    ("LYCEUM_DEMO_STAFF_PASSWORD", "generated, shown once", "password of the demo staff account"),
-];
 
 impl Config {
     /// Reads the process environment, after loading `.env` if there is one.
@@ -412,115 +353,4 @@ pub fn redact_url(url: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashMap;
-
-    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Config::from_lookup(|name| map.get(name).cloned())
-    }
-
-    #[test]
-    fn defaults_serve_sqlite_on_loopback() {
-        let config = config(&[]).unwrap();
-        assert_eq!(config.database_url, "sqlite://data/lyceum.db");
-        assert_eq!(config.addr.to_string(), "127.0.0.1:3000");
-        assert_eq!(config.public_url, "http://127.0.0.1:3000");
-        assert_eq!(config.timezone, chrono_tz::Europe::Malta);
-        assert_eq!(config.log_format, LogFormat::Human);
-        assert!(config.demo_data);
-    }
-
-    #[test]
-    fn each_bad_setting_is_named() {
-        let cases = [
-            ("DATABASE_URL", "mysql://x"),
-            ("LYCEUM_ADDR", "localhost"),
-            ("LYCEUM_LOG", "info,[[["),
-            ("LYCEUM_LOG_FORMAT", "xml"),
-            ("LYCEUM_TIMEZONE", "Mars/Olympus"),
-            ("LYCEUM_PUBLIC_URL", "example.com"),
-            ("LYCEUM_DB_MAX_CONNECTIONS", "0"),
-            ("LYCEUM_CACHE_TTL_SECS", "-5"),
-            ("LYCEUM_REQUEST_TIMEOUT_SECS", "soon"),
-            ("LYCEUM_DEMO_DATA", "maybe"),
-            ("LYCEUM_MODE", "staging"),
-            ("LYCEUM_SECRET", "short"),
-            ("LYCEUM_PREVIOUS_SECRETS", "short"),
-            ("SMTP_URL", "http://mail"),
-            ("LYCEUM_MAIL_FROM", "not an address"),
-            ("LYCEUM_SESSION_IDLE_MINS", "1"),
-            ("LYCEUM_SESSION_LIFETIME_HOURS", "0"),
-            ("LYCEUM_RUN_WORKER", "sometimes"),
-            ("LYCEUM_RATE_LIMITS", "few"),
-            ("LYCEUM_SMTP_PLAINTEXT", "perhaps"),
-            ("LYCEUM_SMTP_CA_FILE", "/no/such/file.pem"),
-            ("LYCEUM_TRUSTED_PROXIES", "10.0.0.0/8, nginx"),
-            ("LYCEUM_TRUSTED_PROXIES", "10.0.0.0/33"),
-            ("LYCEUM_FORWARDED_HEADER", "x-real-ip"),
-        ];
-        for (name, value) in cases {
-            let err = config(&[(name, value)]).expect_err(name);
-            assert_eq!(err.name, name);
-            assert!(err.to_string().starts_with(&format!("setting {name} is invalid: expected ")), "{err}");
-        }
-    }
-
-    #[test]
-    fn database_passwords_are_never_echoed() {
-        let err = config(&[("DATABASE_URL", "mysql://app:hunter2@db/x")]).unwrap_err();
-        assert!(!err.to_string().contains("hunter2"), "{err}");
-        assert_eq!(redact_url("postgres://app:s3cret@h:5432/db"), "postgres://app:***@h:5432/db");
-        assert_eq!(redact_url("sqlite://data/lyceum.db"), "sqlite://data/lyceum.db");
-    }
-
-    #[test]
-    fn production_requires_a_secret_and_never_echoes_one() {
-        let err = config(&[("LYCEUM_MODE", "production")]).unwrap_err();
-        assert_eq!(err.name, "LYCEUM_SECRET");
-        let err = config(&[("LYCEUM_SECRET", "tooshort-hunter2")]).unwrap_err();
-        assert!(!err.to_string().contains("hunter2"), "{err}");
-        let secret = "s".repeat(40);
-        let relay = "smtps://mailer:hunter2@relay.test";
-        let config = config(&[("LYCEUM_MODE", "production"), ("LYCEUM_SECRET", &secret), ("SMTP_URL", relay)]).unwrap();
-        assert_eq!(config.mode, Mode::Production);
-        assert!(!format!("{config:?}").contains(&secret));
-    }
-
-    #[test]
-    fn production_sends_mail_over_tls_or_does_not_start() {
-        let secret = "s".repeat(40);
-        let production = [("LYCEUM_MODE", "production"), ("LYCEUM_SECRET", secret.as_str())];
-        let err = config(&production).unwrap_err();
-        assert_eq!(err.name, "SMTP_URL", "no relay, no start: {err}");
-        let plain = [&production[..], &[("SMTP_URL", "smtp://relay.test"), ("LYCEUM_SMTP_PLAINTEXT", "true")]].concat();
-        assert_eq!(config(&plain).unwrap_err().name, "LYCEUM_SMTP_PLAINTEXT");
-        let development = config(&[("SMTP_URL", "smtp://relay.test"), ("LYCEUM_SMTP_PLAINTEXT", "true")]).unwrap();
-        assert!(development.smtp_plaintext, "a local test relay may be plain text in development");
-        assert!(!config(&[]).unwrap().smtp_plaintext);
-    }
-
-    #[test]
-    fn trusted_proxies_are_addresses_or_ranges() {
-        let config = config(&[("LYCEUM_TRUSTED_PROXIES", " 10.0.0.0/8, 192.0.2.7 ,::1")]).unwrap();
-        let nets: Vec<String> = config.trusted_proxies.iter().map(ToString::to_string).collect();
-        assert_eq!(nets, ["10.0.0.0/8", "192.0.2.7/32", "::1/128"]);
-        assert_eq!(config.forwarded_header, ForwardedHeader::XForwardedFor);
-        let forwarded =
-            super::Config::from_lookup(|name| (name == "LYCEUM_FORWARDED_HEADER").then(|| "Forwarded".into()));
-        assert_eq!(forwarded.unwrap().forwarded_header, ForwardedHeader::Forwarded);
-    }
-
-    #[test]
-    fn smtp_passwords_are_never_echoed() {
-        let config = config(&[("SMTP_URL", "smtp://mailer:hunter2@relay:587")]).unwrap();
-        assert!(!format!("{config:?}").contains("hunter2"));
-    }
-
-    #[test]
-    fn public_url_loses_its_trailing_slash() {
-        let config = config(&[("LYCEUM_PUBLIC_URL", "https://academy.example/")]).unwrap();
-        assert_eq!(config.public_url, "https://academy.example");
-    }
-}
+mod tests;

@@ -1,0 +1,64 @@
+//! Every setting Lyceum reads, with its default and what it means: the
+//! table the README's is written from.
+
+/// One row of the settings table: name, default, meaning. The README's
+/// table is written from the same facts.
+pub const SETTINGS: &[(&str, &str, &str)] = &[
+    ("DATABASE_URL", "sqlite://data/lyceum.db", "sqlite://PATH or postgres://USER:PASS@HOST/DB"),
+    ("LYCEUM_ADDR", "127.0.0.1:3000", "address and port to listen on"),
+    ("LYCEUM_PUBLIC_URL", "http://LYCEUM_ADDR", "public base URL for canonical links and the sitemap"),
+    ("LYCEUM_LOG", "info", "log filter, e.g. info or lyceum=debug,sqlx=warn"),
+    ("LYCEUM_LOG_FORMAT", "human", "human or json"),
+    ("LYCEUM_TIMEZONE", "Europe/Malta", "IANA time zone in which dates are shown"),
+    ("LYCEUM_DB_MAX_CONNECTIONS", "10", "database pool size, 1 to 1000"),
+    ("LYCEUM_DEMO_DATA", "true", "load the demo catalogue into an empty database at start"),
+    ("LYCEUM_CACHE_TTL_SECS", "30", "seconds a cached catalogue answer may be reused, 0 to 86400"),
+    ("LYCEUM_REQUEST_TIMEOUT_SECS", "30", "seconds before a request is answered 408, 1 to 3600"),
+    (
+        "LYCEUM_MODE",
+        "development",
+        "development or production; production requires LYCEUM_SECRET and hides /dev/mailbox",
+    ),
+    (
+        "LYCEUM_SECRET",
+        "generated into data/ in development",
+        "at least 32 characters of random text; keys for field encryption and tokens derive from it",
+    ),
+    (
+        "LYCEUM_PREVIOUS_SECRETS",
+        "none",
+        "comma-separated earlier secrets, still accepted for decryption after a rotation",
+    ),
+    (
+        "SMTP_URL",
+        "none: development mailbox (production requires it)",
+        "smtp://USER:PASS@HOST:PORT (STARTTLS required) or smtps://... (TLS)",
+    ),
+    (
+        "LYCEUM_SMTP_PLAINTEXT",
+        "false",
+        "true sends smtp:// mail without TLS, for a local test relay; refused in production",
+    ),
+    ("LYCEUM_SMTP_CA_FILE", "none", "PEM file of further certificate authorities to trust for the relay"),
+    (
+        "LYCEUM_TRUSTED_PROXIES",
+        "none",
+        "comma-separated addresses or CIDR ranges of proxies whose forwarding header is believed",
+    ),
+    (
+        "LYCEUM_FORWARDED_HEADER",
+        "x-forwarded-for",
+        "x-forwarded-for or forwarded: where trusted proxies name the client",
+    ),
+    ("LYCEUM_MAIL_FROM", "Lyceum <no-reply@localhost>", "sender address of every message"),
+    ("LYCEUM_SESSION_IDLE_MINS", "120", "minutes without a request before a signed-in session ends, 5 to 43200"),
+    ("LYCEUM_SESSION_LIFETIME_HOURS", "336", "hours after sign-in when a session ends in any case, 1 to 8760"),
+    ("LYCEUM_RUN_WORKER", "true", "run the job worker inside serve; false when lyceum worker processes run it"),
+    (
+        "LYCEUM_RATE_LIMITS",
+        "true",
+        "rate limits on login, signup and reset requests; false only for load tests (the lockout stays)",
+    ),
+    ("LYCEUM_DEMO_LEARNER_PASSWORD", "generated, shown once", "password of the demo learner account"),
+    ("LYCEUM_DEMO_STAFF_PASSWORD", "generated, shown once", "password of the demo staff account"),
+];
