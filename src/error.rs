@@ -30,6 +30,9 @@ pub enum AppError {
     InvalidLink,
     #[error("Too many attempts. Please wait {} and try again.", wait_text(*retry_after_secs))]
     TooManyRequests { retry_after_secs: u64 },
+    /// A request about an enrolment that cannot be done as asked.
+    #[error("{}", .0.message())]
+    Conflict(crate::model::enrolment::Refusal),
     /// The request itself could not be read (a malformed body, a missing or
     /// repeated field, a character no form sends). The text is always one
     /// of Lyceum's own, never a parser's.
@@ -59,6 +62,7 @@ impl AppError {
             AppError::Forbidden | AppError::CrossSite | AppError::Unverified => 403,
             AppError::InvalidLink => 410,
             AppError::BadRequest(_) => 400,
+            AppError::Conflict(_) => 409,
             AppError::TooLarge => 413,
             AppError::TooManyRequests { .. } => 429,
             AppError::Internal { .. } | AppError::Transport(_) => 500,
@@ -78,6 +82,7 @@ impl AppError {
             AppError::InvalidLink => "invalid-link",
             AppError::TooManyRequests { .. } => "too-many-requests",
             AppError::BadRequest(_) => "bad-request",
+            AppError::Conflict(_) => "conflict",
             AppError::TooLarge => "too-large",
             AppError::CrossSite => "cross-site",
             AppError::Internal { .. } => "internal",

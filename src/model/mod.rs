@@ -3,6 +3,7 @@
 pub mod account;
 pub mod catalogue;
 pub mod date;
+pub mod enrolment;
 pub mod form;
 pub mod mail;
 pub mod query;

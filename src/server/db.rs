@@ -45,6 +45,26 @@ macro_rules! with_pool {
 
 pub use with_pool;
 
+/// Runs `$body` with `$conn` bound to the transaction's connection, compiled
+/// once per backend like [`with_pool!`].
+#[macro_export]
+macro_rules! with_tx {
+    ($tx:expr, |$conn:ident| $body:expr) => {
+        match $tx {
+            $crate::server::db::Tx::Sqlite(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+            $crate::server::db::Tx::Postgres(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+
+pub use with_tx;
+
 /// An open transaction on either backend; dropped without `commit`, it rolls back.
 pub enum Tx {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
@@ -152,6 +172,19 @@ impl Db {
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
             Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// A transaction that will write. SQLite's default (deferred) start
+    /// takes the writer lock only at the first write, and a transaction
+    /// that read first then fails with "database is locked" if another
+    /// wrote meanwhile; `BEGIN IMMEDIATE` takes it up front, so concurrent
+    /// writers queue (within the busy timeout) instead of failing.
+    /// PostgreSQL locks rows as it goes and needs nothing special.
+    pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }

@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod db;
 pub mod db_types;
 pub mod downloads;
+pub mod enrolment;
 pub mod error;
 pub mod http;
 pub mod jobs;
@@ -51,6 +52,7 @@ pub struct AppParts {
     pub catalogue: Catalogue,
     pub pages: page_cache::PageCache,
     pub accounts: accounts::Accounts,
+    pub enrolments: enrolment::Enrolments,
 }
 
 impl AppState {
@@ -59,8 +61,15 @@ impl AppState {
         let catalogue = Catalogue::new(db.clone(), config.timezone, config.cache_ttl, epoch.clone());
         let pages = page_cache::PageCache::new(epoch, config.cache_ttl, PAGE_CACHE_BYTES);
         let keys = Arc::new(crypto::Keyring::from_secrets(config.secret.as_ref(), &config.previous_secrets));
+        let enrolments = enrolment::Enrolments::new(
+            db.clone(),
+            catalogue.clone(),
+            keys.clone(),
+            config.timezone,
+            &config.public_url,
+        );
         let accounts = accounts::Accounts::new(db.clone(), &config, keys);
-        Self(Arc::new(AppParts { leptos, config: Arc::new(config), db, catalogue, pages, accounts }))
+        Self(Arc::new(AppParts { leptos, config: Arc::new(config), db, catalogue, pages, accounts, enrolments }))
     }
 }
 

@@ -340,17 +340,12 @@ async fn a_change_written_through_the_catalogue_is_seen_at_once() {
     assert_eq!(app.get(&format!("/courses/{slug}")).await.header("x-cache"), Some("hit"), "the page is cached");
 
     let renamed = "Renamed while cached";
-    let changed = catalogue
-        .write(|tx| {
-            let slug = slug.clone();
-            Box::pin(async move {
-                let mut sql = Sql::new("UPDATE courses SET title = ");
-                sql.bind(Arg::Text(renamed.into())).push(" WHERE slug = ").bind(Arg::Text(slug));
-                Ok(sql.execute_in(tx).await?)
-            })
-        })
-        .await
-        .unwrap();
+    let mut write = catalogue.begin_write().await.unwrap();
+    let mut sql = Sql::new("UPDATE courses SET title = ");
+    sql.bind(Arg::Text(renamed.into())).push(" WHERE slug = ").bind(Arg::Text(slug.clone()));
+    let changed = sql.execute_in(write.tx()).await.unwrap();
+    assert_eq!(catalogue.course(&slug).await.unwrap().unwrap().title, before.title, "not before it commits");
+    write.commit().await.unwrap();
     assert_eq!(changed, 1);
     assert_eq!(catalogue.course(&slug).await.unwrap().unwrap().title, renamed, "the domain's cache forgot");
     let page = app.get(&format!("/courses/{slug}")).await;

@@ -9,6 +9,7 @@ mod account_pages;
 mod accounts;
 mod auth;
 mod catalogue;
+mod enrolment;
 mod jobs;
 mod mail;
 mod operator;

@@ -1,35 +1,6 @@
 //! The messages accounts send, each in plain text and HTML.
 
-use crate::components::verbatim::escape_html as escape;
-use crate::server::mail::Mail;
-
-/// A short message: greeting, paragraphs, an optional button, sign-off.
-fn message(to: &str, subject: &str, name: &str, paragraphs: &[&str], action: Option<(&str, &str)>) -> Mail {
-    let mut text = format!("Hello {name},\n\n");
-    let mut html = format!(
-        "<!DOCTYPE html><html lang=\"en\"><body style=\"font-family: sans-serif; line-height: 1.5\">\
-         <p>Hello {},</p>",
-        escape(name)
-    );
-    for paragraph in paragraphs {
-        text.push_str(paragraph);
-        text.push_str("\n\n");
-        html.push_str(&format!("<p>{}</p>", escape(paragraph)));
-    }
-    if let Some((label, link)) = action {
-        text.push_str(&format!("{label}:\n{link}\n\n"));
-        html.push_str(&format!(
-            "<p><a href=\"{0}\" style=\"display: inline-block; padding: 0.6em 1.2em; background: #1d4ed8; \
-             color: #fff; border-radius: 6px; text-decoration: none\">{1}</a></p>\
-             <p style=\"font-size: 0.9em; color: #555\">Or copy this address into your browser:<br>{0}</p>",
-            escape(link),
-            escape(label)
-        ));
-    }
-    text.push_str("Lyceum\n");
-    html.push_str("<p>Lyceum</p></body></html>");
-    Mail { to: to.to_string(), subject: subject.to_string(), text, html }
-}
+use crate::server::mail::{Mail, message};
 
 pub fn verify_email(name: &str, to: &str, link: &str) -> Mail {
     message(

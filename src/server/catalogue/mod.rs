@@ -2,9 +2,9 @@
 //! sitemap, as typed values (see `data`), with an in-process cache in front.
 //!
 //! Cached answers live at most `LYCEUM_CACHE_TTL_SECS` (sessions start and
-//! seats change with time). Every write goes through [`Catalogue::write`],
-//! which forgets the cached answers once it commits: a new write path
-//! cannot forget to.
+//! seats change with time). Every write goes through
+//! [`Catalogue::begin_write`], whose commit forgets the cached answers: a
+//! new write path cannot forget to.
 
 pub mod data;
 mod dialect;
@@ -29,8 +29,25 @@ const FACETS_TTL: Duration = Duration::from_secs(3600);
 /// How many sessions the home page lists.
 const HOME_SESSIONS: i64 = 6;
 
-/// The work of one catalogue write, inside its transaction.
-pub type Change<'t, T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, Error>> + Send + 't>>;
+/// A catalogue write in progress (see [`Catalogue::begin_write`]).
+pub struct Write<'c> {
+    tx: Tx,
+    catalogue: &'c Catalogue,
+}
+
+impl Write<'_> {
+    /// The transaction, for the statements of the write.
+    pub fn tx(&mut self) -> &mut Tx {
+        &mut self.tx
+    }
+
+    /// Commits, then forgets every cached answer (and every cached page).
+    pub async fn commit(self) -> Result<(), Error> {
+        self.tx.commit().await?;
+        self.catalogue.invalidate();
+        Ok(())
+    }
+}
 
 #[derive(Clone)]
 pub struct Catalogue {
@@ -67,18 +84,11 @@ impl Catalogue {
         }
     }
 
-    /// Runs `change` in a transaction and, once it commits, forgets every
-    /// cached answer: the one way to change courses, sessions, categories,
-    /// locations, instructors or seats.
-    pub async fn write<T, F>(&self, change: F) -> Result<T, Error>
-    where
-        F: for<'t> FnOnce(&'t mut Tx) -> Change<'t, T>,
-    {
-        let mut tx = self.db.begin().await?;
-        let value = change(&mut tx).await?;
-        tx.commit().await?;
-        self.invalidate();
-        Ok(value)
+    /// A transaction that changes the catalogue: courses, sessions,
+    /// categories, locations, instructors or seats. Its `commit` forgets
+    /// every cached answer; dropped, it rolls back and forgets nothing.
+    pub async fn begin_write(&self) -> Result<Write<'_>, Error> {
+        Ok(Write { tx: self.db.begin_write().await?, catalogue: self })
     }
 
     /// Forgets every cached answer (after a write, or when seats change

@@ -22,6 +22,7 @@ mod mailer;
 pub use mailbox::mailbox;
 pub use mailer::{Mailer, MailerError, Smtp, SmtpSecurity};
 
+use crate::components::verbatim::escape_html as escape;
 use crate::server::crypto::Keyring;
 use crate::server::db::{Db, Tx, with_pool};
 use crate::server::jobs::queue::{self, NewJob};
@@ -54,6 +55,34 @@ impl fmt::Debug for Mail {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Mail").field("subject", &self.subject).finish_non_exhaustive()
     }
+}
+
+/// A short message: greeting, paragraphs, an optional button, sign-off.
+pub fn message(to: &str, subject: &str, name: &str, paragraphs: &[&str], action: Option<(&str, &str)>) -> Mail {
+    let mut text = format!("Hello {name},\n\n");
+    let mut html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><body style=\"font-family: sans-serif; line-height: 1.5\">\
+         <p>Hello {},</p>",
+        escape(name)
+    );
+    for paragraph in paragraphs {
+        text.push_str(paragraph);
+        text.push_str("\n\n");
+        html.push_str(&format!("<p>{}</p>", escape(paragraph)));
+    }
+    if let Some((label, link)) = action {
+        text.push_str(&format!("{label}:\n{link}\n\n"));
+        html.push_str(&format!(
+            "<p><a href=\"{0}\" style=\"display: inline-block; padding: 0.6em 1.2em; background: #1d4ed8; \
+             color: #fff; border-radius: 6px; text-decoration: none\">{1}</a></p>\
+             <p style=\"font-size: 0.9em; color: #555\">Or copy this address into your browser:<br>{0}</p>",
+            escape(link),
+            escape(label)
+        ));
+    }
+    text.push_str("Lyceum\n");
+    html.push_str("<p>Lyceum</p></body></html>");
+    Mail { to: to.to_string(), subject: subject.to_string(), text, html }
 }
 
 /// What a `mail.send` job holds: the account the message is for (if any)

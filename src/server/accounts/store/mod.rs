@@ -4,7 +4,7 @@
 
 use crate::model::account::Role;
 use crate::model::query::Mode;
-use crate::server::db::{Db, Tx, with_pool};
+use crate::server::db::{Db, Tx, with_pool, with_tx};
 use chrono::{DateTime, Utc};
 
 mod sessions;
@@ -14,23 +14,6 @@ mod tokens;
 pub use sessions::{SessionRow, end_other_sessions, end_session, sessions_of};
 pub use throttle::{Attempt, begin_login_attempt, clear_throttle};
 pub use tokens::{NewToken, consume_token, insert_token, retire_tokens};
-
-/// Runs `$body` with `$conn` bound to the transaction's connection.
-macro_rules! with_tx {
-    ($tx:expr, |$conn:ident| $body:expr) => {
-        match $tx {
-            Tx::Sqlite(tx) => {
-                let $conn = &mut **tx;
-                $body
-            }
-            Tx::Postgres(tx) => {
-                let $conn = &mut **tx;
-                $body
-            }
-        }
-    };
-}
-use with_tx;
 
 const USER_COLUMNS: &str =
     "id, email, name, password_hash, role, email_verified_at, phone_enc, company, job_title, bio,

@@ -1,8 +1,7 @@
 //! Sessions, as the security page sees them: listed and ended by their
 //! public handle.
 
-use super::with_tx;
-use crate::server::db::{Db, Tx, with_pool};
+use crate::server::db::{Db, Tx, with_pool, with_tx};
 use chrono::{DateTime, Utc};
 
 #[derive(Clone, Debug, sqlx::FromRow)]

@@ -1,7 +1,6 @@
 //! E-mailed links (confirmation, reset): only a SHA-256 of the token is kept.
 
-use super::with_tx;
-use crate::server::db::Tx;
+use crate::server::db::{Tx, with_tx};
 use chrono::{DateTime, Utc};
 
 /// An e-mailed link to store: only its token's hash is kept.

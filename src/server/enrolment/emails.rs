@@ -1,0 +1,81 @@
+//! The messages enrolment sends, each in plain text and HTML: a seat
+//! confirmed, a place on a waitlist, a promotion from it, a cancellation,
+//! a move to another date.
+
+use super::store::{Recipient, SessionFacts};
+use crate::server::mail::{Mail, message};
+use crate::server::present::when;
+use chrono_tz::Tz;
+
+/// "AWS Cloud Practitioner Essentials, Tue 8 Dec 2026, 09:00–16:00 (Malta time), Valletta campus"
+fn session_line(session: &SessionFacts, tz: Tz) -> String {
+    let place = session.location.clone().unwrap_or_else(|| session.mode.label().to_string());
+    let zone = crate::server::present::zone_label(tz);
+    format!("{}, {} ({zone}), {place}", session.course_title, when(session.starts_at, session.ends_at, tz))
+}
+
+fn course_link(public_url: &str, session: &SessionFacts) -> String {
+    format!("{public_url}/courses/{}", session.course_slug)
+}
+
+pub fn confirmed(to: &Recipient, session: &SessionFacts, tz: Tz, public_url: &str) -> Mail {
+    message(
+        &to.email,
+        &format!("Your seat is confirmed: {}", session.course_title),
+        &to.name,
+        &[
+            &format!("Your seat is confirmed for {}.", session_line(session, tz)),
+            "You can see your enrolments, and cancel or move to another date, on your account page.",
+        ],
+        Some(("Your enrolments", &format!("{public_url}/account"))),
+    )
+}
+
+pub fn waitlisted(to: &Recipient, session: &SessionFacts, position: i64, tz: Tz, public_url: &str) -> Mail {
+    message(
+        &to.email,
+        &format!("You are on the waitlist: {}", session.course_title),
+        &to.name,
+        &[
+            &format!("{} is full, so you are on its waitlist, at position {position}.", session_line(session, tz)),
+            "If a seat frees up, the first on the waitlist gets it at once and we tell them by e-mail.",
+        ],
+        Some(("The course and its other dates", &course_link(public_url, session))),
+    )
+}
+
+pub fn promoted(to: &Recipient, session: &SessionFacts, tz: Tz, public_url: &str) -> Mail {
+    message(
+        &to.email,
+        &format!("A seat freed up: you are confirmed for {}", session.course_title),
+        &to.name,
+        &[
+            &format!("A seat freed up and it is yours: you are confirmed for {}.", session_line(session, tz)),
+            "If you can no longer come, please cancel from your account page so the next person can have it.",
+        ],
+        Some(("Your enrolments", &format!("{public_url}/account"))),
+    )
+}
+
+pub fn cancelled(to: &Recipient, session: &SessionFacts, tz: Tz, public_url: &str) -> Mail {
+    message(
+        &to.email,
+        &format!("Cancelled: {}", session.course_title),
+        &to.name,
+        &[&format!("Your enrolment in {} is cancelled.", session_line(session, tz))],
+        Some(("Find another date", &course_link(public_url, session))),
+    )
+}
+
+pub fn moved(to: &Recipient, from: &SessionFacts, session: &SessionFacts, tz: Tz, public_url: &str) -> Mail {
+    message(
+        &to.email,
+        &format!("Moved to another date: {}", session.course_title),
+        &to.name,
+        &[
+            &format!("Your seat is now confirmed for {}.", session_line(session, tz)),
+            &format!("Your seat for {} is released.", when(from.starts_at, from.ends_at, tz)),
+        ],
+        Some(("Your enrolments", &format!("{public_url}/account"))),
+    )
+}

@@ -1,0 +1,289 @@
+//! Enrolment: taking a seat in a session, or a place on its waitlist;
+//! cancelling, which promotes the first on the waitlist; and moving a seat
+//! to another date of the same course.
+//!
+//! The rules hold whatever the concurrency, on both backends:
+//! - A seat is taken by one conditional UPDATE of the session row
+//!   (`seats_taken < capacity`), which the column's CHECK backs up: a
+//!   session never has more confirmed seats than its capacity.
+//! - A learner has at most one live enrolment per session: a unique index
+//!   refuses a second, however simultaneous.
+//! - The waitlist is numbered 1..N without gaps: joining takes N+1 from the
+//!   session row, leaving moves everyone behind up one, in the same
+//!   transaction.
+//! - A cancelled seat goes to the first on the waitlist in the same
+//!   transaction, and the mails that tell people are queued in it too.
+//!
+//! Every function takes the person asking (`actor`). Learners act on their
+//! own enrolments; staff may act on anyone's (the back office), through the
+//! same functions and so the same rules.
+
+mod emails;
+pub mod store;
+
+use crate::error::AppError;
+use crate::model::account::{Role, User};
+use crate::model::enrolment::{EnrolmentStatus, Refusal};
+use crate::server::catalogue::{Catalogue, Write};
+use crate::server::crypto::Keyring;
+use crate::server::db::{Db, Tx, Unique};
+use crate::server::error::Error;
+use crate::server::mail::{self, Mail};
+use chrono::{DateTime, Duration as TimeDelta, Utc};
+use chrono_tz::Tz;
+use std::sync::Arc;
+use store::{EnrolmentRow, NewEnrolment, SessionFacts};
+
+/// One live enrolment per learner and session.
+const LIVE_ENROLMENT: Unique =
+    Unique { postgres: "enrolments_live", sqlite: "enrolments.session_id, enrolments.user_id" };
+
+/// Where an enrolment stands after a request.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Enrolment {
+    pub id: i64,
+    pub session_id: i64,
+    pub status: EnrolmentStatus,
+    /// 1..N on the waitlist; `None` when confirmed.
+    pub waitlist_position: Option<i64>,
+}
+
+/// An enrolment as its learner's dashboard shows it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct LearnerEnrolment {
+    pub enrolment: Enrolment,
+    pub course_slug: String,
+    pub course_title: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub location: Option<String>,
+}
+
+fn conflict(refusal: Refusal) -> Error {
+    Error::Refused(AppError::Conflict(refusal))
+}
+
+/// Whether `actor` may act for the learner `user_id`: themselves, or staff.
+fn may_act_for(actor: &User, user_id: i64) -> bool {
+    actor.id == user_id || actor.role.includes(Role::Staff)
+}
+
+#[derive(Clone)]
+pub struct Enrolments {
+    db: Db,
+    catalogue: Catalogue,
+    keys: Arc<Keyring>,
+    tz: Tz,
+    public_url: Arc<str>,
+}
+
+impl Enrolments {
+    pub fn new(db: Db, catalogue: Catalogue, keys: Arc<Keyring>, tz: Tz, public_url: &str) -> Self {
+        Self { db, catalogue, keys, tz, public_url: public_url.into() }
+    }
+
+    async fn send(&self, tx: &mut Tx, user_id: i64, mail: Mail) -> Result<(), Error> {
+        mail::queue(tx, &self.keys, Some(user_id), &mail).await?;
+        Ok(())
+    }
+
+    /// The session's facts, if it can be enrolled in at `now`.
+    async fn open_session(tx: &mut Tx, session_id: i64, now: DateTime<Utc>) -> Result<SessionFacts, Error> {
+        let session = store::session_facts(tx, session_id).await?.filter(|s| s.published).ok_or(Error::NotFound)?;
+        if session.status == "cancelled" {
+            return Err(conflict(Refusal::SessionCancelled));
+        }
+        if session.status != "scheduled" || session.starts_at <= now {
+            return Err(conflict(Refusal::SessionStarted));
+        }
+        Ok(session)
+    }
+
+    /// Enrols the learner `learner_id` (the actor, or anyone when staff ask)
+    /// in a session: a confirmed seat when one is free, otherwise a place
+    /// at the end of its waitlist.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = actor.id, session_id))]
+    pub async fn enrol(&self, actor: &User, learner_id: i64, session_id: i64) -> Result<Enrolment, Error> {
+        if !may_act_for(actor, learner_id) {
+            return Err(Error::Refused(AppError::Forbidden));
+        }
+        let now = Utc::now();
+        let mut write = self.catalogue.begin_write().await?;
+        let tx = write.tx();
+        let learner = store::recipient(tx, learner_id).await?.ok_or(Error::NotFound)?;
+        if !learner.verified {
+            return Err(Error::Refused(AppError::Unverified));
+        }
+        let session = Self::open_session(tx, session_id, now).await?;
+        if store::live_enrolment(tx, session_id, learner_id).await?.is_some() {
+            return Err(conflict(Refusal::AlreadyEnrolled));
+        }
+        let (status, position) = if store::take_seat(tx, session_id, now).await? {
+            (EnrolmentStatus::Confirmed, None)
+        } else {
+            (EnrolmentStatus::Waitlisted, Some(store::lengthen_waitlist(tx, session_id).await?))
+        };
+        let new = NewEnrolment { session_id, user_id: learner_id, status, waitlist_position: position };
+        let id = match store::insert(tx, &new, now).await {
+            Ok(id) => id,
+            // The same learner enrolled at the same moment, and won.
+            Err(error) if LIVE_ENROLMENT.violated_by(&error) => return Err(conflict(Refusal::AlreadyEnrolled)),
+            Err(error) => return Err(error.into()),
+        };
+        let mail = match position {
+            None => emails::confirmed(&learner, &session, self.tz, &self.public_url),
+            Some(position) => emails::waitlisted(&learner, &session, position, self.tz, &self.public_url),
+        };
+        self.send(tx, learner_id, mail).await?;
+        write.commit().await?;
+        Ok(Enrolment { id, session_id, status, waitlist_position: position })
+    }
+
+    /// The enrolment `id`, if `actor` may act on it; `NotFound` otherwise
+    /// (someone else's enrolment is not theirs to know of).
+    async fn own(tx: &mut Tx, actor: &User, id: i64) -> Result<EnrolmentRow, Error> {
+        store::enrolment(tx, id).await?.filter(|e| may_act_for(actor, e.user_id)).ok_or(Error::NotFound)
+    }
+
+    /// Gives up a confirmed seat (and hands it to the first on the
+    /// waitlist) or a waitlist place (and moves those behind up), within
+    /// the transaction of `write`. The cancellation's own mail is the
+    /// caller's to send.
+    async fn release(&self, tx: &mut Tx, enrolment: &EnrolmentRow, now: DateTime<Utc>) -> Result<(), Error> {
+        store::mark_cancelled(tx, enrolment.id, now).await?;
+        match (enrolment.status, enrolment.waitlist_position) {
+            (EnrolmentStatus::Confirmed, _) => {
+                store::free_seat(tx, enrolment.session_id, now).await?;
+                self.promote(tx, enrolment.session_id, now).await?;
+            }
+            (EnrolmentStatus::Waitlisted, Some(position)) => {
+                store::close_gap(tx, enrolment.session_id, position, now).await?;
+            }
+            _ => return Err(conflict(Refusal::AlreadyCancelled)),
+        }
+        Ok(())
+    }
+
+    /// Hands a free seat of the session to the first on its waitlist, and
+    /// queues the mail that tells them.
+    async fn promote(&self, tx: &mut Tx, session_id: i64, now: DateTime<Utc>) -> Result<(), Error> {
+        let Some(first) = store::first_waitlisted(tx, session_id).await? else { return Ok(()) };
+        if !store::take_seat(tx, session_id, now).await? {
+            // The session has started (or is no longer scheduled): no one
+            // is promoted into it.
+            return Ok(());
+        }
+        store::mark_confirmed(tx, first.id, now).await?;
+        store::close_gap(tx, session_id, first.waitlist_position.unwrap_or(1), now).await?;
+        let session = store::session_facts(tx, session_id).await?.ok_or(Error::NotFound)?;
+        if let Some(learner) = store::recipient(tx, first.user_id).await? {
+            let mail = emails::promoted(&learner, &session, self.tz, &self.public_url);
+            self.send(tx, first.user_id, mail).await?;
+        }
+        Ok(())
+    }
+
+    /// Whether the enrolment may still be given up at `now`: a waitlist
+    /// place until the start, a confirmed seat until the course's cutoff.
+    fn check_cutoff(enrolment: &EnrolmentRow, session: &SessionFacts, now: DateTime<Utc>) -> Result<(), Error> {
+        if enrolment.status == EnrolmentStatus::Cancelled {
+            return Err(conflict(Refusal::AlreadyCancelled));
+        }
+        if session.starts_at <= now {
+            return Err(conflict(Refusal::SessionStarted));
+        }
+        let cutoff = session.starts_at - TimeDelta::hours(session.cutoff_hours);
+        if enrolment.status == EnrolmentStatus::Confirmed && now > cutoff {
+            let hours = u16::try_from(session.cutoff_hours).unwrap_or(u16::MAX);
+            return Err(conflict(Refusal::CancellationClosed { hours }));
+        }
+        Ok(())
+    }
+
+    /// Cancels an enrolment.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = actor.id, enrolment_id))]
+    pub async fn cancel(&self, actor: &User, enrolment_id: i64) -> Result<(), Error> {
+        let now = Utc::now();
+        let mut write = self.catalogue.begin_write().await?;
+        let tx = write.tx();
+        let enrolment = Self::own(tx, actor, enrolment_id).await?;
+        let session = store::session_facts(tx, enrolment.session_id).await?.ok_or(Error::NotFound)?;
+        Self::check_cutoff(&enrolment, &session, now)?;
+        self.release(tx, &enrolment, now).await?;
+        if let Some(learner) = store::recipient(tx, enrolment.user_id).await? {
+            let mail = emails::cancelled(&learner, &session, self.tz, &self.public_url);
+            self.send(tx, enrolment.user_id, mail).await?;
+        }
+        write.commit().await?;
+        Ok(())
+    }
+
+    /// Moves a confirmed seat to another upcoming session of the same
+    /// course, in one step: confirmed there if a seat is free, otherwise
+    /// refused and the seat held is kept.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = actor.id, enrolment_id, to_session_id))]
+    pub async fn transfer(&self, actor: &User, enrolment_id: i64, to_session_id: i64) -> Result<Enrolment, Error> {
+        let now = Utc::now();
+        let mut write: Write<'_> = self.catalogue.begin_write().await?;
+        let tx = write.tx();
+        let enrolment = Self::own(tx, actor, enrolment_id).await?;
+        if enrolment.status != EnrolmentStatus::Confirmed {
+            return Err(conflict(Refusal::NotConfirmed));
+        }
+        if enrolment.session_id == to_session_id {
+            return Err(conflict(Refusal::SameSession));
+        }
+        let from = store::session_facts(tx, enrolment.session_id).await?.ok_or(Error::NotFound)?;
+        Self::check_cutoff(&enrolment, &from, now)?;
+        let to = Self::open_session(tx, to_session_id, now).await?;
+        if to.course_id != from.course_id {
+            return Err(conflict(Refusal::OtherCourse));
+        }
+        if store::live_enrolment(tx, to_session_id, enrolment.user_id).await?.is_some() {
+            return Err(conflict(Refusal::AlreadyEnrolled));
+        }
+        if !store::take_seat(tx, to_session_id, now).await? {
+            return Err(conflict(Refusal::TargetFull));
+        }
+        self.release(tx, &enrolment, now).await?;
+        let new = NewEnrolment {
+            session_id: to_session_id,
+            user_id: enrolment.user_id,
+            status: EnrolmentStatus::Confirmed,
+            waitlist_position: None,
+        };
+        let id = match store::insert(tx, &new, now).await {
+            Ok(id) => id,
+            Err(error) if LIVE_ENROLMENT.violated_by(&error) => return Err(conflict(Refusal::AlreadyEnrolled)),
+            Err(error) => return Err(error.into()),
+        };
+        if let Some(learner) = store::recipient(tx, enrolment.user_id).await? {
+            let mail = emails::moved(&learner, &from, &to, self.tz, &self.public_url);
+            self.send(tx, enrolment.user_id, mail).await?;
+        }
+        write.commit().await?;
+        Ok(Enrolment { id, session_id: to_session_id, status: EnrolmentStatus::Confirmed, waitlist_position: None })
+    }
+
+    /// The learner's live enrolments, soonest first.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = learner.id))]
+    pub async fn of_learner(&self, learner: &User) -> Result<Vec<LearnerEnrolment>, Error> {
+        let rows = store::of_learner(&self.db, learner.id).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| LearnerEnrolment {
+                enrolment: Enrolment {
+                    id: row.id,
+                    session_id: row.session_id,
+                    status: row.status,
+                    waitlist_position: row.waitlist_position,
+                },
+                course_slug: row.course_slug,
+                course_title: row.course_title,
+                starts_at: row.starts_at,
+                ends_at: row.ends_at,
+                location: row.location,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,261 @@
+//! The SQL of enrolments. Every statement reads the same on both backends;
+//! the ones that change a session's seats or waitlist update its row first,
+//! which locks it (PostgreSQL) or runs under the writer lock taken up front
+//! (SQLite `BEGIN IMMEDIATE`), so what follows in the transaction sees a
+//! session nobody else is changing.
+
+use crate::model::enrolment::EnrolmentStatus;
+use crate::model::query::Mode;
+use crate::server::db::{Db, Tx, with_pool, with_tx};
+use chrono::{DateTime, Utc};
+
+/// What the rules need to know of a session and its course.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct SessionFacts {
+    pub id: i64,
+    pub course_id: i64,
+    pub course_slug: String,
+    pub course_title: String,
+    pub published: bool,
+    pub cutoff_hours: i64,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub mode: Mode,
+    pub location: Option<String>,
+    pub status: String,
+}
+
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn session_facts(tx: &mut Tx, session_id: i64) -> Result<Option<SessionFacts>, sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query_as(
+            "SELECT s.id, s.course_id, c.slug AS course_slug, c.title AS course_title, c.published,
+                    c.cancellation_cutoff_hours AS cutoff_hours, s.starts_at, s.ends_at, s.mode,
+                    l.name AS location, s.status
+             FROM course_sessions s JOIN courses c ON c.id = s.course_id
+             LEFT JOIN locations l ON l.id = s.location_id
+             WHERE s.id = $1",
+        )
+        .bind(session_id)
+        .fetch_optional(conn)
+        .await
+    })
+}
+
+/// Takes one confirmed seat if one is free and the session is still open:
+/// one conditional statement, which the seats' CHECK backs up.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn take_seat(tx: &mut Tx, session_id: i64, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE course_sessions SET seats_taken = seats_taken + 1, updated_at = $2
+             WHERE id = $1 AND seats_taken < capacity AND status = 'scheduled' AND starts_at > $2",
+        )
+        .bind(session_id)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected() == 1)
+    })
+}
+
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn free_seat(tx: &mut Tx, session_id: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query("UPDATE course_sessions SET seats_taken = seats_taken - 1, updated_at = $2 WHERE id = $1")
+            .bind(session_id)
+            .bind(now)
+            .execute(conn)
+            .await
+            .map(|_| ())
+    })
+}
+
+/// Adds one to the session's waitlist; the new last position.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn lengthen_waitlist(tx: &mut Tx, session_id: i64) -> Result<i64, sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query_scalar(
+            "UPDATE course_sessions SET waitlist_length = waitlist_length + 1 WHERE id = $1 RETURNING waitlist_length",
+        )
+        .bind(session_id)
+        .fetch_one(conn)
+        .await
+    })
+}
+
+/// Closes the gap a waitlisted enrolment at `position` leaves: everyone
+/// behind it moves up one, and the waitlist is one shorter.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn close_gap(tx: &mut Tx, session_id: i64, position: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE enrolments SET waitlist_position = waitlist_position - 1, updated_at = $3
+             WHERE session_id = $1 AND status = 'waitlisted' AND waitlist_position > $2",
+        )
+        .bind(session_id)
+        .bind(position)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query("UPDATE course_sessions SET waitlist_length = waitlist_length - 1 WHERE id = $1")
+            .bind(session_id)
+            .execute(&mut *conn)
+            .await
+            .map(|_| ())
+    })
+}
+
+pub struct NewEnrolment {
+    pub session_id: i64,
+    pub user_id: i64,
+    pub status: EnrolmentStatus,
+    pub waitlist_position: Option<i64>,
+}
+
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn insert(tx: &mut Tx, new: &NewEnrolment, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query_scalar(
+            "INSERT INTO enrolments (session_id, user_id, status, waitlist_position, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+        )
+        .bind(new.session_id)
+        .bind(new.user_id)
+        .bind(new.status)
+        .bind(new.waitlist_position)
+        .bind(now)
+        .fetch_one(conn)
+        .await
+    })
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct EnrolmentRow {
+    pub id: i64,
+    pub session_id: i64,
+    pub user_id: i64,
+    pub status: EnrolmentStatus,
+    pub waitlist_position: Option<i64>,
+}
+
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn enrolment(tx: &mut Tx, id: i64) -> Result<Option<EnrolmentRow>, sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query_as("SELECT id, session_id, user_id, status, waitlist_position FROM enrolments WHERE id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await
+    })
+}
+
+/// The learner's live enrolment in a session, if any.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn live_enrolment(tx: &mut Tx, session_id: i64, user_id: i64) -> Result<Option<EnrolmentRow>, sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query_as(
+            "SELECT id, session_id, user_id, status, waitlist_position FROM enrolments
+             WHERE session_id = $1 AND user_id = $2 AND status <> 'cancelled'",
+        )
+        .bind(session_id)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await
+    })
+}
+
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn mark_cancelled(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE enrolments SET status = 'cancelled', waitlist_position = NULL, cancelled_at = $2, updated_at = $2
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map(|_| ())
+    })
+}
+
+/// The first of the session's waitlist, if anyone is on it.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn first_waitlisted(tx: &mut Tx, session_id: i64) -> Result<Option<EnrolmentRow>, sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query_as(
+            "SELECT id, session_id, user_id, status, waitlist_position FROM enrolments
+             WHERE session_id = $1 AND status = 'waitlisted' ORDER BY waitlist_position LIMIT 1",
+        )
+        .bind(session_id)
+        .fetch_optional(conn)
+        .await
+    })
+}
+
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn mark_confirmed(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE enrolments SET status = 'confirmed', waitlist_position = NULL, updated_at = $2 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map(|_| ())
+    })
+}
+
+/// Whom a mail about an enrolment goes to.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Recipient {
+    pub name: String,
+    pub email: String,
+    pub verified: bool,
+}
+
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn recipient(tx: &mut Tx, user_id: i64) -> Result<Option<Recipient>, sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query_as(
+            "SELECT name, email, email_verified_at IS NOT NULL AS verified FROM users
+             WHERE id = $1 AND deleted_at IS NULL",
+        )
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await
+    })
+}
+
+/// An enrolment as its learner's dashboard lists it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct LearnerRow {
+    pub id: i64,
+    pub status: EnrolmentStatus,
+    pub waitlist_position: Option<i64>,
+    pub session_id: i64,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub mode: Mode,
+    pub location: Option<String>,
+    pub course_slug: String,
+    pub course_title: String,
+}
+
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
+pub async fn of_learner(db: &Db, user_id: i64) -> Result<Vec<LearnerRow>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT e.id, e.status, e.waitlist_position, s.id AS session_id, s.starts_at, s.ends_at, s.mode,
+                    l.name AS location, c.slug AS course_slug, c.title AS course_title
+             FROM enrolments e JOIN course_sessions s ON s.id = e.session_id JOIN courses c ON c.id = s.course_id
+             LEFT JOIN locations l ON l.id = s.location_id
+             WHERE e.user_id = $1 AND e.status <> 'cancelled'
+             ORDER BY s.starts_at, e.id",
+        )
+        .bind(user_id)
+        .fetch_all(pool)
+        .await
+    })
+}

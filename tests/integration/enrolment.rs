@@ -1,0 +1,247 @@
+//! Enrolment, through its domain functions (no HTTP): seats never sold
+//! twice whatever the concurrency, a gapless waitlist, promotion on
+//! cancellation with its mail, moves between dates, and every refusal.
+
+use crate::helpers::TestApp;
+use crate::visitor::{count, mails_to};
+use lyceum::error::AppError;
+use lyceum::model::account::{Role, User};
+use lyceum::model::enrolment::{EnrolmentStatus, Refusal};
+use lyceum::server::accounts::store::{NewUser, insert_user};
+use lyceum::server::error::Error;
+use lyceum::server::sql::{Arg, Sql};
+
+/// `n` confirmed learners (and, for `role`, other people), made directly.
+async fn people(app: &TestApp, prefix: &str, n: usize, role: Role) -> Vec<User> {
+    let now = chrono::Utc::now();
+    let mut users = Vec::new();
+    let mut tx = app.state.db.begin().await.unwrap();
+    for i in 0..n {
+        let email = format!("{prefix}{i}@example.com");
+        let name = format!("{prefix} {i}");
+        let new = NewUser { email: &email, name: &name, password_hash: "!", role, verified_at: Some(now) };
+        let id = insert_user(&mut tx, &new, now).await.unwrap();
+        users.push(User { id, email, name, role, verified: true });
+    }
+    tx.commit().await.unwrap();
+    users
+}
+
+/// Two upcoming sessions of one published course, emptied and given
+/// these capacities; (course id, first session, second session).
+async fn two_sessions(app: &TestApp, capacities: (i64, i64)) -> (i64, i64, i64) {
+    let now = chrono::Utc::now();
+    let rows: Vec<(i64, i64)> = lyceum::with_pool!(&app.state.db, |pool| {
+        sqlx::query_as(
+            "SELECT s.course_id, s.id FROM course_sessions s JOIN courses c ON c.id = s.course_id
+             WHERE c.published AND s.status = 'scheduled' AND s.starts_at > $1
+             AND s.course_id IN (SELECT course_id FROM course_sessions WHERE status = 'scheduled' AND starts_at > $1
+                                 GROUP BY course_id HAVING COUNT(*) >= 2)
+             ORDER BY s.course_id, s.starts_at LIMIT 2",
+        )
+        .bind(now)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+    });
+    let (course, first, second) = (rows[0].0, rows[0].1, rows[1].1);
+    for (session, capacity) in [(first, capacities.0), (second, capacities.1)] {
+        set(app, &format!("UPDATE course_sessions SET seats_taken = 0, capacity = {capacity} WHERE id = {session}"))
+            .await;
+    }
+    (course, first, second)
+}
+
+async fn set(app: &TestApp, sql: &str) {
+    Sql::new(sql).execute(&app.state.db).await.unwrap();
+}
+
+fn refused_with(result: Result<impl std::fmt::Debug, Error>, refusal: Refusal) {
+    match result {
+        Err(Error::Refused(AppError::Conflict(got))) => assert_eq!(got, refusal),
+        other => panic!("expected {refusal:?}, got {other:?}"),
+    }
+}
+
+/// (confirmed, waitlist positions in order, seats_taken, waitlist_length) of a session.
+async fn standing(app: &TestApp, session: i64) -> (i64, Vec<i64>, i64, i64) {
+    let confirmed =
+        count(app, &format!("SELECT COUNT(*) FROM enrolments WHERE session_id = {session} AND status = 'confirmed'"))
+            .await;
+    let positions: Vec<i64> = lyceum::with_pool!(&app.state.db, |pool| {
+        sqlx::query_scalar(
+            "SELECT waitlist_position FROM enrolments WHERE session_id = $1 AND status = 'waitlisted'
+             ORDER BY waitlist_position",
+        )
+        .bind(session)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+    });
+    let taken = count(app, &format!("SELECT seats_taken FROM course_sessions WHERE id = {session}")).await;
+    let length = count(app, &format!("SELECT waitlist_length FROM course_sessions WHERE id = {session}")).await;
+    (confirmed, positions, taken, length)
+}
+
+#[tokio::test]
+async fn a_full_session_keeps_a_waitlist_and_a_cancellation_promotes_its_first() {
+    let app = TestApp::demo().await;
+    let (_, session, _) = two_sessions(&app, (2, 2)).await;
+    let learners = people(&app, "learner", 5, Role::Learner).await;
+    let enrolments = &app.state.enrolments;
+    let mut made = Vec::new();
+    for learner in &learners {
+        made.push(enrolments.enrol(learner, learner.id, session).await.unwrap());
+    }
+    let statuses: Vec<_> = made.iter().map(|e| (e.status, e.waitlist_position)).collect();
+    use EnrolmentStatus::*;
+    assert_eq!(
+        statuses,
+        [(Confirmed, None), (Confirmed, None), (Waitlisted, Some(1)), (Waitlisted, Some(2)), (Waitlisted, Some(3))]
+    );
+    assert_eq!(standing(&app, session).await, (2, vec![1, 2, 3], 2, 3));
+    refused_with(enrolments.enrol(&learners[0], learners[0].id, session).await, Refusal::AlreadyEnrolled);
+    refused_with(enrolments.enrol(&learners[3], learners[3].id, session).await, Refusal::AlreadyEnrolled);
+
+    // The second on the waitlist leaves: the third moves up, no gap.
+    enrolments.cancel(&learners[3], made[3].id).await.unwrap();
+    assert_eq!(standing(&app, session).await, (2, vec![1, 2], 2, 2));
+
+    // A confirmed seat is given up: the first on the waitlist gets it, and is told.
+    let before = mails_to(&app, &learners[2].email).await.len();
+    enrolments.cancel(&learners[0], made[0].id).await.unwrap();
+    assert_eq!(standing(&app, session).await, (2, vec![1], 2, 1));
+    let mine = enrolments.of_learner(&learners[2]).await.unwrap();
+    assert_eq!((mine[0].enrolment.status, mine[0].enrolment.waitlist_position), (Confirmed, None));
+    let mails = mails_to(&app, &learners[2].email).await;
+    assert_eq!(mails.len(), before + 1);
+    assert!(mails.last().unwrap().subject.starts_with("A seat freed up"), "{:?}", mails.last().unwrap().subject);
+    assert!(mails_to(&app, &learners[0].email).await.last().unwrap().subject.starts_with("Cancelled"));
+
+    // Someone else's enrolment is not found; staff may cancel anyone's.
+    assert!(matches!(enrolments.cancel(&learners[1], made[4].id).await, Err(Error::NotFound)));
+    refused_with(enrolments.cancel(&learners[0], made[0].id).await, Refusal::AlreadyCancelled);
+    let staff = people(&app, "staff", 1, Role::Staff).await.remove(0);
+    enrolments.cancel(&staff, made[4].id).await.unwrap();
+    assert_eq!(standing(&app, session).await, (2, vec![], 2, 0));
+    // A learner may not enrol someone else.
+    assert!(matches!(
+        enrolments.enrol(&learners[0], learners[1].id, session).await,
+        Err(Error::Refused(AppError::Forbidden))
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_enrolments_never_sell_a_seat_twice() {
+    let app = TestApp::demo().await;
+    let (_, session, other) = two_sessions(&app, (20, 5)).await;
+    let learners = people(&app, "crowd", 100, Role::Learner).await;
+    let tasks: Vec<_> = learners
+        .iter()
+        .cloned()
+        .map(|learner| {
+            let enrolments = app.state.enrolments.clone();
+            tokio::spawn(async move { enrolments.enrol(&learner, learner.id, session).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().expect("every enrolment is answered, confirmed or waitlisted");
+    }
+    let (confirmed, positions, taken, length) = standing(&app, session).await;
+    assert_eq!((confirmed, taken, length), (20, 20, 80));
+    assert_eq!(positions, (1..=80).collect::<Vec<_>>(), "a waitlist without gaps or repeats");
+
+    // One learner, fifty times at once: one enrolment.
+    let one = learners[0].clone();
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let (enrolments, one) = (app.state.enrolments.clone(), one.clone());
+            tokio::spawn(async move { enrolments.enrol(&one, one.id, other).await })
+        })
+        .collect();
+    let mut succeeded = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => succeeded += 1,
+            Err(Error::Refused(AppError::Conflict(Refusal::AlreadyEnrolled))) => {}
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(succeeded, 1);
+    assert_eq!(standing(&app, other).await, (1, vec![], 1, 0));
+}
+
+#[tokio::test]
+async fn a_seat_moves_to_another_date_or_stays_where_it_is() {
+    let app = TestApp::demo().await;
+    let (_, first, second) = two_sessions(&app, (1, 1)).await;
+    let [ann, bob, cat]: [User; 3] = people(&app, "mover", 3, Role::Learner).await.try_into().unwrap();
+    let enrolments = &app.state.enrolments;
+    let ann_seat = enrolments.enrol(&ann, ann.id, first).await.unwrap();
+    let bob_wait = enrolments.enrol(&bob, bob.id, first).await.unwrap();
+    assert_eq!(bob_wait.waitlist_position, Some(1));
+
+    // Ann moves: confirmed on the second date, and Bob gets her first seat.
+    let moved = enrolments.transfer(&ann, ann_seat.id, second).await.unwrap();
+    assert_eq!((moved.session_id, moved.status), (second, EnrolmentStatus::Confirmed));
+    assert_eq!(standing(&app, first).await, (1, vec![], 1, 0));
+    assert_eq!(standing(&app, second).await, (1, vec![], 1, 0));
+    assert!(mails_to(&app, &ann.email).await.last().unwrap().subject.starts_with("Moved to another date"));
+
+    // Cat holds nothing to move; Bob cannot move to the full second date,
+    // and keeps his seat; a waitlisted place cannot move.
+    let cat_wait = enrolments.enrol(&cat, cat.id, first).await.unwrap();
+    refused_with(enrolments.transfer(&cat, cat_wait.id, second).await, Refusal::NotConfirmed);
+    let bob_seat = enrolments.of_learner(&bob).await.unwrap().remove(0).enrolment;
+    refused_with(enrolments.transfer(&bob, bob_seat.id, second).await, Refusal::TargetFull);
+    refused_with(enrolments.transfer(&bob, bob_seat.id, first).await, Refusal::SameSession);
+    assert_eq!(standing(&app, first).await, (1, vec![1], 1, 1), "nothing changed");
+
+    // Another course's session is not another date.
+    let elsewhere = count(
+        &app,
+        &format!(
+            "SELECT MIN(id) FROM course_sessions WHERE status = 'scheduled' AND course_id <> \
+             (SELECT course_id FROM course_sessions WHERE id = {first})"
+        ),
+    )
+    .await;
+    refused_with(enrolments.transfer(&bob, bob_seat.id, elsewhere).await, Refusal::OtherCourse);
+}
+
+#[tokio::test]
+async fn enrolments_are_refused_where_the_rules_say_so() {
+    let app = TestApp::demo().await;
+    let (course, first, second) = two_sessions(&app, (5, 5)).await;
+    let learner = people(&app, "rules", 1, Role::Learner).await.remove(0);
+    let enrolments = &app.state.enrolments;
+
+    // Unconfirmed address.
+    set(&app, &format!("UPDATE users SET email_verified_at = NULL WHERE id = {}", learner.id)).await;
+    assert!(matches!(enrolments.enrol(&learner, learner.id, first).await, Err(Error::Refused(AppError::Unverified))));
+    set(&app, &format!("UPDATE users SET email_verified_at = created_at WHERE id = {}", learner.id)).await;
+
+    // Unknown session; cancelled session; a session that has started.
+    assert!(matches!(enrolments.enrol(&learner, learner.id, 999_999).await, Err(Error::NotFound)));
+    set(&app, &format!("UPDATE course_sessions SET status = 'cancelled' WHERE id = {second}")).await;
+    refused_with(enrolments.enrol(&learner, learner.id, second).await, Refusal::SessionCancelled);
+    let mut sql = Sql::new("UPDATE course_sessions SET starts_at = ");
+    sql.bind(Arg::Time(chrono::Utc::now() - chrono::Duration::hours(1)))
+        .push(", status = 'scheduled' WHERE id = ")
+        .bind(Arg::Int(second));
+    sql.execute(&app.state.db).await.unwrap();
+    refused_with(enrolments.enrol(&learner, learner.id, second).await, Refusal::SessionStarted);
+
+    // A cancellation after the course's cutoff is refused; the seat is kept.
+    let seat = enrolments.enrol(&learner, learner.id, first).await.unwrap();
+    set(&app, &format!("UPDATE courses SET cancellation_cutoff_hours = 100000 WHERE id = {course}")).await;
+    refused_with(enrolments.cancel(&learner, seat.id).await, Refusal::CancellationClosed { hours: u16::MAX });
+    assert_eq!(standing(&app, first).await.0, 1);
+
+    // An unpublished course has no sessions to enrol in.
+    set(&app, &format!("UPDATE courses SET published = FALSE, cancellation_cutoff_hours = 0 WHERE id = {course}"))
+        .await;
+    let other = people(&app, "late", 1, Role::Learner).await.remove(0);
+    assert!(matches!(enrolments.enrol(&other, other.id, first).await, Err(Error::NotFound)));
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM enrolments").await, 1, "no refusal stored anything");
+}
