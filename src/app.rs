@@ -3,6 +3,7 @@
 use crate::components::error_view::NotFound;
 use crate::components::layout::Layout;
 use crate::pages::account::{
+    dashboard::DashboardPage,
     entry::{ForgotPasswordPage, LoginPage, ResetPasswordPage, SignupPage, VerifyEmailPage},
     mine::{DataPage, ProfilePage, SecurityPage, SettingsPage},
 };
@@ -74,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("account") view=DashboardPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("profile")) view=ProfilePage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("settings")) view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("security")) view=SecurityPage ssr=SsrMode::Async/>

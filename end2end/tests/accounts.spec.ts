@@ -1,29 +1,4 @@
-import { Page } from "@playwright/test";
-import { test, expect, jsEnabled, waitForHydration } from "./fixtures";
-
-/** Opens `path` and, with JavaScript on, waits until the page is interactive. */
-async function open(page: Page, path: string, js: boolean): Promise<void> {
-  await page.goto(path);
-  if (js) await waitForHydration(page);
-}
-
-/** The newest message to `email` in the development mailbox, once the worker has delivered it. */
-async function mailTo(page: Page, email: string, subject: string) {
-  const message = page.locator("article.mail", { hasText: email }).filter({ hasText: subject }).first();
-  await expect(async () => {
-    await page.goto("/dev/mailbox");
-    await expect(message).toBeVisible({ timeout: 1_000 });
-  }).toPass({ timeout: 15_000 });
-  return message;
-}
-
-/** Fills in and sends the signup form on the current page. */
-async function signUp(page: Page, name: string, email: string, password: string): Promise<void> {
-  await page.getByLabel("Full name").fill(name);
-  await page.getByLabel("E-mail address").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Create account" }).click();
-}
+import { test, expect, jsEnabled, mailTo, open, signUp, waitForHydration } from "./fixtures";
 
 test("a learner signs up, confirms the address, edits the account, changes the password and logs out", async ({
   page,
@@ -57,12 +32,12 @@ test("a learner signs up, confirms the address, edits the account, changes the p
   await page.getByLabel("E-mail address").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Log in" }).click();
-  await expect(page).toHaveURL(/\/account\/profile$/);
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Your profile");
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Your courses");
   await expect(page.getByRole("banner").getByRole("link", { name: "Maria Camilleri" })).toBeVisible();
 
   // Profile.
-  if (js) await waitForHydration(page);
+  await open(page, "/account/profile", js);
   await page.getByLabel("Phone").fill("+356 9912 3456");
   await page.getByLabel("Company").fill("Grand Harbour Logistics");
   await page.getByLabel("Job title").fill("Operations lead");

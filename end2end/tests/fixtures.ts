@@ -33,3 +33,43 @@ export function jsEnabled(testInfo: { project: { name: string } }): boolean {
 export async function waitForHydration(page: Page): Promise<void> {
   await page.locator("body[data-hydrated=true]").waitFor({ state: "attached" });
 }
+
+/** Opens `path` and, with JavaScript on, waits until the page is interactive. */
+export async function open(page: Page, path: string, js: boolean): Promise<void> {
+  await page.goto(path);
+  if (js) await waitForHydration(page);
+}
+
+/** The newest message to `email` in the development mailbox, once the worker has delivered it. */
+export async function mailTo(page: Page, email: string, subject: string) {
+  const message = page.locator("article.mail", { hasText: email }).filter({ hasText: subject }).first();
+  await expect(async () => {
+    await page.goto("/dev/mailbox");
+    await expect(message).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  return message;
+}
+
+/** Fills in and sends the signup form on the current page. */
+export async function signUp(page: Page, name: string, email: string, password: string): Promise<void> {
+  await page.getByLabel("Full name").fill(name);
+  await page.getByLabel("E-mail address").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+}
+
+/** A new learner, signed up, confirmed from the mailbox and logged in. */
+export async function newLearner(page: Page, js: boolean, name: string, email: string, password: string) {
+  await open(page, "/signup", js);
+  await signUp(page, name, email, password);
+  await expect(page).toHaveURL(/\/login\?notice=check-email$/);
+  const message = await mailTo(page, email, "Confirm your e-mail address");
+  const link = await message.getByRole("link", { name: /verify-email\?token=/ }).getAttribute("href");
+  await open(page, link!, js);
+  await page.getByRole("button", { name: "Confirm my address" }).click();
+  await expect(page).toHaveURL(/\/login\?notice=verified$/);
+  if (js) await waitForHydration(page);
+  await page.getByLabel("E-mail address").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+}

@@ -51,6 +51,8 @@ pub enum Refusal {
     TargetFull,
     /// The other date is the one already held.
     SameSession,
+    /// The learner's address is not confirmed yet.
+    Unconfirmed,
 }
 
 impl Refusal {
@@ -67,8 +69,29 @@ impl Refusal {
             Refusal::OtherCourse => "A seat can only move to another date of the same course.".into(),
             Refusal::TargetFull => "That date is full, so your seat was not moved: you keep the one you have.".into(),
             Refusal::SameSession => "That is the date you already have.".into(),
+            Refusal::Unconfirmed => {
+                "Please confirm your e-mail address first: follow the link we sent you, or ask for a new one.".into()
+            }
         }
     }
+}
+
+/// An enrolment as the learner's dashboard shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyEnrolment {
+    pub id: i64,
+    pub status: EnrolmentStatus,
+    pub waitlist_position: Option<i64>,
+    pub course_slug: String,
+    pub course_title: String,
+    /// RFC 3339 with the academy's offset, for `<time datetime>`.
+    pub starts_at: String,
+    /// For people, in the academy's zone.
+    pub when: String,
+    /// The campus, or "Online".
+    pub place: String,
+    /// Whether the session is still ahead.
+    pub upcoming: bool,
 }
 
 #[cfg(test)]

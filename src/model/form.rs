@@ -175,10 +175,13 @@ pub enum Notice {
     AccountDeleted,
     Saved,
     SessionEnded,
+    Enrolled,
+    Waitlisted,
+    EnrolmentCancelled,
 }
 
 impl Notice {
-    const ALL: [Notice; 9] = [
+    const ALL: [Notice; 12] = [
         Notice::CheckEmail,
         Notice::Verified,
         Notice::ResetSent,
@@ -188,6 +191,9 @@ impl Notice {
         Notice::AccountDeleted,
         Notice::Saved,
         Notice::SessionEnded,
+        Notice::Enrolled,
+        Notice::Waitlisted,
+        Notice::EnrolmentCancelled,
     ];
 
     pub fn code(self) -> &'static str {
@@ -201,6 +207,9 @@ impl Notice {
             Notice::AccountDeleted => "account-deleted",
             Notice::Saved => "saved",
             Notice::SessionEnded => "session-ended",
+            Notice::Enrolled => "enrolled",
+            Notice::Waitlisted => "waitlisted",
+            Notice::EnrolmentCancelled => "enrolment-cancelled",
         }
     }
 
@@ -223,6 +232,11 @@ impl Notice {
             Notice::AccountDeleted => "Your account is deleted. Thank you for learning with us.",
             Notice::Saved => "Saved.",
             Notice::SessionEnded => "The session is ended.",
+            Notice::Enrolled => "Your seat is confirmed. We have sent you the details by e-mail.",
+            Notice::Waitlisted => {
+                "The session is full, so you are on its waitlist. If a seat frees up, it is yours and we tell you by e-mail."
+            }
+            Notice::EnrolmentCancelled => "Your enrolment is cancelled.",
         }
     }
 }

@@ -1,10 +1,12 @@
 //! `/courses/{slug}`: the whole course and its upcoming sessions.
 
+use crate::components::form::{FormAlert, last_error};
 use crate::components::loaded::Loaded;
 use crate::components::session_row::{SeatsLeft, SessionWhen};
 use crate::components::verbatim::PageTitle;
 use crate::model::catalogue::CourseDetail;
 use crate::server_fns::catalogue::get_course;
+use crate::server_fns::enrolment::Enrol;
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta};
 use leptos_router::hooks::use_params_map;
@@ -18,6 +20,8 @@ pub fn CoursePage() -> impl IntoView {
 
 #[component]
 fn Course(course: CourseDetail) -> impl IntoView {
+    let enrol = ServerAction::<Enrol>::new();
+    let enrol_error = last_error(enrol);
     let sessions = if course.sessions.is_empty() {
         view! {
             <p class="muted">"No dates are scheduled yet. New dates are added every few weeks."</p>
@@ -31,17 +35,32 @@ fn Course(course: CourseDetail) -> impl IntoView {
             .map(|session| {
                 let place = session.place();
                 let instructor = session.instructor.clone().unwrap_or_default();
+                let (button, label) = if session.is_full() {
+                    ("Join the waitlist", format!("Join the waitlist for {}", session.when))
+                } else {
+                    ("Enrol", format!("Enrol in the session of {}", session.when))
+                };
+                let session_id = session.id.to_string();
+                let slug = course.slug.clone();
                 view! {
                     <tr>
                         <td><SessionWhen session=session.clone()/></td>
                         <td>{place}</td>
                         <td>{instructor}</td>
                         <td><SeatsLeft session/></td>
+                        <td>
+                            <ActionForm action=enrol attr:class="inline-form">
+                                <input type="hidden" name="session_id" value=session_id/>
+                                <input type="hidden" name="course" value=slug/>
+                                <button type="submit" aria-label=label>{button}</button>
+                            </ActionForm>
+                        </td>
                     </tr>
                 }
             })
             .collect_view();
         view! {
+            <FormAlert error=enrol_error/>
             <div class="table-scroll">
                 <table class="sessions">
                     <caption class="visually-hidden">"Upcoming sessions"</caption>
@@ -51,6 +70,7 @@ fn Course(course: CourseDetail) -> impl IntoView {
                             <th scope="col">"Where"</th>
                             <th scope="col">"Instructor"</th>
                             <th scope="col">"Seats"</th>
+                            <th scope="col"><span class="visually-hidden">"Enrol"</span></th>
                         </tr>
                     </thead>
                     <tbody>{rows}</tbody>

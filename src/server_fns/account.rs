@@ -41,7 +41,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     let user = state.accounts.login(&email, &password, &client).await?;
     let session = request::session().await?;
     auth::sign_in(&session, &user, &client).await?;
-    leptos_axum::redirect(next.as_deref().and_then(safe_next).unwrap_or("/account/profile"));
+    leptos_axum::redirect(next.as_deref().and_then(safe_next).unwrap_or("/account"));
     Ok(())
 }
 

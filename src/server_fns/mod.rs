@@ -6,3 +6,4 @@ pub mod account;
 pub mod admin;
 pub mod catalogue;
 pub mod dev;
+pub mod enrolment;

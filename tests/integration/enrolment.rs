@@ -218,7 +218,7 @@ async fn enrolments_are_refused_where_the_rules_say_so() {
 
     // Unconfirmed address.
     set(&app, &format!("UPDATE users SET email_verified_at = NULL WHERE id = {}", learner.id)).await;
-    assert!(matches!(enrolments.enrol(&learner, learner.id, first).await, Err(Error::Refused(AppError::Unverified))));
+    refused_with(enrolments.enrol(&learner, learner.id, first).await, Refusal::Unconfirmed);
     set(&app, &format!("UPDATE users SET email_verified_at = created_at WHERE id = {}", learner.id)).await;
 
     // Unknown session; cancelled session; a session that has started.
@@ -244,4 +244,56 @@ async fn enrolments_are_refused_where_the_rules_say_so() {
     let other = people(&app, "late", 1, Role::Learner).await.remove(0);
     assert!(matches!(enrolments.enrol(&other, other.id, first).await, Err(Error::NotFound)));
     assert_eq!(count(&app, "SELECT COUNT(*) FROM enrolments").await, 1, "no refusal stored anything");
+}
+
+#[tokio::test]
+async fn enrolling_through_the_pages_sends_visitors_to_log_in_and_learners_to_their_courses() {
+    use crate::visitor::Visitor;
+    let app = TestApp::demo().await;
+    let (_, session, _) = two_sessions(&app, (5, 5)).await;
+    let slug: String = lyceum::with_pool!(&app.state.db, |pool| {
+        sqlx::query_scalar("SELECT c.slug FROM courses c JOIN course_sessions s ON s.course_id = c.id WHERE s.id = $1")
+            .bind(session)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    let page = app.get(&format!("/courses/{slug}")).await;
+    assert!(page.body.contains(r#"action="/rpc/enrolment/enrol""#), "each session has its enrol form");
+    assert!(page.body.contains(&format!(r#"name="session_id" value="{session}""#)));
+
+    // Not signed in: to the login page, and back to the course after.
+    let mut visitor = Visitor::new(&app);
+    let id = session.to_string();
+    let res =
+        visitor.submit(&format!("/courses/{slug}"), "enrolment/enrol", &[("session_id", &id), ("course", &slug)]).await;
+    assert_eq!(res.header("location"), Some(format!("/login?next=/courses/{slug}").as_str()), "{}", res.status);
+    let res = visitor.submit("/courses", "enrolment/enrol", &[("session_id", &id), ("course", "//evil.test")]).await;
+    assert_eq!(res.header("location"), Some("/login?next=/courses"), "only a slug goes into the way back");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM enrolments").await, 0);
+
+    // Signed in: enrolled, and the account page lists it.
+    let mut ann = Visitor::new(&app);
+    ann.sign_up_and_log_in("Ann Borg", "ann@example.com", "correct horse battery staple").await;
+    let res =
+        ann.submit(&format!("/courses/{slug}"), "enrolment/enrol", &[("session_id", &id), ("course", &slug)]).await;
+    assert_eq!(res.header("location"), Some("/account?notice=enrolled"), "{} {}", res.status, res.body);
+    let account = ann.get("/account?notice=enrolled").await;
+    assert_eq!(account.status, 200);
+    assert!(account.body.contains("Your seat is confirmed"), "the notice");
+    assert!(account.body.contains(&format!(r#"href="/courses/{slug}""#)), "the enrolment is listed");
+    assert!(account.header("cache-control").unwrap_or_default().contains("no-store"));
+
+    // Twice is refused with a clear message; someone else's is not found.
+    let res = ann.call("enrolment/enrol", &[("session_id", &id), ("course", &slug)]).await;
+    assert_eq!(res.status, 409, "{}", res.body);
+    assert!(res.body.contains("AlreadyEnrolled") || res.body.contains("already_enrolled"), "{}", res.body);
+    let mine: i64 = count(&app, "SELECT MIN(id) FROM enrolments").await;
+    let mut bob = Visitor::from_ip(&app, "192.0.2.77".parse().unwrap());
+    bob.sign_up_and_log_in("Bob Zammit", "bob@example.com", "another horse battery staple").await;
+    let res = bob.call("enrolment/cancel", &[("enrolment_id", &mine.to_string())]).await;
+    assert_eq!(res.status, 404, "{}", res.body);
+    let res = ann.call("enrolment/cancel", &[("enrolment_id", &mine.to_string())]).await;
+    assert!(res.status < 400, "{} {}", res.status, res.body);
+    assert_eq!(standing(&app, session).await, (0, vec![], 0, 0));
 }

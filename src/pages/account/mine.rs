@@ -17,8 +17,9 @@ use leptos_meta::Meta;
 
 /// Tabs between the account pages.
 #[component]
-fn AccountNav(current: &'static str) -> impl IntoView {
+pub(super) fn AccountNav(current: &'static str) -> impl IntoView {
     let tabs = [
+        ("/account", "Your courses"),
         ("/account/profile", "Profile"),
         ("/account/settings", "Settings"),
         ("/account/security", "Security"),
@@ -40,7 +41,7 @@ fn AccountNav(current: &'static str) -> impl IntoView {
 
 /// The frame of every account page: title, tabs, notice, then the content.
 #[component]
-fn AccountPage(title: &'static str, path: &'static str, children: Children) -> impl IntoView {
+pub(super) fn AccountPage(title: &'static str, path: &'static str, children: Children) -> impl IntoView {
     set_no_store();
     view! {
         <PageTitle text=format!("{title} · Lyceum")/>

@@ -1,4 +1,5 @@
 //! Account pages: the way in, and the signed-in user's own pages.
 
+pub mod dashboard;
 pub mod entry;
 pub mod mine;

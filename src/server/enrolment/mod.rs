@@ -112,7 +112,7 @@ impl Enrolments {
         let tx = write.tx();
         let learner = store::recipient(tx, learner_id).await?.ok_or(Error::NotFound)?;
         if !learner.verified {
-            return Err(Error::Refused(AppError::Unverified));
+            return Err(conflict(Refusal::Unconfirmed));
         }
         let session = Self::open_session(tx, session_id, now).await?;
         if store::live_enrolment(tx, session_id, learner_id).await?.is_some() {

@@ -1,0 +1,63 @@
+//! Enrolling, cancelling, and the learner's own enrolments. Forms post
+//! here; every success redirects (so a form without JavaScript lands on
+//! the right page), and a visitor who is not signed in is sent to log in
+//! and brought back to the course.
+
+use crate::error::AppError;
+use crate::model::enrolment::MyEnrolment;
+use leptos::prelude::*;
+
+/// Enrols the signed-in learner in a session of the course `course` (a
+/// slug, for the way back).
+#[server(prefix = "/rpc", endpoint = "enrolment/enrol")]
+pub async fn enrol(session_id: i64, course: String) -> Result<(), AppError> {
+    use crate::model::enrolment::EnrolmentStatus;
+    use crate::model::query::is_slug;
+    use crate::server::{auth, request};
+    let Some(user) = auth::maybe_signed_in().await? else {
+        // Only a slug goes into the way back: no open redirect.
+        let back = if is_slug(&course) { format!("/courses/{course}") } else { "/courses".to_string() };
+        leptos_axum::redirect(&format!("/login?next={back}"));
+        return Ok(());
+    };
+    let enrolment = request::state().enrolments.enrol(&user, user.id, session_id).await?;
+    let notice = if enrolment.status == EnrolmentStatus::Confirmed { "enrolled" } else { "waitlisted" };
+    leptos_axum::redirect(&format!("/account?notice={notice}"));
+    Ok(())
+}
+
+/// Cancels one of the signed-in learner's enrolments.
+#[server(prefix = "/rpc", endpoint = "enrolment/cancel")]
+pub async fn cancel_enrolment(enrolment_id: i64) -> Result<(), AppError> {
+    use crate::server::auth;
+    let (state, _, user) = auth::signed_in().await?;
+    state.enrolments.cancel(&user, enrolment_id).await?;
+    leptos_axum::redirect("/account?notice=enrolment-cancelled");
+    Ok(())
+}
+
+/// The signed-in learner's live enrolments, soonest first.
+#[server(prefix = "/rpc", endpoint = "enrolment/mine")]
+pub async fn get_my_enrolments() -> Result<Vec<MyEnrolment>, AppError> {
+    use crate::components::status::set_no_store;
+    use crate::server::{auth, present};
+    let (state, _, user) = auth::signed_in().await?;
+    set_no_store();
+    let now = chrono::Utc::now();
+    let tz = state.config.timezone;
+    let mine = state.enrolments.of_learner(&user).await?;
+    Ok(mine
+        .into_iter()
+        .map(|e| MyEnrolment {
+            id: e.enrolment.id,
+            status: e.enrolment.status,
+            waitlist_position: e.enrolment.waitlist_position,
+            course_slug: e.course_slug,
+            course_title: e.course_title,
+            starts_at: e.starts_at.with_timezone(&tz).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+            when: present::when(e.starts_at, e.ends_at, tz),
+            place: e.location.unwrap_or_else(|| "Online".to_string()),
+            upcoming: e.starts_at > now,
+        })
+        .collect())
+}
