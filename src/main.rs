@@ -183,12 +183,7 @@ const DEVELOPMENT_SECRET: &str = "data/secret";
 
 /// The accounts side of the app, for the commands that make accounts.
 fn accounts(config: &Config, db: &Db) -> lyceum::server::accounts::Accounts {
-    use lyceum::server::{accounts::Accounts, crypto::Keyring};
-    Accounts::new(
-        db.clone(),
-        config,
-        std::sync::Arc::new(Keyring::from_secrets(config.secret.as_ref(), &config.previous_secrets)),
-    )
+    lyceum::server::Domain::new(config, db).accounts
 }
 
 /// The demo learner and staff accounts. A generated password is shown here,

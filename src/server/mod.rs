@@ -55,11 +55,20 @@ pub struct AppParts {
     pub enrolments: enrolment::Enrolments,
 }
 
-impl AppState {
-    pub fn new(config: Config, db: Db, leptos: LeptosOptions) -> Self {
+/// The domain areas, put together once for the server and for the
+/// operator's commands alike.
+pub struct Domain {
+    pub catalogue: Catalogue,
+    pub enrolments: enrolment::Enrolments,
+    pub accounts: accounts::Accounts,
+    /// What the catalogue and the page cache forget together.
+    pub epoch: page_cache::Epoch,
+}
+
+impl Domain {
+    pub fn new(config: &Config, db: &Db) -> Self {
         let epoch = page_cache::Epoch::default();
         let catalogue = Catalogue::new(db.clone(), config.timezone, config.cache_ttl, epoch.clone());
-        let pages = page_cache::PageCache::new(epoch, config.cache_ttl, PAGE_CACHE_BYTES);
         let keys = Arc::new(crypto::Keyring::from_secrets(config.secret.as_ref(), &config.previous_secrets));
         let enrolments = enrolment::Enrolments::new(
             db.clone(),
@@ -68,7 +77,15 @@ impl AppState {
             config.timezone,
             &config.public_url,
         );
-        let accounts = accounts::Accounts::new(db.clone(), &config, keys);
+        let accounts = accounts::Accounts::new(db.clone(), config, keys, enrolments.clone());
+        Self { catalogue, enrolments, accounts, epoch }
+    }
+}
+
+impl AppState {
+    pub fn new(config: Config, db: Db, leptos: LeptosOptions) -> Self {
+        let Domain { catalogue, enrolments, accounts, epoch } = Domain::new(&config, &db);
+        let pages = page_cache::PageCache::new(epoch, config.cache_ttl, PAGE_CACHE_BYTES);
         Self(Arc::new(AppParts { leptos, config: Arc::new(config), db, catalogue, pages, accounts, enrolments }))
     }
 }

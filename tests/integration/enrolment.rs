@@ -297,3 +297,42 @@ async fn enrolling_through_the_pages_sends_visitors_to_log_in_and_learners_to_th
     assert!(res.status < 400, "{} {}", res.status, res.body);
     assert_eq!(standing(&app, session).await, (0, vec![], 0, 0));
 }
+
+#[tokio::test]
+async fn a_deleted_account_gives_its_seats_and_waitlist_places_to_others() {
+    use crate::visitor::Visitor;
+    let app = TestApp::demo().await;
+    let (_, session, second) = two_sessions(&app, (1, 1)).await;
+    let mut ann = Visitor::new(&app);
+    let password = "correct horse battery staple";
+    ann.sign_up_and_log_in("Ann Borg", "ann@example.com", password).await;
+    let ann_id = count(&app, "SELECT id FROM users WHERE email = 'ann@example.com'").await;
+    let ann_user = User {
+        id: ann_id,
+        email: "ann@example.com".into(),
+        name: "Ann Borg".into(),
+        role: Role::Learner,
+        verified: true,
+    };
+    let others = people(&app, "waiting", 2, Role::Learner).await;
+    let enrolments = &app.state.enrolments;
+    enrolments.enrol(&ann_user, ann_id, session).await.unwrap();
+    enrolments.enrol(&others[0], others[0].id, session).await.unwrap();
+    enrolments.enrol(&others[1], others[1].id, second).await.unwrap();
+    enrolments.enrol(&ann_user, ann_id, second).await.unwrap();
+    assert_eq!(standing(&app, session).await, (1, vec![1], 1, 1));
+    assert_eq!(standing(&app, second).await, (1, vec![1], 1, 1));
+
+    let res = ann.call("account/delete", &[("password", password)]).await;
+    assert!(res.status < 400, "{} {}", res.status, res.body);
+    // Her seat went to the first on the waitlist, who is told; her place in
+    // the other waitlist closed up.
+    assert_eq!(standing(&app, session).await, (1, vec![], 1, 0));
+    assert_eq!(standing(&app, second).await, (1, vec![], 1, 0));
+    assert!(mails_to(&app, &others[0].email).await.last().unwrap().subject.starts_with("A seat freed up"));
+    assert_eq!(
+        count(&app, &format!("SELECT COUNT(*) FROM enrolments WHERE user_id = {ann_id} AND status <> 'cancelled'"))
+            .await,
+        0
+    );
+}

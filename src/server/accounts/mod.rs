@@ -23,6 +23,7 @@ use crate::error::AppError;
 use crate::model::account::User;
 use crate::model::account::{self as rules, Email, Role};
 use crate::model::form::{Checks, Field, FieldError, Problem, check_line};
+use crate::server::enrolment::Enrolments;
 use chrono::{DateTime, Duration as TimeDelta, Utc};
 use limits::{Limit, Limits, Quotas};
 pub use password::NewPassword;
@@ -46,6 +47,8 @@ pub use crate::server::audit::Event;
 #[derive(Clone)]
 pub struct Accounts {
     db: Db,
+    /// A deleted account's enrolments are given up with it.
+    enrolments: Enrolments,
     passwords: Passwords,
     keys: Arc<Keyring>,
     limits: Arc<Limits>,
@@ -100,8 +103,9 @@ pub struct SignupForm {
 }
 
 impl Accounts {
-    pub fn new(db: Db, config: &Config, keys: Arc<Keyring>) -> Self {
+    pub fn new(db: Db, config: &Config, keys: Arc<Keyring>, enrolments: Enrolments) -> Self {
         Self {
+            enrolments,
             limits: Arc::new(Limits::new(db.clone(), Quotas::default(), config.rate_limits)),
             db,
             passwords: Passwords::for_this_machine(),
@@ -280,9 +284,13 @@ impl Accounts {
         if !self.passwords.verify(password, Some(&user.password_hash)).await? {
             return Err(invalid(vec![FieldError { field: Field::Password, problem: Problem::WrongPassword }]));
         }
-        let mut tx = self.db.begin().await?;
-        store::anonymise(&mut tx, user.id, &user.email, Utc::now()).await?;
-        tx.commit().await?;
+        // Its seats and waitlist places go to others first (the waitlist is
+        // promoted, and told), in the same transaction as the deletion.
+        let now = Utc::now();
+        let mut write = self.enrolments.begin_write().await?;
+        self.enrolments.release_all_in(write.tx(), user.id, now).await?;
+        store::anonymise(write.tx(), user.id, &user.email, now).await?;
+        write.commit().await?;
         // Not where from: the person is gone, and so is what identified them.
         let _ = client;
         self.audit(Event::AccountDeleted, Some(user.id), &Client::default(), "").await;

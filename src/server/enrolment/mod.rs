@@ -265,6 +265,22 @@ impl Enrolments {
         Ok(Enrolment { id, session_id: to_session_id, status: EnrolmentStatus::Confirmed, waitlist_position: None })
     }
 
+    /// A catalogue write (seats change), for callers that give up
+    /// enrolments as part of a change of their own (deleting an account).
+    pub async fn begin_write(&self) -> Result<Write<'_>, Error> {
+        self.catalogue.begin_write().await
+    }
+
+    /// Gives up every live enrolment of `user_id` inside `tx`: seats go to
+    /// the first on each waitlist (who are told), waitlist places close up.
+    /// The learner is not mailed: their account is going.
+    pub async fn release_all_in(&self, tx: &mut Tx, user_id: i64, now: DateTime<Utc>) -> Result<(), Error> {
+        for enrolment in store::live_of(tx, user_id).await? {
+            self.release(tx, &enrolment, now).await?;
+        }
+        Ok(())
+    }
+
     /// The learner's live enrolments, soonest first.
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = learner.id))]
     pub async fn of_learner(&self, learner: &User) -> Result<Vec<LearnerEnrolment>, Error> {

@@ -164,6 +164,20 @@ pub async fn live_enrolment(tx: &mut Tx, session_id: i64, user_id: i64) -> Resul
     })
 }
 
+/// Every live enrolment of a learner.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
+pub async fn live_of(tx: &mut Tx, user_id: i64) -> Result<Vec<EnrolmentRow>, sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query_as(
+            "SELECT id, session_id, user_id, status, waitlist_position FROM enrolments
+             WHERE user_id = $1 AND status <> 'cancelled' ORDER BY id",
+        )
+        .bind(user_id)
+        .fetch_all(conn)
+        .await
+    })
+}
+
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn mark_cancelled(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     with_tx!(tx, |conn| {
