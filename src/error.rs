@@ -101,15 +101,20 @@ impl AppError {
     }
 }
 
+/// Whether a request id is a plain token (1 to 64 letters, digits, `-`,
+/// `_`, `.`): the only kind the server keeps from a client or proxy, and
+/// the only kind a message quotes, so neither a log line nor an error page
+/// can be made to say anything else.
+pub fn is_plain_reference(id: &[u8]) -> bool {
+    (1..=64).contains(&id.len()) && id.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
 /// The sentence that quotes a reference. Only a plain token is quoted: an
 /// error can arrive through a URL, which anyone can write.
 fn reference_text(reference: &Option<String>) -> String {
-    let plain = |id: &&String| {
-        (1..=64).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    };
     reference
         .as_ref()
-        .filter(plain)
+        .filter(|id| is_plain_reference(id.as_bytes()))
         .map(|id| format!(" If it happens again, quote this reference: {id}."))
         .unwrap_or_default()
 }

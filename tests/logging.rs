@@ -11,6 +11,7 @@ mod visitor;
 
 use axum::{body::Body, http::Request};
 use helpers::TestApp;
+use tracing_subscriber::fmt::format::FmtSpan;
 
 /// Collects what the test's subscriber writes.
 #[derive(Clone, Default)]
@@ -26,18 +27,29 @@ impl std::io::Write for Captured {
     }
 }
 
+/// A JSON subscriber at `level` writing into what it returns; with
+/// `spans`, each line lists its chain of spans and each span logs a line
+/// when it closes.
+fn json_capture(level: tracing::Level, spans: bool) -> (tracing::Dispatch, Captured) {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let close = if spans { FmtSpan::CLOSE } else { FmtSpan::NONE };
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(level)
+        .with_current_span(true)
+        .with_span_list(spans)
+        .with_span_events(close)
+        .with_writer(move || writer.clone())
+        .finish();
+    (tracing::Dispatch::new(subscriber), captured)
+}
+
 #[tokio::test]
 async fn logs_one_line_per_request_with_its_id_and_route() {
     let app = TestApp::demo().await;
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_current_span(true)
-        .with_span_list(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let guard = tracing::subscriber::set_default(subscriber);
+    let (subscriber, captured) = json_capture(tracing::Level::INFO, false);
+    let guard = tracing::dispatcher::set_default(&subscriber);
     let res = app
         .request(
             Request::get("/courses/no-such-course?secret=hunter2")
@@ -68,15 +80,8 @@ async fn logs_one_line_per_request_with_its_id_and_route() {
 #[tokio::test]
 async fn no_secret_is_ever_logged() {
     let app = TestApp::empty().await;
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_current_span(true)
-        .with_writer(move || writer.clone())
-        .finish();
-    let guard = tracing::subscriber::set_default(subscriber);
+    let (subscriber, captured) = json_capture(tracing::Level::DEBUG, false);
+    let guard = tracing::dispatcher::set_default(&subscriber);
 
     let password = "first secret passphrase 7";
     let new_password = "second secret passphrase 8";
@@ -122,18 +127,9 @@ async fn no_secret_is_ever_logged() {
 #[tokio::test]
 async fn a_query_logs_inside_its_domain_operation_inside_its_request() {
     let app = TestApp::demo().await;
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_current_span(true)
-        .with_span_list(true)
-        // A line when each span closes: the named query's, within its chain.
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let guard = tracing::subscriber::set_default(subscriber);
+    // A line when each span closes: the named query's, within its chain.
+    let (subscriber, captured) = json_capture(tracing::Level::DEBUG, true);
+    let guard = tracing::dispatcher::set_default(&subscriber);
     let request = Request::post("/rpc/account/login")
         .header("origin", visitor::ORIGIN)
         .header("content-type", "application/x-www-form-urlencoded")

@@ -14,6 +14,7 @@ use super::AppState;
 use super::accounts::Accounts;
 use super::client::Client;
 use super::error::Error;
+use super::request::session_of;
 use super::session_store::{keys, row_key};
 use crate::error::AppError;
 use crate::model::account::Role;
@@ -93,15 +94,6 @@ pub async fn current(accounts: &Accounts, session: &Session) -> Result<Option<Us
 /// from the account's other sessions.
 pub fn session_key(session: &Session) -> Option<String> {
     session.id().as_ref().map(row_key)
-}
-
-/// The request's session: the session layer puts it there.
-fn session_of(parts: &Parts) -> Result<Session, Error> {
-    parts
-        .extensions
-        .get::<Session>()
-        .cloned()
-        .ok_or_else(|| Error::Internal("no session layer around this handler".into()))
 }
 
 /// Extractor: the signed-in user, or `401`.

@@ -8,7 +8,7 @@
 //! - HTML, for plain handlers a browser opens (`impl IntoResponse`);
 //! - JSON, for server functions: leptos writes the [`AppError`], and
 //!   [`server_fn_status`] gives the answer the error's status;
-//! - `application/problem+json` (RFC 9457), for the REST API ([`Problem`]).
+//! - `application/problem+json` (RFC 9457), for the REST API ([`ApiProblem`]).
 
 use crate::error::AppError;
 use axum::{
@@ -131,15 +131,15 @@ impl IntoResponse for Error {
 
 /// An error as `application/problem+json` (RFC 9457), for the REST API: a
 /// stable `type`, a human `title`, the `status`, and the fields at fault.
-pub struct Problem(pub Error);
+pub struct ApiProblem(pub Error);
 
-impl From<Error> for Problem {
+impl From<Error> for ApiProblem {
     fn from(error: Error) -> Self {
-        Problem(error)
+        ApiProblem(error)
     }
 }
 
-impl IntoResponse for Problem {
+impl IntoResponse for ApiProblem {
     fn into_response(self) -> Response {
         let error = self.0.visible(None);
         let (status, retry) = status_of(&error);
@@ -174,7 +174,7 @@ pub async fn server_fn_status(request: Request, next: Next) -> Response {
         return response;
     }
     let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+    let Ok(bytes) = axum::body::to_bytes(body, super::security::MAX_BODY_BYTES).await else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "").into_response();
     };
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
@@ -193,7 +193,7 @@ pub async fn server_fn_status(request: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::form::{Field, FieldError, Problem as FieldProblem};
+    use crate::model::form::{Field, FieldError, Problem};
     use http_body_util::BodyExt;
 
     async fn read(response: Response) -> (StatusCode, Option<String>, Option<String>, String) {
@@ -219,19 +219,18 @@ mod tests {
 
     #[tokio::test]
     async fn problem_json_has_a_stable_type_and_the_fields_at_fault() {
-        let invalid =
-            AppError::Invalid(vec![FieldError { field: Field::Email, problem: FieldProblem::MalformedEmail }]);
-        let (status, kind, _, body) = read(Problem(Error::Refused(invalid)).into_response()).await;
+        let invalid = AppError::Invalid(vec![FieldError { field: Field::Email, problem: Problem::MalformedEmail }]);
+        let (status, kind, _, body) = read(ApiProblem(Error::Refused(invalid)).into_response()).await;
         assert_eq!((status, kind.as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("application/problem+json")));
         let json: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(json["type"], "/api/problems/invalid");
         assert_eq!(json["status"], 422);
         assert_eq!(json["errors"][0]["field"], "email");
         let (status, _, retry, body) =
-            read(Problem(Error::Refused(AppError::TooManyRequests { retry_after_secs: 5 })).into_response()).await;
+            read(ApiProblem(Error::Refused(AppError::TooManyRequests { retry_after_secs: 5 })).into_response()).await;
         assert_eq!((status, retry.as_deref()), (StatusCode::TOO_MANY_REQUESTS, Some("5")));
         assert!(body.contains("too-many-requests"), "{body}");
-        let (status, _, _, body) = read(Problem(Error::Internal("secret detail".into())).into_response()).await;
+        let (status, _, _, body) = read(ApiProblem(Error::Internal("secret detail".into())).into_response()).await;
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!body.contains("secret detail"));
     }

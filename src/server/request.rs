@@ -23,7 +23,14 @@ pub fn client() -> Client {
 }
 
 pub async fn session() -> Result<Session, Error> {
-    use_context::<Parts>()
-        .and_then(|parts| parts.extensions.get::<Session>().cloned())
-        .ok_or_else(|| Error::Internal("no session layer around a server function".into()))
+    session_of(&parts()?)
+}
+
+/// The session of a request: the session layer puts it there.
+pub fn session_of(parts: &Parts) -> Result<Session, Error> {
+    parts
+        .extensions
+        .get::<Session>()
+        .cloned()
+        .ok_or_else(|| Error::Internal("no session layer around this handler".into()))
 }

@@ -15,15 +15,9 @@ use std::sync::Arc;
 /// The largest request body accepted: forms and JSON are far smaller.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// The longest request id taken from a client or proxy.
-const MAX_REQUEST_ID: usize = 64;
-
-/// Whether an incoming `X-Request-Id` may be kept: a short, plain token
-/// (letters, digits, `-`, `_`, `.`), so that a log line quoting it cannot
-/// be made to say anything else.
+/// Whether an incoming `X-Request-Id` may be kept (see `is_plain_reference`).
 pub fn is_plain_request_id(id: &[u8]) -> bool {
-    (1..=MAX_REQUEST_ID).contains(&id.len())
-        && id.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    crate::error::is_plain_reference(id)
 }
 
 /// Middleware, before the request id is set: drops an incoming request id

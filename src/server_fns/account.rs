@@ -181,7 +181,7 @@ pub async fn change_password(current_password: String, new_password: String) -> 
 #[server(prefix = "/rpc", endpoint = "account/delete")]
 pub async fn delete_account(password: String) -> Result<(), AppError> {
     let (state, session, user) = auth::signed_in().await?;
-    state.accounts.delete_account(&user, &password, &request::client()).await?;
+    state.accounts.delete_account(&user, &password).await?;
     auth::forget(&session).await?;
     leptos_axum::redirect("/login?notice=account-deleted");
     Ok(())

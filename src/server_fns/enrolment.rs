@@ -39,10 +39,8 @@ pub async fn cancel_enrolment(enrolment_id: i64) -> Result<(), AppError> {
 /// The signed-in learner's live enrolments, soonest first.
 #[server(prefix = "/rpc", endpoint = "enrolment/mine")]
 pub async fn get_my_enrolments() -> Result<Vec<MyEnrolment>, AppError> {
-    use crate::components::status::set_no_store;
     use crate::server::{auth, present};
     let (state, _, user) = auth::signed_in().await?;
-    set_no_store();
     let now = chrono::Utc::now();
     let tz = state.config.timezone;
     let mine = state.enrolments.of_learner(&user).await?;

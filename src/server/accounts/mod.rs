@@ -275,7 +275,7 @@ impl Accounts {
     /// Deletes the account of a signed-in user who re-enters the password:
     /// personal data is removed, sessions end, the address is free again.
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = user.id))]
-    pub async fn delete_account(&self, user: &User, password: &str, client: &Client) -> Result<(), Error> {
+    pub async fn delete_account(&self, user: &User, password: &str) -> Result<(), Error> {
         if password.is_empty() {
             return Err(invalid(vec![FieldError { field: Field::Password, problem: Problem::Required }]));
         }
@@ -292,7 +292,6 @@ impl Accounts {
         store::anonymise(write.tx(), user.id, &user.email, now).await?;
         write.commit().await?;
         // Not where from: the person is gone, and so is what identified them.
-        let _ = client;
         self.audit(Event::AccountDeleted, Some(user.id), &Client::default(), "").await;
         Ok(())
     }

@@ -149,12 +149,18 @@ impl Enrolments {
     /// waitlist) or a waitlist place (and moves those behind up), within
     /// the transaction of `write`. The cancellation's own mail is the
     /// caller's to send.
-    async fn release(&self, tx: &mut Tx, enrolment: &EnrolmentRow, now: DateTime<Utc>) -> Result<(), Error> {
+    async fn release(
+        &self,
+        tx: &mut Tx,
+        enrolment: &EnrolmentRow,
+        session: &SessionFacts,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
         store::mark_cancelled(tx, enrolment.id, now).await?;
         match (enrolment.status, enrolment.waitlist_position) {
             (EnrolmentStatus::Confirmed, _) => {
                 store::free_seat(tx, enrolment.session_id, now).await?;
-                self.promote(tx, enrolment.session_id, now).await?;
+                self.promote(tx, session, now).await?;
             }
             (EnrolmentStatus::Waitlisted, Some(position)) => {
                 store::close_gap(tx, enrolment.session_id, position, now).await?;
@@ -166,7 +172,8 @@ impl Enrolments {
 
     /// Hands a free seat of the session to the first on its waitlist, and
     /// queues the mail that tells them.
-    async fn promote(&self, tx: &mut Tx, session_id: i64, now: DateTime<Utc>) -> Result<(), Error> {
+    async fn promote(&self, tx: &mut Tx, session: &SessionFacts, now: DateTime<Utc>) -> Result<(), Error> {
+        let session_id = session.id;
         let Some(first) = store::first_waitlisted(tx, session_id).await? else { return Ok(()) };
         if !store::take_seat(tx, session_id, now).await? {
             // The session has started (or is no longer scheduled): no one
@@ -175,9 +182,8 @@ impl Enrolments {
         }
         store::mark_confirmed(tx, first.id, now).await?;
         store::close_gap(tx, session_id, first.waitlist_position.unwrap_or(1), now).await?;
-        let session = store::session_facts(tx, session_id).await?.ok_or(Error::NotFound)?;
         if let Some(learner) = store::recipient(tx, first.user_id).await? {
-            let mail = emails::promoted(&learner, &session, self.tz, &self.public_url);
+            let mail = emails::promoted(&learner, session, self.tz, &self.public_url);
             self.send(tx, first.user_id, mail).await?;
         }
         Ok(())
@@ -209,7 +215,7 @@ impl Enrolments {
         let enrolment = Self::own(tx, actor, enrolment_id).await?;
         let session = store::session_facts(tx, enrolment.session_id).await?.ok_or(Error::NotFound)?;
         Self::check_cutoff(&enrolment, &session, now)?;
-        self.release(tx, &enrolment, now).await?;
+        self.release(tx, &enrolment, &session, now).await?;
         if let Some(learner) = store::recipient(tx, enrolment.user_id).await? {
             let mail = emails::cancelled(&learner, &session, self.tz, &self.public_url);
             self.send(tx, enrolment.user_id, mail).await?;
@@ -245,7 +251,7 @@ impl Enrolments {
         if !store::take_seat(tx, to_session_id, now).await? {
             return Err(conflict(Refusal::TargetFull));
         }
-        self.release(tx, &enrolment, now).await?;
+        self.release(tx, &enrolment, &from, now).await?;
         let new = NewEnrolment {
             session_id: to_session_id,
             user_id: enrolment.user_id,
@@ -276,7 +282,8 @@ impl Enrolments {
     /// The learner is not mailed: their account is going.
     pub async fn release_all_in(&self, tx: &mut Tx, user_id: i64, now: DateTime<Utc>) -> Result<(), Error> {
         for enrolment in store::live_of(tx, user_id).await? {
-            self.release(tx, &enrolment, now).await?;
+            let session = store::session_facts(tx, enrolment.session_id).await?.ok_or(Error::NotFound)?;
+            self.release(tx, &enrolment, &session, now).await?;
         }
         Ok(())
     }

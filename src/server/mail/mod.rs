@@ -116,7 +116,10 @@ pub async fn queue_db(db: &Db, keys: &Keyring, user_id: Option<i64>, mail: &Mail
 /// it cannot be read (another key, another shape, or a finished job's
 /// emptied payload).
 pub fn open(keys: &Keyring, payload: &str) -> Option<Mail> {
-    let payload: Payload = serde_json::from_str(payload).ok()?;
+    open_payload(keys, &serde_json::from_str(payload).ok()?)
+}
+
+fn open_payload(keys: &Keyring, payload: &Payload) -> Option<Mail> {
     serde_json::from_str(&keys.open(&payload.sealed, SEAL_CONTEXT).ok()?).ok()
 }
 
@@ -161,7 +164,7 @@ impl Handler for SendMail {
             // The account was deleted after the message was queued.
             return Ok(Outcome::Done);
         }
-        let mail = open(&self.keys, job.payload())
+        let mail = open_payload(&self.keys, &payload)
             .ok_or_else(|| JobError::permanent("the message cannot be opened with this server's keys"))?;
         match &self.mailer {
             Mailer::Smtp(smtp) => {
