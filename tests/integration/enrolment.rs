@@ -336,3 +336,30 @@ async fn a_deleted_account_gives_its_seats_and_waitlist_places_to_others() {
         0
     );
 }
+
+#[tokio::test]
+async fn bad_input_to_the_enrolment_functions_is_a_clear_4xx_and_stores_nothing() {
+    use crate::visitor::Visitor;
+    let app = TestApp::demo().await;
+    let (_, session, _) = two_sessions(&app, (5, 5)).await;
+    let mut ann = Visitor::new(&app);
+    ann.sign_up_and_log_in("Ann Borg", "ann@example.com", "correct horse battery staple").await;
+    let id = session.to_string();
+    let cases: [(&str, Vec<(&str, &str)>, u16); 8] = [
+        ("enrolment/enrol", vec![("session_id", "abc"), ("course", "x")], 400),
+        ("enrolment/enrol", vec![("course", "x")], 400),
+        ("enrolment/enrol", vec![("session_id", "99999999999999999999999"), ("course", "x")], 400),
+        ("enrolment/enrol", vec![("session_id", "-5"), ("course", "x")], 404),
+        ("enrolment/enrol", vec![("session_id", "999999"), ("course", "x")], 404),
+        ("enrolment/enrol", vec![("session_id", &id), ("course", "x\0y")], 400),
+        ("enrolment/cancel", vec![("enrolment_id", "1; DROP TABLE enrolments")], 400),
+        ("enrolment/cancel", vec![("enrolment_id", "424242")], 404),
+    ];
+    for (endpoint, fields, status) in cases {
+        let res = ann.call(endpoint, &fields).await;
+        assert_eq!(res.status, status, "{endpoint} {fields:?}: {}", res.body);
+        assert!(res.body.len() < 300 && !res.body.contains("invalid digit"), "our own words: {}", res.body);
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM enrolments").await, 0);
+    assert_eq!(standing(&app, session).await, (0, vec![], 0, 0));
+}

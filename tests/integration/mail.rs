@@ -280,18 +280,12 @@ impl TlsRelay {
         Self { child, port, folder, ca_file }
     }
 
-    /// Every message received: (over TLS, the whole message).
-    fn received(&self) -> Vec<(bool, String)> {
+    /// Every message received, as Python's `email` parser read it.
+    fn received(&self) -> Vec<serde_json::Value> {
         let mut files: Vec<_> =
             std::fs::read_dir(self.folder.path().join("mail")).unwrap().map(|e| e.unwrap().path()).collect();
         files.sort();
-        files
-            .iter()
-            .map(|file| {
-                let record: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
-                (record["tls"].as_bool().unwrap(), record["data"].as_str().unwrap().to_string())
-            })
-            .collect()
+        files.iter().map(|file| serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap()).collect()
     }
 }
 
@@ -300,13 +294,6 @@ impl Drop for TlsRelay {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn header_of<'a>(message: &'a str, name: &str) -> Option<&'a str> {
-    message.lines().find_map(|line| {
-        let (key, value) = line.split_once(':')?;
-        key.eq_ignore_ascii_case(name).then(|| value.trim())
-    })
 }
 
 #[tokio::test]
@@ -329,26 +316,48 @@ async fn smtp_urls_use_starttls_and_a_resent_message_keeps_its_message_id() {
 
     let first = mail::queue_db(db, &keys, None, &verification_mail()).await.unwrap();
     let second = mail::queue_db(db, &keys, None, &mail_to(2)).await.unwrap();
+    // Text a person typed (a course title, a name) in the subject and body,
+    // with line breaks that would start headers of their own if written raw.
+    let hostile_subject = "Your seat: Cloud 101\r\nBcc: everyone@evil.test\r\n\r\n<b>x</b>";
+    let hostile = Mail {
+        subject: hostile_subject.into(),
+        ..mail::message("ada@academy.test", "s", "Ann\r\nX-Evil: 1", &["Body"], None)
+    };
+    let third = mail::queue_db(db, &keys, None, &hostile).await.unwrap();
     let jobs = jobs::queue::claim(db, "test-worker", 10, std::time::Duration::from_secs(60), jobs::queue::now())
         .await
         .unwrap();
-    assert_eq!(jobs.iter().map(|j| j.id).collect::<Vec<_>>(), [first, second]);
+    assert_eq!(jobs.iter().map(|j| j.id).collect::<Vec<_>>(), [first, second, third]);
     let handler = mail::SendMail::new(mailer, keys);
     // The first message twice, as after a crash between sending and
-    // marking the job done; then the second.
-    for job in [&jobs[0], &jobs[0], &jobs[1]] {
+    // marking the job done; then the others.
+    for job in [&jobs[0], &jobs[0], &jobs[1], &jobs[2]] {
         assert!(handler.run(job, db).await.is_ok());
     }
 
     let received = relay.received();
-    assert_eq!(received.len(), 3);
-    assert!(received.iter().all(|(tls, _)| *tls), "every message went over TLS after STARTTLS");
-    let ids: Vec<&str> = received.iter().map(|(_, m)| header_of(m, "Message-ID").expect("a Message-ID")).collect();
+    assert_eq!(received.len(), 4);
+    assert!(received.iter().all(|m| m["tls"] == true), "every message went over TLS after STARTTLS");
+    let ids: Vec<&str> = received.iter().map(|m| m["message_id"].as_str().expect("a Message-ID")).collect();
     assert_eq!(ids[0], ids[1], "a resend is recognisable");
     assert_ne!(ids[0], ids[2]);
     assert_eq!(ids[0], mail::message_id(&jobs[0], "academy.test"));
     assert!(ids[0].starts_with('<') && ids[0].ends_with("@academy.test>"), "{}", ids[0]);
-    assert_eq!(header_of(&received[0].1, "Subject"), Some("Confirm your e-mail address"));
+    assert_eq!(received[0]["subject"], "Confirm your e-mail address");
+    let parts: Vec<&str> = received[0]["parts"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    assert_eq!(parts, ["multipart/alternative", "text/plain", "text/html"]);
+    assert!(received[0]["text"].as_str().unwrap().contains("verify-email?token=tok123"));
+
+    // The hostile subject is one header, read back whole; nothing was added.
+    let hostile = &received[3];
+    let names: Vec<String> =
+        hostile["headers"].as_array().unwrap().iter().map(|h| h[0].as_str().unwrap().to_ascii_lowercase()).collect();
+    assert!(!names.iter().any(|n| n == "bcc" || n == "x-evil"), "{names:?}");
+    assert_eq!(names.iter().filter(|n| *n == "subject").count(), 1);
+    assert_eq!(hostile["defects"], serde_json::json!([]), "{hostile}");
+    assert_eq!(hostile["rcpt_tos"], serde_json::json!(["ada@academy.test"]));
+    let subject = hostile["subject"].as_str().unwrap();
+    assert!(subject.contains("Bcc: everyone@evil.test") && subject.starts_with("Your seat: Cloud 101"), "{subject:?}");
 }
 
 #[tokio::test]

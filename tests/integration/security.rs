@@ -91,12 +91,28 @@ async fn hostile_text_never_becomes_markup_on_any_page() {
         )
         .await;
     assert!(res.status < 400, "{} {}", res.status, res.body);
+    // A place in a session of the hostile course, for her list of courses.
+    let session: i64 = lyceum::with_pool!(&app.state.db, |pool| {
+        sqlx::query_scalar(
+            "SELECT s.id FROM course_sessions s JOIN courses c ON c.id = s.course_id
+             WHERE c.slug = $1 AND s.status = 'scheduled' AND s.starts_at > $2 ORDER BY s.starts_at LIMIT 1",
+        )
+        .bind(&slug)
+        .bind(chrono::Utc::now())
+        .fetch_one(pool)
+        .await
+        .unwrap()
+    });
+    let client = lyceum::server::accounts::Client::default();
+    let user = app.state.accounts.login("ann@example.com", PASSWORD, &client).await.unwrap();
+    app.state.enrolments.enrol(&user, user.id, session).await.unwrap();
 
     let search = format!("/courses?q={}", urlencode(HOSTILE));
     let mut pages = vec![
         "/".to_string(),
         "/courses".to_string(),
         format!("/courses/{slug}"),
+        "/account".to_string(),
         "/account/profile".to_string(),
         "/account/settings".to_string(),
         "/account/security".to_string(),
@@ -119,6 +135,8 @@ async fn hostile_text_never_becomes_markup_on_any_page() {
     assert!(title_of(&anonymous.body).contains(HOSTILE), "{}", title_of(&anonymous.body));
     let course = app.get(&format!("/courses/{slug}")).await;
     assert!(title_of(&course.body).starts_with(&format!("Hacking {HOSTILE}")), "{}", title_of(&course.body));
+    let courses = ann.get("/account").await;
+    assert_eq!(text_of(&courses.body, "li.enrolment h3"), [format!("Hacking {HOSTILE}")], "the course's title, whole");
     let profile = ann.get("/account/profile").await;
     assert_eq!(text_of(&profile.body, "textarea"), [HOSTILE], "the bio comes back as typed");
     let description = Html::parse_document(&course.body)

@@ -1,12 +1,16 @@
 """A mail relay for Lyceum's tests: aiosmtpd on a loopback port, offering
 STARTTLS and refusing mail until the client has switched to TLS. Each
 message it accepts is written to a folder as JSON, with whether it arrived
-over TLS. It prints "ready" once it listens, and stops when its standard
+over TLS. Each message is parsed with Python's
+`email` package and its headers, parts and text recorded. It prints
+"ready" once it listens, and stops when its standard
 input closes.
 
 Usage: smtp_peer.py PORT CERT_PEM KEY_PEM FOLDER
 """
 
+import email
+import email.policy
 import json
 import pathlib
 import ssl
@@ -22,11 +26,18 @@ class Keep:
 
     async def handle_DATA(self, server, session, envelope):
         self.count += 1
+        # Read back by Python's own e-mail parser, not by Lyceum's code.
+        message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         record = {
             "tls": bool(session.ssl),
             "mail_from": envelope.mail_from,
             "rcpt_tos": envelope.rcpt_tos,
-            "data": envelope.content.decode("utf-8", "replace"),
+            "headers": [[name, str(value)] for name, value in message.items()],
+            "message_id": str(message["Message-ID"]),
+            "subject": str(message["Subject"]),
+            "parts": [part.get_content_type() for part in message.walk()],
+            "text": message.get_body(preferencelist=("plain",)).get_content(),
+            "defects": [type(defect).__name__ for defect in message.defects],
         }
         (self.folder / f"{self.count:04}.json").write_text(json.dumps(record))
         return "250 Message accepted"
