@@ -139,15 +139,25 @@ setup_e2e() {
 }
 
 # Python packages the tests use as independent peers and checkers (an SMTP
-# relay that offers STARTTLS), in a virtual environment in the tools folder.
+# relay that offers STARTTLS, an iCalendar parser, a JWT/JWKS verifier), in a
+# virtual environment in the tools folder. icalendar stays on 6.x.
 AIOSMTPD_VERSION="1.4.6"
+ICALENDAR_VERSION="6.3.2"
+PYJWT_VERSION="2.15.1"
+CRYPTOGRAPHY_VERSION="50.0.2"
 setup_python_tools() {
     local venv="$LYCEUM_TOOLS/python"
-    if ! "$venv/bin/python" -c "import aiosmtpd" 2>/dev/null \
-        || [ "$("$venv/bin/python" -c 'import aiosmtpd; print(aiosmtpd.__version__)')" != "$AIOSMTPD_VERSION" ]; then
-        say "installing the Python test tools (aiosmtpd $AIOSMTPD_VERSION)"
+    local wanted=("aiosmtpd==$AIOSMTPD_VERSION" "icalendar==$ICALENDAR_VERSION"
+        "PyJWT[crypto]==$PYJWT_VERSION" "cryptography==$CRYPTOGRAPHY_VERSION")
+    # Fails when a package is missing or at another version.
+    if ! "$venv/bin/python" -c '
+import sys
+from importlib.metadata import version
+sys.exit(any(version(r.split("==")[0].split("[")[0]) != r.split("==")[1] for r in sys.argv[1:]))
+' "${wanted[@]}" 2>/dev/null; then
+        say "installing the Python test tools (${wanted[*]})"
         python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv; rm -rf "$venv"; python3 -m venv "$venv"; }
-        "$venv/bin/pip" install --quiet --disable-pip-version-check "aiosmtpd==$AIOSMTPD_VERSION"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check "${wanted[@]}"
     fi
     export LYCEUM_TEST_PYTHON="$venv/bin/python"
 }

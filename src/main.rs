@@ -256,7 +256,7 @@ fn job_registry(config: &Config) -> Result<jobs::Registry, String> {
         config.secret.as_ref(),
         &config.previous_secrets,
     ));
-    Ok(lyceum::server::job_registry(mailer, keys))
+    Ok(lyceum::server::job_registry(config, mailer, keys))
 }
 
 fn start_worker(config: &Config, db: Db) -> Result<RunningWorker, String> {

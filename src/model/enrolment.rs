@@ -28,6 +28,64 @@ impl EnrolmentStatus {
     }
 }
 
+/// Whether a learner came.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Attendance {
+    Attended,
+    NoShow,
+}
+
+impl Attendance {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Attendance::Attended => "attended",
+            Attendance::NoShow => "no_show",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Attendance::Attended, Attendance::NoShow].into_iter().find(|a| a.as_str() == text)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Attendance::Attended => "Attended",
+            Attendance::NoShow => "No-show",
+        }
+    }
+}
+
+/// One learner on a session's roster.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterEntry {
+    pub enrolment_id: i64,
+    pub learner_name: String,
+    pub learner_email: String,
+    pub status: EnrolmentStatus,
+    pub waitlist_position: Option<i64>,
+    pub attendance: Option<Attendance>,
+    pub completed: bool,
+    pub certificate: Option<String>,
+    pub certificate_revoked: bool,
+}
+
+/// A session's roster: confirmed seats, then the waitlist in order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Roster {
+    pub session_id: i64,
+    pub course_title: String,
+    pub course_slug: String,
+    pub when: String,
+    pub place: String,
+    pub capacity: i64,
+    pub seats_taken: i64,
+    /// Attendance can be marked: the session has started.
+    pub started: bool,
+    pub awards_certificate: bool,
+    pub entries: Vec<RosterEntry>,
+}
+
 /// Why an enrolment, a cancellation or a move was refused. Each is told to
 /// the learner as it is; nothing was stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +111,16 @@ pub enum Refusal {
     SameSession,
     /// The learner's address is not confirmed yet.
     Unconfirmed,
+    /// The certificate was revoked already.
+    AlreadyRevoked,
+    /// Attendance is marked once the session has started.
+    NotStarted,
+    /// Only a learner who attended can complete the course.
+    NotAttended,
+    /// Only a confirmed seat has attendance.
+    NotOnRoster,
+    /// A completed enrolment with its certificate stays completed.
+    CompletionFinal,
 }
 
 impl Refusal {
@@ -69,6 +137,14 @@ impl Refusal {
             Refusal::OtherCourse => "A seat can only move to another date of the same course.".into(),
             Refusal::TargetFull => "That date is full, so your seat was not moved: you keep the one you have.".into(),
             Refusal::SameSession => "That is the date you already have.".into(),
+            Refusal::AlreadyRevoked => "This certificate is already revoked.".into(),
+            Refusal::NotStarted => "Attendance can be marked once the session has started.".into(),
+            Refusal::NotAttended => "Mark the learner as attended before marking the course completed.".into(),
+            Refusal::NotOnRoster => "Only learners with a confirmed seat have attendance to mark.".into(),
+            Refusal::CompletionFinal => {
+                "This learner has completed the course and holds its certificate: revoke the certificate instead."
+                    .into()
+            }
             Refusal::Unconfirmed => {
                 "Please confirm your e-mail address first: follow the link we sent you, or ask for a new one.".into()
             }
@@ -92,6 +168,21 @@ pub struct MyEnrolment {
     pub place: String,
     /// Whether the session is still ahead.
     pub upcoming: bool,
+    pub session_id: i64,
+    pub attendance: Option<Attendance>,
+    pub completed: bool,
+    /// Other upcoming dates of the course with a free seat, for a move:
+    /// `(session id, when, place)`.
+    pub other_dates: Vec<(i64, String, String)>,
+}
+
+/// The learner's dashboard: their enrolments, certificates and calendar.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub enrolments: Vec<MyEnrolment>,
+    pub certificates: Vec<crate::model::certificate::MyCertificate>,
+    /// The private calendar feed's address, once the learner has made one.
+    pub calendar_feed: Option<String>,
 }
 
 #[cfg(test)]

@@ -26,6 +26,11 @@ pub enum Field {
     PreferredMode,
     Timezone,
     Role,
+    /// Why a certificate is revoked.
+    Reason,
+    Attendance,
+    /// The session a seat moves to.
+    Session,
 }
 
 impl Field {
@@ -46,6 +51,9 @@ impl Field {
             Field::PreferredMode => "preferred_mode",
             Field::Timezone => "timezone",
             Field::Role => "role",
+            Field::Reason => "reason",
+            Field::Attendance => "attendance",
+            Field::Session => "session_id",
         }
     }
 }
@@ -178,10 +186,14 @@ pub enum Notice {
     Enrolled,
     Waitlisted,
     EnrolmentCancelled,
+    EnrolmentMoved,
+    CalendarReplaced,
+    Marked,
+    CertificateRevoked,
 }
 
 impl Notice {
-    const ALL: [Notice; 12] = [
+    const ALL: [Notice; 16] = [
         Notice::CheckEmail,
         Notice::Verified,
         Notice::ResetSent,
@@ -194,6 +206,10 @@ impl Notice {
         Notice::Enrolled,
         Notice::Waitlisted,
         Notice::EnrolmentCancelled,
+        Notice::EnrolmentMoved,
+        Notice::CalendarReplaced,
+        Notice::Marked,
+        Notice::CertificateRevoked,
     ];
 
     pub fn code(self) -> &'static str {
@@ -210,6 +226,10 @@ impl Notice {
             Notice::Enrolled => "enrolled",
             Notice::Waitlisted => "waitlisted",
             Notice::EnrolmentCancelled => "enrolment-cancelled",
+            Notice::EnrolmentMoved => "enrolment-moved",
+            Notice::CalendarReplaced => "calendar-replaced",
+            Notice::Marked => "marked",
+            Notice::CertificateRevoked => "certificate-revoked",
         }
     }
 
@@ -237,6 +257,12 @@ impl Notice {
                 "The session is full, so you are on its waitlist. If a seat frees up, it is yours and we tell you by e-mail."
             }
             Notice::EnrolmentCancelled => "Your enrolment is cancelled.",
+            Notice::EnrolmentMoved => "Your seat has moved to the new date. We have sent you the details.",
+            Notice::CalendarReplaced => {
+                "Your calendar has a new address. The old one no longer works: subscribe again with this one."
+            }
+            Notice::Marked => "Saved.",
+            Notice::CertificateRevoked => "The certificate is revoked.",
         }
     }
 }

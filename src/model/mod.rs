@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod catalogue;
+pub mod certificate;
 pub mod date;
 pub mod enrolment;
 pub mod form;

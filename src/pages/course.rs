@@ -41,6 +41,8 @@ fn Course(course: CourseDetail) -> impl IntoView {
                     ("Enrol", format!("Enrol in the session of {}", session.when))
                 };
                 let session_id = session.id.to_string();
+                let session_id_text = session_id.clone();
+                let calendar_label = format!("Add the session of {} to your calendar", session.when);
                 let slug = course.slug.clone();
                 view! {
                     <tr>
@@ -54,6 +56,8 @@ fn Course(course: CourseDetail) -> impl IntoView {
                                 <input type="hidden" name="course" value=slug/>
                                 <button type="submit" aria-label=label>{button}</button>
                             </ActionForm>
+                            <a class="calendar-link" href=format!("/sessions/{session_id_text}.ics") download=""
+                                aria-label=calendar_label>"Add to calendar"</a>
                         </td>
                     </tr>
                 }

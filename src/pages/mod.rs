@@ -1,7 +1,9 @@
 //! One module per route (or group of routes).
 
 pub mod account;
+pub mod admin;
 pub mod catalogue;
+pub mod certificate;
 pub mod course;
 pub mod dev_mailbox;
 pub mod home;

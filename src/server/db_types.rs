@@ -4,7 +4,7 @@
 //! the code disagree, and someone must look.
 
 use crate::model::account::Role;
-use crate::model::enrolment::EnrolmentStatus;
+use crate::model::enrolment::{Attendance, EnrolmentStatus};
 use crate::model::query::{Kind, Level, Mode};
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
@@ -41,4 +41,4 @@ macro_rules! text_column {
     };
 }
 
-text_column!(Role, Kind, Level, Mode, EnrolmentStatus);
+text_column!(Role, Kind, Level, Mode, EnrolmentStatus, Attendance);

@@ -1,13 +1,77 @@
-//! Files a signed-in user downloads: for now, everything stored about them.
+//! Files rather than pages: a signed-in user's data, calendars (one
+//! session's, and each learner's private feed), certificates' signed
+//! credentials and the keys that verify them.
 
 use super::AppState;
 use super::auth::MaybeUser;
+use super::client::Client;
 use super::error::Error;
 use axum::{
-    extract::State,
+    Extension,
+    extract::{Path, State},
     http::header,
     response::{IntoResponse, Redirect, Response},
 };
+
+/// The id in `{id}.ics`, or `None` for any other file name.
+fn ics_name(file: &str) -> Option<&str> {
+    file.strip_suffix(".ics").filter(|stem| !stem.is_empty())
+}
+
+fn calendar(body: String, filename: &str, cache: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+            (header::CACHE_CONTROL, cache.to_string()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /sessions/{id}.ics`: one session of a published course.
+pub async fn session_calendar(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, Error> {
+    let id = ics_name(&file).and_then(|id| id.parse::<i64>().ok()).ok_or(Error::NotFound)?;
+    let body = state.calendars.session(id).await?;
+    Ok(calendar(body, &format!("session-{id}.ics"), "public, max-age=300"))
+}
+
+/// `GET /calendar/{token}.ics`: a learner's private feed. The token is the
+/// only key, so the answer is never cached on the way.
+pub async fn calendar_feed(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, Error> {
+    let token = ics_name(&file).ok_or(Error::NotFound)?;
+    let body = state.calendars.feed(token).await?;
+    Ok(calendar(body, "my-courses.ics", "private, no-store"))
+}
+
+/// `GET /.well-known/jwks.json`: the public keys of certificates'
+/// credentials, the retired ones included.
+pub async fn jwks(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/jwk-set+json"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        state.certificates.jwks().to_string(),
+    )
+        .into_response()
+}
+
+/// `GET /certificates/{code}/credential.jwt`: a certificate's signed Open
+/// Badges credential, a compact JWS.
+pub async fn credential(
+    State(state): State<AppState>,
+    Extension(client): Extension<Client>,
+    Path(code): Path<String>,
+) -> Result<Response, Error> {
+    let token = state.certificates.credential(&code, &client.ip).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/jwt".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"certificate-{code}.jwt\"")),
+        ],
+        token,
+    )
+        .into_response())
+}
 
 /// `GET /account/data/export`: the account's data as a JSON attachment; a
 /// visitor who is not signed in is sent to log in first.

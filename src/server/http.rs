@@ -1,7 +1,9 @@
 //! The router: pages, server functions, operator endpoints and static
 //! files, wrapped in the middleware every response passes through.
 
-use super::{AppState, client, downloads, metrics, ops, page_cache, security, session_store::DbSessionStore};
+use super::{
+    AppState, certificates, client, downloads, metrics, ops, page_cache, security, session_store::DbSessionStore,
+};
 use crate::app::{App, shell};
 use axum::{
     Router,
@@ -83,6 +85,10 @@ pub fn router(state: AppState) -> Router {
         .route("/sitemap.xml", get(ops::sitemap))
         .route("/robots.txt", get(ops::robots))
         .route("/account/data/export", get(downloads::my_data))
+        .route("/sessions/{file}", get(downloads::session_calendar))
+        .route("/calendar/{file}", get(downloads::calendar_feed))
+        .route(certificates::keys::JWKS_PATH, get(downloads::jwks))
+        .route("/certificates/{code}/credential.jwt", get(downloads::credential))
         .nest_service("/pkg", pkg)
         .route_service("/favicon.svg", favicon)
         .leptos_routes_with_context(&state, routes, move || provide_context(app_state.clone()), {

@@ -4,7 +4,9 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod catalogue;
+pub mod certificates;
 pub mod client;
 pub mod config;
 pub mod crypto;
@@ -53,6 +55,8 @@ pub struct AppParts {
     pub pages: page_cache::PageCache,
     pub accounts: accounts::Accounts,
     pub enrolments: enrolment::Enrolments,
+    pub calendars: calendar::Calendars,
+    pub certificates: certificates::Certificates,
 }
 
 /// The domain areas, put together once for the server and for the
@@ -61,6 +65,8 @@ pub struct Domain {
     pub catalogue: Catalogue,
     pub enrolments: enrolment::Enrolments,
     pub accounts: accounts::Accounts,
+    pub calendars: calendar::Calendars,
+    pub certificates: certificates::Certificates,
     /// What the catalogue and the page cache forget together.
     pub epoch: page_cache::Epoch,
 }
@@ -70,31 +76,63 @@ impl Domain {
         let epoch = page_cache::Epoch::default();
         let catalogue = Catalogue::new(db.clone(), config.timezone, config.cache_ttl, epoch.clone());
         let keys = Arc::new(crypto::Keyring::from_secrets(config.secret.as_ref(), &config.previous_secrets));
+        let (tz, public_url, academy) = (config.timezone, config.public_url.as_str(), config.academy_name.as_str());
+        let calendars = calendar::Calendars::new(db.clone(), keys.clone(), tz, public_url, academy);
+        let signing = Arc::new(certificates::keys::CredentialKeys::new(
+            &config.credential_keys,
+            config.secret.as_ref(),
+            &config.previous_secrets,
+            public_url,
+        ));
+        let limits = Arc::new(accounts::limits::Limits::new(
+            db.clone(),
+            accounts::limits::Quotas::default(),
+            config.rate_limits,
+        ));
+        let certificates =
+            certificates::Certificates::new(db.clone(), signing, keys.clone(), limits, tz, public_url, academy);
         let enrolments = enrolment::Enrolments::new(
             db.clone(),
-            catalogue.clone(),
-            keys.clone(),
-            config.timezone,
-            &config.public_url,
+            enrolment::Parts {
+                catalogue: catalogue.clone(),
+                keys: keys.clone(),
+                calendars: calendars.clone(),
+                certificates: certificates.clone(),
+                tz,
+                public_url: public_url.to_string(),
+            },
         );
         let accounts = accounts::Accounts::new(db.clone(), config, keys, enrolments.clone());
-        Self { catalogue, enrolments, accounts, epoch }
+        Self { catalogue, enrolments, accounts, calendars, certificates, epoch }
     }
 }
 
 impl AppState {
     pub fn new(config: Config, db: Db, leptos: LeptosOptions) -> Self {
-        let Domain { catalogue, enrolments, accounts, epoch } = Domain::new(&config, &db);
+        let Domain { catalogue, enrolments, accounts, calendars, certificates, epoch } = Domain::new(&config, &db);
         let pages = page_cache::PageCache::new(epoch, config.cache_ttl, PAGE_CACHE_BYTES);
-        Self(Arc::new(AppParts { leptos, config: Arc::new(config), db, catalogue, pages, accounts, enrolments }))
+        Self(Arc::new(AppParts {
+            leptos,
+            config: Arc::new(config),
+            db,
+            catalogue,
+            pages,
+            accounts,
+            enrolments,
+            calendars,
+            certificates,
+        }))
     }
 }
 
 /// Every kind of job Lyceum runs, with what each needs: the one list to
 /// extend with a new kind. It lives here, where the application is put
 /// together, so the queue knows no job kind and no kind knows the others.
-pub fn job_registry(mailer: mail::Mailer, keys: Arc<crypto::Keyring>) -> jobs::Registry {
-    jobs::Registry::new().with(mail::SEND, mail::SendMail::new(mailer, keys))
+pub fn job_registry(config: &Config, mailer: mail::Mailer, keys: Arc<crypto::Keyring>) -> jobs::Registry {
+    let reminders = enrolment::reminders::SendReminder::new(keys.clone(), config.timezone, &config.public_url);
+    jobs::Registry::new()
+        .with(mail::SEND, mail::SendMail::new(mailer, keys))
+        .with(enrolment::reminders::REMIND, reminders)
 }
 
 impl std::ops::Deref for AppState {

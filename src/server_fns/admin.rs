@@ -20,3 +20,39 @@ pub async fn set_user_role(user_id: i64, role: String) -> Result<(), AppError> {
     state.accounts.set_role(Some(&admin), user_id, role, &request::client()).await?;
     Ok(())
 }
+
+/// The roster of a session: staff, and the session's own instructor.
+#[server(prefix = "/rpc", endpoint = "admin/sessions/roster")]
+pub async fn get_roster(session_id: i64) -> Result<crate::model::enrolment::Roster, AppError> {
+    use crate::server::auth;
+    let (state, _, user) = auth::signed_in().await?;
+    Ok(state.enrolments.roster(&user, session_id).await?)
+}
+
+/// Marks a learner on a roster: attended, no-show or not marked
+/// (`attendance` empty), and whether they completed the course.
+#[server(prefix = "/rpc", endpoint = "admin/sessions/mark")]
+pub async fn mark_attendance(
+    session_id: i64,
+    enrolment_id: i64,
+    attendance: String,
+    completed: Option<String>,
+) -> Result<(), AppError> {
+    use crate::model::enrolment::Attendance;
+    use crate::model::form::{Field, FieldError, Problem};
+    use crate::server::{auth, error::Error};
+    let (state, _, user) = auth::signed_in().await?;
+    let attendance = match attendance.as_str() {
+        "" => None,
+        text => match Attendance::parse(text) {
+            Some(attendance) => Some(attendance),
+            None => {
+                let problem = FieldError { field: Field::Attendance, problem: Problem::UnknownChoice };
+                return Err(Error::Refused(AppError::Invalid(vec![problem])).into());
+            }
+        },
+    };
+    state.enrolments.mark(&user, enrolment_id, attendance, completed.is_some()).await?;
+    leptos_axum::redirect(&format!("/admin/sessions/{session_id}?notice=marked#enrolment-{enrolment_id}"));
+    Ok(())
+}

@@ -4,7 +4,7 @@
 //! and brought back to the course.
 
 use crate::error::AppError;
-use crate::model::enrolment::MyEnrolment;
+use crate::model::enrolment::{Dashboard, MyEnrolment};
 use leptos::prelude::*;
 
 /// Enrols the signed-in learner in a session of the course `course` (a
@@ -36,18 +36,47 @@ pub async fn cancel_enrolment(enrolment_id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The signed-in learner's live enrolments, soonest first.
-#[server(prefix = "/rpc", endpoint = "enrolment/mine")]
-pub async fn get_my_enrolments() -> Result<Vec<MyEnrolment>, AppError> {
+/// Moves one of the signed-in learner's confirmed seats to another date
+/// of the same course.
+#[server(prefix = "/rpc", endpoint = "enrolment/move")]
+pub async fn move_enrolment(enrolment_id: i64, session_id: i64) -> Result<(), AppError> {
+    use crate::server::auth;
+    let (state, _, user) = auth::signed_in().await?;
+    state.enrolments.transfer(&user, enrolment_id, session_id).await?;
+    leptos_axum::redirect("/account?notice=enrolment-moved");
+    Ok(())
+}
+
+/// Gives the signed-in learner a new private calendar address; the old one
+/// stops working.
+#[server(prefix = "/rpc", endpoint = "calendar/replace")]
+pub async fn replace_calendar_feed() -> Result<(), AppError> {
+    use crate::server::auth;
+    let (state, _, user) = auth::signed_in().await?;
+    state.calendars.replace_feed(&user).await?;
+    leptos_axum::redirect("/account?notice=calendar-replaced#calendar");
+    Ok(())
+}
+
+/// The signed-in learner's dashboard: enrolments past and upcoming,
+/// certificates, and the calendar feed.
+#[server(prefix = "/rpc", endpoint = "enrolment/dashboard")]
+pub async fn get_dashboard() -> Result<Dashboard, AppError> {
     use crate::server::{auth, present};
     let (state, _, user) = auth::signed_in().await?;
     let now = chrono::Utc::now();
     let tz = state.config.timezone;
-    let mine = state.enrolments.of_learner(&user).await?;
-    Ok(mine
+    let place = |location: Option<String>, mode: crate::model::query::Mode| {
+        location.unwrap_or_else(|| mode.label().to_string())
+    };
+    let enrolments = state
+        .enrolments
+        .of_learner(&user)
+        .await?
         .into_iter()
         .map(|e| MyEnrolment {
             id: e.enrolment.id,
+            session_id: e.enrolment.session_id,
             status: e.enrolment.status,
             waitlist_position: e.enrolment.waitlist_position,
             course_slug: e.course_slug,
@@ -56,6 +85,18 @@ pub async fn get_my_enrolments() -> Result<Vec<MyEnrolment>, AppError> {
             when: present::when(e.starts_at, e.ends_at, tz),
             place: e.location.unwrap_or_else(|| "Online".to_string()),
             upcoming: e.starts_at > now,
+            attendance: e.attendance,
+            completed: e.completed,
+            other_dates: e
+                .other_dates
+                .into_iter()
+                .map(|d| (d.id, present::when(d.starts_at, d.ends_at, tz), place(d.location, d.mode)))
+                .collect(),
         })
-        .collect())
+        .collect();
+    Ok(Dashboard {
+        enrolments,
+        certificates: state.certificates.of_learner(&user).await?,
+        calendar_feed: state.calendars.feed_address(&user).await?,
+    })
 }

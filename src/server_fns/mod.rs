@@ -5,5 +5,6 @@
 pub mod account;
 pub mod admin;
 pub mod catalogue;
+pub mod certificates;
 pub mod dev;
 pub mod enrolment;

@@ -12,7 +12,7 @@ use lyceum::server::error::Error;
 use lyceum::server::sql::{Arg, Sql};
 
 /// `n` confirmed learners (and, for `role`, other people), made directly.
-async fn people(app: &TestApp, prefix: &str, n: usize, role: Role) -> Vec<User> {
+pub async fn people(app: &TestApp, prefix: &str, n: usize, role: Role) -> Vec<User> {
     let now = chrono::Utc::now();
     let mut users = Vec::new();
     let mut tx = app.state.db.begin().await.unwrap();
@@ -29,7 +29,7 @@ async fn people(app: &TestApp, prefix: &str, n: usize, role: Role) -> Vec<User> 
 
 /// Two upcoming sessions of one published course, emptied and given
 /// these capacities; (course id, first session, second session).
-async fn two_sessions(app: &TestApp, capacities: (i64, i64)) -> (i64, i64, i64) {
+pub async fn two_sessions(app: &TestApp, capacities: (i64, i64)) -> (i64, i64, i64) {
     let now = chrono::Utc::now();
     let rows: Vec<(i64, i64)> = lyceum::with_pool!(&app.state.db, |pool| {
         sqlx::query_as(
@@ -52,11 +52,11 @@ async fn two_sessions(app: &TestApp, capacities: (i64, i64)) -> (i64, i64, i64) 
     (course, first, second)
 }
 
-async fn set(app: &TestApp, sql: &str) {
+pub async fn set(app: &TestApp, sql: &str) {
     Sql::new(sql).execute(&app.state.db).await.unwrap();
 }
 
-fn refused_with(result: Result<impl std::fmt::Debug, Error>, refusal: Refusal) {
+pub fn refused_with(result: Result<impl std::fmt::Debug, Error>, refusal: Refusal) {
     match result {
         Err(Error::Refused(AppError::Conflict(got))) => assert_eq!(got, refusal),
         other => panic!("expected {refusal:?}, got {other:?}"),
@@ -64,7 +64,7 @@ fn refused_with(result: Result<impl std::fmt::Debug, Error>, refusal: Refusal) {
 }
 
 /// (confirmed, waitlist positions in order, seats_taken, waitlist_length) of a session.
-async fn standing(app: &TestApp, session: i64) -> (i64, Vec<i64>, i64, i64) {
+pub async fn standing(app: &TestApp, session: i64) -> (i64, Vec<i64>, i64, i64) {
     let confirmed =
         count(app, &format!("SELECT COUNT(*) FROM enrolments WHERE session_id = {session} AND status = 'confirmed'"))
             .await;

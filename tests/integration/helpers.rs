@@ -91,6 +91,35 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Serves the app on a free loopback port until the test ends, for
+    /// clients outside the process (the independent checkers).
+    pub async fn serve(&self) -> SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+        let addr = listener.local_addr().unwrap();
+        let service = self.router.clone().into_make_service_with_connect_info::<SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, service).await });
+        addr
+    }
+}
+
+/// Runs one of the Python checkers in `tests/support` (installed by
+/// `scripts/test`) on `args`; its standard output as JSON, or its error.
+pub fn python_check(script: &str, args: &[&str]) -> Result<serde_json::Value, String> {
+    let python = std::env::var("LYCEUM_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let path = format!("{}/tests/support/{script}", env!("CARGO_MANIFEST_DIR"));
+    let output = std::process::Command::new(&python)
+        .arg(&path)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{python} runs {script} (scripts/test installs its packages): {e}"));
+    if output.status.success() {
+        Ok(serde_json::from_slice(&output.stdout).expect("the checker prints JSON"))
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
+
 /// A database URL no other test uses: a temporary SQLite file, or a new
 /// database on the PostgreSQL server named by `LYCEUM_TEST_DATABASE_URL`.
 async fn fresh_database() -> (String, Option<tempfile::TempDir>) {

@@ -10,8 +10,10 @@
 //! concurrent requests on any number of instances cannot overspend it.
 //! The lockout after repeated failed logins is separate (`login_throttle`).
 
+use crate::error::AppError;
 use crate::server::crypto::token_hash;
 use crate::server::db::{Db, with_pool};
+use crate::server::error::Error;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
@@ -49,6 +51,7 @@ pub struct Quotas {
     pub forgot_per_account: Rate,
     pub resend_per_ip: Rate,
     pub resend_per_account: Rate,
+    pub certificate_per_ip: Rate,
 }
 
 impl Default for Quotas {
@@ -64,6 +67,10 @@ impl Default for Quotas {
             forgot_per_account: Rate::new(3, HOUR),
             resend_per_ip: Rate::new(10, HOUR),
             resend_per_account: Rate::new(3, HOUR),
+            // Codes carry 128 random bits, so guessing is hopeless anyway;
+            // this keeps anyone from trying at speed. An employer checks a
+            // handful of certificates, not hundreds a minute.
+            certificate_per_ip: Rate::new(30, MINUTE),
         }
     }
 }
@@ -78,6 +85,7 @@ pub enum Limit {
     ForgotPerAccount,
     ResendPerIp,
     ResendPerAccount,
+    CertificatePerIp,
 }
 
 impl Limit {
@@ -91,8 +99,14 @@ impl Limit {
             Limit::ForgotPerAccount => "forgot-account",
             Limit::ResendPerIp => "resend-ip",
             Limit::ResendPerAccount => "resend-account",
+            Limit::CertificatePerIp => "certificate-ip",
         }
     }
+}
+
+/// The refusal of a request over its limit, with when to come back.
+pub fn too_many(wait: Duration) -> Error {
+    Error::Refused(AppError::TooManyRequests { retry_after_secs: wait.as_secs().max(1) })
 }
 
 /// The limits, over the database they are kept in. Disabled (for load
@@ -118,6 +132,7 @@ impl Limits {
             Limit::ForgotPerAccount => q.forgot_per_account,
             Limit::ResendPerIp => q.resend_per_ip,
             Limit::ResendPerAccount => q.resend_per_account,
+            Limit::CertificatePerIp => q.certificate_per_ip,
         }
     }
 
@@ -128,6 +143,11 @@ impl Limits {
             return Ok(Ok(()));
         }
         self.check_at(limit, key, Utc::now()).await
+    }
+
+    /// Counts one request, refusing it with `TooManyRequests` when over.
+    pub async fn enforce(&self, limit: Limit, key: &str) -> Result<(), Error> {
+        self.check(limit, key).await?.map_err(too_many)
     }
 
     /// [`Limits::check`] at a given moment, for tests that move the clock.

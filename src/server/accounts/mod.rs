@@ -25,7 +25,7 @@ use crate::model::account::{self as rules, Email, Role};
 use crate::model::form::{Checks, Field, FieldError, Problem, check_line};
 use crate::server::enrolment::Enrolments;
 use chrono::{DateTime, Duration as TimeDelta, Utc};
-use limits::{Limit, Limits, Quotas};
+use limits::{Limit, Limits, Quotas, too_many};
 pub use password::NewPassword;
 use password::Passwords;
 use std::sync::Arc;
@@ -62,10 +62,6 @@ fn refused(error: AppError) -> Error {
 
 fn invalid(errors: Vec<FieldError>) -> Error {
     Error::Refused(AppError::Invalid(errors))
-}
-
-fn too_many(wait: Duration) -> Error {
-    Error::Refused(AppError::TooManyRequests { retry_after_secs: wait.as_secs().max(1) })
 }
 
 /// One live account per address (`users_live_email`, a partial index).

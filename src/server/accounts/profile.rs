@@ -157,7 +157,11 @@ impl Accounts {
             preferred_mode: mode,
             timezone,
         };
-        store::update_settings(self.db(), user.id, &settings, Utc::now()).await?;
+        let now = Utc::now();
+        store::update_settings(self.db(), user.id, &settings, now).await?;
+        // Reminders queued at the old lead time find it changed and stay
+        // silent; these are at the new one.
+        crate::server::enrolment::reminders::schedule_learner(self.db(), user.id, now).await?;
         Ok(())
     }
 

@@ -58,6 +58,12 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// The sender of every message.
     pub mail_from: String,
+    /// The academy's name, as certificates and calendars give it.
+    pub academy_name: String,
+    /// Ed25519 keys that sign certificates' credentials, by key id: the
+    /// first signs, the others are still published so that credentials
+    /// they signed keep verifying. Empty: keys derived from the secrets.
+    pub credential_keys: Vec<(String, Secret)>,
     /// Send over `smtp://` without TLS at all. Development only: production
     /// refuses to start with it.
     pub smtp_plaintext: bool,
@@ -301,6 +307,30 @@ impl Config {
         if mail_from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(bad("LYCEUM_MAIL_FROM", "an address such as Lyceum <no-reply@academy.example>", &mail_from));
         }
+        let academy_name = get("LYCEUM_ACADEMY_NAME").unwrap_or_else(|| "Lyceum Academy".into());
+        let academy_name = academy_name.trim().to_string();
+        if academy_name.is_empty() || academy_name.chars().count() > 100 || academy_name.chars().any(char::is_control) {
+            return Err(bad("LYCEUM_ACADEMY_NAME", "a name of 1 to 100 characters on one line", "something else"));
+        }
+        let mut credential_keys = Vec::new();
+        let key_rule = "comma-separated KEY_ID=KEY pairs: an id of letters, digits, '.', '_' or '-', \
+                        and 32 bytes in URL-safe base64 (lyceum credential-key makes one)";
+        for entry in
+            get("LYCEUM_CREDENTIAL_KEYS").unwrap_or_default().split(',').map(str::trim).filter(|e| !e.is_empty())
+        {
+            let Some((id, key)) = entry.split_once('=') else {
+                return Err(bad("LYCEUM_CREDENTIAL_KEYS", key_rule, "an entry without '='"));
+            };
+            let id_ok = (1..=64).contains(&id.len())
+                && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+            if !id_ok || !crate::server::certificates::keys::is_seed(key) {
+                return Err(bad("LYCEUM_CREDENTIAL_KEYS", key_rule, "an entry that is not"));
+            }
+            if credential_keys.iter().any(|(known, _)| known == id) {
+                return Err(bad("LYCEUM_CREDENTIAL_KEYS", key_rule, "the same key id twice"));
+            }
+            credential_keys.push((id.to_string(), Secret::new(key)));
+        }
         // Checked against the password rules by the seed step at start-up,
         // before anything is loaded (see `seed::accounts::check_demo_passwords`).
         let demo_learner_password = get("LYCEUM_DEMO_LEARNER_PASSWORD").map(Secret::new);
@@ -314,6 +344,8 @@ impl Config {
             previous_secrets,
             smtp_url,
             mail_from,
+            academy_name,
+            credential_keys,
             smtp_plaintext,
             smtp_ca_file,
             trusted_proxies,

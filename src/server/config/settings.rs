@@ -50,6 +50,12 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "x-forwarded-for",
         "x-forwarded-for or forwarded: where trusted proxies name the client",
     ),
+    ("LYCEUM_ACADEMY_NAME", "Lyceum Academy", "the academy's name, as certificates and calendars give it"),
+    (
+        "LYCEUM_CREDENTIAL_KEYS",
+        "derived from LYCEUM_SECRET (and the previous secrets)",
+        "KEY_ID=KEY,... Ed25519 keys for certificates' credentials; the first signs, all are published",
+    ),
     ("LYCEUM_MAIL_FROM", "Lyceum <no-reply@localhost>", "sender address of every message"),
     ("LYCEUM_SESSION_IDLE_MINS", "120", "minutes without a request before a signed-in session ends, 5 to 43200"),
     ("LYCEUM_SESSION_LIFETIME_HOURS", "336", "hours after sign-in when a session ends in any case, 1 to 8760"),

@@ -79,3 +79,30 @@ pub fn moved(to: &Recipient, from: &SessionFacts, session: &SessionFacts, tz: Tz
         Some(("Your enrolments", &format!("{public_url}/account"))),
     )
 }
+
+pub fn session_moved(to: &Recipient, session: &SessionFacts, tz: Tz, public_url: &str) -> Mail {
+    message(
+        &to.email,
+        &format!("New dates: {}", session.course_title),
+        &to.name,
+        &[
+            &format!("Your session has moved. It is now {}.", session_line(session, tz)),
+            "Your place is kept. The attached calendar entry replaces the old one. If the new dates do not suit you, \
+             you can move to another date or cancel from your account page.",
+        ],
+        Some(("Your enrolments", &format!("{public_url}/account"))),
+    )
+}
+
+pub fn session_cancelled(to: &Recipient, session: &SessionFacts, tz: Tz, public_url: &str) -> Mail {
+    message(
+        &to.email,
+        &format!("Session cancelled: {}", session.course_title),
+        &to.name,
+        &[
+            &format!("We are sorry: {} has been cancelled by the academy.", session_line(session, tz)),
+            "Please choose another date of the course; we will contact you about any payment.",
+        ],
+        Some(("Find another date", &course_link(public_url, session))),
+    )
+}

@@ -19,12 +19,17 @@
 //! same functions and so the same rules.
 
 mod emails;
+pub mod reminders;
+mod roster;
 pub mod store;
+mod timetable;
 
 use crate::error::AppError;
 use crate::model::account::{Role, User};
 use crate::model::enrolment::{EnrolmentStatus, Refusal};
+use crate::server::calendar::Calendars;
 use crate::server::catalogue::{Catalogue, Write};
+use crate::server::certificates::Certificates;
 use crate::server::crypto::Keyring;
 use crate::server::db::{Db, Tx, Unique};
 use crate::server::error::Error;
@@ -57,6 +62,10 @@ pub struct LearnerEnrolment {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub location: Option<String>,
+    pub attendance: Option<crate::model::enrolment::Attendance>,
+    pub completed: bool,
+    /// Other upcoming dates of the course with a free seat, for a move.
+    pub other_dates: Vec<store::OtherDate>,
 }
 
 fn conflict(refusal: Refusal) -> Error {
@@ -73,13 +82,31 @@ pub struct Enrolments {
     db: Db,
     catalogue: Catalogue,
     keys: Arc<Keyring>,
+    calendars: Calendars,
+    certificates: Certificates,
     tz: Tz,
     public_url: Arc<str>,
 }
 
+/// What enrolment works with besides the database.
+pub struct Parts {
+    pub catalogue: Catalogue,
+    pub keys: Arc<Keyring>,
+    pub calendars: Calendars,
+    pub certificates: Certificates,
+    pub tz: Tz,
+    pub public_url: String,
+}
+
 impl Enrolments {
-    pub fn new(db: Db, catalogue: Catalogue, keys: Arc<Keyring>, tz: Tz, public_url: &str) -> Self {
-        Self { db, catalogue, keys, tz, public_url: public_url.into() }
+    pub fn new(db: Db, parts: Parts) -> Self {
+        let Parts { catalogue, keys, calendars, certificates, tz, public_url } = parts;
+        Self { db, catalogue, keys, calendars, certificates, tz, public_url: public_url.into() }
+    }
+
+    /// The session's `.ics`, as a learner whose enrolment is confirmed sees it.
+    fn calendar_file(&self, session: &SessionFacts) -> mail::Attachment {
+        self.calendars.attachment(&session.calendar_entry(Some(EnrolmentStatus::Confirmed)))
     }
 
     async fn send(&self, tx: &mut Tx, user_id: i64, mail: Mail) -> Result<(), Error> {
@@ -131,7 +158,10 @@ impl Enrolments {
             Err(error) => return Err(error.into()),
         };
         let mail = match position {
-            None => emails::confirmed(&learner, &session, self.tz, &self.public_url),
+            None => {
+                reminders::schedule_in(tx, id, now).await?;
+                emails::confirmed(&learner, &session, self.tz, &self.public_url).attach(self.calendar_file(&session))
+            }
             Some(position) => emails::waitlisted(&learner, &session, position, self.tz, &self.public_url),
         };
         self.send(tx, learner_id, mail).await?;
@@ -182,8 +212,10 @@ impl Enrolments {
         }
         store::mark_confirmed(tx, first.id, now).await?;
         store::close_gap(tx, session_id, first.waitlist_position.unwrap_or(1), now).await?;
+        reminders::schedule_in(tx, first.id, now).await?;
         if let Some(learner) = store::recipient(tx, first.user_id).await? {
-            let mail = emails::promoted(&learner, session, self.tz, &self.public_url);
+            let mail =
+                emails::promoted(&learner, session, self.tz, &self.public_url).attach(self.calendar_file(session));
             self.send(tx, first.user_id, mail).await?;
         }
         Ok(())
@@ -263,8 +295,9 @@ impl Enrolments {
             Err(error) if LIVE_ENROLMENT.violated_by(&error) => return Err(conflict(Refusal::AlreadyEnrolled)),
             Err(error) => return Err(error.into()),
         };
+        reminders::schedule_in(tx, id, now).await?;
         if let Some(learner) = store::recipient(tx, enrolment.user_id).await? {
-            let mail = emails::moved(&learner, &from, &to, self.tz, &self.public_url);
+            let mail = emails::moved(&learner, &from, &to, self.tz, &self.public_url).attach(self.calendar_file(&to));
             self.send(tx, enrolment.user_id, mail).await?;
         }
         write.commit().await?;
@@ -288,13 +321,26 @@ impl Enrolments {
         Ok(())
     }
 
-    /// The learner's live enrolments, soonest first.
+    /// The learner's live enrolments, past and upcoming, soonest first,
+    /// each confirmed upcoming one with the other dates it could move to.
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = learner.id))]
     pub async fn of_learner(&self, learner: &User) -> Result<Vec<LearnerEnrolment>, Error> {
+        let now = Utc::now();
         let rows = store::of_learner(&self.db, learner.id).await?;
+        let others = store::other_dates(&self.db, learner.id, now).await?;
         Ok(rows
             .into_iter()
             .map(|row| LearnerEnrolment {
+                other_dates: match row.status == EnrolmentStatus::Confirmed && row.starts_at > now {
+                    true => others
+                        .iter()
+                        .filter(|other| other.course_id == row.course_id && other.id != row.session_id)
+                        .cloned()
+                        .collect(),
+                    false => Vec::new(),
+                },
+                attendance: row.attendance,
+                completed: row.completed_at.is_some(),
                 enrolment: Enrolment {
                     id: row.id,
                     session_id: row.session_id,

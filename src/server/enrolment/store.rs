@@ -4,8 +4,9 @@
 //! (SQLite `BEGIN IMMEDIATE`), so what follows in the transaction sees a
 //! session nobody else is changing.
 
-use crate::model::enrolment::EnrolmentStatus;
+use crate::model::enrolment::{Attendance, EnrolmentStatus};
 use crate::model::query::Mode;
+use crate::server::calendar::SessionEntry;
 use crate::server::db::{Db, Tx, with_pool, with_tx};
 use chrono::{DateTime, Utc};
 
@@ -22,7 +23,32 @@ pub struct SessionFacts {
     pub ends_at: DateTime<Utc>,
     pub mode: Mode,
     pub location: Option<String>,
+    pub location_address: Option<String>,
+    pub location_city: Option<String>,
+    pub course_summary: String,
     pub status: String,
+    pub revision: i64,
+}
+
+impl SessionFacts {
+    /// The session as a calendar shows it to a learner whose enrolment
+    /// stands at `status`.
+    pub fn calendar_entry(&self, status: Option<EnrolmentStatus>) -> SessionEntry {
+        SessionEntry {
+            id: self.id,
+            course_slug: self.course_slug.clone(),
+            course_title: self.course_title.clone(),
+            course_summary: self.course_summary.clone(),
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            status: self.status.clone(),
+            revision: self.revision,
+            location_name: self.location.clone(),
+            location_address: self.location_address.clone(),
+            location_city: self.location_city.clone(),
+            enrolment_status: status,
+        }
+    }
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
@@ -31,7 +57,8 @@ pub async fn session_facts(tx: &mut Tx, session_id: i64) -> Result<Option<Sessio
         sqlx::query_as(
             "SELECT s.id, s.course_id, c.slug AS course_slug, c.title AS course_title, c.published,
                     c.cancellation_cutoff_hours AS cutoff_hours, s.starts_at, s.ends_at, s.mode,
-                    l.name AS location, s.status
+                    l.name AS location, l.address AS location_address, l.city AS location_city,
+                    c.summary AS course_summary, s.status, s.revision
              FROM course_sessions s JOIN courses c ON c.id = s.course_id
              LEFT JOIN locations l ON l.id = s.location_id
              WHERE s.id = $1",
@@ -164,6 +191,20 @@ pub async fn live_enrolment(tx: &mut Tx, session_id: i64, user_id: i64) -> Resul
     })
 }
 
+/// Every live enrolment in a session.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn live_in_session(tx: &mut Tx, session_id: i64) -> Result<Vec<EnrolmentRow>, sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query_as(
+            "SELECT id, session_id, user_id, status, waitlist_position FROM enrolments
+             WHERE session_id = $1 AND status <> 'cancelled' ORDER BY id",
+        )
+        .bind(session_id)
+        .fetch_all(conn)
+        .await
+    })
+}
+
 /// Every live enrolment of a learner.
 #[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn live_of(tx: &mut Tx, user_id: i64) -> Result<Vec<EnrolmentRow>, sqlx::Error> {
@@ -246,6 +287,9 @@ pub async fn recipient(tx: &mut Tx, user_id: i64) -> Result<Option<Recipient>, s
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct LearnerRow {
     pub id: i64,
+    pub course_id: i64,
+    pub attendance: Option<Attendance>,
+    pub completed_at: Option<DateTime<Utc>>,
     pub status: EnrolmentStatus,
     pub waitlist_position: Option<i64>,
     pub session_id: i64,
@@ -261,7 +305,7 @@ pub struct LearnerRow {
 pub async fn of_learner(db: &Db, user_id: i64) -> Result<Vec<LearnerRow>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as(
-            "SELECT e.id, e.status, e.waitlist_position, s.id AS session_id, s.starts_at, s.ends_at, s.mode,
+            "SELECT e.id, s.course_id, e.attendance, e.completed_at, e.status, e.waitlist_position, s.id AS session_id, s.starts_at, s.ends_at, s.mode,
                     l.name AS location, c.slug AS course_slug, c.title AS course_title
              FROM enrolments e JOIN course_sessions s ON s.id = e.session_id JOIN courses c ON c.id = s.course_id
              LEFT JOIN locations l ON l.id = s.location_id
@@ -269,6 +313,37 @@ pub async fn of_learner(db: &Db, user_id: i64) -> Result<Vec<LearnerRow>, sqlx::
              ORDER BY s.starts_at, e.id",
         )
         .bind(user_id)
+        .fetch_all(pool)
+        .await
+    })
+}
+
+/// An upcoming date with a free seat, of a course the learner holds a
+/// confirmed seat in: where that seat could move.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct OtherDate {
+    pub id: i64,
+    pub course_id: i64,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub mode: Mode,
+    pub location: Option<String>,
+}
+
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
+pub async fn other_dates(db: &Db, user_id: i64, now: DateTime<Utc>) -> Result<Vec<OtherDate>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT s.id, s.course_id, s.starts_at, s.ends_at, s.mode, l.name AS location
+             FROM course_sessions s LEFT JOIN locations l ON l.id = s.location_id
+             WHERE s.status = 'scheduled' AND s.starts_at > $2 AND s.seats_taken < s.capacity
+               AND s.course_id IN (SELECT mine.course_id FROM enrolments e
+                                   JOIN course_sessions mine ON mine.id = e.session_id
+                                   WHERE e.user_id = $1 AND e.status = 'confirmed' AND mine.starts_at > $2)
+             ORDER BY s.starts_at, s.id",
+        )
+        .bind(user_id)
+        .bind(now)
         .fetch_all(pool)
         .await
     })

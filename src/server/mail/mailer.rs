@@ -8,7 +8,8 @@
 use super::Mail;
 use crate::server::config::Config;
 use crate::server::jobs::JobError;
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -117,6 +118,22 @@ pub struct Smtp {
     security: SmtpSecurity,
 }
 
+/// Plain text and HTML as alternatives; with attachments, those follow
+/// them in a `multipart/mixed`.
+fn body(mail: &Mail) -> Result<MultiPart, JobError> {
+    let alternatives = MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone());
+    if mail.attachments.is_empty() {
+        return Ok(alternatives);
+    }
+    let mut mixed = MultiPart::mixed().multipart(alternatives);
+    for file in &mail.attachments {
+        let content_type = ContentType::parse(&file.content_type)
+            .map_err(|_| JobError::permanent("an attachment has an invalid content type"))?;
+        mixed = mixed.singlepart(Attachment::new(file.filename.clone()).body(file.body.clone(), content_type));
+    }
+    Ok(mixed)
+}
+
 impl Smtp {
     pub fn domain(&self) -> &str {
         &self.domain
@@ -137,7 +154,7 @@ impl Smtp {
             .to(to)
             .message_id(Some(message_id.to_string()))
             .subject(mail.subject.clone())
-            .multipart(MultiPart::alternative_plain_html(mail.text.clone(), mail.html.clone()))
+            .multipart(body(mail)?)
             .map_err(|e| JobError::permanent(format!("the message cannot be built: {e}")))?;
         match self.transport.send(message).await {
             Ok(_) => Ok(()),

@@ -49,6 +49,26 @@ pub struct Mail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// Files sent along (a session's `.ics`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file attached to a message.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub filename: String,
+    /// A MIME type, parameters included (`text/calendar; charset=utf-8; method=PUBLISH`).
+    pub content_type: String,
+    pub body: String,
+}
+
+impl Mail {
+    /// The same message with `attachment` added.
+    pub fn attach(mut self, attachment: Attachment) -> Self {
+        self.attachments.push(attachment);
+        self
+    }
 }
 
 impl fmt::Debug for Mail {
@@ -82,7 +102,7 @@ pub fn message(to: &str, subject: &str, name: &str, paragraphs: &[&str], action:
     }
     text.push_str("Lyceum\n");
     html.push_str("<p>Lyceum</p></body></html>");
-    Mail { to: to.to_string(), subject: subject.to_string(), text, html }
+    Mail { to: to.to_string(), subject: subject.to_string(), text, html, attachments: Vec::new() }
 }
 
 /// What a `mail.send` job holds: the account the message is for (if any)

@@ -1,0 +1,187 @@
+//! Rosters: who holds a seat in a session (and who waits, in order), and
+//! marking each learner attended or no-show, and completed. Staff see every
+//! roster; an instructor sees the rosters of the sessions they teach, and
+//! no other (a session not theirs is not found, as for anyone's data).
+//!
+//! Completing a course that awards a certificate issues it, in the same
+//! transaction as the completion.
+
+use super::{Enrolments, conflict, store};
+use crate::error::AppError;
+use crate::model::account::{Role, User};
+use crate::model::enrolment::{Attendance, EnrolmentStatus, Refusal, Roster, RosterEntry};
+use crate::server::db::{Tx, with_tx};
+use crate::server::error::Error;
+use crate::server::present::when;
+use chrono::{DateTime, Utc};
+
+/// What the roster needs of its session, beyond `SessionFacts`.
+#[derive(sqlx::FromRow)]
+struct RosterSession {
+    capacity: i64,
+    seats_taken: i64,
+    awards_certificate: bool,
+    instructor_user_id: Option<i64>,
+}
+
+async fn roster_session(tx: &mut Tx, session_id: i64) -> Result<Option<RosterSession>, sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query_as(
+            "SELECT s.capacity, s.seats_taken, c.awards_certificate, i.user_id AS instructor_user_id
+             FROM course_sessions s JOIN courses c ON c.id = s.course_id
+             LEFT JOIN instructors i ON i.id = s.instructor_id WHERE s.id = $1",
+        )
+        .bind(session_id)
+        .fetch_optional(conn)
+        .await
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct EntryRow {
+    id: i64,
+    name: String,
+    email: String,
+    status: EnrolmentStatus,
+    waitlist_position: Option<i64>,
+    attendance: Option<Attendance>,
+    completed_at: Option<DateTime<Utc>>,
+    code: Option<String>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+async fn entries(tx: &mut Tx, session_id: i64) -> Result<Vec<EntryRow>, sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query_as(
+            "SELECT e.id, u.name, u.email, e.status, e.waitlist_position, e.attendance, e.completed_at,
+                    k.code, k.revoked_at
+             FROM enrolments e JOIN users u ON u.id = e.user_id
+             LEFT JOIN certificates k ON k.enrolment_id = e.id
+             WHERE e.session_id = $1 AND e.status <> 'cancelled'
+             ORDER BY CASE WHEN e.status = 'confirmed' THEN 0 ELSE 1 END, e.waitlist_position, u.name, e.id",
+        )
+        .bind(session_id)
+        .fetch_all(conn)
+        .await
+    })
+}
+
+async fn set_marks(
+    tx: &mut Tx,
+    enrolment_id: i64,
+    attendance: Option<Attendance>,
+    completed_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query("UPDATE enrolments SET attendance = $2, completed_at = $3, updated_at = $4 WHERE id = $1")
+            .bind(enrolment_id)
+            .bind(attendance)
+            .bind(completed_at)
+            .bind(now)
+            .execute(conn)
+            .await
+            .map(|_| ())
+    })
+}
+
+async fn completed_at(tx: &mut Tx, enrolment_id: i64) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query_scalar("SELECT completed_at FROM enrolments WHERE id = $1").bind(enrolment_id).fetch_one(conn).await
+    })
+}
+
+impl Enrolments {
+    /// Whether `actor` may see and mark the roster of `session_id`:
+    /// staff, or the session's own instructor. A learner is refused; an
+    /// instructor of other sessions is told there is no such session.
+    async fn roster_access(tx: &mut Tx, actor: &User, session_id: i64) -> Result<RosterSession, Error> {
+        if !actor.role.includes(Role::Instructor) {
+            return Err(Error::Refused(AppError::Forbidden));
+        }
+        let session = roster_session(tx, session_id).await?.ok_or(Error::NotFound)?;
+        if actor.role.includes(Role::Staff) || session.instructor_user_id == Some(actor.id) {
+            Ok(session)
+        } else {
+            Err(Error::NotFound)
+        }
+    }
+
+    /// The roster of a session: confirmed seats by name, then the waitlist
+    /// in order.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = actor.id, session_id))]
+    pub async fn roster(&self, actor: &User, session_id: i64) -> Result<Roster, Error> {
+        let mut tx = self.db.begin().await?;
+        let access = Self::roster_access(&mut tx, actor, session_id).await?;
+        let session = store::session_facts(&mut tx, session_id).await?.ok_or(Error::NotFound)?;
+        let rows = entries(&mut tx, session_id).await?;
+        tx.commit().await?;
+        Ok(Roster {
+            session_id,
+            course_title: session.course_title.clone(),
+            course_slug: session.course_slug.clone(),
+            when: when(session.starts_at, session.ends_at, self.tz),
+            place: session.location.clone().unwrap_or_else(|| session.mode.label().to_string()),
+            capacity: access.capacity,
+            seats_taken: access.seats_taken,
+            started: session.starts_at <= Utc::now(),
+            awards_certificate: access.awards_certificate,
+            entries: rows
+                .into_iter()
+                .map(|row| RosterEntry {
+                    enrolment_id: row.id,
+                    learner_name: row.name,
+                    learner_email: row.email,
+                    status: row.status,
+                    waitlist_position: row.waitlist_position,
+                    attendance: row.attendance,
+                    completed: row.completed_at.is_some(),
+                    certificate_revoked: row.revoked_at.is_some(),
+                    certificate: row.code,
+                })
+                .collect(),
+        })
+    }
+
+    /// Marks a learner attended or no-show (or neither), and completed or
+    /// not. Completing issues the course's certificate, if it awards one,
+    /// in the same transaction; a completion with a certificate stays (the
+    /// certificate is revoked instead). Returns the certificate's code.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = actor.id, enrolment_id))]
+    pub async fn mark(
+        &self,
+        actor: &User,
+        enrolment_id: i64,
+        attendance: Option<Attendance>,
+        completed: bool,
+    ) -> Result<Option<String>, Error> {
+        let now = Utc::now();
+        let mut tx = self.db.begin_write().await?;
+        // Someone else's enrolment is not found, whoever asks.
+        let enrolment = store::enrolment(&mut tx, enrolment_id).await?.ok_or(Error::NotFound)?;
+        Self::roster_access(&mut tx, actor, enrolment.session_id).await?;
+        let session = store::session_facts(&mut tx, enrolment.session_id).await?.ok_or(Error::NotFound)?;
+        if enrolment.status != EnrolmentStatus::Confirmed {
+            return Err(conflict(Refusal::NotOnRoster));
+        }
+        if session.starts_at > now {
+            return Err(conflict(Refusal::NotStarted));
+        }
+        if completed && attendance != Some(Attendance::Attended) {
+            return Err(conflict(Refusal::NotAttended));
+        }
+        let was_completed = completed_at(&mut tx, enrolment_id).await?;
+        let has_certificate = crate::server::certificates::has_certificate(&mut tx, enrolment_id).await?;
+        if has_certificate && (!completed || attendance != Some(Attendance::Attended)) {
+            return Err(conflict(Refusal::CompletionFinal));
+        }
+        let completed_at = if completed { Some(was_completed.unwrap_or(now)) } else { None };
+        set_marks(&mut tx, enrolment_id, attendance, completed_at, now).await?;
+        let code = match completed {
+            true => self.certificates.issue_in(&mut tx, enrolment_id, now).await?,
+            false => None,
+        };
+        tx.commit().await?;
+        Ok(code)
+    }
+}

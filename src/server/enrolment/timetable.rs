@@ -1,0 +1,110 @@
+//! Changes to a session's timetable that its learners must hear of:
+//! moving it to other times, and cancelling it. Each raises the session's
+//! revision (its calendars' SEQUENCE, so calendar clients take the new
+//! copy), queues reminders for the new time, and tells every learner
+//! holding a seat or a waitlist place, all in one transaction.
+
+use super::{Enrolments, emails, reminders, store};
+use crate::error::AppError;
+use crate::model::account::{Role, User};
+use crate::model::enrolment::EnrolmentStatus;
+use crate::model::form::{Field, FieldError, Problem};
+use crate::server::db::{Tx, with_tx};
+use crate::server::error::Error;
+use chrono::{DateTime, Utc};
+
+async fn update_session(
+    tx: &mut Tx,
+    session_id: i64,
+    times: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    cancel: bool,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let (starts_at, ends_at) = times.unzip();
+    with_tx!(tx, |conn| {
+        sqlx::query(
+            "UPDATE course_sessions
+             SET starts_at = COALESCE($2, starts_at), ends_at = COALESCE($3, ends_at),
+                 status = CASE WHEN $4 THEN 'cancelled' ELSE status END,
+                 revision = revision + 1, updated_at = $5
+             WHERE id = $1 AND status = 'scheduled'",
+        )
+        .bind(session_id)
+        .bind(starts_at)
+        .bind(ends_at)
+        .bind(cancel)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected() == 1)
+    })
+}
+
+impl Enrolments {
+    fn staff_only(actor: &User) -> Result<(), Error> {
+        match actor.role.includes(Role::Staff) {
+            true => Ok(()),
+            false => Err(Error::Refused(AppError::Forbidden)),
+        }
+    }
+
+    /// Tells everyone holding a place in the session what changed, with
+    /// the session's new calendar entry.
+    async fn tell_learners(&self, tx: &mut Tx, session_id: i64, cancelled: bool) -> Result<(), Error> {
+        let session = store::session_facts(tx, session_id).await?.ok_or(Error::NotFound)?;
+        for enrolment in store::live_in_session(tx, session_id).await? {
+            let Some(learner) = store::recipient(tx, enrolment.user_id).await? else { continue };
+            let status = (enrolment.status == EnrolmentStatus::Waitlisted).then_some(EnrolmentStatus::Waitlisted);
+            let file = self.calendars.attachment(&session.calendar_entry(status.or(Some(EnrolmentStatus::Confirmed))));
+            let mail = match cancelled {
+                true => emails::session_cancelled(&learner, &session, self.tz, &self.public_url),
+                false => emails::session_moved(&learner, &session, self.tz, &self.public_url),
+            };
+            self.send(tx, enrolment.user_id, mail.attach(file)).await?;
+        }
+        Ok(())
+    }
+
+    /// Moves a scheduled session to new times (staff): its learners keep
+    /// their places and are told, and their reminders follow it.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = actor.id, session_id))]
+    pub async fn move_session(
+        &self,
+        actor: &User,
+        session_id: i64,
+        starts_at: DateTime<Utc>,
+        ends_at: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        Self::staff_only(actor)?;
+        let now = Utc::now();
+        if ends_at <= starts_at || starts_at <= now {
+            let problem = FieldError { field: Field::Session, problem: Problem::OutOfRange { min: 0, max: 0 } };
+            return Err(Error::Refused(AppError::Invalid(vec![problem])));
+        }
+        let mut write = self.catalogue.begin_write().await?;
+        let tx = write.tx();
+        if !update_session(tx, session_id, Some((starts_at, ends_at)), false, now).await? {
+            return Err(Error::NotFound);
+        }
+        reminders::schedule_session_in(tx, session_id, now).await?;
+        self.tell_learners(tx, session_id, false).await?;
+        write.commit().await?;
+        Ok(())
+    }
+
+    /// Cancels a scheduled session (staff). Its learners are told; their
+    /// enrolments stay, as the record of a session the academy called off.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = actor.id, session_id))]
+    pub async fn cancel_session(&self, actor: &User, session_id: i64) -> Result<(), Error> {
+        Self::staff_only(actor)?;
+        let now = Utc::now();
+        let mut write = self.catalogue.begin_write().await?;
+        let tx = write.tx();
+        if !update_session(tx, session_id, None, true, now).await? {
+            return Err(Error::NotFound);
+        }
+        self.tell_learners(tx, session_id, true).await?;
+        write.commit().await?;
+        Ok(())
+    }
+}
