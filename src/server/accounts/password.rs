@@ -68,7 +68,7 @@ fn compute(argon2: &Argon2, password: &str, salt: &[u8], out: &mut [u8]) -> Resu
 }
 
 /// A new PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`) for `password`.
-fn hash_phc(password: &str) -> Result<String, HashError> {
+pub(crate) fn hash_phc(password: &str) -> Result<String, HashError> {
     let argon2 = argon2();
     let salt = SaltString::generate(&mut OsRng);
     let mut salt_bytes = [0u8; 64];

@@ -1,7 +1,9 @@
 //! `lyceum seed demo`: the demo academy's catalogue, with sessions over the
 //! next twelve weeks, in one transaction.
 
+use super::people;
 use super::taxonomy::{self, CourseSeed, Taxonomy};
+use crate::server::accounts::password::hash_phc;
 use crate::server::db::{Db, with_pool};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
@@ -13,6 +15,8 @@ pub struct PlannedSession {
     pub mode: &'static str,
     pub location: Option<&'static str>,
     pub seats_taken: i64,
+    /// Held in the past: the session is over, its roster waits to be marked.
+    pub past: bool,
 }
 
 /// Loads the demo catalogue; returns how many courses and sessions it stored.
@@ -23,8 +27,35 @@ pub async fn load(db: &Db, tz: Tz, today: NaiveDate) -> Result<(usize, usize), s
     let now = Utc::now();
     let mut courses = 0;
     let mut sessions = 0;
+    // One hash of a password nobody is told, for every demo learner.
+    let unusable = tokio::task::spawn_blocking(|| hash_phc(&crate::server::crypto::new_token()))
+        .await
+        .map_err(|e| sqlx::Error::Protocol(format!("hashing: {e}")))?
+        .map_err(|e| sqlx::Error::Protocol(format!("hashing: {e:?}")))?;
     with_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
+        let mut people = Vec::with_capacity(people::COUNT);
+        for i in 0..people::COUNT {
+            let (name, email) = people::person(i);
+            let found: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE deleted_at IS NULL AND email = $1")
+                .bind(&email)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let id = match found {
+                Some(id) => id,
+                None => sqlx::query_scalar(
+                    "INSERT INTO users (email, email_verified_at, name, password_hash, role, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, 'learner', $2, $2) RETURNING id",
+                )
+                .bind(&email)
+                .bind(now)
+                .bind(&name)
+                .bind(&unusable)
+                .fetch_one(&mut *tx)
+                .await?,
+            };
+            people.push(id);
+        }
         for (index, course) in demo.courses.iter().enumerate() {
             let inserted: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO courses (slug, category_id, title, summary, description, outcomes, prerequisites, level, \
@@ -50,11 +81,11 @@ pub async fn load(db: &Db, tz: Tz, today: NaiveDate) -> Result<(usize, usize), s
             .await?;
             let Some(course_id) = inserted else { continue };
             courses += 1;
-            for session in plan_sessions(course, index, tz, today) {
-                sqlx::query(
+            for (k, session) in plan_sessions(course, index, tz, today).into_iter().enumerate() {
+                let session_id: i64 = sqlx::query_scalar(
                     "INSERT INTO course_sessions (course_id, starts_at, ends_at, timezone, mode, location_id, \
                      instructor_id, capacity, seats_taken, status, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'scheduled', $10, $10)",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
                 )
                 .bind(course_id)
                 .bind(session.starts_at)
@@ -65,9 +96,26 @@ pub async fn load(db: &Db, tz: Tz, today: NaiveDate) -> Result<(usize, usize), s
                 .bind(ids.instructors.get(&course.instructor).copied())
                 .bind(course.capacity)
                 .bind(session.seats_taken)
+                .bind(if session.past { "completed" } else { "scheduled" })
                 .bind(now)
-                .execute(&mut *tx)
+                .fetch_one(&mut *tx)
                 .await?;
+                // The seats taken are real enrolments, of different people.
+                let taken = usize::try_from(session.seats_taken).unwrap_or(0).min(people.len());
+                if taken > 0 {
+                    let first = index * 7 + k * 13;
+                    let mut insert = sqlx::QueryBuilder::new(
+                        "INSERT INTO enrolments (session_id, user_id, status, created_at, updated_at) ",
+                    );
+                    insert.push_values(0..taken, |mut row, n| {
+                        row.push_bind(session_id)
+                            .push_bind(people[(first + n) % people.len()])
+                            .push("'confirmed'")
+                            .push_bind(now)
+                            .push_bind(now);
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                }
                 sessions += 1;
             }
         }
@@ -88,7 +136,7 @@ pub fn plan_sessions(course: &CourseSeed, index: usize, tz: Tz, today: NaiveDate
     let count = 2 + index % 3;
     let days = ((course.duration_hours + 6) / 7).max(1);
     let campuses = ["valletta", "sliema"];
-    (0..count)
+    let mut planned: Vec<PlannedSession> = (0..count)
         .map(|k| {
             // Spread starts over days 3..80 so every session lies in the next 12 weeks.
             let offset = 3 + ((index * 11 + k * 23) % 70) as u64 + (k as u64) * 3;
@@ -109,9 +157,34 @@ pub fn plan_sessions(course: &CourseSeed, index: usize, tz: Tz, today: NaiveDate
                 0 => course.capacity,
                 n => (course.capacity * n as i64 / 14).min(course.capacity - 1),
             };
-            PlannedSession { starts_at: local(tz, start, 9), ends_at: local(tz, end, 16), mode, location, seats_taken }
+            PlannedSession {
+                starts_at: local(tz, start, 9),
+                ends_at: local(tz, end, 16),
+                mode,
+                location,
+                seats_taken,
+                past: false,
+            }
         })
-        .collect()
+        .collect();
+    // Every fourth course also ran two to five weeks ago, nearly full:
+    // a roster waiting for its attendance and completions to be marked.
+    if index % 4 == 0 {
+        let mut start = today - chrono::Days::new(14 + (index % 4 * 7 + index % 7) as u64);
+        while matches!(start.weekday(), Weekday::Sat | Weekday::Sun) {
+            start = start.pred_opt().expect("date in range");
+        }
+        let location = course.modes.iter().any(|m| m == "in-person").then_some(campuses[index % 2]);
+        planned.push(PlannedSession {
+            starts_at: local(tz, start, 9),
+            ends_at: local(tz, start + Duration::days(days - 1), 16),
+            mode: if location.is_some() { "in-person" } else { "online" },
+            location,
+            seats_taken: (course.capacity - 2).max(1),
+            past: true,
+        });
+    }
+    planned
 }
 
 /// `hour`:00 on `date` in `tz`, as UTC.
@@ -148,8 +221,11 @@ mod tests {
         let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
         let limit = local(tz, today + chrono::Days::new(84), 0);
         for (index, course) in demo.courses.iter().enumerate() {
-            let sessions = plan_sessions(course, index, tz, today);
+            let (sessions, past): (Vec<_>, Vec<_>) =
+                plan_sessions(course, index, tz, today).into_iter().partition(|s| !s.past);
             assert!((2..=4).contains(&sessions.len()));
+            assert_eq!(past.len(), usize::from(index % 4 == 0));
+            assert!(past.iter().all(|s| s.ends_at < local(tz, today, 0)));
             for s in sessions {
                 let local_start = s.starts_at.with_timezone(&tz);
                 assert!(!matches!(local_start.weekday(), Weekday::Sat | Weekday::Sun));

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod bench;
 pub mod demo;
 pub mod jobs;
+mod people;
 mod taxonomy;
 
 use crate::server::db::{Db, with_pool};
