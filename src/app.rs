@@ -7,7 +7,7 @@ use crate::pages::account::{
     entry::{ForgotPasswordPage, LoginPage, ResetPasswordPage, SignupPage, VerifyEmailPage},
     mine::{DataPage, ProfilePage, SecurityPage, SettingsPage},
 };
-use crate::pages::admin::roster::RosterPage;
+use crate::pages::admin::roster::{RosterPage, RostersPage};
 use crate::pages::certificate::CertificatePage;
 use crate::pages::dev_mailbox::DevMailboxPage;
 use crate::pages::{catalogue::CataloguePage, course::CoursePage, home::HomePage};
@@ -83,6 +83,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("account"), StaticSegment("security")) view=SecurityPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("data")) view=DataPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("certificates"), ParamSegment("code")) view=CertificatePage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("sessions")) view=RostersPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("sessions"), ParamSegment("id")) view=RosterPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("dev"), StaticSegment("mailbox")) view=DevMailboxPage ssr=SsrMode::Async/>
                 </Routes>

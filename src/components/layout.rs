@@ -1,6 +1,6 @@
 //! The frame around every page: skip link, header with navigation, footer.
 
-use crate::model::account::Viewer;
+use crate::model::account::{Role, Viewer};
 use crate::server_fns::account::{Logout, get_viewer};
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
@@ -83,7 +83,8 @@ fn SignedIn(viewer: Viewer) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     view! {
         <ul class="account-links">
-            <li><a href="/account/profile" title=viewer.email.clone()>{viewer.name.clone()}</a></li>
+            {viewer.role.includes(Role::Instructor).then(|| view! { <li><a href="/admin/sessions">"Rosters"</a></li> })}
+            <li><a href="/account" title=viewer.email.clone()>{viewer.name.clone()}</a></li>
             <li>
                 <ActionForm action=logout>
                     <button type="submit" class="button-quiet">"Log out"</button>

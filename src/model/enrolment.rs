@@ -86,6 +86,18 @@ pub struct Roster {
     pub entries: Vec<RosterEntry>,
 }
 
+/// A session in the list of rosters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterSummary {
+    pub session_id: i64,
+    pub course_title: String,
+    pub when: String,
+    pub place: String,
+    pub seats_taken: i64,
+    pub capacity: i64,
+    pub started: bool,
+}
+
 /// Why an enrolment, a cancellation or a move was refused. Each is told to
 /// the learner as it is; nothing was stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

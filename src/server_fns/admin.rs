@@ -56,3 +56,11 @@ pub async fn mark_attendance(
     leptos_axum::redirect(&format!("/admin/sessions/{session_id}?notice=marked#enrolment-{enrolment_id}"));
     Ok(())
 }
+
+/// The sessions whose rosters the caller may open.
+#[server(prefix = "/rpc", endpoint = "admin/sessions/list")]
+pub async fn get_rosters() -> Result<Vec<crate::model::enrolment::RosterSummary>, AppError> {
+    use crate::server::auth;
+    let (state, _, user) = auth::signed_in().await?;
+    Ok(state.enrolments.rosters(&user).await?)
+}

@@ -8,8 +8,9 @@ use crate::components::form::{FormAlert, NoticeBanner, last_error};
 use crate::components::loaded::Loaded;
 use crate::components::status::set_no_store;
 use crate::components::verbatim::PageTitle;
+use crate::model::enrolment::RosterSummary;
 use crate::model::enrolment::{Attendance, EnrolmentStatus, Roster, RosterEntry};
-use crate::server_fns::admin::{MarkAttendance, get_roster};
+use crate::server_fns::admin::{MarkAttendance, get_roster, get_rosters};
 use crate::server_fns::certificates::RevokeCertificate;
 use leptos::prelude::*;
 use leptos_meta::Meta;
@@ -19,6 +20,55 @@ use leptos_router::hooks::use_params_map;
 struct Actions {
     mark: ServerAction<MarkAttendance>,
     revoke: ServerAction<RevokeCertificate>,
+}
+
+/// `/admin/sessions`: the sessions whose rosters the caller may open.
+#[component]
+pub fn RostersPage() -> impl IntoView {
+    set_no_store();
+    let rosters = Resource::new(|| (), |_| get_rosters());
+    view! {
+        <PageTitle text="Rosters · Lyceum".to_string()/>
+        <Meta name="robots" content="noindex"/>
+        <section class="roster">
+            <h1>"Rosters"</h1>
+            <Loaded data=rosters render=|rosters| view! { <RosterLists rosters/> }/>
+        </section>
+    }
+}
+
+#[component]
+fn RosterLists(rosters: Vec<RosterSummary>) -> impl IntoView {
+    let (mut started, upcoming): (Vec<_>, Vec<_>) = rosters.into_iter().partition(|r| r.started);
+    started.reverse();
+    let list = |items: Vec<RosterSummary>, heading: &'static str, id: &'static str| {
+        view! {
+            <h2 id=id>{heading}</h2>
+            {if items.is_empty() {
+                view! { <p class="muted">"None."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="roster-list" aria-labelledby=id>
+                        {items
+                            .into_iter()
+                            .map(|r| view! {
+                                <li class="roster-entry">
+                                    <a href=format!("/admin/sessions/{}", r.session_id)>{r.course_title}</a>
+                                    <br/>{r.when}" · "{r.place}
+                                    <span class="muted">{format!(" · {} of {} seats taken", r.seats_taken, r.capacity)}</span>
+                                </li>
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                .into_any()
+            }}
+        }
+    };
+    view! {
+        {list(started, "Running and recent", "recent-heading")}
+        {list(upcoming, "Upcoming", "upcoming-heading")}
+    }
 }
 
 #[component]
@@ -54,6 +104,7 @@ fn RosterView(roster: Roster, actions: Actions) -> impl IntoView {
     let started = roster.started;
     view! {
         <PageTitle text=format!("Roster: {}, {} · Lyceum", roster.course_title, roster.when)/>
+        <p><a href="/admin/sessions">"All rosters"</a></p>
         <h1>"Roster"</h1>
         <p class="roster-session">
             <a href=format!("/courses/{}", roster.course_slug)>{roster.course_title.clone()}</a>

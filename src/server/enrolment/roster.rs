@@ -91,7 +91,63 @@ async fn completed_at(tx: &mut Tx, enrolment_id: i64) -> Result<Option<DateTime<
     })
 }
 
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: i64,
+    course_title: String,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    location: Option<String>,
+    mode: crate::model::query::Mode,
+    seats_taken: i64,
+    capacity: i64,
+}
+
+/// How far back and ahead the list of rosters reaches, in days.
+const ROSTERS_BACK: i64 = 60;
+const ROSTERS_AHEAD: i64 = 90;
+
 impl Enrolments {
+    /// The sessions whose rosters `actor` may open, from two months back to
+    /// three ahead, soonest first: every session for staff, their own for
+    /// an instructor.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = actor.id))]
+    pub async fn rosters(&self, actor: &User) -> Result<Vec<crate::model::enrolment::RosterSummary>, Error> {
+        if !actor.role.includes(Role::Instructor) {
+            return Err(Error::Refused(AppError::Forbidden));
+        }
+        let now = Utc::now();
+        let everyone = actor.role.includes(Role::Staff);
+        let rows: Vec<SummaryRow> = crate::server::db::with_pool!(&self.db, |pool| {
+            sqlx::query_as(
+                "SELECT s.id, c.title AS course_title, s.starts_at, s.ends_at, l.name AS location, s.mode,
+                        s.seats_taken, s.capacity
+                 FROM course_sessions s JOIN courses c ON c.id = s.course_id
+                 LEFT JOIN locations l ON l.id = s.location_id LEFT JOIN instructors i ON i.id = s.instructor_id
+                 WHERE s.starts_at > $1 AND s.starts_at < $2 AND s.status <> 'cancelled' AND ($3 OR i.user_id = $4)
+                 ORDER BY s.starts_at, s.id LIMIT 500",
+            )
+            .bind(now - chrono::Duration::days(ROSTERS_BACK))
+            .bind(now + chrono::Duration::days(ROSTERS_AHEAD))
+            .bind(everyone)
+            .bind(actor.id)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|row| crate::model::enrolment::RosterSummary {
+                session_id: row.id,
+                course_title: row.course_title,
+                when: when(row.starts_at, row.ends_at, self.tz),
+                place: row.location.unwrap_or_else(|| row.mode.label().to_string()),
+                seats_taken: row.seats_taken,
+                capacity: row.capacity,
+                started: row.starts_at <= now,
+            })
+            .collect())
+    }
+
     /// Whether `actor` may see and mark the roster of `session_id`:
     /// staff, or the session's own instructor. A learner is refused; an
     /// instructor of other sessions is told there is no such session.

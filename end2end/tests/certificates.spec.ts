@@ -1,0 +1,55 @@
+import AxeBuilder from "@axe-core/playwright";
+import { test, expect, jsEnabled, open, waitForHydration } from "./fixtures";
+
+const staffPassword = process.env.STAFF_PASSWORD ?? "";
+
+/** Logs the demo staff member in (scripts/test gives them a known password). */
+async function logInAsStaff(page: import("@playwright/test").Page, js: boolean) {
+  test.skip(!staffPassword, "STAFF_PASSWORD is not set (scripts/test sets it)");
+  await open(page, "/login", js);
+  await page.getByLabel("E-mail address").fill("staff@lyceum.example");
+  await page.getByLabel("Password").fill(staffPassword);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL(/\/account$/);
+}
+
+async function axe(page: import("@playwright/test").Page) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`)).toEqual([]);
+}
+
+test("staff mark a learner completed on a roster, and the certificate verifies in public", async ({ page, consoleErrors }, testInfo) => {
+  const js = jsEnabled(testInfo);
+  await logInAsStaff(page, js);
+
+  // The rosters: a session that ran a few weeks ago, of a course with a certificate.
+  await page.getByRole("link", { name: "Rosters" }).click();
+  await expect(page.getByRole("heading", { name: "Rosters", level: 1 })).toBeVisible();
+  await page.getByRole("list", { name: "Running and recent" }).getByRole("link", { name: /AWS/ }).first().click();
+  await expect(page).toHaveURL(/\/admin\/sessions\/\d+$/);
+  await expect(page.getByRole("heading", { name: "Roster", level: 1 })).toBeVisible();
+
+  // The first learner not yet completed: attended, completed.
+  if (js) await waitForHydration(page);
+  const entry = page.locator("li.roster-entry:has(input[name=completed]:not(:checked))").first();
+  const name = (await entry.locator(".roster-name").textContent())!.trim();
+  await entry.getByLabel(`Attendance of ${name}`).selectOption("attended");
+  await entry.getByLabel("Completed the course").check();
+  await entry.getByRole("button", { name: `Save attendance of ${name}` }).click();
+  await expect(page).toHaveURL(/notice=marked/);
+  const done = page.locator("li.roster-entry", { hasText: name });
+  await expect(done.getByLabel("Completed the course")).toBeChecked();
+
+  // Its certificate, as anyone checking it sees it.
+  await done.getByRole("link", { name: "Certificate" }).click();
+  await expect(page).toHaveURL(/\/certificates\/[0-9a-z]{26}$/);
+  await expect(page.getByRole("status")).toContainText("Valid.");
+  await expect(page.locator(".certificate-name")).toHaveText(name);
+  await expect(page.locator(".certificate-qr svg")).toBeVisible();
+  const credential = await page.getByRole("link", { name: "Download the signed credential" }).getAttribute("href");
+  const answer = await page.request.get(credential!);
+  expect(answer.status()).toBe(200);
+  expect((await answer.text()).split(".")).toHaveLength(3);
+  if (js) await axe(page);
+});
