@@ -37,6 +37,9 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Check that every session's seat and waitlist counts agree with its
+    /// enrolments; exits 1 (naming how many do not) otherwise.
+    CheckSeats,
     /// Load data into the database.
     Seed {
         #[command(subcommand)]
@@ -53,6 +56,14 @@ enum SeedCommand {
         /// How many jobs to queue.
         #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
         count: u32,
+    },
+    /// Signed-in learners for the enrolment benchmark; their session
+    /// cookies go to a file (mode 0600), one per line.
+    Learners {
+        #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        count: u32,
+        #[arg(long)]
+        cookies: std::path::PathBuf,
     },
     /// A generated catalogue for benchmarks.
     Bench {
@@ -91,6 +102,20 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
     let db = open(&config).await?;
     match command {
         Command::Migrate => info!("migrations applied"),
+        Command::CheckSeats => {
+            let wrong = lyceum::server::enrolment::store::disagreements(&db).await.map_err(|e| e.to_string())?;
+            if wrong > 0 {
+                return Err(format!(
+                    "{wrong} sessions have seat or waitlist counts that disagree with their enrolments"
+                ));
+            }
+            println!("every session's seats and waitlist agree with its enrolments; none is oversold");
+        }
+        Command::Seed { what: SeedCommand::Learners { count, cookies } } => {
+            let started = std::time::Instant::now();
+            seed::learners::load(&db, count as usize, &cookies).await.map_err(|e| format!("seeding failed: {e}"))?;
+            println!("{count} signed-in learners added in {:.1?}", started.elapsed());
+        }
         Command::Seed { what: SeedCommand::Demo } => {
             let today = Utc::now().with_timezone(&config.timezone).date_naive();
             let (courses, sessions) =

@@ -42,7 +42,7 @@ fn Course(course: CourseDetail) -> impl IntoView {
                 };
                 let session_id = session.id.to_string();
                 let session_id_text = session_id.clone();
-                let calendar_label = format!("Add the session of {} to your calendar", session.when);
+                let calendar_label = format!("Add to calendar: the session of {}", session.when);
                 let slug = course.slug.clone();
                 view! {
                     <tr>

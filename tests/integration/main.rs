@@ -13,6 +13,7 @@ mod catalogue;
 mod certificates;
 mod enrolment;
 mod jobs;
+mod load;
 mod mail;
 mod operator;
 mod ops;

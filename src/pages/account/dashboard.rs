@@ -100,7 +100,7 @@ fn Upcoming(e: MyEnrolment, actions: Actions) -> impl IntoView {
         None => "Seat confirmed".to_string(),
     };
     let cancel_label = format!("Cancel {} on {}", e.course_title, e.when);
-    let calendar_label = format!("Add {} on {} to your calendar", e.course_title, e.when);
+    let calendar_label = format!("Add to calendar: {} on {}", e.course_title, e.when);
     let move_id = format!("move-{}", e.id);
     let other_dates = e.other_dates.clone();
     view! {

@@ -348,3 +348,23 @@ pub async fn other_dates(db: &Db, user_id: i64, now: DateTime<Utc>) -> Result<Ve
         .await
     })
 }
+
+/// Sessions whose counts disagree with their enrolments: more confirmed
+/// seats than capacity, `seats_taken` or `waitlist_length` not the number
+/// of confirmed or waitlisted enrolments, or a waitlist with a gap.
+/// Always 0; `lyceum check-seats` and the tests ask.
+pub async fn disagreements(db: &Db) -> Result<i64, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM course_sessions s
+             WHERE s.seats_taken > s.capacity
+                OR s.seats_taken <> (SELECT COUNT(*) FROM enrolments e WHERE e.session_id = s.id AND e.status = 'confirmed')
+                OR s.waitlist_length <> (SELECT COUNT(*) FROM enrolments e
+                                         WHERE e.session_id = s.id AND e.status = 'waitlisted')
+                OR s.waitlist_length <> (SELECT COALESCE(MAX(e.waitlist_position), 0) FROM enrolments e
+                                         WHERE e.session_id = s.id AND e.status = 'waitlisted')",
+        )
+        .fetch_one(pool)
+        .await
+    })
+}

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod bench;
 pub mod demo;
 pub mod jobs;
+pub mod learners;
 mod people;
 mod taxonomy;
 

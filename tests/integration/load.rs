@@ -1,0 +1,317 @@
+//! Enrolment over HTTP against the real server: the `lyceum` binary, on
+//! the test's database, driven by many clients at once on loopback. Every
+//! run is bounded in count and time and stops by itself.
+//!
+//! Learners are signed in by writing their sessions straight into the
+//! session store: hashing 500 passwords would test argon2, not enrolment.
+
+use crate::enrolment::{people, standing, two_sessions};
+use crate::helpers::{PROCESS_SECRET, TestApp, lyceum_command};
+use crate::visitor::count;
+use lyceum::model::account::{Role, User};
+use lyceum::server::session_store::{DbSessionStore, keys};
+use std::collections::HashMap;
+use std::process::{Child, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tower_sessions::SessionStore;
+use tower_sessions::session::{Id, Record};
+
+/// The demo academy, with the secret the binary runs with, so the test
+/// can open the mail the server queues.
+async fn academy() -> TestApp {
+    let app = TestApp::with_settings(&[("LYCEUM_SECRET", PROCESS_SECRET)]).await;
+    let tz = app.state.config.timezone;
+    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    lyceum::server::seed::demo::load(&app.state.db, tz, today).await.expect("demo data loads");
+    app
+}
+
+/// A signed-in session for each user, written into the store; their
+/// cookie values.
+async fn sign_in(app: &TestApp, users: &[User]) -> Vec<String> {
+    let store = DbSessionStore::new(app.state.db.clone());
+    let now = chrono::Utc::now().timestamp();
+    let mut cookies = Vec::with_capacity(users.len());
+    for user in users {
+        let data = HashMap::from([
+            (keys::USER.to_string(), serde_json::json!(user.id)),
+            (keys::SIGNED_IN_AT.to_string(), serde_json::json!(now)),
+            (keys::SEEN_AT.to_string(), serde_json::json!(now)),
+        ]);
+        let expiry_date = time::OffsetDateTime::now_utc() + time::Duration::hours(2);
+        let mut record = Record { id: Id::default(), data, expiry_date };
+        store.create(&mut record).await.expect("a session is stored");
+        cookies.push(record.id.to_string());
+    }
+    cookies
+}
+
+/// The `lyceum serve` process, on a port of its own; killed with SIGKILL
+/// when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Server {
+    async fn start(app: &TestApp, dir: &std::path::Path) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = lyceum_command(&app.state.config.database_url, dir)
+            .env("LYCEUM_ADDR", format!("127.0.0.1:{port}"))
+            .env("LYCEUM_RATE_LIMITS", "false")
+            // Mail stays queued, for the test to count.
+            .env("LYCEUM_RUN_WORKER", "false")
+            .arg("serve")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the lyceum binary starts");
+        let server = Self { child, port };
+        for _ in 0..240 {
+            if matches!(server.client().request("GET", "/readyz", None, "").await, Ok(200)) {
+                return server;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        panic!("the server did not become ready within a minute");
+    }
+
+    fn client(&self) -> Client {
+        Client { port: self.port }
+    }
+}
+
+/// Speaks HTTP to the server, whether or not it is still there.
+#[derive(Clone, Copy)]
+struct Client {
+    port: u16,
+}
+
+impl Client {
+    /// One HTTP/1.1 request on a connection of its own, as a browser with
+    /// JavaScript sends a form; the answer's status.
+    async fn request(&self, method: &str, path: &str, cookie: Option<&str>, body: &str) -> std::io::Result<u16> {
+        let port = self.port;
+        let exchange = async {
+            let mut stream = TcpStream::connect(("127.0.0.1", port)).await?;
+            let cookie = cookie.map(|c| format!("Cookie: lyceum_session={c}\r\n")).unwrap_or_default();
+            let request = format!(
+                "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: http://127.0.0.1:{port}\r\n{cookie}\
+                 Content-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            stream.write_all(request.as_bytes()).await?;
+            let mut answer = Vec::new();
+            stream.read_to_end(&mut answer).await?;
+            let line = String::from_utf8_lossy(&answer[..answer.len().min(20)]).into_owned();
+            line.split(' ')
+                .nth(1)
+                .and_then(|status| status.parse().ok())
+                .ok_or_else(|| std::io::Error::other(format!("no status line: {line:?}")))
+        };
+        tokio::time::timeout(Duration::from_secs(60), exchange)
+            .await
+            .unwrap_or_else(|_| Err(std::io::Error::other("no answer within a minute")))
+    }
+
+    async fn enrol(&self, cookie: &str, session: i64) -> std::io::Result<u16> {
+        self.request("POST", "/rpc/enrolment/enrol", Some(cookie), &format!("session_id={session}&course=x")).await
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Statuses by count.
+fn tally(statuses: &[u16]) -> std::collections::BTreeMap<u16, usize> {
+    let mut tally = std::collections::BTreeMap::new();
+    for status in statuses {
+        *tally.entry(*status).or_insert(0) += 1;
+    }
+    tally
+}
+
+async fn ids(app: &TestApp, sql: &str) -> Vec<i64> {
+    lyceum::with_pool!(&app.state.db, |pool| sqlx::query_scalar(sql).fetch_all(pool).await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn five_hundred_learners_at_once_over_http_fill_twenty_seats_and_a_gapless_waitlist() {
+    let app = academy().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (_, session, other) = two_sessions(&app, (20, 5)).await;
+    let learners = people(&app, "crowd", 500, Role::Learner).await;
+    let cookies = Arc::new(sign_in(&app, &learners).await);
+    let _server = Server::start(&app, dir.path()).await;
+    let server = _server.client();
+
+    // 500 at once.
+    let tasks: Vec<_> = (0..learners.len())
+        .map(|i| {
+            let cookies = cookies.clone();
+            tokio::spawn(async move { server.enrol(&cookies[i], session).await.expect("an answer") })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    assert!(statuses.iter().all(|s| (200..400).contains(s)), "every enrolment answered: {:?}", tally(&statuses));
+    assert_eq!(standing(&app, session).await, (20, (1..=480).collect(), 20, 480));
+
+    // Five confirmed learners cancel at once: the first five waiting are promoted, and told.
+    let first_five = ids(&app, &format!(
+        "SELECT user_id FROM enrolments WHERE session_id = {session} AND status = 'waitlisted' AND waitlist_position <= 5"
+    ))
+    .await;
+    let seats = ids(
+        &app,
+        &format!("SELECT id FROM enrolments WHERE session_id = {session} AND status = 'confirmed' ORDER BY id LIMIT 5"),
+    )
+    .await;
+    let cancelling = ids(
+        &app,
+        &format!(
+            "SELECT user_id FROM enrolments WHERE session_id = {session} AND status = 'confirmed' ORDER BY id LIMIT 5"
+        ),
+    )
+    .await;
+    let tasks: Vec<_> = seats
+        .iter()
+        .zip(&cancelling)
+        .map(|(seat, user)| {
+            let index = learners.iter().position(|l| l.id == *user).unwrap();
+            let (cookies, body) = (cookies.clone(), format!("enrolment_id={seat}"));
+            tokio::spawn(async move {
+                server.request("POST", "/rpc/enrolment/cancel", Some(&cookies[index]), &body).await.expect("an answer")
+            })
+        })
+        .collect();
+    for task in tasks {
+        let status = task.await.unwrap();
+        assert!((200..400).contains(&status), "{status}");
+    }
+    assert_eq!(standing(&app, session).await, (20, (1..=475).collect(), 20, 475));
+    let promoted = ids(
+        &app,
+        &format!(
+            "SELECT user_id FROM enrolments WHERE session_id = {session} AND status = 'confirmed' AND user_id IN ({})",
+            first_five.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+        ),
+    )
+    .await;
+    assert_eq!(promoted.len(), 5, "exactly the first five were promoted");
+    // Every queued message, opened once: whom the promotions went to.
+    let payloads: Vec<String> = lyceum::with_pool!(&app.state.db, |pool| {
+        sqlx::query_scalar("SELECT payload FROM jobs WHERE kind = 'mail.send'").fetch_all(pool).await.unwrap()
+    });
+    let mut told: Vec<String> = payloads
+        .iter()
+        .filter_map(|p| lyceum::server::mail::open(app.state.accounts.keys(), p))
+        .filter(|m| m.subject.starts_with("A seat freed up"))
+        .map(|m| m.to)
+        .collect();
+    told.sort();
+    let mut expected: Vec<String> =
+        learners.iter().filter(|l| first_five.contains(&l.id)).map(|l| l.email.clone()).collect();
+    expected.sort();
+    assert_eq!(told, expected, "exactly five promotion mails, one to each promoted learner");
+
+    // One learner, fifty times at once, in a session they are not in: one enrolment.
+    let one = 250;
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let cookies = cookies.clone();
+            tokio::spawn(async move { server.enrol(&cookies[one], other).await.expect("an answer") })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    assert_eq!(tally(&statuses).into_iter().filter(|(s, _)| *s >= 500).count(), 0, "{:?}", tally(&statuses));
+    assert_eq!(statuses.iter().filter(|s| (200..400).contains(*s)).count(), 1, "{:?}", tally(&statuses));
+    assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 49, "the others are told they are enrolled already");
+    let live = count(
+        &app,
+        &format!(
+            "SELECT COUNT(*) FROM enrolments WHERE session_id = {other} AND user_id = {} AND status <> 'cancelled'",
+            learners[one].id
+        ),
+    )
+    .await;
+    assert_eq!(live, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_server_killed_mid_enrolment_loses_no_answered_enrolment_and_no_seat_count() {
+    let app = academy().await;
+    let dir = tempfile::tempdir().unwrap();
+    let sessions = ids(
+        &app,
+        "SELECT s.id FROM course_sessions s JOIN courses c ON c.id = s.course_id
+         WHERE c.published AND s.status = 'scheduled' ORDER BY s.starts_at DESC, s.id LIMIT 12",
+    )
+    .await;
+    let learners = people(&app, "killed", 400, Role::Learner).await;
+    let cookies = Arc::new(sign_in(&app, &learners).await);
+    let server = Server::start(&app, dir.path()).await;
+    let client = server.client();
+
+    // 32 clients at a time, each learner into one session; the server is
+    // killed once 150 enrolments have been answered.
+    let answered = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let gate = Arc::new(tokio::sync::Semaphore::new(32));
+    let tasks: Vec<_> = (0..learners.len())
+        .map(|i| {
+            let (gate, cookies, answered) = (gate.clone(), cookies.clone(), answered.clone());
+            let (session, learner) = (sessions[i % sessions.len()], learners[i].id);
+            tokio::spawn(async move {
+                let _permit = gate.acquire().await.unwrap();
+                if let Ok(status) = client.enrol(&cookies[i], session).await {
+                    assert!(status < 500, "a server error: {status}");
+                    if (200..400).contains(&status) {
+                        answered.lock().unwrap().push((learner, session));
+                    }
+                }
+            })
+        })
+        .collect();
+    for _ in 0..600 {
+        if answered.lock().unwrap().len() >= 150 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(server); // SIGKILL, with enrolments in flight
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let answered = answered.lock().unwrap().clone();
+    assert!(answered.len() >= 150, "{} answered before the kill", answered.len());
+
+    // Started again on the same database: everything answered is there,
+    // and every session's counts agree with its enrolments.
+    let _again = Server::start(&app, dir.path()).await;
+    for (learner, session) in &answered {
+        let live = count(&app, &format!(
+            "SELECT COUNT(*) FROM enrolments WHERE user_id = {learner} AND session_id = {session} AND status <> 'cancelled'"
+        ))
+        .await;
+        assert_eq!(live, 1, "learner {learner} was told they are in session {session}");
+    }
+    let disagreeing = lyceum::server::enrolment::store::disagreements(&app.state.db).await.unwrap();
+    assert_eq!(disagreeing, 0, "seats_taken and waitlist_length equal the enrolments of every session");
+    for session in &sessions {
+        let (_, positions, _, length) = standing(&app, *session).await;
+        assert_eq!(positions, (1..=length).collect::<Vec<_>>(), "session {session}'s waitlist has no gap");
+    }
+}
