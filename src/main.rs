@@ -40,6 +40,9 @@ enum Command {
     /// Check that every session's seat and waitlist counts agree with its
     /// enrolments; exits 1 (naming how many do not) otherwise.
     CheckSeats,
+    /// Print a new Ed25519 key for `LYCEUM_CREDENTIAL_KEYS`, as KEY_ID=KEY
+    /// (the id is this month). Put it first in the list to sign with it.
+    CredentialKey,
     /// Load data into the database.
     Seed {
         #[command(subcommand)]
@@ -99,8 +102,14 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
     config
         .keep_development_secret(std::path::Path::new(DEVELOPMENT_SECRET))
         .map_err(|e| format!("cannot keep a development secret in {DEVELOPMENT_SECRET}: {e}"))?;
+    if let Command::CredentialKey = command {
+        let key = lyceum::server::certificates::keys::new_seed();
+        println!("{}={key}", Utc::now().format("%Y-%m"));
+        return Ok(());
+    }
     let db = open(&config).await?;
     match command {
+        Command::CredentialKey => unreachable!("answered before the database is opened"),
         Command::Migrate => info!("migrations applied"),
         Command::CheckSeats => {
             let wrong = lyceum::server::enrolment::store::disagreements(&db).await.map_err(|e| e.to_string())?;

@@ -1,5 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import { test, expect, jsEnabled, newLearner, open, waitForHydration } from "./fixtures";
+import { test, expect, jsEnabled, mailTo, newLearner, open, waitForHydration } from "./fixtures";
 
 test("a visitor is sent to log in before enrolling, and comes back to the course", async ({ page, consoleErrors }, testInfo) => {
   const js = jsEnabled(testInfo);
@@ -55,4 +55,78 @@ test("a learner enrols in a session, finds it on their account page, and cancels
   await page.getByRole("button", { name: new RegExp(`^Cancel ${title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} on `) }).click();
   await expect(page).toHaveURL(/\/account\?notice=enrolment-cancelled$/);
   await expect(page.getByRole("heading", { name: "No courses yet" })).toBeVisible();
+});
+
+/** The course pages of the whole catalogue, from the sitemap, last first. */
+async function coursePaths(page: import("@playwright/test").Page): Promise<string[]> {
+  const sitemap = await (await page.request.get("/sitemap.xml")).text();
+  return [...sitemap.matchAll(/<loc>[^<]*(\/courses\/[a-z0-9-]+)<\/loc>/g)].map((m) => m[1]).reverse();
+}
+
+test("the last seat is taken, the next learner waits, and is promoted when it frees up", async ({ page, consoleErrors }, testInfo) => {
+  test.setTimeout(90_000);
+  const js = jsEnabled(testInfo);
+  // A session with one seat left: the first such for one project, the
+  // second for the other, from the end of the catalogue (the other
+  // journeys take seats from its start).
+  let target: { path: string; when: string } | undefined;
+  let seen = 0;
+  await page.goto("/courses");
+  const taken = await page.locator("article .card-title a").first().getAttribute("href");
+  for (const path of await coursePaths(page)) {
+    if (path === taken) continue;
+    await page.goto(path);
+    const row = page.locator("tr", { hasText: "1 seat left" }).first();
+    if ((await row.count()) === 0) continue;
+    if (seen++ === (js ? 0 : 1)) {
+      const label = await row.getByRole("button", { name: /^Enrol in the session of / }).getAttribute("aria-label");
+      target = { path, when: label!.replace("Enrol in the session of ", "") };
+      break;
+    }
+  }
+  expect(target, "the demo data has sessions with one seat left").toBeTruthy();
+  const stamp = `${testInfo.project.name}-${Date.now()}`;
+  const first = `last-seat-${stamp}@example.com`;
+  const second = `next-in-line-${stamp}@example.com`;
+  const password = "a quiet evening in mdina";
+  const enrolButton = (name: RegExp) => page.getByRole("button", { name });
+  const logOut = async () => {
+    if (js) await waitForHydration(page);
+    await page.getByRole("banner").getByRole("button", { name: "Log out" }).click();
+    await expect(page.getByRole("banner").getByRole("link", { name: "Log in" })).toBeVisible();
+  };
+
+  // The first learner takes the last seat.
+  await newLearner(page, js, "Rita Zammit", first, password);
+  await open(page, target!.path, js);
+  await enrolButton(new RegExp(`^Enrol in the session of ${target!.when}$`)).click();
+  await expect(page).toHaveURL(/\/account\?notice=enrolled$/);
+  await logOut();
+
+  // The second finds it full and joins the waitlist, first in line.
+  await newLearner(page, js, "Paul Galea", second, password);
+  await open(page, target!.path, js);
+  await enrolButton(new RegExp(`^Join the waitlist for ${target!.when}$`)).click();
+  await expect(page).toHaveURL(/\/account\?notice=waitlisted$/);
+  await expect(page.locator("li.enrolment")).toContainText("On the waitlist, position 1");
+  await logOut();
+
+  // The first gives the seat up; the second is promoted, and told.
+  await open(page, "/login", js);
+  await page.getByLabel("E-mail address").fill(first);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  if (js) await waitForHydration(page);
+  await page.getByRole("button", { name: /^Cancel / }).click();
+  await expect(page).toHaveURL(/\/account\?notice=enrolment-cancelled$/);
+  await logOut();
+  const mail = await mailTo(page, second, "A seat freed up");
+  await expect(mail).toContainText("it is yours");
+  await open(page, "/login", js);
+  await page.getByLabel("E-mail address").fill(second);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.locator("li.enrolment")).toContainText("Seat confirmed");
 });

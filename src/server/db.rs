@@ -25,8 +25,21 @@ impl Backend {
     }
 }
 
+/// The pools of one database. On SQLite, write transactions
+/// ([`Db::begin_write`]) have a pool of their own with one connection: SQLite
+/// has one writer at a time anyway, and waiting for that connection is a
+/// fair queue, where waiting in SQLite's busy handler is sleeping and
+/// retrying with growing pauses (the tail latency of a rush of
+/// enrolments). Correctness never rests on it: the database's lock and
+/// constraints hold across processes.
 #[derive(Clone, Debug)]
-pub enum Db {
+pub struct Db {
+    pools: Pools,
+    writer: Option<SqlitePool>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Pools {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
@@ -36,9 +49,9 @@ pub enum Db {
 #[macro_export]
 macro_rules! with_pool {
     ($db:expr, |$pool:ident| $body:expr) => {
-        match $db {
-            $crate::server::db::Db::Sqlite($pool) => $body,
-            $crate::server::db::Db::Postgres($pool) => $body,
+        match $db.pools() {
+            $crate::server::db::Pools::Sqlite($pool) => $body,
+            $crate::server::db::Pools::Postgres($pool) => $body,
         }
     };
 }
@@ -137,9 +150,16 @@ impl Db {
                 .max_connections(max_connections)
                 .min_connections(1)
                 .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options.clone())
+                .await?;
+            // Queued writers wait their turn up to the request timeout's
+            // default rather than fail.
+            let writer = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(30))
                 .connect_with(options)
                 .await?;
-            Ok(Db::Sqlite(pool))
+            Ok(Db { pools: Pools::Sqlite(pool), writer: Some(writer) })
         } else {
             // Statements are prepared once per connection. A generic plan
             // cannot know how many courses a search word matches, and
@@ -150,29 +170,34 @@ impl Db {
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(options)
                 .await?;
-            Ok(Db::Postgres(pool))
+            Ok(Db { pools: Pools::Postgres(pool), writer: None })
         }
     }
 
+    /// The pools, for [`with_pool!`].
+    pub fn pools(&self) -> &Pools {
+        &self.pools
+    }
+
     pub fn backend(&self) -> Backend {
-        match self {
-            Db::Sqlite(_) => Backend::Sqlite,
-            Db::Postgres(_) => Backend::Postgres,
+        match self.pools {
+            Pools::Sqlite(_) => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
         }
     }
 
     /// Applies the migrations of this backend that have not run yet.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        match self {
-            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
-            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+        match &self.pools {
+            Pools::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            Pools::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
         }
     }
 
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
-            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        Ok(match &self.pools {
+            Pools::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Pools::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
 
@@ -183,9 +208,10 @@ impl Db {
     /// writers queue (within the busy timeout) instead of failing.
     /// PostgreSQL locks rows as it goes and needs nothing special.
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
-        Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        Ok(match (&self.pools, &self.writer) {
+            (Pools::Sqlite(_), Some(writer)) => Tx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?),
+            (Pools::Sqlite(pool), None) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            (Pools::Postgres(pool), _) => Tx::Postgres(pool.begin().await?),
         })
     }
 
@@ -200,6 +226,9 @@ impl Db {
     }
 
     pub async fn close(&self) {
+        if let Some(writer) = &self.writer {
+            writer.close().await;
+        }
         with_pool!(self, |pool| pool.close().await)
     }
 }

@@ -10,7 +10,8 @@
 //!   refuses a second, however simultaneous.
 //! - The waitlist is numbered 1..N without gaps: joining takes N+1 from the
 //!   session row, leaving moves everyone behind up one, in the same
-//!   transaction.
+//!   transaction. A seat or a waitlist place is claimed by one statement
+//!   on the session row, and nobody takes a seat ahead of those waiting.
 //! - A cancelled seat goes to the first on the waitlist in the same
 //!   transaction, and the mails that tell people are queued in it too.
 //!
@@ -145,10 +146,11 @@ impl Enrolments {
         if store::live_enrolment(tx, session_id, learner_id).await?.is_some() {
             return Err(conflict(Refusal::AlreadyEnrolled));
         }
-        let (status, position) = if store::take_seat(tx, session_id, now).await? {
-            (EnrolmentStatus::Confirmed, None)
-        } else {
-            (EnrolmentStatus::Waitlisted, Some(store::lengthen_waitlist(tx, session_id).await?))
+        let (status, position) = match store::claim_place(tx, session_id, now).await? {
+            Some(0) => (EnrolmentStatus::Confirmed, None),
+            Some(position) => (EnrolmentStatus::Waitlisted, Some(position)),
+            // Started or cancelled since it was read above.
+            None => return Err(conflict(Refusal::SessionStarted)),
         };
         let new = NewEnrolment { session_id, user_id: learner_id, status, waitlist_position: position };
         let id = match store::insert(tx, &new, now).await {

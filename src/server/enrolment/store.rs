@@ -86,6 +86,32 @@ pub async fn take_seat(tx: &mut Tx, session_id: i64, now: DateTime<Utc>) -> Resu
     })
 }
 
+/// Takes a seat when one is free and nobody waits for it, otherwise a
+/// place at the end of the waitlist, in one statement on the session row
+/// (so a rush on one session waits for its row once per enrolment, not
+/// twice). `Some(0)`: a confirmed seat; `Some(n)`: position `n` on the
+/// waitlist; `None`: the session is no longer open. Nobody takes a seat
+/// ahead of those waiting for one.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn claim_place(tx: &mut Tx, session_id: i64, now: DateTime<Utc>) -> Result<Option<i64>, sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query_scalar(
+            "UPDATE course_sessions
+             SET seats_taken = seats_taken
+                     + CASE WHEN seats_taken < capacity AND waitlist_length = 0 THEN 1 ELSE 0 END,
+                 waitlist_length = waitlist_length
+                     + CASE WHEN seats_taken < capacity AND waitlist_length = 0 THEN 0 ELSE 1 END,
+                 updated_at = $2
+             WHERE id = $1 AND status = 'scheduled' AND starts_at > $2
+             RETURNING waitlist_length",
+        )
+        .bind(session_id)
+        .bind(now)
+        .fetch_optional(conn)
+        .await
+    })
+}
+
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn free_seat(tx: &mut Tx, session_id: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     with_tx!(tx, |conn| {
@@ -95,19 +121,6 @@ pub async fn free_seat(tx: &mut Tx, session_id: i64, now: DateTime<Utc>) -> Resu
             .execute(conn)
             .await
             .map(|_| ())
-    })
-}
-
-/// Adds one to the session's waitlist; the new last position.
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn lengthen_waitlist(tx: &mut Tx, session_id: i64) -> Result<i64, sqlx::Error> {
-    with_tx!(tx, |conn| {
-        sqlx::query_scalar(
-            "UPDATE course_sessions SET waitlist_length = waitlist_length + 1 WHERE id = $1 RETURNING waitlist_length",
-        )
-        .bind(session_id)
-        .fetch_one(conn)
-        .await
     })
 }
 

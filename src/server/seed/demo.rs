@@ -152,9 +152,11 @@ pub fn plan_sessions(course: &CourseSeed, index: usize, tz: Tz, today: NaiveDate
                 _ => "online",
             };
             let location = (mode == "in-person").then(|| campuses[(index + k) % 2]);
-            // Most sessions part-filled, a few full, so the demo shows every state.
+            // Most sessions part-filled, a few full or down to their last seat,
+            // so the demo shows every state.
             let seats_taken = match (index * 7 + k * 5) % 11 {
                 0 => course.capacity,
+                1 => course.capacity - 1,
                 n => (course.capacity * n as i64 / 14).min(course.capacity - 1),
             };
             PlannedSession {
