@@ -52,5 +52,10 @@ test("staff mark a learner completed on a roster, and the certificate verifies i
   const answer = await page.request.get(credential!);
   expect(answer.status()).toBe(200);
   expect((await answer.text()).split(".")).toHaveLength(3);
+  // Printed, it is one A4 page.
+  await page.emulateMedia({ media: "print" });
+  const pdf = (await page.pdf({ format: "A4", printBackground: true })).toString("latin1");
+  expect(pdf.match(/\/Type\s*\/Page[^s]/g) ?? [], "pages in the printed certificate").toHaveLength(1);
+  await page.emulateMedia({ media: "screen" });
   if (js) await axe(page);
 });

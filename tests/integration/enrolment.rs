@@ -218,8 +218,10 @@ async fn enrolments_are_refused_where_the_rules_say_so() {
     let enrolments = &app.state.enrolments;
 
     // Unconfirmed address.
+    // (The caller's account as a request reads it.)
     set(&app, &format!("UPDATE users SET email_verified_at = NULL WHERE id = {}", learner.id)).await;
-    refused_with(enrolments.enrol(&learner, learner.id, first).await, Refusal::Unconfirmed);
+    let unconfirmed = User { verified: false, ..learner.clone() };
+    refused_with(enrolments.enrol(&unconfirmed, learner.id, first).await, Refusal::Unconfirmed);
     set(&app, &format!("UPDATE users SET email_verified_at = created_at WHERE id = {}", learner.id)).await;
 
     // Unknown session; cancelled session; a session that has started.

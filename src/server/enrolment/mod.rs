@@ -38,7 +38,7 @@ use crate::server::mail::{self, Mail};
 use chrono::{DateTime, Duration as TimeDelta, Utc};
 use chrono_tz::Tz;
 use std::sync::Arc;
-use store::{EnrolmentRow, NewEnrolment, SessionFacts};
+use store::{EnrolmentRow, NewEnrolment, Recipient, SessionFacts};
 
 /// One live enrolment per learner and session.
 const LIVE_ENROLMENT: Unique =
@@ -138,14 +138,19 @@ impl Enrolments {
         let now = Utc::now();
         let mut write = self.catalogue.begin_write().await?;
         let tx = write.tx();
-        let learner = store::recipient(tx, learner_id).await?.ok_or(Error::NotFound)?;
+        // The learner is usually the one asking, whose account this request
+        // has just read; staff enrolling someone else read theirs.
+        let learner = match actor.id == learner_id {
+            true => Recipient { name: actor.name.clone(), email: actor.email.clone(), verified: actor.verified },
+            false => store::recipient(tx, learner_id).await?.ok_or(Error::NotFound)?,
+        };
         if !learner.verified {
             return Err(conflict(Refusal::Unconfirmed));
         }
         let session = Self::open_session(tx, session_id, now).await?;
-        if store::live_enrolment(tx, session_id, learner_id).await?.is_some() {
-            return Err(conflict(Refusal::AlreadyEnrolled));
-        }
+        // A second live enrolment in the session is refused by the unique
+        // index when the row goes in (and the place claimed is rolled
+        // back): no query beforehand, whose answer could be stale anyway.
         let (status, position) = match store::claim_place(tx, session_id, now).await? {
             Some(0) => (EnrolmentStatus::Confirmed, None),
             Some(position) => (EnrolmentStatus::Waitlisted, Some(position)),
@@ -155,7 +160,7 @@ impl Enrolments {
         let new = NewEnrolment { session_id, user_id: learner_id, status, waitlist_position: position };
         let id = match store::insert(tx, &new, now).await {
             Ok(id) => id,
-            // The same learner enrolled at the same moment, and won.
+            // Enrolled already (or at this very moment, and won).
             Err(error) if LIVE_ENROLMENT.violated_by(&error) => return Err(conflict(Refusal::AlreadyEnrolled)),
             Err(error) => return Err(error.into()),
         };
