@@ -127,6 +127,9 @@ impl Unique {
     }
 }
 
+/// How often SQLite's write-ahead log is copied into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -140,7 +143,11 @@ impl Db {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(5));
+                .busy_timeout(Duration::from_secs(5))
+                // Checkpoints run in the background (below), not inside
+                // whichever commit crosses the threshold, where copying the
+                // log into the database stalled every writer queued behind it.
+                .pragma("wal_autocheckpoint", "0");
             if let Some(parent) = options.get_filename().parent()
                 && !parent.as_os_str().is_empty()
             {
@@ -159,6 +166,21 @@ impl Db {
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(options)
                 .await?;
+            let checkpointer = pool.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+                loop {
+                    tick.tick().await;
+                    if checkpointer.is_closed() {
+                        break;
+                    }
+                    // PASSIVE: copies what it can without waiting for, or
+                    // blocking, readers and writers.
+                    if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&checkpointer).await {
+                        tracing::debug!(%error, "checkpoint");
+                    }
+                }
+            });
             Ok(Db { pools: Pools::Sqlite(pool), writer: Some(writer) })
         } else {
             // Statements are prepared once per connection. A generic plan

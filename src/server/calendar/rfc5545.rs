@@ -133,20 +133,25 @@ fn observance(tz: Tz, at: DateTime<Utc>) -> (i32, String, bool) {
 }
 
 /// The instants in `from..to` at which the zone's offset changes: the
-/// offset is sampled hourly and each change narrowed to the second.
+/// offset is sampled daily (no zone changes twice in a day) and each change
+/// narrowed to the second.
 fn transitions(tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<DateTime<Utc>> {
-    let offset_at = |at: DateTime<Utc>| observance(tz, at).0;
+    const DAY: i64 = 86_400;
+    let instant = |seconds: i64| DateTime::from_timestamp(seconds, 0).unwrap_or(from);
+    let offset_at = |seconds: i64| observance(tz, instant(seconds)).0;
     let mut found = Vec::new();
-    let mut at = from;
-    while at < to {
-        let next = at + Duration::hours(1);
+    let (mut at, end) = (from.timestamp(), to.timestamp());
+    while at < end {
+        let next = at + DAY;
         if offset_at(at) != offset_at(next) {
+            // Whole seconds: the change is at `after`, the first second
+            // with the new offset.
             let (mut before, mut after) = (at, next);
-            while after - before > Duration::seconds(1) {
+            while after - before > 1 {
                 let middle = before + (after - before) / 2;
                 if offset_at(middle) == offset_at(before) { before = middle } else { after = middle }
             }
-            found.push(after);
+            found.push(instant(after));
         }
         at = next;
     }

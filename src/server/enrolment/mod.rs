@@ -151,19 +151,15 @@ impl Enrolments {
         // A second live enrolment in the session is refused by the unique
         // index when the row goes in (and the place claimed is rolled
         // back): no query beforehand, whose answer could be stale anyway.
-        let (status, position) = match store::claim_place(tx, session_id, now).await? {
-            Some(0) => (EnrolmentStatus::Confirmed, None),
-            Some(position) => (EnrolmentStatus::Waitlisted, Some(position)),
+        let (id, position) = match store::enrol(tx, session_id, learner_id, now).await {
+            Ok(Some(enrolled)) => enrolled,
             // Started or cancelled since it was read above.
-            None => return Err(conflict(Refusal::SessionStarted)),
-        };
-        let new = NewEnrolment { session_id, user_id: learner_id, status, waitlist_position: position };
-        let id = match store::insert(tx, &new, now).await {
-            Ok(id) => id,
+            Ok(None) => return Err(conflict(Refusal::SessionStarted)),
             // Enrolled already (or at this very moment, and won).
             Err(error) if LIVE_ENROLMENT.violated_by(&error) => return Err(conflict(Refusal::AlreadyEnrolled)),
             Err(error) => return Err(error.into()),
         };
+        let status = if position.is_some() { EnrolmentStatus::Waitlisted } else { EnrolmentStatus::Confirmed };
         let mail = match position {
             None => {
                 reminders::schedule_in(tx, id, now).await?;

@@ -112,6 +112,52 @@ pub async fn claim_place(tx: &mut Tx, session_id: i64, now: DateTime<Utc>) -> Re
     })
 }
 
+/// Claims a seat or a waitlist place ([`claim_place`]) and records the
+/// learner's enrolment there: its id and waitlist position, or `None` when
+/// the session is no longer open. A second live enrolment of the learner
+/// breaks the unique index (`enrolments_live`).
+///
+/// Backends differ here. PostgreSQL does both in one statement, so the
+/// session row, locked by the claim, is held for one round trip fewer in a
+/// rush on one session; SQLite, whose writer runs alone anyway, does them
+/// one after the other.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn enrol(
+    tx: &mut Tx,
+    session_id: i64,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<(i64, Option<i64>)>, sqlx::Error> {
+    if let Tx::Postgres(conn) = tx {
+        return sqlx::query_as(
+            "WITH claimed AS (
+                 UPDATE course_sessions
+                 SET seats_taken = seats_taken
+                         + CASE WHEN seats_taken < capacity AND waitlist_length = 0 THEN 1 ELSE 0 END,
+                     waitlist_length = waitlist_length
+                         + CASE WHEN seats_taken < capacity AND waitlist_length = 0 THEN 0 ELSE 1 END,
+                     updated_at = $3
+                 WHERE id = $1 AND status = 'scheduled' AND starts_at > $3
+                 RETURNING waitlist_length)
+             INSERT INTO enrolments (session_id, user_id, status, waitlist_position, created_at, updated_at)
+             SELECT $1, $2, CASE WHEN waitlist_length = 0 THEN 'confirmed' ELSE 'waitlisted' END,
+                    NULLIF(waitlist_length, 0), $3, $3
+             FROM claimed
+             RETURNING id, waitlist_position",
+        )
+        .bind(session_id)
+        .bind(user_id)
+        .bind(now)
+        .fetch_optional(&mut **conn)
+        .await;
+    }
+    let Some(length) = claim_place(tx, session_id, now).await? else { return Ok(None) };
+    let position = (length > 0).then_some(length);
+    let status = if position.is_some() { EnrolmentStatus::Waitlisted } else { EnrolmentStatus::Confirmed };
+    let new = NewEnrolment { session_id, user_id, status, waitlist_position: position };
+    Ok(Some((insert(tx, &new, now).await?, position)))
+}
+
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn free_seat(tx: &mut Tx, session_id: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     with_tx!(tx, |conn| {
