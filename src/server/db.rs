@@ -196,6 +196,17 @@ impl Db {
         }
     }
 
+    /// The same database, with statements sent through the writer
+    /// connection on SQLite (the pool itself on PostgreSQL): for writes
+    /// made often and beside the write transactions, such as the job
+    /// queue's, so they queue with them instead of racing for SQLite's lock.
+    pub fn writer(&self) -> Db {
+        match &self.writer {
+            Some(writer) => Db { pools: Pools::Sqlite(writer.clone()), writer: Some(writer.clone()) },
+            None => self.clone(),
+        }
+    }
+
     /// The pools, for [`with_pool!`].
     pub fn pools(&self) -> &Pools {
         &self.pools

@@ -105,7 +105,7 @@ pub async fn schedule_session_in(tx: &mut Tx, session_id: i64, now: DateTime<Utc
 pub async fn schedule_learner(db: &Db, user_id: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     let sql = format!("{DUE} WHERE e.user_id = $1 AND e.status = 'confirmed' AND s.starts_at > $2");
     let due: Vec<Due> = with_pool!(db, |pool| sqlx::query_as(&sql).bind(user_id).bind(now).fetch_all(pool).await)?;
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_write().await?;
     for job in due.iter().filter_map(|due| due.job(now)) {
         queue::enqueue_in(&mut tx, job).await?;
     }
@@ -160,7 +160,7 @@ impl Handler for SendReminder {
             ],
             Some(("The course", &format!("{}/courses/{}", self.public_url, due.course_slug))),
         );
-        let mut tx = db.begin().await?;
+        let mut tx = db.begin_write().await?;
         mail::queue(&mut tx, &self.keys, Some(due.user_id), &mail).await?;
         Ok(Outcome::Commit(tx))
     }

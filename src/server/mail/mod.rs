@@ -192,7 +192,7 @@ impl Handler for SendMail {
                 Ok(Outcome::Done)
             }
             Mailer::Mailbox => {
-                let mut tx = db.begin().await?;
+                let mut tx = db.begin_write().await?;
                 mailbox::store(&mut tx, job.id, &mail, queue::now()).await?;
                 Ok(Outcome::Commit(tx))
             }

@@ -83,7 +83,7 @@ pub fn now() -> DateTime<Utc> {
 /// Adds a job; returns its id.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn enqueue(db: &Db, job: NewJob) -> Result<i64, sqlx::Error> {
-    first_id(job.insert(now()).fetch_all::<(i64,)>(db).await?)
+    first_id(job.insert(now()).fetch_all::<(i64,)>(&db.writer()).await?)
 }
 
 /// Adds a job inside the caller's transaction: it exists if and only if the
@@ -122,7 +122,8 @@ pub async fn claim(
     }
     let until = now + lease;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let mut rows: Vec<ClaimedRow> = dialect::claim(db.backend(), worker, until, now, limit).fetch_all(db).await?;
+    let mut rows: Vec<ClaimedRow> =
+        dialect::claim(db.backend(), worker, until, now, limit).fetch_all(&db.writer()).await?;
     // RETURNING keeps no order.
     rows.sort_by_key(|row| row.id);
     Ok(rows.into_iter().map(|r| Job::new(r.id, r.kind, r.payload, r.attempts, r.max_attempts)).collect())
@@ -133,7 +134,7 @@ pub async fn claim(
 pub async fn extend_leases(db: &Db, worker: &str, until: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     let mut sql = Sql::new("UPDATE jobs SET locked_until = ");
     sql.bind(Arg::Time(until)).push(" WHERE status = 'running' AND locked_by = ").bind(Arg::Text(worker.to_string()));
-    sql.execute(db).await
+    sql.execute(&db.writer()).await
 }
 
 /// Marks done those of `ids` that `worker` still holds; returns their ids.
@@ -141,6 +142,7 @@ pub async fn extend_leases(db: &Db, worker: &str, until: DateTime<Utc>) -> Resul
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn complete(db: &Db, worker: &str, ids: &[i64], now: DateTime<Utc>) -> Result<Vec<i64>, sqlx::Error> {
     let mut completed = Vec::with_capacity(ids.len());
+    let db = &db.writer();
     for chunk in ids.chunks(COMPLETE_CHUNK) {
         let mut sql = Sql::new("UPDATE jobs SET status = 'done', payload = '{}', locked_until = NULL, finished_at = ");
         sql.bind(Arg::Time(now))
@@ -215,7 +217,7 @@ pub async fn record_failure(
         .bind(Arg::Int(job.id))
         .push(" AND status = 'running' AND locked_by = ")
         .bind(Arg::Text(worker.to_string()));
-    Ok(if sql.execute(db).await? == 1 { outcome } else { AfterFailure::LeaseLost })
+    Ok(if sql.execute(&db.writer()).await? == 1 { outcome } else { AfterFailure::LeaseLost })
 }
 
 /// The wait before the run after `attempt` failed: 2^attempt seconds, at
@@ -241,6 +243,7 @@ pub fn truncate(text: &str, max: usize) -> String {
 pub async fn housekeeping(db: &Db, done_before: DateTime<Utc>, now: DateTime<Utc>) -> Result<(u64, u64), sqlx::Error> {
     let mut jobs = Sql::new("DELETE FROM jobs WHERE status = 'done' AND finished_at < ");
     jobs.bind(Arg::Time(done_before));
+    let db = &db.writer();
     let jobs = jobs.execute(db).await?;
     let mut sessions = Sql::new("DELETE FROM sessions WHERE expires_at < ");
     sessions.bind(Arg::Time(now));
@@ -257,6 +260,7 @@ pub async fn sweep_expired(db: &Db, mail_before: DateTime<Utc>, now: DateTime<Ut
     limits.bind(Arg::Int(now.timestamp_millis()));
     let mut mailbox = Sql::new("DELETE FROM mailbox WHERE created_at < ");
     mailbox.bind(Arg::Time(mail_before));
+    let db = &db.writer();
     Ok(limits.execute(db).await? + mailbox.execute(db).await?)
 }
 
