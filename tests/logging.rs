@@ -30,6 +30,11 @@ impl std::io::Write for Captured {
 /// A JSON subscriber at `level` writing into what it returns; with
 /// `spans`, each line lists its chain of spans and each span logs a line
 /// when it closes.
+/// One test at a time: leptos runs some of a request's work on its task
+/// spawner, shared by the whole process, so a test running beside another
+/// could see the other's lines under its own subscriber.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn json_capture(level: tracing::Level, spans: bool) -> (tracing::Dispatch, Captured) {
     let captured = Captured::default();
     let writer = captured.clone();
@@ -47,6 +52,7 @@ fn json_capture(level: tracing::Level, spans: bool) -> (tracing::Dispatch, Captu
 
 #[tokio::test]
 async fn logs_one_line_per_request_with_its_id_and_route() {
+    let _serial = SERIAL.lock().await;
     let app = TestApp::demo().await;
     let (subscriber, captured) = json_capture(tracing::Level::INFO, false);
     let guard = tracing::dispatcher::set_default(&subscriber);
@@ -79,6 +85,7 @@ async fn logs_one_line_per_request_with_its_id_and_route() {
 /// session id appears anywhere in the log.
 #[tokio::test]
 async fn no_secret_is_ever_logged() {
+    let _serial = SERIAL.lock().await;
     let app = TestApp::empty().await;
     let (subscriber, captured) = json_capture(tracing::Level::DEBUG, false);
     let guard = tracing::dispatcher::set_default(&subscriber);
@@ -126,6 +133,7 @@ async fn no_secret_is_ever_logged() {
 
 #[tokio::test]
 async fn a_query_logs_inside_its_domain_operation_inside_its_request() {
+    let _serial = SERIAL.lock().await;
     let app = TestApp::demo().await;
     // A line when each span closes: the named query's, within its chain.
     let (subscriber, captured) = json_capture(tracing::Level::DEBUG, true);
