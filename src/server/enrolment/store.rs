@@ -88,31 +88,27 @@ pub async fn take_seat(tx: &mut Tx, session_id: i64, now: DateTime<Utc>) -> Resu
 
 /// Takes a seat when one is free and nobody waits for it, otherwise a
 /// place at the end of the waitlist, in one statement on the session row
-/// (so a rush on one session waits for its row once per enrolment, not
-/// twice). `Some(0)`: a confirmed seat; `Some(n)`: position `n` on the
-/// waitlist; `None`: the session is no longer open. Nobody takes a seat
-/// ahead of those waiting for one.
+/// ($1, at $2), so a rush on one session waits for its row once per
+/// enrolment, not twice. Returns the waitlist's new length: 0 for a
+/// confirmed seat, `n` for position `n`; no row when the session is no
+/// longer open. Nobody takes a seat ahead of those waiting for one.
+const CLAIM_PLACE: &str = "UPDATE course_sessions
+     SET seats_taken = seats_taken
+             + CASE WHEN seats_taken < capacity AND waitlist_length = 0 THEN 1 ELSE 0 END,
+         waitlist_length = waitlist_length
+             + CASE WHEN seats_taken < capacity AND waitlist_length = 0 THEN 0 ELSE 1 END,
+         updated_at = $2
+     WHERE id = $1 AND status = 'scheduled' AND starts_at > $2
+     RETURNING waitlist_length";
+
+/// [`CLAIM_PLACE`]: `Some(0)` a confirmed seat, `Some(n)` position `n` on
+/// the waitlist, `None` the session is no longer open.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn claim_place(tx: &mut Tx, session_id: i64, now: DateTime<Utc>) -> Result<Option<i64>, sqlx::Error> {
-    with_tx!(tx, |conn| {
-        sqlx::query_scalar(
-            "UPDATE course_sessions
-             SET seats_taken = seats_taken
-                     + CASE WHEN seats_taken < capacity AND waitlist_length = 0 THEN 1 ELSE 0 END,
-                 waitlist_length = waitlist_length
-                     + CASE WHEN seats_taken < capacity AND waitlist_length = 0 THEN 0 ELSE 1 END,
-                 updated_at = $2
-             WHERE id = $1 AND status = 'scheduled' AND starts_at > $2
-             RETURNING waitlist_length",
-        )
-        .bind(session_id)
-        .bind(now)
-        .fetch_optional(conn)
-        .await
-    })
+    with_tx!(tx, |conn| sqlx::query_scalar(CLAIM_PLACE).bind(session_id).bind(now).fetch_optional(conn).await)
 }
 
-/// Claims a seat or a waitlist place ([`claim_place`]) and records the
+/// Claims a seat or a waitlist place ([`CLAIM_PLACE`]) and records the
 /// learner's enrolment there: its id and waitlist position, or `None` when
 /// the session is no longer open. A second live enrolment of the learner
 /// breaks the unique index (`enrolments_live`).
@@ -129,27 +125,15 @@ pub async fn enrol(
     now: DateTime<Utc>,
 ) -> Result<Option<(i64, Option<i64>)>, sqlx::Error> {
     if let Tx::Postgres(conn) = tx {
-        return sqlx::query_as(
-            "WITH claimed AS (
-                 UPDATE course_sessions
-                 SET seats_taken = seats_taken
-                         + CASE WHEN seats_taken < capacity AND waitlist_length = 0 THEN 1 ELSE 0 END,
-                     waitlist_length = waitlist_length
-                         + CASE WHEN seats_taken < capacity AND waitlist_length = 0 THEN 0 ELSE 1 END,
-                     updated_at = $3
-                 WHERE id = $1 AND status = 'scheduled' AND starts_at > $3
-                 RETURNING waitlist_length)
+        let sql = format!(
+            "WITH claimed AS ({CLAIM_PLACE})
              INSERT INTO enrolments (session_id, user_id, status, waitlist_position, created_at, updated_at)
-             SELECT $1, $2, CASE WHEN waitlist_length = 0 THEN 'confirmed' ELSE 'waitlisted' END,
-                    NULLIF(waitlist_length, 0), $3, $3
+             SELECT $1, $3, CASE WHEN waitlist_length = 0 THEN 'confirmed' ELSE 'waitlisted' END,
+                    NULLIF(waitlist_length, 0), $2, $2
              FROM claimed
-             RETURNING id, waitlist_position",
-        )
-        .bind(session_id)
-        .bind(user_id)
-        .bind(now)
-        .fetch_optional(&mut **conn)
-        .await;
+             RETURNING id, waitlist_position"
+        );
+        return sqlx::query_as(&sql).bind(session_id).bind(now).bind(user_id).fetch_optional(&mut **conn).await;
     }
     let Some(length) = claim_place(tx, session_id, now).await? else { return Ok(None) };
     let position = (length > 0).then_some(length);
