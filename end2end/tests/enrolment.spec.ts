@@ -98,6 +98,7 @@ test("the last seat is taken, the next learner waits, and is promoted when it fr
 
   // The first learner takes the last seat.
   await newLearner(page, js, "Rita Zammit", first, password);
+  await expect(page).toHaveURL(/\/account$/);
   await open(page, target!.path, js);
   await enrolButton(new RegExp(`^Enrol in the session of ${target!.when}$`)).click();
   await expect(page).toHaveURL(/\/account\?notice=enrolled$/);
@@ -105,6 +106,7 @@ test("the last seat is taken, the next learner waits, and is promoted when it fr
 
   // The second finds it full and joins the waitlist, first in line.
   await newLearner(page, js, "Paul Galea", second, password);
+  await expect(page).toHaveURL(/\/account$/);
   await open(page, target!.path, js);
   await enrolButton(new RegExp(`^Join the waitlist for ${target!.when}$`)).click();
   await expect(page).toHaveURL(/\/account\?notice=waitlisted$/);
