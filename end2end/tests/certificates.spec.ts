@@ -1,16 +1,12 @@
 import AxeBuilder from "@axe-core/playwright";
-import { test, expect, jsEnabled, open, waitForHydration } from "./fixtures";
+import { test, expect, jsEnabled, logIn, waitForHydration } from "./fixtures";
 
 const staffPassword = process.env.STAFF_PASSWORD ?? "";
 
 /** Logs the demo staff member in (scripts/test gives them a known password). */
 async function logInAsStaff(page: import("@playwright/test").Page, js: boolean) {
   test.skip(!staffPassword, "STAFF_PASSWORD is not set (scripts/test sets it)");
-  await open(page, "/login", js);
-  await page.getByLabel("E-mail address").fill("staff@lyceum.example");
-  await page.getByLabel("Password").fill(staffPassword);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await expect(page).toHaveURL(/\/account$/);
+  await logIn(page, js, "staff@lyceum.example", staffPassword);
 }
 
 async function axe(page: import("@playwright/test").Page) {

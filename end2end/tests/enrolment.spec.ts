@@ -1,5 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import { test, expect, jsEnabled, mailTo, newLearner, open, waitForHydration } from "./fixtures";
+import { test, expect, jsEnabled, logIn, mailTo, newLearner, open, waitForHydration } from "./fixtures";
 
 test("a visitor is sent to log in before enrolling, and comes back to the course", async ({ page, consoleErrors }, testInfo) => {
   const js = jsEnabled(testInfo);
@@ -98,7 +98,6 @@ test("the last seat is taken, the next learner waits, and is promoted when it fr
 
   // The first learner takes the last seat.
   await newLearner(page, js, "Rita Zammit", first, password);
-  await expect(page).toHaveURL(/\/account$/);
   await open(page, target!.path, js);
   await enrolButton(new RegExp(`^Enrol in the session of ${target!.when}$`)).click();
   await expect(page).toHaveURL(/\/account\?notice=enrolled$/);
@@ -106,7 +105,6 @@ test("the last seat is taken, the next learner waits, and is promoted when it fr
 
   // The second finds it full and joins the waitlist, first in line.
   await newLearner(page, js, "Paul Galea", second, password);
-  await expect(page).toHaveURL(/\/account$/);
   await open(page, target!.path, js);
   await enrolButton(new RegExp(`^Join the waitlist for ${target!.when}$`)).click();
   await expect(page).toHaveURL(/\/account\?notice=waitlisted$/);
@@ -114,21 +112,13 @@ test("the last seat is taken, the next learner waits, and is promoted when it fr
   await logOut();
 
   // The first gives the seat up; the second is promoted, and told.
-  await open(page, "/login", js);
-  await page.getByLabel("E-mail address").fill(first);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await expect(page).toHaveURL(/\/account$/);
+  await logIn(page, js, first, password);
   if (js) await waitForHydration(page);
   await page.getByRole("button", { name: /^Cancel / }).click();
   await expect(page).toHaveURL(/\/account\?notice=enrolment-cancelled$/);
   await logOut();
   const mail = await mailTo(page, second, "A seat freed up");
   await expect(mail).toContainText("it is yours");
-  await open(page, "/login", js);
-  await page.getByLabel("E-mail address").fill(second);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await expect(page).toHaveURL(/\/account$/);
+  await logIn(page, js, second, password);
   await expect(page.locator("li.enrolment")).toContainText("Seat confirmed");
 });

@@ -68,8 +68,15 @@ export async function newLearner(page: Page, js: boolean, name: string, email: s
   await open(page, link!, js);
   await page.getByRole("button", { name: "Confirm my address" }).click();
   await expect(page).toHaveURL(/\/login\?notice=verified$/);
-  if (js) await waitForHydration(page);
+  await logIn(page, js, email, password, false);
+}
+
+/** Logs in from the login page (opening it first unless already there), and waits to land on /account. */
+export async function logIn(page: Page, js: boolean, email: string, password: string, navigate = true) {
+  if (navigate) await open(page, "/login", js);
+  else if (js) await waitForHydration(page);
   await page.getByLabel("E-mail address").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL(/\/account$/);
 }

@@ -84,13 +84,14 @@ impl Domain {
             &config.previous_secrets,
             public_url,
         ));
+        // Request limits, kept in the database: one set for every area.
         let limits = Arc::new(accounts::limits::Limits::new(
             db.clone(),
             accounts::limits::Quotas::default(),
             config.rate_limits,
         ));
         let certificates =
-            certificates::Certificates::new(db.clone(), signing, keys.clone(), limits, tz, public_url, academy);
+            certificates::Certificates::new(db.clone(), signing, keys.clone(), limits.clone(), tz, public_url, academy);
         let enrolments = enrolment::Enrolments::new(
             db.clone(),
             enrolment::Parts {
@@ -102,7 +103,7 @@ impl Domain {
                 public_url: public_url.to_string(),
             },
         );
-        let accounts = accounts::Accounts::new(db.clone(), config, keys, enrolments.clone());
+        let accounts = accounts::Accounts::new(db.clone(), config, keys, limits, enrolments.clone());
         Self { catalogue, enrolments, accounts, calendars, certificates, epoch }
     }
 }

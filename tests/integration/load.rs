@@ -9,15 +9,12 @@ use crate::enrolment::{people, standing, two_sessions};
 use crate::helpers::{PROCESS_SECRET, TestApp, lyceum_command};
 use crate::visitor::count;
 use lyceum::model::account::{Role, User};
-use lyceum::server::session_store::{DbSessionStore, keys};
-use std::collections::HashMap;
+use lyceum::server::session_store::DbSessionStore;
 use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tower_sessions::SessionStore;
-use tower_sessions::session::{Id, Record};
 
 /// The demo academy, with the secret the binary runs with, so the test
 /// can open the mail the server queues.
@@ -33,18 +30,9 @@ async fn academy() -> TestApp {
 /// cookie values.
 async fn sign_in(app: &TestApp, users: &[User]) -> Vec<String> {
     let store = DbSessionStore::new(app.state.db.clone());
-    let now = chrono::Utc::now().timestamp();
     let mut cookies = Vec::with_capacity(users.len());
     for user in users {
-        let data = HashMap::from([
-            (keys::USER.to_string(), serde_json::json!(user.id)),
-            (keys::SIGNED_IN_AT.to_string(), serde_json::json!(now)),
-            (keys::SEEN_AT.to_string(), serde_json::json!(now)),
-        ]);
-        let expiry_date = time::OffsetDateTime::now_utc() + time::Duration::hours(2);
-        let mut record = Record { id: Id::default(), data, expiry_date };
-        store.create(&mut record).await.expect("a session is stored");
-        cookies.push(record.id.to_string());
+        cookies.push(store.open_signed_in(user.id, time::Duration::hours(2)).await.expect("a session is stored"));
     }
     cookies
 }

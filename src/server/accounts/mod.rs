@@ -25,7 +25,7 @@ use crate::model::account::{self as rules, Email, Role};
 use crate::model::form::{Checks, Field, FieldError, Problem, check_line};
 use crate::server::enrolment::Enrolments;
 use chrono::{DateTime, Duration as TimeDelta, Utc};
-use limits::{Limit, Limits, Quotas, too_many};
+use limits::{Limit, Limits, too_many};
 pub use password::NewPassword;
 use password::Passwords;
 use std::sync::Arc;
@@ -99,10 +99,10 @@ pub struct SignupForm {
 }
 
 impl Accounts {
-    pub fn new(db: Db, config: &Config, keys: Arc<Keyring>, enrolments: Enrolments) -> Self {
+    pub fn new(db: Db, config: &Config, keys: Arc<Keyring>, limits: Arc<Limits>, enrolments: Enrolments) -> Self {
         Self {
             enrolments,
-            limits: Arc::new(Limits::new(db.clone(), Quotas::default(), config.rate_limits)),
+            limits,
             db,
             passwords: Passwords::for_this_machine(),
             keys,

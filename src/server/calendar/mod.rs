@@ -91,7 +91,7 @@ impl Calendars {
     /// The private feed a token opens.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn feed(&self, token: &str) -> Result<String, Error> {
-        let (user_id, _) = store::feed_owner(&self.db, &crypto::token_hash(token)).await?.ok_or(Error::NotFound)?;
+        let user_id = store::feed_owner(&self.db, &crypto::token_hash(token)).await?.ok_or(Error::NotFound)?;
         let sessions = store::of_learner(&self.db, user_id).await?;
         let events: Vec<_> = sessions.iter().map(|session| self.event(session)).collect();
         Ok(rfc5545::calendar(&format!("{}: my courses", self.academy), self.tz, &events, Utc::now()))

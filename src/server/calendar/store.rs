@@ -48,10 +48,10 @@ pub async fn of_learner(db: &Db, user_id: i64) -> Result<Vec<SessionEntry>, sqlx
 
 /// The live account a feed token belongs to.
 #[tracing::instrument(level = "debug", skip_all)]
-pub async fn feed_owner(db: &Db, token_hash: &str) -> Result<Option<(i64, String)>, sqlx::Error> {
+pub async fn feed_owner(db: &Db, token_hash: &str) -> Result<Option<i64>, sqlx::Error> {
     with_pool!(db, |pool| {
-        sqlx::query_as(
-            "SELECT u.id, u.name FROM calendar_feeds f JOIN users u ON u.id = f.user_id
+        sqlx::query_scalar(
+            "SELECT u.id FROM calendar_feeds f JOIN users u ON u.id = f.user_id
              WHERE f.token_hash = $1 AND u.deleted_at IS NULL",
         )
         .bind(token_hash)

@@ -63,11 +63,6 @@ fn qr_svg(url: &str) -> Result<String, Error> {
     Ok(svg.replacen("<svg ", "<svg role=\"img\" aria-label=\"QR code of this page's address\" ", 1))
 }
 
-/// Whether an enrolment has earned a certificate (revoked or not).
-pub async fn has_certificate(tx: &mut Tx, enrolment_id: i64) -> Result<bool, Error> {
-    Ok(store::code_of_enrolment(tx, enrolment_id).await?.is_some())
-}
-
 fn long_date(at: DateTime<Utc>, tz: Tz) -> String {
     at.with_timezone(&tz).format("%-d %B %Y").to_string()
 }
@@ -202,13 +197,17 @@ impl Certificates {
         if let Err(problem) = check_line(reason, true, REASON_MAX) {
             return Err(Error::Refused(AppError::Invalid(vec![FieldError { field: Field::Reason, problem }])));
         }
-        if !is_code(code) || store::by_code(&self.db, code).await?.is_none() {
+        if !is_code(code) {
             return Err(Error::NotFound);
         }
-        if !store::revoke(&self.db, code, reason, actor.id, Utc::now()).await? {
-            return Err(Error::Refused(AppError::Conflict(crate::model::enrolment::Refusal::AlreadyRevoked)));
+        if store::revoke(&self.db, code, reason, actor.id, Utc::now()).await? {
+            return Ok(());
         }
-        Ok(())
+        // Nothing revoked: no such certificate, or one revoked already.
+        match store::by_code(&self.db, code).await? {
+            Some(_) => Err(Error::Refused(AppError::Conflict(crate::model::enrolment::Refusal::AlreadyRevoked))),
+            None => Err(Error::NotFound),
+        }
     }
 
     /// The learner's certificates, newest first.

@@ -10,7 +10,6 @@
 //! then, the learner still wants reminders at that lead time. A stale job
 //! finds something changed and finishes without a word.
 
-use super::store::Recipient;
 use crate::server::crypto::Keyring;
 use crate::server::db::{Db, Tx, with_pool, with_tx};
 use crate::server::jobs::queue::{self, NewJob};
@@ -139,16 +138,15 @@ impl Handler for SendReminder {
         if !still || due.starts_at <= queue::now() {
             return Ok(Outcome::Done);
         }
-        let to = Recipient { name: due.name.clone(), email: due.email.clone(), verified: true };
         let place = due.location.clone().unwrap_or_else(|| "online".to_string());
         let mail = message(
-            &to.email,
+            &due.email,
             &format!(
                 "Reminder: {} starts {}",
                 due.course_title,
                 due.starts_at.with_timezone(&self.tz).format("%a %-d %b, %H:%M")
             ),
-            &to.name,
+            &due.name,
             &[
                 &format!(
                     "A reminder that {} starts soon: {} ({}), {place}.",

@@ -85,9 +85,17 @@ async fn set_marks(
     })
 }
 
-async fn completed_at(tx: &mut Tx, enrolment_id: i64) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+/// When the enrolment was completed, and the code of the certificate it
+/// earned, if either.
+async fn completion(tx: &mut Tx, enrolment_id: i64) -> Result<(Option<DateTime<Utc>>, Option<String>), sqlx::Error> {
     with_tx!(tx, |conn| {
-        sqlx::query_scalar("SELECT completed_at FROM enrolments WHERE id = $1").bind(enrolment_id).fetch_one(conn).await
+        sqlx::query_as(
+            "SELECT e.completed_at, k.code FROM enrolments e LEFT JOIN certificates k ON k.enrolment_id = e.id
+             WHERE e.id = $1",
+        )
+        .bind(enrolment_id)
+        .fetch_one(conn)
+        .await
     })
 }
 
@@ -226,16 +234,15 @@ impl Enrolments {
         if completed && attendance != Some(Attendance::Attended) {
             return Err(conflict(Refusal::NotAttended));
         }
-        let was_completed = completed_at(&mut tx, enrolment_id).await?;
-        let has_certificate = crate::server::certificates::has_certificate(&mut tx, enrolment_id).await?;
-        if has_certificate && (!completed || attendance != Some(Attendance::Attended)) {
+        let (was_completed, certificate) = completion(&mut tx, enrolment_id).await?;
+        if certificate.is_some() && !completed {
             return Err(conflict(Refusal::CompletionFinal));
         }
         let completed_at = if completed { Some(was_completed.unwrap_or(now)) } else { None };
         set_marks(&mut tx, enrolment_id, attendance, completed_at, now).await?;
-        let code = match completed {
-            true => self.certificates.issue_in(&mut tx, enrolment_id, now).await?,
-            false => None,
+        let code = match (completed, certificate) {
+            (true, None) => self.certificates.issue_in(&mut tx, enrolment_id, now).await?,
+            (_, code) => code,
         };
         tx.commit().await?;
         Ok(code)

@@ -7,7 +7,6 @@
 use super::{Enrolments, emails, reminders, store};
 use crate::error::AppError;
 use crate::model::account::{Role, User};
-use crate::model::enrolment::EnrolmentStatus;
 use crate::model::form::{Field, FieldError, Problem};
 use crate::server::db::{Tx, with_tx};
 use crate::server::error::Error;
@@ -54,8 +53,7 @@ impl Enrolments {
         let session = store::session_facts(tx, session_id).await?.ok_or(Error::NotFound)?;
         for enrolment in store::live_in_session(tx, session_id).await? {
             let Some(learner) = store::recipient(tx, enrolment.user_id).await? else { continue };
-            let status = (enrolment.status == EnrolmentStatus::Waitlisted).then_some(EnrolmentStatus::Waitlisted);
-            let file = self.calendars.attachment(&session.calendar_entry(status.or(Some(EnrolmentStatus::Confirmed))));
+            let file = self.calendars.attachment(&session.calendar_entry(Some(enrolment.status)));
             let mail = match cancelled {
                 true => emails::session_cancelled(&learner, &session, self.tz, &self.public_url),
                 false => emails::session_moved(&learner, &session, self.tz, &self.public_url),

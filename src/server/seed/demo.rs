@@ -3,7 +3,6 @@
 
 use super::people;
 use super::taxonomy::{self, CourseSeed, Taxonomy};
-use crate::server::accounts::password::hash_phc;
 use crate::server::db::{Db, with_pool};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
@@ -27,35 +26,10 @@ pub async fn load(db: &Db, tz: Tz, today: NaiveDate) -> Result<(usize, usize), s
     let now = Utc::now();
     let mut courses = 0;
     let mut sessions = 0;
-    // One hash of a password nobody is told, for every demo learner.
-    let unusable = tokio::task::spawn_blocking(|| hash_phc(&crate::server::crypto::new_token()))
-        .await
-        .map_err(|e| sqlx::Error::Protocol(format!("hashing: {e}")))?
-        .map_err(|e| sqlx::Error::Protocol(format!("hashing: {e:?}")))?;
+    // The demo learners, who hold the seats shown as taken.
+    let people = people::ensure(db, now).await?;
     with_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
-        let mut people = Vec::with_capacity(people::COUNT);
-        for i in 0..people::COUNT {
-            let (name, email) = people::person(i);
-            let found: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE deleted_at IS NULL AND email = $1")
-                .bind(&email)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let id = match found {
-                Some(id) => id,
-                None => sqlx::query_scalar(
-                    "INSERT INTO users (email, email_verified_at, name, password_hash, role, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, 'learner', $2, $2) RETURNING id",
-                )
-                .bind(&email)
-                .bind(now)
-                .bind(&name)
-                .bind(&unusable)
-                .fetch_one(&mut *tx)
-                .await?,
-            };
-            people.push(id);
-        }
         for (index, course) in demo.courses.iter().enumerate() {
             let inserted: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO courses (slug, category_id, title, summary, description, outcomes, prerequisites, level, \

@@ -4,14 +4,10 @@
 //! They share the hash of a random password nobody is told, so nobody can
 //! sign in as them, and the sessions expire within the day.
 
-use crate::server::accounts::password::hash_phc;
 use crate::server::db::Db;
-use crate::server::session_store::{DbSessionStore, keys};
+use crate::server::session_store::DbSessionStore;
 use chrono::Utc;
-use std::collections::HashMap;
 use std::io::Write;
-use tower_sessions::SessionStore;
-use tower_sessions::session::{Id, Record};
 
 /// Rows per INSERT.
 const BATCH: usize = 500;
@@ -20,10 +16,7 @@ const BATCH: usize = 500;
 /// any from an earlier run) with a signed-in session each; writes their
 /// cookie values to `cookies`, one per line.
 pub async fn load(db: &Db, count: usize, cookies: &std::path::Path) -> Result<(), String> {
-    let unusable = tokio::task::spawn_blocking(|| hash_phc(&crate::server::crypto::new_token()))
-        .await
-        .map_err(|e| format!("hashing: {e}"))?
-        .map_err(|e| format!("hashing: {e:?}"))?;
+    let unusable = super::unusable_password_hash().await.map_err(|e| e.to_string())?;
     let now = Utc::now();
     let run = now.timestamp_millis();
     let mut ids: Vec<i64> = Vec::with_capacity(count);
@@ -69,17 +62,9 @@ pub async fn load(db: &Db, count: usize, cookies: &std::path::Path) -> Result<()
             .open(cookies)
             .map_err(|e| format!("{}: {e}", cookies.display()))?
     };
-    let signed_in = now.timestamp();
     for id in ids {
-        let data = HashMap::from([
-            (keys::USER.to_string(), serde_json::json!(id)),
-            (keys::SIGNED_IN_AT.to_string(), serde_json::json!(signed_in)),
-            (keys::SEEN_AT.to_string(), serde_json::json!(signed_in)),
-        ]);
-        let expiry_date = time::OffsetDateTime::now_utc() + time::Duration::hours(12);
-        let mut record = Record { id: Id::default(), data, expiry_date };
-        store.create(&mut record).await.map_err(|e| e.to_string())?;
-        writeln!(file, "{}", record.id).map_err(|e| e.to_string())?;
+        let cookie = store.open_signed_in(id, time::Duration::hours(12)).await.map_err(|e| e.to_string())?;
+        writeln!(file, "{cookie}").map_err(|e| e.to_string())?;
     }
     Ok(())
 }

@@ -16,3 +16,13 @@ pub async fn catalogue_is_empty(db: &Db) -> Result<bool, sqlx::Error> {
     let count: i64 = with_pool!(db, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM courses").fetch_one(pool).await)?;
     Ok(count == 0)
 }
+
+/// The hash of a random password nobody is told: people made by a seed
+/// who must not be able to sign in share it.
+pub async fn unusable_password_hash() -> Result<String, sqlx::Error> {
+    use crate::server::accounts::password::hash_phc;
+    tokio::task::spawn_blocking(|| hash_phc(&crate::server::crypto::new_token()))
+        .await
+        .map_err(|e| sqlx::Error::Protocol(format!("hashing: {e}")))?
+        .map_err(|e| sqlx::Error::Protocol(format!("hashing: {e:?}")))
+}

@@ -36,6 +36,11 @@ const LAST: [&str; 12] = [
     "Mifsud",
 ];
 
+use crate::model::account::Role;
+use crate::server::accounts::store::{NewUser, insert_user, user_by_email};
+use crate::server::db::Db;
+use chrono::{DateTime, Utc};
+
 /// How many demo learners there are: more than any session's capacity.
 pub const COUNT: usize = 48;
 
@@ -43,6 +48,39 @@ pub const COUNT: usize = 48;
 pub fn person(i: usize) -> (String, String) {
     let (first, last) = (FIRST[i % FIRST.len()], LAST[(i * 5 + i / FIRST.len()) % LAST.len()]);
     (format!("{first} {last}"), format!("{}.{}.{i}@learners.lyceum.example", first.to_lowercase(), last.to_lowercase()))
+}
+
+/// The demo learners' ids, in order, making those that do not exist yet.
+pub async fn ensure(db: &Db, now: DateTime<Utc>) -> Result<Vec<i64>, sqlx::Error> {
+    let mut ids = Vec::with_capacity(COUNT);
+    let mut missing = Vec::new();
+    for i in 0..COUNT {
+        let (name, email) = person(i);
+        match user_by_email(db, &email).await? {
+            Some(user) => ids.push(user.id),
+            None => {
+                ids.push(0);
+                missing.push((i, name, email));
+            }
+        }
+    }
+    if missing.is_empty() {
+        return Ok(ids);
+    }
+    let unusable = super::unusable_password_hash().await?;
+    let mut tx = db.begin().await?;
+    for (i, name, email) in missing {
+        let new = NewUser {
+            email: &email,
+            name: &name,
+            password_hash: &unusable,
+            role: Role::Learner,
+            verified_at: Some(now),
+        };
+        ids[i] = insert_user(&mut tx, &new, now).await?;
+    }
+    tx.commit().await?;
+    Ok(ids)
 }
 
 #[cfg(test)]
