@@ -202,3 +202,142 @@ fn base64_url_encode(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
+
+/// The account a visitor signed up with, as the domain sees it.
+async fn account(app: &TestApp, email: &str) -> User {
+    let (id, name, role): (i64, String, Role) = lyceum::with_pool!(&app.state.db, |pool| {
+        sqlx::query_as("SELECT id, name, role FROM users WHERE email = $1").bind(email).fetch_one(pool).await.unwrap()
+    });
+    User { id, email: email.to_string(), name, role, verified: true }
+}
+
+#[tokio::test]
+async fn bad_input_to_rosters_certificates_moves_and_calendars_is_a_clear_4xx_and_stores_nothing() {
+    use crate::visitor::Visitor;
+    let app = TestApp::demo().await;
+    let (session, _, _) = running_session(&app).await;
+    let (_, _, other) = two_sessions(&app, (3, 3)).await;
+    let mut ann = Visitor::new(&app);
+    ann.sign_up_and_log_in("Ann Borg", "ann@example.com", "correct horse battery staple").await;
+    let mut sam = Visitor::new(&app);
+    sam.sign_up_and_log_in("Sam Staff", "sam@example.com", "a staff member's passphrase").await;
+    set(&app, "UPDATE users SET role = 'staff' WHERE email = 'sam@example.com'").await;
+    let (ann_user, sam_user) = (account(&app, "ann@example.com").await, account(&app, "sam@example.com").await);
+    let graduate = people(&app, "graduate", 1, Role::Learner).await.remove(0);
+    let seat = app.state.enrolments.enrol(&ann_user, ann_user.id, other).await.unwrap();
+    let done = app.state.enrolments.enrol(&graduate, graduate.id, session).await.unwrap();
+    start_now(&app, session).await;
+    let code = app.state.enrolments.mark(&sam_user, done.id, Some(Attendance::Attended), true).await.unwrap().unwrap();
+    let (seat_id, done_id, session_id) = (seat.id.to_string(), done.id.to_string(), session.to_string());
+
+    let long = "x".repeat(301);
+    let staff_cases: Vec<(&str, Vec<(&str, &str)>, u16)> = vec![
+        ("admin/sessions/mark", vec![("session_id", &session_id), ("enrolment_id", "abc"), ("attendance", "")], 400),
+        ("admin/sessions/mark", vec![("enrolment_id", &done_id), ("attendance", "attended")], 400),
+        (
+            "admin/sessions/mark",
+            vec![("session_id", &session_id), ("enrolment_id", &done_id), ("attendance", "present")],
+            422,
+        ),
+        (
+            "admin/sessions/mark",
+            vec![("session_id", &session_id), ("enrolment_id", &done_id), ("attendance", "attended\0")],
+            400,
+        ),
+        ("admin/sessions/mark", vec![("session_id", &session_id), ("enrolment_id", "999999"), ("attendance", "")], 404),
+        ("admin/sessions/roster", vec![("session_id", "1 OR 1=1")], 400),
+        ("admin/sessions/roster", vec![("session_id", "999999")], 404),
+        ("certificates/revoke", vec![("code", &code), ("reason", ""), ("session_id", &session_id)], 422),
+        ("certificates/revoke", vec![("code", &code), ("reason", &long), ("session_id", &session_id)], 422),
+        (
+            "certificates/revoke",
+            vec![("code", &code), ("reason", "line\r\nBcc: x@evil.test"), ("session_id", &session_id)],
+            422,
+        ),
+        ("certificates/revoke", vec![("code", &code), ("reason", "a\0b"), ("session_id", &session_id)], 400),
+        ("certificates/revoke", vec![("code", "../../etc/passwd"), ("reason", "x"), ("session_id", &session_id)], 404),
+        ("certificates/get", vec![("code", "<script>")], 404),
+    ];
+    for (endpoint, fields, status) in staff_cases {
+        let res = sam.call(endpoint, &fields).await;
+        assert_eq!(res.status, status, "{endpoint} {fields:?}: {}", res.body);
+        assert!(res.body.len() < 300 && !res.body.contains("invalid digit"), "our own words: {}", res.body);
+    }
+    let learner_cases: Vec<(&str, Vec<(&str, &str)>, u16)> = vec![
+        ("enrolment/move", vec![("enrolment_id", "x"), ("session_id", "1")], 400),
+        ("enrolment/move", vec![("enrolment_id", &seat_id)], 400),
+        ("enrolment/move", vec![("enrolment_id", &seat_id), ("session_id", "999999")], 404),
+        ("enrolment/move", vec![("enrolment_id", &done_id), ("session_id", &session_id)], 404),
+        ("admin/sessions/roster", vec![("session_id", &session_id)], 403),
+        (
+            "admin/sessions/mark",
+            vec![("session_id", &session_id), ("enrolment_id", &done_id), ("attendance", "no_show")],
+            403,
+        ),
+        ("certificates/revoke", vec![("code", &code), ("reason", "mine now"), ("session_id", &session_id)], 403),
+    ];
+    for (endpoint, fields, status) in learner_cases {
+        let res = ann.call(endpoint, &fields).await;
+        assert_eq!(res.status, status, "{endpoint} {fields:?}: {}", res.body);
+    }
+    assert_eq!(Visitor::new(&app).call("calendar/replace", &[]).await.status, 401);
+
+    // Nothing was stored: the certificate stands, the marks and the seat are as they were, no feed.
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM certificates WHERE revoked_at IS NOT NULL").await, 0);
+    let marks = format!(
+        "SELECT COUNT(*) FROM enrolments WHERE id = {done_id} AND attendance = 'attended' AND completed_at IS NOT NULL"
+    );
+    assert_eq!(count(&app, &marks).await, 1);
+    let seat_now = format!(
+        "SELECT COUNT(*) FROM enrolments WHERE id = {seat_id} AND session_id = {other} AND status = 'confirmed'"
+    );
+    assert_eq!(count(&app, &seat_now).await, 1);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM calendar_feeds").await, 0);
+}
+
+#[tokio::test]
+async fn hostile_names_and_titles_stay_text_on_the_roster_and_the_learners_courses() {
+    use crate::visitor::Visitor;
+    let app = TestApp::demo().await;
+    let (course, session, _) = two_sessions(&app, (3, 3)).await;
+    let hostile = "<img src=x onerror=alert(1)>\"' & \r\nBcc: x@evil.test";
+    let mut ann = Visitor::new(&app);
+    ann.sign_up_and_log_in("Ann Borg", "ann@example.com", "correct horse battery staple").await;
+    let mut sam = Visitor::new(&app);
+    sam.sign_up_and_log_in("Sam Staff", "sam@example.com", "a staff member's passphrase").await;
+    set(&app, "UPDATE users SET role = 'staff' WHERE email = 'sam@example.com'").await;
+    lyceum::with_pool!(&app.state.db, |pool| {
+        sqlx::query("UPDATE users SET name = $1 WHERE email = 'ann@example.com'")
+            .bind(hostile)
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .unwrap();
+        sqlx::query("UPDATE courses SET title = $1 WHERE id = $2")
+            .bind(hostile)
+            .bind(course)
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .unwrap()
+    });
+    let ann_user = account(&app, "ann@example.com").await;
+    let seat = app.state.enrolments.enrol(&ann_user, ann_user.id, session).await.unwrap();
+    start_now(&app, session).await;
+    let sam_user = account(&app, "sam@example.com").await;
+    app.state.enrolments.mark(&sam_user, seat.id, Some(Attendance::Attended), true).await.unwrap();
+
+    let roster = sam.get(&format!("/admin/sessions/{session}")).await;
+    assert_eq!(roster.status, 200);
+    let html = Html::parse_document(&roster.body);
+    // (HTML parsing reads CR LF as LF, as browsers do.)
+    assert_eq!(select(&html, ".roster-name"), [hostile.replace("\r\n", "\n")]);
+    assert!(select(&html, ".roster-session a").concat().contains("<img src=x"));
+    let courses = ann.get("/account").await;
+    let html_account = Html::parse_document(&courses.body);
+    assert!(select(&html_account, "#certificates-heading + ul h3").concat().contains("<img src=x onerror"));
+    for html in [&html, &html_account] {
+        assert!(html.select(&Selector::parse("main img").unwrap()).next().is_none(), "no markup from the text");
+        assert!(html.select(&Selector::parse("[onerror]").unwrap()).next().is_none());
+    }
+}
