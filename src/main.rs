@@ -5,7 +5,7 @@
 use chrono::Utc;
 use clap::{Parser, Subcommand};
 use lyceum::server::jobs::{self, worker::Worker, worker::WorkerConfig};
-use lyceum::server::{AppState, config::Config, db::Db, http, mail, seed, telemetry};
+use lyceum::server::{AppState, config::Config, db::Db, enrolment::Enrolments, http, mail, seed, telemetry};
 use std::process::ExitCode;
 use tokio::{sync::watch, task::JoinHandle};
 use tracing::{error, info, warn};
@@ -146,12 +146,14 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
         }
         Command::Serve => serve(config, db.clone()).await?,
         Command::Worker { drain: false } => {
-            let worker = start_worker(&config, db.clone())?;
+            let enrolments = lyceum::server::Domain::new(&config, &db).enrolments;
+            let worker = start_worker(&config, db.clone(), &enrolments)?;
             shutdown_signal().await;
             worker.stop().await;
         }
         Command::Worker { drain: true } => {
-            let worker = Worker::new(db.clone(), job_registry(&config)?, WorkerConfig::default());
+            let enrolments = lyceum::server::Domain::new(&config, &db).enrolments;
+            let worker = Worker::new(db.clone(), job_registry(&config, &enrolments)?, WorkerConfig::default());
             let started = std::time::Instant::now();
             let ran = worker.run_until_idle().await;
             let seconds = started.elapsed().as_secs_f64();
@@ -185,7 +187,11 @@ async fn serve(config: Config, db: Db) -> Result<(), String> {
     let state = AppState::new(config, db, leptos);
     let app = http::router(state.clone());
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    let worker = if state.config.run_worker { Some(start_worker(&state.config, state.db.clone())?) } else { None };
+    let worker = if state.config.run_worker {
+        Some(start_worker(&state.config, state.db.clone(), &state.enrolments)?)
+    } else {
+        None
+    };
     info!(%addr, "Lyceum is serving on http://{addr}");
     if state.config.mode == lyceum::server::config::Mode::Development {
         // Loud on purpose: development shows every message sent, reset
@@ -284,17 +290,17 @@ impl RunningWorker {
 }
 
 /// Every kind of job this process runs, with what each needs.
-fn job_registry(config: &Config) -> Result<jobs::Registry, String> {
+fn job_registry(config: &Config, enrolments: &Enrolments) -> Result<jobs::Registry, String> {
     let mailer = mail::Mailer::from_config(config).map_err(|e| e.to_string())?;
     let keys = std::sync::Arc::new(lyceum::server::crypto::Keyring::from_secrets(
         config.secret.as_ref(),
         &config.previous_secrets,
     ));
-    Ok(lyceum::server::job_registry(config, mailer, keys))
+    Ok(lyceum::server::job_registry(config, mailer, keys, enrolments))
 }
 
-fn start_worker(config: &Config, db: Db) -> Result<RunningWorker, String> {
-    let worker = Worker::new(db, job_registry(config)?, WorkerConfig::default());
+fn start_worker(config: &Config, db: Db, enrolments: &Enrolments) -> Result<RunningWorker, String> {
+    let worker = Worker::new(db, job_registry(config, enrolments)?, WorkerConfig::default());
     let (stop, stopped) = watch::channel(false);
     Ok(RunningWorker { stop, task: tokio::spawn(worker.run(stopped)) })
 }

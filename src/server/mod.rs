@@ -129,11 +129,17 @@ impl AppState {
 /// Every kind of job Lyceum runs, with what each needs: the one list to
 /// extend with a new kind. It lives here, where the application is put
 /// together, so the queue knows no job kind and no kind knows the others.
-pub fn job_registry(config: &Config, mailer: mail::Mailer, keys: Arc<crypto::Keyring>) -> jobs::Registry {
+pub fn job_registry(
+    config: &Config,
+    mailer: mail::Mailer,
+    keys: Arc<crypto::Keyring>,
+    enrolments: &enrolment::Enrolments,
+) -> jobs::Registry {
     let reminders = enrolment::reminders::SendReminder::new(keys.clone(), config.timezone, &config.public_url);
     jobs::Registry::new()
         .with(mail::SEND, mail::SendMail::new(mailer, keys))
         .with(enrolment::reminders::REMIND, reminders)
+        .with(enrolment::notices::ENROLLED, enrolment::notices::SendNotice::new(enrolments.clone()))
 }
 
 impl std::ops::Deref for AppState {

@@ -84,6 +84,40 @@ pub async fn standing(app: &TestApp, session: i64) -> (i64, Vec<i64>, i64, i64) 
     (confirmed, positions, taken, length)
 }
 
+/// The subjects of the mail queued to `learner`, up to the first colon.
+async fn subjects(app: &TestApp, learner: &User) -> Vec<String> {
+    let mails = mails_to(app, &learner.email).await;
+    mails.iter().map(|m| m.subject.split(':').next().unwrap_or_default().to_string()).collect()
+}
+
+#[tokio::test]
+async fn a_new_enrolment_is_told_where_it_stands_when_its_mail_is_written() {
+    let app = TestApp::demo().await;
+    let (_, session, _) = two_sessions(&app, (1, 1)).await;
+    let learners = people(&app, "notice", 4, Role::Learner).await;
+    let enrolments = &app.state.enrolments;
+    let mut made = Vec::new();
+    for learner in &learners {
+        made.push(enrolments.enrol(learner, learner.id, session).await.unwrap());
+    }
+    let queued = "SELECT COUNT(*) FROM jobs WHERE kind = 'enrolment.enrolled' AND status = 'queued'";
+    assert_eq!(count(&app, queued).await, 4, "each enrolment queued its notice with it");
+    // Before any notice is written, the seat is given up (the first on
+    // the waitlist is promoted) and the second on the waitlist leaves.
+    enrolments.cancel(&learners[0], made[0].id).await.unwrap();
+    enrolments.cancel(&learners[2], made[2].id).await.unwrap();
+    assert_eq!(subjects(&app, &learners[0]).await, ["Cancelled"], "no confirmation of a seat given up");
+    assert_eq!(subjects(&app, &learners[1]).await, ["A seat freed up"], "the promotion, not a stale waitlist");
+    assert_eq!(subjects(&app, &learners[2]).await, ["Cancelled"]);
+    assert_eq!(subjects(&app, &learners[3]).await, ["You are on the waitlist"]);
+    let told = mails_to(&app, &learners[3].email).await.remove(0);
+    assert!(told.text.contains("at position 1."), "the place held now, not the third: {}", told.text);
+    assert_eq!(count(&app, queued).await, 0);
+    // Written once: running the notices again writes nothing more.
+    assert_eq!(crate::visitor::run_notices(&app).await, 0);
+    assert_eq!(subjects(&app, &learners[3]).await.len(), 1);
+}
+
 #[tokio::test]
 async fn a_full_session_keeps_a_waitlist_and_a_cancellation_promotes_its_first() {
     let app = TestApp::demo().await;

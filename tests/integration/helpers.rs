@@ -92,6 +92,16 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// Every kind of job the app runs, delivering mail through `mailer`.
+    pub fn job_registry(&self, mailer: lyceum::server::mail::Mailer) -> lyceum::server::jobs::Registry {
+        lyceum::server::job_registry(
+            &self.state.config,
+            mailer,
+            self.state.accounts.keys().clone(),
+            &self.state.enrolments,
+        )
+    }
+
     /// Serves the app on a free loopback port until the test ends, for
     /// clients outside the process (the independent checkers).
     pub async fn serve(&self) -> SocketAddr {

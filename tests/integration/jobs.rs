@@ -191,7 +191,8 @@ async fn unknown_kinds_and_unreadable_payloads_fail_at_once() {
     let unreadable =
         queue::enqueue(db, NewJob::new(mail::SEND, serde_json::json!({ "to": 5, "text": secret }))).await.unwrap();
     let permanent = queue::enqueue(db, NewJob::new("test.refused", serde_json::json!({}))).await.unwrap();
-    let registry = lyceum::server::job_registry(&app.state.config, Mailer::Mailbox, app.state.accounts.keys().clone())
+    let registry = app
+        .job_registry(Mailer::Mailbox)
         .with("test.refused", Failing(JobError::permanent("the relay refused the recipient")));
     assert_eq!(worker(db, registry).run_until_idle().await, 3);
 

@@ -23,10 +23,8 @@ async fn mail_reaches_the_mailbox_exactly_once_per_job() {
     ids.push(mail::queue(&mut tx, app.state.accounts.keys(), None, &mail_to(30)).await.unwrap());
     tx.commit().await.unwrap();
 
-    let first =
-        worker(db, lyceum::server::job_registry(&app.state.config, Mailer::Mailbox, app.state.accounts.keys().clone()));
-    let second =
-        worker(db, lyceum::server::job_registry(&app.state.config, Mailer::Mailbox, app.state.accounts.keys().clone()));
+    let first = worker(db, app.job_registry(Mailer::Mailbox));
+    let second = worker(db, app.job_registry(Mailer::Mailbox));
     let (a, b) = tokio::join!(first.run_until_idle(), second.run_until_idle());
     assert_eq!(a + b, ids.len());
     assert_eq!(first.run_until_idle().await, 0);
@@ -71,8 +69,7 @@ async fn the_development_mailbox_shows_delivered_mail_newest_first() {
     assert_eq!(empty.status, 200);
     assert!(empty.body.contains("No mail yet"), "{}", empty.body);
 
-    let worker =
-        worker(db, lyceum::server::job_registry(&app.state.config, Mailer::Mailbox, app.state.accounts.keys().clone()));
+    let worker = worker(db, app.job_registry(Mailer::Mailbox));
     mail::queue_db(db, app.state.accounts.keys(), None, &mail_to(1)).await.unwrap();
     worker.run_until_idle().await;
     mail::queue_db(db, app.state.accounts.keys(), None, &verification_mail()).await.unwrap();
@@ -111,9 +108,7 @@ async fn the_development_mailbox_does_not_exist_in_production() {
     let db = &app.state.db;
     // Mail in the mailbox (kept from a development run of the same database)...
     mail::queue_db(db, app.state.accounts.keys(), None, &verification_mail()).await.unwrap();
-    worker(db, lyceum::server::job_registry(&app.state.config, Mailer::Mailbox, app.state.accounts.keys().clone()))
-        .run_until_idle()
-        .await;
+    worker(db, app.job_registry(Mailer::Mailbox)).run_until_idle().await;
     assert_eq!(mailbox_job_ids(db).await.len(), 1);
 
     // ...but no one can see it.
@@ -213,12 +208,7 @@ async fn smtp_sends_both_bodies_and_a_refused_recipient_is_not_retried() {
         mail::queue_db(db, app.state.accounts.keys(), None, &Mail { to: "not an address".into(), ..mail_to(2) })
             .await
             .unwrap();
-    assert_eq!(
-        worker(db, lyceum::server::job_registry(&app.state.config, mailer, app.state.accounts.keys().clone()))
-            .run_until_idle()
-            .await,
-        3
-    );
+    assert_eq!(worker(db, app.job_registry(mailer)).run_until_idle().await, 3);
 
     assert_eq!(job(db, sent).await.status, Status::Done);
     let received = received.lock().unwrap().clone();
@@ -376,7 +366,7 @@ async fn a_relay_without_starttls_gets_no_mail_unless_plain_text_is_allowed() {
     let config = Config::from_lookup(|name| (name == "SMTP_URL").then(|| url.clone())).unwrap();
     let keys = app.state.accounts.keys().clone();
     let id = mail::queue_db(db, &keys, None, &verification_mail()).await.unwrap();
-    let registry = lyceum::server::job_registry(&app.state.config, Mailer::from_config(&config).unwrap(), keys);
+    let registry = app.job_registry(Mailer::from_config(&config).unwrap());
     assert_eq!(worker(db, registry).run_until_idle().await, 1);
     let job = job(db, id).await;
     assert_eq!(job.status, Status::Queued, "retried later, not sent in clear");

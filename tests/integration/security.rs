@@ -215,11 +215,7 @@ async fn the_queue_and_the_mailbox_hold_no_live_link_and_forget_a_deleted_person
         }
     }
     // Sent: the job keeps nothing of the message at all.
-    let keys = app.state.accounts.keys().clone();
-    let worker = crate::jobs::worker(
-        &app.state.db,
-        lyceum::server::job_registry(&app.state.config, lyceum::server::mail::Mailer::Mailbox, keys),
-    );
+    let worker = crate::jobs::worker(&app.state.db, app.job_registry(lyceum::server::mail::Mailer::Mailbox));
     worker.run_until_idle().await;
     assert!(all_payloads(&app).await.iter().all(|p| p == "{}"), "{:?}", all_payloads(&app).await);
     assert!(count(&app, "SELECT COUNT(*) FROM mailbox WHERE recipient = 'ann@example.com'").await >= 2);

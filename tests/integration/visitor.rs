@@ -120,8 +120,10 @@ impl<'a> Visitor<'a> {
 }
 
 /// Every message queued to `to`, oldest first, opened with the app's key
-/// as the worker opens them.
+/// as the worker opens them; after the notices of new enrolments, which
+/// write their mail when they run, have run.
 pub async fn mails_to(app: &TestApp, to: &str) -> Vec<Mail> {
+    run_notices(app).await;
     let payloads: Vec<String> = lyceum::with_pool!(&app.state.db, |pool| {
         sqlx::query_scalar("SELECT payload FROM jobs WHERE kind = 'mail.send' ORDER BY id")
             .fetch_all(pool)
@@ -134,6 +136,20 @@ pub async fn mails_to(app: &TestApp, to: &str) -> Vec<Mail> {
         .map(|p| lyceum::server::mail::open(keys, p).expect("a queued message opens with the app's key"))
         .filter(|m| m.to == to)
         .collect()
+}
+
+/// Runs the queued `enrolment.enrolled` jobs, and no other kind: the
+/// mail they queue stays queued, to be read.
+pub async fn run_notices(app: &TestApp) -> usize {
+    use lyceum::server::jobs::worker::{Worker, WorkerConfig};
+    let config = WorkerConfig {
+        kinds: vec![lyceum::server::enrolment::notices::ENROLLED.to_string()],
+        poll_interval: std::time::Duration::from_millis(10),
+        ..WorkerConfig::default()
+    };
+    Worker::new(app.state.db.clone(), app.job_registry(lyceum::server::mail::Mailer::Mailbox), config)
+        .run_until_idle()
+        .await
 }
 
 pub async fn last_mail_to(app: &TestApp, to: &str) -> Mail {

@@ -13,13 +13,15 @@
 //!   transaction. A seat or a waitlist place is claimed by one statement
 //!   on the session row, and nobody takes a seat ahead of those waiting.
 //! - A cancelled seat goes to the first on the waitlist in the same
-//!   transaction, and the mails that tell people are queued in it too.
+//!   transaction, and the mails that tell people are queued in it too
+//!   (a new enrolment's as a job that writes it: see [`notices`]).
 //!
 //! Every function takes the person asking (`actor`). Learners act on their
 //! own enrolments; staff may act on anyone's (the back office), through the
 //! same functions and so the same rules.
 
 mod emails;
+pub mod notices;
 pub mod reminders;
 mod roster;
 pub mod store;
@@ -38,7 +40,7 @@ use crate::server::mail::{self, Mail};
 use chrono::{DateTime, Duration as TimeDelta, Utc};
 use chrono_tz::Tz;
 use std::sync::Arc;
-use store::{EnrolmentRow, NewEnrolment, Recipient, SessionFacts};
+use store::{EnrolmentRow, NewEnrolment, SessionFacts};
 
 /// One live enrolment per learner and session.
 const LIVE_ENROLMENT: Unique =
@@ -140,14 +142,14 @@ impl Enrolments {
         let tx = write.tx();
         // The learner is usually the one asking, whose account this request
         // has just read; staff enrolling someone else read theirs.
-        let learner = match actor.id == learner_id {
-            true => Recipient { name: actor.name.clone(), email: actor.email.clone(), verified: actor.verified },
-            false => store::recipient(tx, learner_id).await?.ok_or(Error::NotFound)?,
+        let verified = match actor.id == learner_id {
+            true => actor.verified,
+            false => store::recipient(tx, learner_id).await?.ok_or(Error::NotFound)?.verified,
         };
-        if !learner.verified {
+        if !verified {
             return Err(conflict(Refusal::Unconfirmed));
         }
-        let session = Self::open_session(tx, session_id, now).await?;
+        Self::open_session(tx, session_id, now).await?;
         // A second live enrolment in the session is refused by the unique
         // index when the row goes in (and the place claimed is rolled
         // back): no query beforehand, whose answer could be stale anyway.
@@ -160,14 +162,9 @@ impl Enrolments {
             Err(error) => return Err(error.into()),
         };
         let status = if position.is_some() { EnrolmentStatus::Waitlisted } else { EnrolmentStatus::Confirmed };
-        let mail = match position {
-            None => {
-                reminders::schedule_in(tx, id, now).await?;
-                emails::confirmed(&learner, &session, self.tz, &self.public_url).attach(self.calendar_file(&session))
-            }
-            Some(position) => emails::waitlisted(&learner, &session, position, self.tz, &self.public_url),
-        };
-        self.send(tx, learner_id, mail).await?;
+        if position.is_none() {
+            reminders::schedule_in(tx, id, now).await?;
+        }
         write.commit().await?;
         Ok(Enrolment { id, session_id, status, waitlist_position: position })
     }

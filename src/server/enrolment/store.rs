@@ -4,10 +4,12 @@
 //! (SQLite `BEGIN IMMEDIATE`), so what follows in the transaction sees a
 //! session nobody else is changing.
 
+use super::notices::{ENROLLED, Notice};
 use crate::model::enrolment::{Attendance, EnrolmentStatus};
 use crate::model::query::Mode;
 use crate::server::calendar::SessionEntry;
 use crate::server::db::{Db, Tx, with_pool, with_tx};
+use crate::server::jobs::queue;
 use chrono::{DateTime, Utc};
 
 /// What the rules need to know of a session and its course.
@@ -108,15 +110,16 @@ pub async fn claim_place(tx: &mut Tx, session_id: i64, now: DateTime<Utc>) -> Re
     with_tx!(tx, |conn| sqlx::query_scalar(CLAIM_PLACE).bind(session_id).bind(now).fetch_optional(conn).await)
 }
 
-/// Claims a seat or a waitlist place ([`CLAIM_PLACE`]) and records the
-/// learner's enrolment there: its id and waitlist position, or `None` when
-/// the session is no longer open. A second live enrolment of the learner
-/// breaks the unique index (`enrolments_live`).
+/// Claims a seat or a waitlist place ([`CLAIM_PLACE`]), records the
+/// learner's enrolment there and queues the job that tells them
+/// ([`Notice`]): its id and waitlist position, or `None` when the session
+/// is no longer open. A second live enrolment of the learner breaks the
+/// unique index (`enrolments_live`).
 ///
-/// Backends differ here. PostgreSQL does both in one statement, so the
-/// session row, locked by the claim, is held for one round trip fewer in a
-/// rush on one session; SQLite, whose writer runs alone anyway, does them
-/// one after the other.
+/// Backends differ here. PostgreSQL does all three in one statement, so
+/// the session row, locked by the claim, is held for that statement and
+/// the commit only in a rush on one session; SQLite, whose writer runs
+/// alone anyway, does them one after the other.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn enrol(
     tx: &mut Tx,
@@ -125,13 +128,22 @@ pub async fn enrol(
     now: DateTime<Utc>,
 ) -> Result<Option<(i64, Option<i64>)>, sqlx::Error> {
     if let Tx::Postgres(conn) = tx {
+        let notice = queue::insert_rows(&format!(
+            "SELECT '{ENROLLED}' AS kind, \
+                    json_build_object('enrolment_id', id, 'session_id', session_id, 'status', status)::text AS payload, \
+                    created_at, user_id AS subject_user_id \
+             FROM enrolled"
+        ));
         let sql = format!(
-            "WITH claimed AS ({CLAIM_PLACE})
-             INSERT INTO enrolments (session_id, user_id, status, waitlist_position, created_at, updated_at)
-             SELECT $1, $3, CASE WHEN waitlist_length = 0 THEN 'confirmed' ELSE 'waitlisted' END,
-                    NULLIF(waitlist_length, 0), $2, $2
-             FROM claimed
-             RETURNING id, waitlist_position"
+            "WITH claimed AS ({CLAIM_PLACE}),
+             enrolled AS (
+                 INSERT INTO enrolments (session_id, user_id, status, waitlist_position, created_at, updated_at)
+                 SELECT $1, $3, CASE WHEN waitlist_length = 0 THEN 'confirmed' ELSE 'waitlisted' END,
+                        NULLIF(waitlist_length, 0), $2, $2
+                 FROM claimed
+                 RETURNING id, session_id, user_id, status, waitlist_position, created_at),
+             noticed AS ({notice})
+             SELECT id, waitlist_position FROM enrolled"
         );
         return sqlx::query_as(&sql).bind(session_id).bind(now).bind(user_id).fetch_optional(&mut **conn).await;
     }
@@ -139,7 +151,9 @@ pub async fn enrol(
     let position = (length > 0).then_some(length);
     let status = if position.is_some() { EnrolmentStatus::Waitlisted } else { EnrolmentStatus::Confirmed };
     let new = NewEnrolment { session_id, user_id, status, waitlist_position: position };
-    Ok(Some((insert(tx, &new, now).await?, position)))
+    let id = insert(tx, &new, now).await?;
+    queue::enqueue_in(tx, Notice { enrolment_id: id, session_id, status }.job(user_id)).await?;
+    Ok(Some((id, position)))
 }
 
 #[tracing::instrument(level = "debug", skip_all)]

@@ -19,7 +19,14 @@ use chrono::{DateTime, Utc};
 ///   condition on its new version and dropped.
 /// - SQLite: one writer at a time, for the whole statement (it takes the
 ///   write lock before reading), so no other claim can interleave.
-pub fn claim(backend: Backend, worker: &str, until: DateTime<Utc>, now: DateTime<Utc>, limit: i64) -> Sql {
+pub fn claim(
+    backend: Backend,
+    worker: &str,
+    kinds: &[String],
+    until: DateTime<Utc>,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Sql {
     let lock = match backend {
         Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
@@ -32,22 +39,39 @@ pub fn claim(backend: Backend, worker: &str, until: DateTime<Utc>, now: DateTime
             " WHERE id IN (SELECT id FROM (\
              SELECT id FROM (SELECT id FROM jobs WHERE status = 'running' AND locked_until < ",
         )
-        .bind(Arg::Time(now))
-        .push(" ORDER BY locked_until LIMIT ")
+        .bind(Arg::Time(now));
+    of_kinds(&mut sql, kinds);
+    sql.push(" ORDER BY locked_until LIMIT ")
         .bind(Arg::Int(limit))
         .push(lock)
         .push(
             ") lapsed UNION ALL \
              SELECT id FROM (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= ",
         )
-        .bind(Arg::Time(now))
-        .push(" ORDER BY run_at, id LIMIT ")
+        .bind(Arg::Time(now));
+    of_kinds(&mut sql, kinds);
+    sql.push(" ORDER BY run_at, id LIMIT ")
         .bind(Arg::Int(limit))
         .push(lock)
         .push(") due) picked LIMIT ")
         .bind(Arg::Int(limit))
         .push(") RETURNING id, kind, payload, attempts, max_attempts");
     sql
+}
+
+/// ` AND kind IN (...)`, unless every kind is wanted.
+fn of_kinds(sql: &mut Sql, kinds: &[String]) {
+    if kinds.is_empty() {
+        return;
+    }
+    sql.push(" AND kind IN (");
+    for (i, kind) in kinds.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(Arg::Text(kind.clone()));
+    }
+    sql.push(")");
 }
 
 #[cfg(test)]
@@ -57,10 +81,20 @@ mod tests {
     #[test]
     fn only_postgres_locks_rows_and_skips_locked_ones() {
         let now = Utc::now();
-        let pg = claim(Backend::Postgres, "w", now, now, 8);
+        let pg = claim(Backend::Postgres, "w", &[], now, now, 8);
         assert_eq!(pg.text().matches("FOR UPDATE SKIP LOCKED").count(), 2);
-        let sqlite = claim(Backend::Sqlite, "w", now, now, 8);
+        let sqlite = claim(Backend::Sqlite, "w", &[], now, now, 8);
         assert!(!sqlite.text().contains("FOR UPDATE"));
         assert_eq!(sqlite.text().matches('$').count(), 7);
+        assert!(!sqlite.text().contains("kind IN"));
+    }
+
+    #[test]
+    fn a_claim_of_some_kinds_names_each_in_both_halves() {
+        let now = Utc::now();
+        let kinds = ["a".to_string(), "b".to_string()];
+        let sql = claim(Backend::Sqlite, "w", &kinds, now, now, 8);
+        assert_eq!(sql.text().matches("kind IN ($").count(), 2);
+        assert_eq!(sql.text().matches('$').count(), 11);
     }
 }

@@ -38,6 +38,9 @@ pub struct WorkerConfig {
     pub housekeeping_interval: Duration,
     /// How long done jobs are kept.
     pub keep_done: Duration,
+    /// The only kinds this worker claims (a worker of its own for some
+    /// kinds); empty for every kind, when a kind without a handler fails.
+    pub kinds: Vec<String>,
 }
 
 impl Default for WorkerConfig {
@@ -51,6 +54,7 @@ impl Default for WorkerConfig {
             job_timeout: Duration::from_secs(120),
             housekeeping_interval: Duration::from_secs(300),
             keep_done: Duration::from_secs(7 * 24 * 3600),
+            kinds: Vec::new(),
         }
     }
 }
@@ -163,7 +167,9 @@ impl Worker {
             let wanted = free.min(self.config.batch_size.max(1));
             let mut wait = self.config.poll_interval;
             if wanted > 0 {
-                match queue::claim(&self.db, &self.id, wanted, self.config.lease, queue::now()).await {
+                match queue::claim_of(&self.db, &self.id, &self.config.kinds, wanted, self.config.lease, queue::now())
+                    .await
+                {
                     Ok(jobs) => {
                         claim_errors = 0;
                         let claimed = jobs.len();

@@ -56,9 +56,7 @@ impl NewJob {
     }
 
     fn insert(&self, now: DateTime<Utc>) -> Sql {
-        let mut sql = Sql::new(
-            "INSERT INTO jobs (kind, payload, status, attempts, max_attempts, run_at, created_at, subject_user_id) VALUES (",
-        );
+        let mut sql = Sql::new(&format!("INSERT INTO jobs {COLUMNS} VALUES ("));
         sql.bind(Arg::Text(self.kind.clone()))
             .push(", ")
             .bind(Arg::Text(self.payload.to_string()))
@@ -73,6 +71,20 @@ impl NewJob {
             .push(") RETURNING id");
         sql
     }
+}
+
+/// The columns a new job's row is written with.
+const COLUMNS: &str = "(kind, payload, status, attempts, max_attempts, run_at, created_at, subject_user_id)";
+
+/// The statement that queues one job, due at once, for each row of `rows`:
+/// a query returning `kind, payload, created_at, subject_user_id`. For a
+/// producer that queues its job inside a larger statement (a PostgreSQL
+/// data-modifying `WITH`), with the defaults of [`NewJob::new`].
+pub fn insert_rows(rows: &str) -> String {
+    format!(
+        "INSERT INTO jobs {COLUMNS} SELECT kind, payload, 'queued', 0, {DEFAULT_MAX_ATTEMPTS}, created_at, created_at, \
+         subject_user_id FROM ({rows}) AS new_jobs"
+    )
 }
 
 /// The current time at the precision both backends keep (microseconds).
@@ -109,10 +121,22 @@ struct ClaimedRow {
 /// Claims up to `limit` jobs that are due at `now` (queued with `run_at`
 /// passed, or running under a lapsed lease) for `worker`, until `now + lease`.
 /// Each claim counts as an attempt. Oldest first.
-#[tracing::instrument(level = "debug", skip_all)]
 pub async fn claim(
     db: &Db,
     worker: &str,
+    limit: usize,
+    lease: Duration,
+    now: DateTime<Utc>,
+) -> Result<Vec<Job>, sqlx::Error> {
+    claim_of(db, worker, &[], limit, lease, now).await
+}
+
+/// [`claim`], of the `kinds` given only (every kind when none is).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn claim_of(
+    db: &Db,
+    worker: &str,
+    kinds: &[String],
     limit: usize,
     lease: Duration,
     now: DateTime<Utc>,
@@ -123,7 +147,7 @@ pub async fn claim(
     let until = now + lease;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let mut rows: Vec<ClaimedRow> =
-        dialect::claim(db.backend(), worker, until, now, limit).fetch_all(&db.writer()).await?;
+        dialect::claim(db.backend(), worker, kinds, until, now, limit).fetch_all(&db.writer()).await?;
     // RETURNING keeps no order.
     rows.sort_by_key(|row| row.id);
     Ok(rows.into_iter().map(|r| Job::new(r.id, r.kind, r.payload, r.attempts, r.max_attempts)).collect())
