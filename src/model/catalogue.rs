@@ -82,6 +82,8 @@ pub struct CataloguePage {
     /// More courses match the search words than it considers: it then
     /// ranks the newest `total` of them.
     pub more: bool,
+    /// No course has every search word: these have some of them.
+    pub some_words: bool,
     pub facets: Facets,
     /// The site's absolute base URL, for the canonical link.
     pub base_url: String,
@@ -211,6 +213,7 @@ mod tests {
             items: vec![],
             total,
             more: false,
+            some_words: false,
             facets: Facets::default(),
             base_url: String::new(),
         };
@@ -227,6 +230,7 @@ mod tests {
             items: vec![],
             total,
             more,
+            some_words: false,
             facets: Facets::default(),
             base_url: String::new(),
         };

@@ -37,6 +37,13 @@ fn Results(page: CataloguePage) -> impl IntoView {
             </p>
         }
     });
+    let some_words = page.some_words.then(|| {
+        view! {
+            <p class="result-window">
+                {format!("No course has all of “{}”, so these have some of the words, best first.", query.q)}
+            </p>
+        }
+    });
     let notices = (!page.notices.is_empty()).then(|| {
         let items = page.notices.iter().map(|n| view! { <li>{n.message.clone()}</li> }).collect_view();
         view! {
@@ -73,6 +80,7 @@ fn Results(page: CataloguePage) -> impl IntoView {
                 <h1 id="results-heading">{title}</h1>
                 <p class="result-count" role="status">{count}</p>
                 {window}
+                {some_words}
                 {notices}
                 {body}
             </section>

@@ -62,6 +62,7 @@ impl Presenter<'_> {
             items,
             total: results.total,
             more: results.more,
+            some_words: results.some_words,
             facets: (*results.facets).clone(),
             base_url: self.public_url.to_string(),
         }

@@ -18,4 +18,5 @@ mod mail;
 mod operator;
 mod ops;
 mod pages;
+mod relevance;
 mod security;

@@ -62,6 +62,8 @@ pub struct SearchResults {
     pub total: u64,
     /// More courses match the search words than a search considers.
     pub more: bool,
+    /// No course has every search word: these have some of them.
+    pub some_words: bool,
     pub facets: Arc<Facets>,
 }
 

@@ -9,40 +9,118 @@ use crate::server::sql::{Arg, Sql};
 pub const CARD_COLUMNS: &str = "SELECT c.id, c.slug, c.title, c.summary, cat.name AS category, \
      cat.slug AS category_slug, cat.kind, c.level, c.duration_hours, c.price_cents, c.currency ";
 
-/// Relevance on SQLite (lower is better). Column weights: title, summary,
+/// bm25 on SQLite (lower is better). Column weights: title, summary,
 /// description, outcomes, category.
-const SQLITE_RANK: &str = "bm25(course_search, 10.0, 5.0, 1.0, 2.0, 6.0)";
+const SQLITE_BM25: &str = "bm25(course_search, 10.0, 5.0, 1.0, 2.0, 6.0)";
 
-/// Turns search words (letters and digits only) into the backend's query
-/// syntax: every word must match, as a whole word or as a prefix.
-pub fn fts_query(backend: Backend, terms: &[String]) -> String {
+/// How much one word found in a title or a category outweighs the text
+/// rank: more than any bm25 or ts_rank a course description reaches, so
+/// such courses always come first, the more of the words the better, and
+/// the text rank orders courses that tie.
+const STRONG: &str = "1000.0";
+
+/// A search as the backend's full-text engine reads it, built from search
+/// words (letters and digits only): the query that finds the matches, and
+/// one query per word that finds it in a title or a category.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fts {
+    pub matches: String,
+    pub strong: Vec<String>,
+}
+
+/// How a search's words must match, from the narrowest: a search tries
+/// each in turn until one finds something.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Matching {
+    /// Every word, as a word (stemmed: "securing" finds "security").
+    Words,
+    /// Every word, as a word or the start of one ("kube", "secu"). Not
+    /// first: both engines stem a prefix too, so "aws" would also find
+    /// "award" and "excel" "excellence".
+    Prefixes,
+    /// Any of the words, as a word or the start of one.
+    AnyPrefix,
+}
+
+/// The search for `terms`, matched as `matching` says.
+pub fn fts(backend: Backend, terms: &[String], matching: Matching) -> Fts {
+    let prefix = matching != Matching::Words;
+    let any = matching == Matching::AnyPrefix;
     match backend {
         // `"word"*`: a quoted string is never parsed as an operator.
-        Backend::Sqlite => terms.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" "),
-        // `word:*` for to_tsquery, which also stems each word.
-        Backend::Postgres => terms.iter().map(|t| format!("{t}:*")).collect::<Vec<_>>().join(" & "),
+        Backend::Sqlite => {
+            let star = if prefix { "*" } else { "" };
+            let words: Vec<String> = terms.iter().map(|t| format!("\"{t}\"{star}")).collect();
+            Fts {
+                strong: words.iter().map(|w| format!("{{title category}} : {w}")).collect(),
+                matches: words.join(if any { " OR " } else { " " }),
+            }
+        }
+        // to_tsquery stems each word; `:*` a prefix, `A` only where the
+        // document weighs it A (title and category).
+        Backend::Postgres => {
+            let star = if prefix { ":*" } else { "" };
+            Fts {
+                matches: terms.iter().map(|t| format!("{t}{star}")).collect::<Vec<_>>().join(if any {
+                    " | "
+                } else {
+                    " & "
+                }),
+                strong: terms.iter().map(|t| format!("{t}{}", if prefix { ":*A" } else { ":A" })).collect(),
+            }
+        }
+    }
+}
+
+/// The rank of a match. On SQLite, inside a query of `course_search`
+/// (lower is better); on PostgreSQL, of course `c` against `tsq` (higher
+/// is better).
+fn push_rank(sql: &mut Sql, backend: Backend, fts: &Fts) {
+    match backend {
+        Backend::Sqlite => {
+            sql.push(SQLITE_BM25);
+            for strong in &fts.strong {
+                sql.push(" - ")
+                    .push(STRONG)
+                    .push(" * (rowid IN (SELECT rowid FROM course_search WHERE course_search MATCH ")
+                    .bind(Arg::Text(strong.clone()))
+                    .push("))");
+            }
+        }
+        Backend::Postgres => {
+            sql.push("ts_rank(c.search, tsq)");
+            for strong in &fts.strong {
+                sql.push(" + ")
+                    .push(STRONG)
+                    .push(" * (c.search @@ to_tsquery('english', ")
+                    .bind(Arg::Text(strong.clone()))
+                    .push("))::int");
+            }
+        }
     }
 }
 
 /// Joins the search index to `courses c`: only matches with an id of at
 /// least `from_id`, and with `ranked`, their rank too.
-pub fn push_fts_join(sql: &mut Sql, backend: Backend, fts: &str, ranked: bool, from_id: Option<i64>) {
+pub fn push_fts_join(sql: &mut Sql, backend: Backend, fts: &Fts, ranked: bool, from_id: Option<i64>) {
     match backend {
         Backend::Sqlite => {
             // bm25 reads every match's sizes: skip it when it is not needed,
             // and let FTS5 skip older rows by rowid before computing it.
             sql.push("JOIN (SELECT rowid AS id");
             if ranked {
-                sql.push(", ").push(SQLITE_RANK).push(" AS rank");
+                sql.push(", ");
+                push_rank(sql, backend, fts);
+                sql.push(" AS rank");
             }
-            sql.push(" FROM course_search WHERE course_search MATCH ").bind(Arg::Text(fts.to_string()));
+            sql.push(" FROM course_search WHERE course_search MATCH ").bind(Arg::Text(fts.matches.clone()));
             if let Some(from_id) = from_id {
                 sql.push(" AND rowid >= ").bind(Arg::Int(from_id));
             }
             sql.push(") fts ON fts.id = c.id ");
         }
         Backend::Postgres => {
-            sql.push("CROSS JOIN to_tsquery('english', ").bind(Arg::Text(fts.to_string())).push(") tsq ");
+            sql.push("CROSS JOIN to_tsquery('english', ").bind(Arg::Text(fts.matches.clone())).push(") tsq ");
         }
     }
 }
@@ -50,11 +128,11 @@ pub fn push_fts_join(sql: &mut Sql, backend: Backend, fts: &str, ranked: bool, f
 /// SQLite's index holds exactly the published courses, so a search with no
 /// other filter needs no course row to find its newest `limit` matches.
 /// `None` where the backend has no such index.
-pub fn newest_in_index(backend: Backend, fts: &str, limit: i64) -> Option<Sql> {
+pub fn newest_in_index(backend: Backend, fts: &Fts, limit: i64) -> Option<Sql> {
     match backend {
         Backend::Sqlite => {
             let mut sql = Sql::new("SELECT rowid FROM course_search WHERE course_search MATCH ");
-            sql.bind(Arg::Text(fts.to_string())).push(" ORDER BY rowid DESC LIMIT ").bind(Arg::Int(limit));
+            sql.bind(Arg::Text(fts.matches.clone())).push(" ORDER BY rowid DESC LIMIT ").bind(Arg::Int(limit));
             Some(sql)
         }
         Backend::Postgres => None,
@@ -64,14 +142,14 @@ pub fn newest_in_index(backend: Backend, fts: &str, limit: i64) -> Option<Sql> {
 /// The page of an unfiltered search by relevance, ranked inside SQLite's
 /// index over the matches from `from_id` on: only the page's few courses
 /// are read. `None` where the backend has no such index.
-pub fn index_only_page(backend: Backend, fts: &str, from_id: i64, limit: i64, offset: i64) -> Option<Sql> {
+pub fn index_only_page(backend: Backend, fts: &Fts, from_id: i64, limit: i64, offset: i64) -> Option<Sql> {
     match backend {
         Backend::Sqlite => {
             let mut page = Sql::new(CARD_COLUMNS);
-            page.push("FROM (SELECT rowid AS id, ")
-                .push(SQLITE_RANK)
-                .push(" AS rank FROM course_search WHERE course_search MATCH ")
-                .bind(Arg::Text(fts.to_string()))
+            page.push("FROM (SELECT rowid AS id, ");
+            push_rank(&mut page, backend, fts);
+            page.push(" AS rank FROM course_search WHERE course_search MATCH ")
+                .bind(Arg::Text(fts.matches.clone()))
                 .push(" AND rowid >= ")
                 .bind(Arg::Int(from_id))
                 .push(" ORDER BY rank, rowid LIMIT ")
@@ -88,16 +166,25 @@ pub fn index_only_page(backend: Backend, fts: &str, from_id: i64, limit: i64, of
     }
 }
 
-/// The rank of course `c`, higher is better, where it is cheap enough to
-/// compute for every course in the window while finding it: PostgreSQL's
-/// ts_rank reads only the row's own tsvector. SQLite's bm25 is computed by
-/// the index for every match it returns, so it ranks after the window is
-/// known ([`index_only_page`], [`push_fts_join`] with a lower bound).
-pub fn rank_while_walking(backend: Backend) -> Option<&'static str> {
+/// Pushes the rank of course `c`, higher is better, and returns `true`,
+/// where it is cheap enough to compute for every course in the window
+/// while finding it: PostgreSQL's ranks read only the row's own tsvector.
+/// SQLite's bm25 is computed by the index for every match it returns, so
+/// it ranks after the window is known ([`index_only_page`],
+/// [`push_fts_join`] with a lower bound).
+pub fn push_rank_while_walking(sql: &mut Sql, backend: Backend, fts: &Fts) -> bool {
     match backend {
-        Backend::Sqlite => None,
-        Backend::Postgres => Some("ts_rank(c.search, tsq)"),
+        Backend::Sqlite => false,
+        Backend::Postgres => {
+            push_rank(sql, backend, fts);
+            true
+        }
     }
+}
+
+/// Whether [`push_rank_while_walking`] pushes anything.
+pub fn ranks_while_walking(backend: Backend) -> bool {
+    matches!(backend, Backend::Postgres)
 }
 
 /// The condition that keeps only matching courses, where the join alone does not.
@@ -109,11 +196,17 @@ pub fn fts_condition(backend: Backend) -> Option<&'static str> {
     }
 }
 
-/// ORDER BY expression for relevance, best first.
-pub fn rank_order(backend: Backend) -> &'static str {
+/// Pushes the ORDER BY expression for relevance, best first.
+pub fn push_rank_order(sql: &mut Sql, backend: Backend, fts: &Fts) {
     match backend {
-        Backend::Sqlite => "fts.rank",
-        Backend::Postgres => "ts_rank(c.search, tsq) DESC",
+        Backend::Sqlite => {
+            sql.push("fts.rank");
+        }
+        Backend::Postgres => {
+            sql.push("(");
+            push_rank(sql, backend, fts);
+            sql.push(") DESC");
+        }
     }
 }
 
@@ -124,12 +217,41 @@ mod tests {
     #[test]
     fn every_term_is_a_quoted_prefix_on_sqlite() {
         let terms = ["cloud".to_string(), "near".to_string()];
-        assert_eq!(fts_query(Backend::Sqlite, &terms), "\"cloud\"* \"near\"*");
+        let words = fts(Backend::Sqlite, &terms, Matching::Words);
+        assert_eq!(words.matches, "\"cloud\" \"near\"");
+        assert_eq!(words.strong, ["{title category} : \"cloud\"", "{title category} : \"near\""]);
+        let every = fts(Backend::Sqlite, &terms, Matching::Prefixes);
+        assert_eq!(every.matches, "\"cloud\"* \"near\"*");
+        assert_eq!(every.strong, ["{title category} : \"cloud\"*", "{title category} : \"near\"*"]);
+        assert_eq!(fts(Backend::Sqlite, &terms, Matching::AnyPrefix).matches, "\"cloud\"* OR \"near\"*");
     }
 
     #[test]
     fn every_term_is_a_prefix_on_postgres() {
         let terms = ["cloud".to_string(), "sec".to_string()];
-        assert_eq!(fts_query(Backend::Postgres, &terms), "cloud:* & sec:*");
+        let words = fts(Backend::Postgres, &terms, Matching::Words);
+        assert_eq!(
+            (words.matches.as_str(), words.strong),
+            ("cloud & sec", vec!["cloud:A".to_string(), "sec:A".into()])
+        );
+        let every = fts(Backend::Postgres, &terms, Matching::Prefixes);
+        assert_eq!(every.matches, "cloud:* & sec:*");
+        assert_eq!(every.strong, ["cloud:*A", "sec:*A"]);
+        assert_eq!(fts(Backend::Postgres, &terms, Matching::AnyPrefix).matches, "cloud:* | sec:*");
+    }
+
+    #[test]
+    fn each_word_in_a_title_or_category_is_bound_not_written() {
+        let terms = ["cloud".to_string(), "sec".to_string()];
+        let sqlite =
+            index_only_page(Backend::Sqlite, &fts(Backend::Sqlite, &terms, Matching::Prefixes), 1, 10, 0).unwrap();
+        // The words twice (in title or category), the match, the lower bound, limit and offset.
+        assert_eq!(sqlite.text().matches('$').count(), 6, "{}", sqlite.text());
+        let mut postgres = Sql::new("");
+        push_rank_order(&mut postgres, Backend::Postgres, &fts(Backend::Postgres, &terms, Matching::Prefixes));
+        assert_eq!(postgres.text().matches('$').count(), 2, "{}", postgres.text());
+        for sql in [sqlite, postgres] {
+            assert!(!sql.text().contains("cloud") && !sql.text().contains("sec"), "{}", sql.text());
+        }
     }
 }

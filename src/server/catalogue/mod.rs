@@ -168,7 +168,7 @@ impl Catalogue {
             from: query.from.map(|d| self.start_of_day(d.year, d.month, d.day)),
             until: query.to.and_then(|d| self.day_after(d.year, d.month, d.day)),
         };
-        let search::Found { rows, total, more } = search::search(&self.db, &plan).await?;
+        let search::Found { rows, total, more, some_words } = search::search(&self.db, &plan).await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let sessions = queries::upcoming_sessions_of(&self.db, &ids, plan.now).await?;
         let items = rows
@@ -199,7 +199,7 @@ impl Catalogue {
                 }
             })
             .collect();
-        Ok(Arc::new(SearchResults { query, notices: Vec::new(), items, total, more, facets }))
+        Ok(Arc::new(SearchResults { query, notices: Vec::new(), items, total, more, some_words, facets }))
     }
 
     /// A published course with its upcoming sessions; `None` for an

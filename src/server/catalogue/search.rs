@@ -4,7 +4,7 @@
 //! only ever reaches the database as a bound value made of letters and
 //! digits (see [`CatalogueQuery::terms`]).
 
-use super::dialect::{self, CARD_COLUMNS};
+use super::dialect::{self, CARD_COLUMNS, Fts, Matching};
 use crate::model::query::{CatalogueQuery, Kind, Level, Sort};
 use crate::server::db::{Backend, Db};
 use crate::server::sql::{Arg, Sql};
@@ -48,46 +48,63 @@ pub struct Found {
     pub total: u64,
     /// More courses match than the window holds.
     pub more: bool,
+    /// No course has every word, so these have some of them.
+    pub some_words: bool,
 }
 
 /// The text part of a query: the search expression, whether its rank is
 /// needed, and the oldest course id of the window.
 #[derive(Clone, Copy)]
 struct Text<'a> {
-    fts: &'a str,
+    fts: &'a Fts,
     ranked: bool,
     from_id: Option<i64>,
 }
 
+/// The page of courses `plan` asks for. A search finds the courses with
+/// every word, as words; when there are none, those with every word as a
+/// word or the start of one; when there are still none, those with any.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn search(db: &Db, plan: &Plan<'_>) -> Result<Found, sqlx::Error> {
+    let terms = plan.query.terms();
+    if terms.is_empty() {
+        let limit = i64::from(plan.query.per_page);
+        return browse(db, plan, limit, i64::from(plan.query.page - 1) * limit).await;
+    }
+    let mut found = search_text(db, plan, &dialect::fts(db.backend(), &terms, Matching::Words)).await?;
+    if found.total == 0 {
+        found = search_text(db, plan, &dialect::fts(db.backend(), &terms, Matching::Prefixes)).await?;
+    }
+    if found.total > 0 || terms.len() == 1 {
+        return Ok(found);
+    }
+    let some = search_text(db, plan, &dialect::fts(db.backend(), &terms, Matching::AnyPrefix)).await?;
+    Ok(Found { some_words: some.total > 0, ..some })
+}
+
+async fn search_text(db: &Db, plan: &Plan<'_>, fts: &Fts) -> Result<Found, sqlx::Error> {
     let backend = db.backend();
     let query = plan.query;
-    let terms = query.terms();
     let limit = i64::from(query.per_page);
     let offset = i64::from(query.page - 1) * limit;
-    if terms.is_empty() {
-        return browse(db, plan, limit, offset).await;
-    }
-    let fts = dialect::fts_query(backend, &terms);
     let unfiltered =
         query.category.is_none() && query.kind.is_none() && query.level.is_none() && !query.filters_sessions();
 
     let ranked = query.effective_sort() == Sort::Relevance;
     if ranked
-        && let Some(rank) = dialect::rank_while_walking(backend)
-        && let Some(found) = ranked_in_one_pass(db, plan, &fts, rank, limit, offset).await?
+        && dialect::ranks_while_walking(backend)
+        && let Some(found) = ranked_in_one_pass(db, plan, fts, limit, offset).await?
     {
         return Ok(found);
     }
 
     // The newest matches, one more than the window holds to tell whether
     // there are more.
-    let newest = match dialect::newest_in_index(backend, &fts, SEARCH_WINDOW as i64 + 1) {
+    let newest = match dialect::newest_in_index(backend, fts, SEARCH_WINDOW as i64 + 1) {
         Some(sql) if unfiltered => sql,
         _ => {
             let mut sql = Sql::new("SELECT c.id ");
-            push_newest(&mut sql, backend, plan, &fts);
+            push_newest(&mut sql, backend, plan, fts);
             sql
         }
     };
@@ -96,20 +113,20 @@ pub async fn search(db: &Db, plan: &Plan<'_>) -> Result<Found, sqlx::Error> {
     let window = &newest[..newest.len().min(SEARCH_WINDOW)];
     let total = window.len() as u64;
     let Some(&(from_id,)) = window.last() else {
-        return Ok(Found { rows: Vec::new(), total: 0, more: false });
+        return Ok(Found { rows: Vec::new(), total: 0, more: false, some_words: false });
     };
     if offset as u64 >= total {
-        return Ok(Found { rows: Vec::new(), total, more });
+        return Ok(Found { rows: Vec::new(), total, more, some_words: false });
     }
 
-    let rows = match dialect::index_only_page(backend, &fts, from_id, limit, offset) {
+    let rows = match dialect::index_only_page(backend, fts, from_id, limit, offset) {
         Some(page) if unfiltered && ranked => page.fetch_all(db).await?,
         _ => {
-            let text = Text { fts: &fts, ranked, from_id: Some(from_id) };
+            let text = Text { fts, ranked, from_id: Some(from_id) };
             page(plan, backend, Some(text), limit, offset).fetch_all(db).await?
         }
     };
-    Ok(Found { rows, total, more })
+    Ok(Found { rows, total, more, some_words: false })
 }
 
 /// Finds the window, ranks it and fetches the page in one statement, where
@@ -118,8 +135,7 @@ pub async fn search(db: &Db, plan: &Plan<'_>) -> Result<Found, sqlx::Error> {
 async fn ranked_in_one_pass(
     db: &Db,
     plan: &Plan<'_>,
-    fts: &str,
-    rank: &str,
+    fts: &Fts,
     limit: i64,
     offset: i64,
 ) -> Result<Option<Found>, sqlx::Error> {
@@ -130,7 +146,8 @@ async fn ranked_in_one_pass(
         matches: i64,
     }
     let mut sql = Sql::new("WITH hits AS (SELECT c.id, ");
-    sql.push(rank).push(" AS rank ");
+    dialect::push_rank_while_walking(&mut sql, db.backend(), fts);
+    sql.push(" AS rank ");
     push_newest(&mut sql, db.backend(), plan, fts);
     sql.push("), win AS (SELECT id, rank FROM hits ORDER BY id DESC LIMIT ")
         .bind(Arg::Int(SEARCH_WINDOW as i64))
@@ -149,13 +166,14 @@ async fn ranked_in_one_pass(
         total: matches.min(SEARCH_WINDOW) as u64,
         more: matches > SEARCH_WINDOW,
         rows: rows.into_iter().map(|r| r.card).collect(),
+        some_words: false,
     }))
 }
 
 /// `FROM ... WHERE ... ORDER BY ... LIMIT` of the newest text matches that
 /// pass the filters: one more than the window holds, to tell whether there
 /// are more.
-fn push_newest(sql: &mut Sql, backend: Backend, plan: &Plan<'_>, fts: &str) {
+fn push_newest(sql: &mut Sql, backend: Backend, plan: &Plan<'_>, fts: &Fts) {
     push_from_where(sql, backend, plan, Some(Text { fts, ranked: false, from_id: None }), false);
     sql.push(" ORDER BY c.id DESC LIMIT ").bind(Arg::Int(SEARCH_WINDOW as i64 + 1));
 }
@@ -167,10 +185,10 @@ async fn browse(db: &Db, plan: &Plan<'_>, limit: i64, offset: i64) -> Result<Fou
     push_from_where(&mut count, backend, plan, None, false);
     let total = count.fetch_count(db).await?.max(0) as u64;
     if offset as u64 >= total {
-        return Ok(Found { rows: Vec::new(), total, more: false });
+        return Ok(Found { rows: Vec::new(), total, more: false, some_words: false });
     }
     let rows = page(plan, backend, None, limit, offset).fetch_all(db).await?;
-    Ok(Found { rows, total, more: false })
+    Ok(Found { rows, total, more: false, some_words: false })
 }
 
 /// The statement for one page of cards in the query's order.
@@ -178,19 +196,25 @@ fn page(plan: &Plan<'_>, backend: Backend, text: Option<Text<'_>>, limit: i64, o
     let mut page = Sql::new(CARD_COLUMNS);
     push_from_where(&mut page, backend, plan, text, true);
     page.push(" ORDER BY ");
-    match plan.query.effective_sort() {
-        Sort::Relevance if text.is_some() => page.push(dialect::rank_order(backend)),
-        Sort::Relevance | Sort::Date => {
+    match (plan.query.effective_sort(), text) {
+        (Sort::Relevance, Some(text)) => dialect::push_rank_order(&mut page, backend, text.fts),
+        (Sort::Relevance | Sort::Date, _) => {
             page.push("(");
             push_next_session(&mut page, plan);
             page.push(") IS NULL, (");
             push_next_session(&mut page, plan);
-            page.push(")")
+            page.push(")");
         }
-        Sort::Title => page.push("c.title"),
-        Sort::Price => page.push("c.price_cents"),
-        Sort::PriceDesc => page.push("c.price_cents DESC"),
-    };
+        (Sort::Title, _) => {
+            page.push("c.title");
+        }
+        (Sort::Price, _) => {
+            page.push("c.price_cents");
+        }
+        (Sort::PriceDesc, _) => {
+            page.push("c.price_cents DESC");
+        }
+    }
     // A unique last key keeps pages stable when earlier keys tie.
     page.push(", c.title, c.id LIMIT ").bind(Arg::Int(limit)).push(" OFFSET ").bind(Arg::Int(offset));
     page

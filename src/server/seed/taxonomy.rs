@@ -17,6 +17,9 @@ pub struct DemoCatalogue {
 pub struct CategorySeed {
     pub slug: String,
     pub name: String,
+    /// Words the category is known by besides its name, for search.
+    #[serde(default)]
+    pub keywords: String,
     pub kind: String,
     pub description: String,
 }
@@ -73,11 +76,12 @@ pub async fn ensure(db: &Db, demo: &DemoCatalogue) -> Result<Taxonomy, sqlx::Err
         let mut tx = pool.begin().await?;
         for (position, c) in demo.categories.iter().enumerate() {
             sqlx::query(
-                "INSERT INTO categories (slug, name, kind, description, position) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (slug) DO NOTHING",
+                "INSERT INTO categories (slug, name, keywords, kind, description, position) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (slug) DO NOTHING",
             )
             .bind(&c.slug)
             .bind(&c.name)
+            .bind(&c.keywords)
             .bind(&c.kind)
             .bind(&c.description)
             .bind(position as i64)
