@@ -18,8 +18,8 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <nav aria-label="Main">
                     <ul class="nav-list">
                         <NavLink href="/courses" label="Courses"/>
-                        <NavLink href="/courses?kind=it" label="IT"/>
-                        <NavLink href="/courses?kind=soft-skills" label="Soft skills"/>
+                        <NavLink href="/courses?kind=it" label="IT" class="nav-extra"/>
+                        <NavLink href="/courses?kind=soft-skills" label="Soft skills" class="nav-extra"/>
                     </ul>
                 </nav>
                 <AccountLinks/>
@@ -40,7 +40,13 @@ pub fn Layout(children: Children) -> impl IntoView {
 
 /// A navigation link marked as the current page when it is.
 #[component]
-fn NavLink(href: &'static str, label: &'static str) -> impl IntoView {
+fn NavLink(
+    href: &'static str,
+    label: &'static str,
+    /// `nav-extra`: left out where the header would not fit one row.
+    #[prop(optional)]
+    class: &'static str,
+) -> impl IntoView {
     let location = use_location();
     let current = move || {
         let here = match location.search.get().as_str() {
@@ -50,7 +56,7 @@ fn NavLink(href: &'static str, label: &'static str) -> impl IntoView {
         (here == href).then_some("page")
     };
     view! {
-        <li><a href=href aria-current=current>{label}</a></li>
+        <li class=class><a href=href aria-current=current>{label}</a></li>
     }
 }
 
@@ -84,7 +90,7 @@ fn SignedIn(viewer: Viewer) -> impl IntoView {
     view! {
         <ul class="account-links">
             {viewer.role.includes(Role::Instructor).then(|| view! { <li><a href="/admin/sessions">"Rosters"</a></li> })}
-            <li><a href="/account" title=viewer.email.clone()>{viewer.name.clone()}</a></li>
+            <li><a class="account-name" href="/account" title=viewer.email.clone()>{viewer.name.clone()}</a></li>
             <li>
                 <ActionForm action=logout>
                     <button type="submit" class="button-quiet">"Log out"</button>

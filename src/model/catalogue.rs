@@ -104,7 +104,118 @@ impl CataloguePage {
             (n, false) => format!("{} courses", group_digits(n)),
             (n, true) => format!("More than {} courses", group_digits(n)),
         };
-        if pages > 1 { format!("{count} · page {} of {pages}", self.query.page) } else { count }
+        match pages > 1 && self.query.page <= pages {
+            true => format!("{count} · page {} of {pages}", self.query.page),
+            false => count,
+        }
+    }
+
+    fn category_name(&self, slug: &str) -> String {
+        self.facets.categories.iter().find(|c| c.slug == slug).map_or_else(|| slug.to_string(), |c| c.name.clone())
+    }
+
+    fn location_name(&self, slug: &str) -> String {
+        self.facets.locations.iter().find(|l| l.slug == slug).map_or_else(|| slug.to_string(), |l| l.name.clone())
+    }
+
+    /// What the results are, in words: "Online beginner cybersecurity
+    /// courses at Sliema campus"; "Courses matching “excel”".
+    pub fn heading(&self) -> String {
+        let query = &self.query;
+        let mut words: Vec<String> = Vec::new();
+        if let Some(mode) = query.mode {
+            words.push(match mode {
+                Mode::Online => "online".into(),
+                Mode::InPerson => "in-person".into(),
+            });
+        }
+        if let Some(level) = query.level {
+            words.push(level.label().to_lowercase());
+        }
+        match (&query.category, query.kind) {
+            (Some(slug), _) => words.push(in_sentence(&self.category_name(slug))),
+            (None, Some(Kind::It)) => words.push("IT".into()),
+            (None, Some(Kind::SoftSkills)) => words.push("soft-skills".into()),
+            (None, None) => {}
+        }
+        words.push("courses".into());
+        if !query.q.is_empty() {
+            words.push(format!("matching “{}”", query.q));
+        }
+        if let Some(slug) = &query.location {
+            words.push(format!("at {}", self.location_name(slug)));
+        }
+        match (query.from, query.to) {
+            (Some(from), Some(to)) if from == to => words.push(format!("starting on {}", from.human())),
+            (Some(from), Some(to)) => words.push(format!("starting {} to {}", from.human(), to.human())),
+            (Some(from), None) => words.push(format!("starting from {}", from.human())),
+            (None, Some(to)) => words.push(format!("starting by {}", to.human())),
+            (None, None) => {}
+        }
+        let sentence = words.join(" ");
+        let mut chars = sentence.chars();
+        chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    }
+
+    /// The filters in force, each with the address of the results without it.
+    pub fn chips(&self) -> Vec<Chip> {
+        let query = &self.query;
+        let without = |change: &dyn Fn(&mut CatalogueQuery)| {
+            let mut next = CatalogueQuery { page: 1, ..query.clone() };
+            change(&mut next);
+            next.href()
+        };
+        let mut chips = Vec::new();
+        if !query.q.is_empty() {
+            chips.push(Chip { label: format!("“{}”", query.q), href: without(&|q| q.q.clear()) });
+        }
+        if let Some(slug) = &query.category {
+            chips.push(Chip { label: self.category_name(slug), href: without(&|q| q.category = None) });
+        }
+        if let Some(kind) = query.kind {
+            chips.push(Chip { label: kind.label().into(), href: without(&|q| q.kind = None) });
+        }
+        if let Some(mode) = query.mode {
+            chips.push(Chip { label: mode.label().into(), href: without(&|q| q.mode = None) });
+        }
+        if let Some(slug) = &query.location {
+            chips.push(Chip { label: self.location_name(slug), href: without(&|q| q.location = None) });
+        }
+        if let Some(level) = query.level {
+            chips.push(Chip { label: level.label().into(), href: without(&|q| q.level = None) });
+        }
+        if let Some(from) = query.from {
+            chips.push(Chip { label: format!("From {}", from.human()), href: without(&|q| q.from = None) });
+        }
+        if let Some(to) = query.to {
+            chips.push(Chip { label: format!("Until {}", to.human()), href: without(&|q| q.to = None) });
+        }
+        chips
+    }
+
+    /// On a page past the last one: the address of the last.
+    pub fn past_the_end(&self) -> Option<String> {
+        let pages = self.pages();
+        (self.items.is_empty() && pages > 0 && self.query.page > pages).then(|| self.query.with_page(pages).href())
+    }
+}
+
+/// One filter in force: its label, and where removing it leads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chip {
+    pub label: String,
+    pub href: String,
+}
+
+/// A name as it reads inside a sentence: "Cybersecurity" becomes
+/// "cybersecurity", "IT service management" and "AWS" stay as they are.
+fn in_sentence(name: &str) -> String {
+    let mut chars = name.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if first.is_uppercase() && !second.is_uppercase() => {
+            first.to_lowercase().chain(name.chars().skip(1)).collect()
+        }
+        _ => name.to_string(),
     }
 }
 
@@ -203,6 +314,62 @@ mod tests {
         assert_eq!(format_price(123_456_789, "EUR"), "€1,234,567.89");
         assert_eq!(format_price(0, "EUR"), "€0");
         assert_eq!(format_price(1_000, "CHF"), "10 CHF");
+    }
+
+    fn with_query(raw: &str) -> CataloguePage {
+        let facets = Facets {
+            categories: vec![CategoryOption {
+                slug: "cybersecurity".into(),
+                name: "Cybersecurity".into(),
+                kind: Kind::It,
+                description: String::new(),
+                courses: 5,
+            }],
+            locations: vec![LocationOption { slug: "sliema".into(), name: "Sliema campus".into() }],
+        };
+        CataloguePage {
+            query: CatalogueQuery::from_query_string(raw).0,
+            notices: vec![],
+            items: vec![],
+            total: 30,
+            more: false,
+            some_words: false,
+            facets,
+            base_url: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_heading_says_what_is_shown() {
+        assert_eq!(with_query("").heading(), "Courses");
+        assert_eq!(with_query("q=excel").heading(), "Courses matching “excel”");
+        assert_eq!(
+            with_query("mode=online&category=cybersecurity&location=sliema").heading(),
+            "Online cybersecurity courses at Sliema campus"
+        );
+        assert_eq!(with_query("kind=it&level=beginner").heading(), "Beginner IT courses");
+        assert_eq!(
+            with_query("kind=soft-skills&from=2026-12-01&to=2026-12-31").heading(),
+            "Soft-skills courses starting 1 Dec 2026 to 31 Dec 2026"
+        );
+    }
+
+    #[test]
+    fn each_chip_leads_to_the_results_without_its_filter() {
+        let page = with_query("q=cloud&category=cybersecurity&mode=online&page=3");
+        let chips = page.chips();
+        let labels: Vec<&str> = chips.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(labels, ["“cloud”", "Cybersecurity", "Online"]);
+        assert_eq!(chips[0].href, "/courses?category=cybersecurity&mode=online");
+        assert_eq!(chips[1].href, "/courses?q=cloud&mode=online");
+        assert_eq!(chips[2].href, "/courses?q=cloud&category=cybersecurity");
+        assert!(with_query("").chips().is_empty());
+    }
+
+    #[test]
+    fn a_page_past_the_last_links_to_the_last() {
+        assert_eq!(with_query("page=99").past_the_end().as_deref(), Some("/courses?page=3"));
+        assert_eq!(with_query("page=2").past_the_end(), None);
     }
 
     #[test]

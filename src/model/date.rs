@@ -44,6 +44,15 @@ fn days_in_month(year: i32, month: u32) -> u32 {
     }
 }
 
+impl Date {
+    /// "1 Dec 2026", for people.
+    pub fn human(&self) -> String {
+        const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+        let month = MONTHS.get(self.month.wrapping_sub(1) as usize).unwrap_or(&"?");
+        format!("{} {month} {}", self.day, self.year)
+    }
+}
+
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)

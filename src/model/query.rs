@@ -198,7 +198,12 @@ impl CatalogueQuery {
                 message: "The dates were the wrong way round, so they were swapped.".into(),
             });
         }
+        // Relevance needs words; the default order is no choice at all, so
+        // that the same results have the same address.
         if query.sort == Some(Sort::Relevance) && query.terms().is_empty() {
+            query.sort = None;
+        }
+        if query.sort.is_some() && query.sort == Some(query.effective_sort_of(None)) {
             query.sort = None;
         }
         (query, notices)
@@ -206,7 +211,13 @@ impl CatalogueQuery {
 
     /// The order actually applied.
     pub fn effective_sort(&self) -> Sort {
-        match self.sort {
+        self.effective_sort_of(self.sort)
+    }
+
+    /// The order `sort` gives this query: by default, relevance with search
+    /// words and the next date without.
+    fn effective_sort_of(&self, sort: Option<Sort>) -> Sort {
+        match sort {
             Some(sort) => sort,
             None if !self.terms().is_empty() => Sort::Relevance,
             None => Sort::Date,

@@ -11,8 +11,7 @@ use crate::model::query::{CatalogueQuery, Kind, Level, Mode, Sort};
 use crate::server_fns::catalogue::search_courses;
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta};
-use leptos_router::components::Form;
-use leptos_router::hooks::use_location;
+use leptos_router::hooks::{use_location, use_navigate};
 
 #[component]
 pub fn CataloguePage() -> impl IntoView {
@@ -27,7 +26,7 @@ pub fn CataloguePage() -> impl IntoView {
 fn Results(page: CataloguePage) -> impl IntoView {
     let query = page.query.clone();
     let pages = page.pages();
-    let title = if query.q.is_empty() { "Courses".to_string() } else { format!("Courses matching “{}”", query.q) };
+    let title = page.heading();
     let count = page.count_text();
     let window = page.more.then(|| {
         view! {
@@ -52,10 +51,43 @@ fn Results(page: CataloguePage) -> impl IntoView {
             </div>
         }
     });
+    let chips = page.chips();
+    let chips = (!chips.is_empty()).then(|| {
+        let clear_all =
+            (chips.len() > 1).then(|| view! { <li><a class="chip-clear" href="/courses">"Clear all"</a></li> });
+        view! {
+            <ul class="chips" aria-label="Filters in force">
+                {chips
+                    .into_iter()
+                    .map(|chip| {
+                        let label = format!("Remove {}", chip.label);
+                        view! {
+                            <li>
+                                <a class="chip" href=chip.href aria-label=label>
+                                    {chip.label}
+                                    <span class="chip-x" aria-hidden="true">"×"</span>
+                                </a>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+                {clear_all}
+            </ul>
+        }
+    });
     let canonical = CatalogueQuery { page: query.page, per_page: query.per_page, ..CatalogueQuery::default() };
     let canonical = format!("{}{}", page.base_url, if query.has_filters() { query.href() } else { canonical.href() });
     let items = page.items.clone();
-    let body = if items.is_empty() {
+    let body = if let Some(last) = page.past_the_end() {
+        view! {
+            <div class="empty-state">
+                <h2>{format!("There is no page {}", query.page)}</h2>
+                <p>{format!("These results fill {pages} {}.", if pages == 1 { "page" } else { "pages" })}</p>
+                <p><a href=last>{format!("Go to the last page, page {pages}")}</a></p>
+            </div>
+        }
+        .into_any()
+    } else if items.is_empty() {
         view! { <EmptyState query=query.clone()/> }.into_any()
     } else {
         view! {
@@ -78,6 +110,7 @@ fn Results(page: CataloguePage) -> impl IntoView {
             </aside>
             <section class="results" aria-labelledby="results-heading">
                 <h1 id="results-heading">{title}</h1>
+                {chips}
                 <p class="result-count" role="status">{count}</p>
                 {window}
                 {some_words}
@@ -106,7 +139,7 @@ fn SelectField(
                 {any.map(|any| view! { <option value="">{any}</option> })}
                 {choices
                     .into_iter()
-                    .map(|(value, label, selected)| view! { <option value=value selected=selected>{label}</option> })
+                    .map(|(value, label, selected)| view! { <option value=value selected=selected prop:selected=selected>{label}</option> })
                     .collect_view()}
             </select>
         </div>
@@ -137,31 +170,81 @@ fn Filters(query: CatalogueQuery, facets: Facets) -> impl IntoView {
     let levels = choices(Level::ALL, query.level, |l| (l.as_str(), l.label()));
     let sorts = choices(Sort::ALL, Some(query.effective_sort()), |s| (s.as_str(), s.label()));
     let date = |d: Option<crate::model::date::Date>| d.map(|d| d.to_string()).unwrap_or_default();
+    let active = [
+        query.category.is_some(),
+        query.kind.is_some(),
+        query.mode.is_some(),
+        query.location.is_some(),
+        query.level.is_some(),
+        query.from.is_some() || query.to.is_some(),
+        query.sort.is_some(),
+    ]
+    .into_iter()
+    .filter(|on| *on)
+    .count();
+    let navigate = use_navigate();
+    let on_submit = move |ev| submit_in_place(ev, &|href| navigate(href, Default::default()));
+    let summary = match active {
+        0 => "Filters and sort".to_string(),
+        n => format!("Filters and sort ({n} in use)"),
+    };
+    // Attributes for the page as sent; properties too, because when the
+    // app shows other results (Back, a chip) it updates this form in place,
+    // and a field someone typed in follows its property, not its attribute.
     view! {
-        <Form method="GET" action="/courses" attr:class="filter-form" attr:role="search">
-            <div class="field">
-                <label for="f-q">"Search"</label>
-                <input id="f-q" type="search" name="q" value=query.q.clone() maxlength="200" placeholder="e.g. cloud security"/>
+        <form method="get" action="/courses" class="filter-form" role="search" autocomplete="off" on:submit=on_submit>
+            <div class="field search-field">
+                <label for="f-q">"Search courses"</label>
+                <div class="search-row">
+                    <input id="f-q" type="search" name="q" value=query.q.clone() prop:value=query.q.clone() maxlength="200" placeholder="e.g. cloud security"/>
+                    <button type="submit">"Search"</button>
+                </div>
             </div>
-            <SelectField name="category" label="Subject" any=Some("All subjects") choices=categories/>
-            <SelectField name="kind" label="Type" any=Some("IT and soft skills") choices=kinds/>
-            <SelectField name="mode" label="Mode" any=Some("Online or in person") choices=modes/>
-            <SelectField name="location" label="Campus" any=Some("Any campus") choices=locations/>
-            <SelectField name="level" label="Level" any=Some("Any level") choices=levels/>
-            <fieldset class="field dates">
-                <legend>"Starting between"</legend>
-                <label for="f-from" class="visually-hidden">"From"</label>
-                <input id="f-from" type="date" name="from" value=date(query.from)/>
-                <label for="f-to" class="visually-hidden">"To"</label>
-                <input id="f-to" type="date" name="to" value=date(query.to)/>
-            </fieldset>
-            <SelectField name="sort" label="Sort by" any=None choices=sorts/>
-            <div class="actions">
-                <button type="submit">"Show courses"</button>
-                <a href="/courses">"Clear all"</a>
-            </div>
-        </Form>
+            // Folded away on a phone, so the results come first; always
+            // open on a wide screen (see the stylesheet).
+            <details class="filter-panel">
+                <summary>{summary}</summary>
+                <div class="filter-fields">
+                    <SelectField name="category" label="Subject" any=Some("All subjects") choices=categories/>
+                    <SelectField name="kind" label="Type" any=Some("IT and soft skills") choices=kinds/>
+                    <SelectField name="mode" label="Mode" any=Some("Online or in person") choices=modes/>
+                    <SelectField name="location" label="Campus" any=Some("Any campus") choices=locations/>
+                    <SelectField name="level" label="Level" any=Some("Any level") choices=levels/>
+                    <fieldset class="field dates">
+                        <legend>"Starting between"</legend>
+                        <label for="f-from" class="visually-hidden">"From"</label>
+                        <input id="f-from" type="date" name="from" value=date(query.from) prop:value=date(query.from)/>
+                        <label for="f-to" class="visually-hidden">"To"</label>
+                        <input id="f-to" type="date" name="to" value=date(query.to) prop:value=date(query.to)/>
+                    </fieldset>
+                    <SelectField name="sort" label="Sort by" any=None choices=sorts/>
+                    <div class="actions">
+                        <button type="submit">"Show courses"</button>
+                        <a href="/courses">"Clear all"</a>
+                    </div>
+                </div>
+            </details>
+        </form>
     }
+}
+
+/// The form's fields, in the order of the address they make.
+const FIELDS: [&str; 9] = ["q", "category", "kind", "mode", "location", "level", "from", "to", "sort"];
+
+/// Once the app runs, a search goes to the canonical address of what was
+/// chosen (no empty fields), in place. Without JavaScript the browser
+/// sends every field, and the server redirects to the same address.
+fn submit_in_place(ev: leptos::ev::SubmitEvent, navigate: &dyn Fn(&str)) {
+    use leptos::wasm_bindgen::JsCast;
+    let Some(form) = ev.target().and_then(|target| target.dyn_into::<leptos::web_sys::HtmlFormElement>().ok()) else {
+        return;
+    };
+    let Ok(data) = leptos::web_sys::FormData::new_with_form(&form) else { return };
+    ev.prevent_default();
+    let values: Vec<(&str, String)> =
+        FIELDS.iter().map(|name| (*name, data.get(name).as_string().unwrap_or_default())).collect();
+    let (query, _) = CatalogueQuery::from_pairs(values.iter().map(|(name, value)| (*name, value.as_str())));
+    navigate(&query.href());
 }
 
 #[component]
@@ -175,7 +258,7 @@ fn EmptyState(query: CatalogueQuery) -> impl IntoView {
             <ul>
                 {broader.map(|href| view! { <li><a href=href>"Search all subjects, modes and dates for “"{query.q.clone()}"”"</a></li> })}
                 <li><a href="/courses">"Browse every course"</a></li>
-                <li><a href="/courses?sort=date">"See what starts soonest"</a></li>
+                <li><a href="/courses">"See what starts soonest"</a></li>
             </ul>
         </div>
     }

@@ -28,6 +28,7 @@ fn Course(course: CourseDetail) -> impl IntoView {
         }
         .into_any()
     } else {
+        let dates_label = format!("Dates ({})", course.zone);
         let rows = course
             .sessions
             .iter()
@@ -44,13 +45,14 @@ fn Course(course: CourseDetail) -> impl IntoView {
                 let session_id_text = session_id.clone();
                 let calendar_label = format!("Add to calendar: the session of {}", session.when);
                 let slug = course.slug.clone();
+                let dates = dates_label.clone();
                 view! {
                     <tr>
-                        <td><SessionWhen session=session.clone()/></td>
-                        <td>{place}</td>
-                        <td>{instructor}</td>
-                        <td><SeatsLeft session/></td>
-                        <td>
+                        <td data-label=dates><SessionWhen session=session.clone()/></td>
+                        <td data-label="Where">{place}</td>
+                        <td data-label="Instructor">{instructor}</td>
+                        <td data-label="Seats"><SeatsLeft session/></td>
+                        <td class="row-actions">
                             <ActionForm action=enrol attr:class="inline-form">
                                 <input type="hidden" name="session_id" value=session_id/>
                                 <input type="hidden" name="course" value=slug/>
@@ -66,11 +68,11 @@ fn Course(course: CourseDetail) -> impl IntoView {
         view! {
             <FormAlert error=enrol_error/>
             <div class="table-scroll">
-                <table class="sessions">
+                <table class="sessions stack">
                     <caption class="visually-hidden">"Upcoming sessions"</caption>
                     <thead>
                         <tr>
-                            <th scope="col">{format!("Dates ({})", course.zone)}</th>
+                            <th scope="col">{dates_label}</th>
                             <th scope="col">"Where"</th>
                             <th scope="col">"Instructor"</th>
                             <th scope="col">"Seats"</th>

@@ -88,7 +88,7 @@ fn HomeSections(home: HomeData) -> impl IntoView {
         <section class="upcoming" aria-labelledby="upcoming-heading">
             <h2 id="upcoming-heading">"Starting soon"</h2>
             <ul class="upcoming-list">{upcoming}</ul>
-            <p><a class="button-link" href="/courses?sort=date">"See all upcoming courses"</a></p>
+            <p><a class="button-link" href="/courses">"See all upcoming courses"</a></p>
         </section>
     }
 }

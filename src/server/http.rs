@@ -100,7 +100,8 @@ pub fn router(state: AppState) -> Router {
         // Inside compression: it reads the error a server function wrote.
         .layer(axum::middleware::from_fn(super::error::server_fn_status))
         // Outermost first: request id, trace span, metrics, panic guard,
-        // timeout, client, same-origin check, sound input, page cache,
+        // timeout, client, same-origin check, sound input, canonical
+        // addresses, page cache,
         // compression, security headers; the session layer sits inside them all.
         .layer(
             ServiceBuilder::new()
@@ -137,6 +138,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::middleware::from_fn_with_state(proxies, client::identify))
                 .layer(axum::middleware::from_fn_with_state(site, security::same_origin))
                 .layer(axum::middleware::from_fn(security::sound_input))
+                .layer(axum::middleware::from_fn(super::canonical::redirect))
                 // Outside compression, so cached pages are kept compressed.
                 .layer(axum::middleware::from_fn_with_state(state.pages.clone(), page_cache::serve))
                 // Level 4 gives most of brotli's gain at a fraction of its cost on

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod canonical;
 pub mod catalogue;
 pub mod certificates;
 pub mod client;

@@ -238,11 +238,11 @@ fn Sessions(sessions: Vec<SessionInfo>) -> impl IntoView {
             };
             view! {
                 <tr>
-                    <td>{session.device}</td>
-                    <td>{session.ip}</td>
-                    <td>{session.signed_in}</td>
-                    <td>{session.last_seen}</td>
-                    <td>{action}</td>
+                    <td data-label="Device">{session.device}</td>
+                    <td data-label="Address">{session.ip}</td>
+                    <td data-label="Logged in">{session.signed_in}</td>
+                    <td data-label="Last active">{session.last_seen}</td>
+                    <td class="row-actions">{action}</td>
                 </tr>
             }
         })
@@ -252,7 +252,7 @@ fn Sessions(sessions: Vec<SessionInfo>) -> impl IntoView {
             <h2>"Where you are logged in"</h2>
             <FormAlert error=last_error(end)/>
             <div class="table-scroll">
-                <table class="sessions">
+                <table class="sessions stack">
                     <thead>
                         <tr>
                             <th scope="col">"Device"</th>
