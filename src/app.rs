@@ -4,7 +4,7 @@ use crate::components::error_view::NotFound;
 use crate::components::layout::Layout;
 use crate::pages::account::{
     dashboard::DashboardPage,
-    entry::{ForgotPasswordPage, LoginPage, ResetPasswordPage, SignupPage, VerifyEmailPage},
+    entry::{CheckEmailPage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SignupPage, VerifyEmailPage},
     mine::{DataPage, ProfilePage, SecurityPage, SettingsPage},
 };
 use crate::pages::admin::roster::{RosterPage, RostersPage};
@@ -65,6 +65,7 @@ fn send_page_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    crate::components::form::provide_returned_form();
     view! {
         <Router>
             <Layout>
@@ -74,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("courses"), ParamSegment("slug")) view=CoursePage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("signup") view=SignupPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("check-email") view=CheckEmailPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>

@@ -24,7 +24,7 @@ pub enum AppError {
     #[error("The e-mail address or password is not right.")]
     LoginFailed,
     /// The password was right, but the address has not been confirmed yet.
-    #[error("Please confirm your e-mail address first: we have sent you a new link.")]
+    #[error("Please confirm your e-mail address first: open the link in the e-mail we sent you when you signed up.")]
     Unverified,
     #[error("This link is not valid any more. It may have been used already or have expired; ask for a new one.")]
     InvalidLink,

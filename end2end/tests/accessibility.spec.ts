@@ -12,7 +12,7 @@ for (const path of [
   "/courses/__first__",
   "/courses/no-such-course",
   "/signup",
-  "/login?notice=check-email",
+  "/check-email",
   "/forgot-password",
   "/verify-email",
   "/reset-password?token=expired",

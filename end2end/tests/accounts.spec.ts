@@ -4,8 +4,10 @@ test("a learner signs up, confirms the address, edits the account, changes the p
   page,
   consoleErrors,
 }, testInfo) => {
-  // The weak password and the wrong current password are refused with 422.
+  // The weak password and the wrong current password are refused with 422,
+  // the login before confirming with 403.
   testInfo.annotations.push({ type: "expected-http-status", description: "422" });
+  testInfo.annotations.push({ type: "expected-http-status", description: "403" });
   const js = jsEnabled(testInfo);
   const email = `learner-${testInfo.project.name}-${Date.now()}@example.com`;
   const password = "harbour lights at dusk";
@@ -17,8 +19,18 @@ test("a learner signs up, confirms the address, edits the account, changes the p
   await expect(page.locator(".field-error")).toHaveText(/too common/);
   if (js) await waitForHydration(page);
   await signUp(page, "Maria Camilleri", email, password);
-  await expect(page).toHaveURL(/\/login\?notice=check-email$/);
-  await expect(page.getByRole("status")).toContainText("We have sent a link");
+  await expect(page).toHaveURL(/\/check-email$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Check your e-mail");
+  await expect(page.locator(".lead")).toContainText(`We have sent a link to ${email}.`);
+
+  // Logging in before confirming says what to do, and sends nothing new.
+  await open(page, "/login", js);
+  await page.getByLabel("E-mail address").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page.getByRole("alert")).toContainText("Please confirm your e-mail address first");
+  await expect(page.getByRole("link", { name: "No e-mail? Send me a new confirmation link" })).toBeVisible();
+  await expect(page.getByRole("status")).toHaveCount(0);
 
   // Read the link from the development mailbox and confirm.
   const message = await mailTo(page, email, "Confirm your e-mail address");
@@ -99,14 +111,15 @@ test("a learner whose confirmation link is lost asks for a new one, and only the
 
   await open(page, "/signup", js);
   await signUp(page, "Joseph Vella", email, "limestone steps to the bastion");
-  await expect(page).toHaveURL(/\/login\?notice=check-email$/);
+  await expect(page).toHaveURL(/\/check-email$/);
   const first = await (await mailTo(page, email, subject)).getByRole("link", { name: /verify-email\?token=/ }).getAttribute("href");
 
   // Without a link, the page offers to send a new one.
   await open(page, "/verify-email", js);
   await page.getByLabel("E-mail address").fill(email);
   await page.getByRole("button", { name: "Send a new link" }).click();
-  await expect(page).toHaveURL(/\/login\?notice=check-email$/);
+  await expect(page).toHaveURL(/\/check-email\?notice=link-sent$/);
+  await expect(page.getByRole("status")).toContainText("We have sent a new link");
   const messages = page.locator("article.mail", { hasText: email }).filter({ hasText: subject });
   await expect(async () => {
     await page.goto("/dev/mailbox");
@@ -123,4 +136,23 @@ test("a learner whose confirmation link is lost asks for a new one, and only the
   await open(page, second!, js);
   await page.getByRole("button", { name: "Confirm my address" }).click();
   await expect(page).toHaveURL(/\/login\?notice=verified$/);
+});
+
+test("a refused form comes back with what was typed and its errors, and a clean address", async ({ page }, testInfo) => {
+  testInfo.annotations.push({ type: "expected-http-status", description: "422" });
+  const js = jsEnabled(testInfo);
+  await open(page, "/signup", js);
+  await page.getByLabel("Full name").fill("Ann <b>Borg</b> & Co");
+  await page.getByLabel("E-mail address").fill("ann at example");
+  await page.getByLabel("Password").fill("short");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.locator("#f-email-error")).toHaveText("Enter an e-mail address such as name@example.com.");
+  await expect(page).toHaveURL(/\/signup$/);
+  await expect(page.getByLabel("Full name")).toHaveValue("Ann <b>Borg</b> & Co");
+  await expect(page.getByLabel("E-mail address")).toHaveValue("ann at example");
+  if (!js) await expect(page.getByLabel("Password")).toHaveValue("");
+  // A reload starts afresh: the error was never in the address.
+  await page.reload();
+  if (js) await waitForHydration(page);
+  await expect(page.locator(".field-error")).toHaveCount(0);
 });

@@ -62,7 +62,7 @@ export async function signUp(page: Page, name: string, email: string, password: 
 export async function newLearner(page: Page, js: boolean, name: string, email: string, password: string) {
   await open(page, "/signup", js);
   await signUp(page, name, email, password);
-  await expect(page).toHaveURL(/\/login\?notice=check-email$/);
+  await expect(page).toHaveURL(/\/check-email$/);
   const message = await mailTo(page, email, "Confirm your e-mail address");
   const link = await message.getByRole("link", { name: /verify-email\?token=/ }).getAttribute("href");
   await open(page, link!, js);

@@ -175,6 +175,7 @@ pub fn check_text(text: &str, max: usize) -> Result<(), Problem> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Notice {
     CheckEmail,
+    LinkSent,
     Verified,
     ResetSent,
     PasswordReset,
@@ -193,8 +194,9 @@ pub enum Notice {
 }
 
 impl Notice {
-    const ALL: [Notice; 16] = [
+    const ALL: [Notice; 17] = [
         Notice::CheckEmail,
+        Notice::LinkSent,
         Notice::Verified,
         Notice::ResetSent,
         Notice::PasswordReset,
@@ -215,6 +217,7 @@ impl Notice {
     pub fn code(self) -> &'static str {
         match self {
             Notice::CheckEmail => "check-email",
+            Notice::LinkSent => "link-sent",
             Notice::Verified => "verified",
             Notice::ResetSent => "reset-sent",
             Notice::PasswordReset => "password-reset",
@@ -242,6 +245,7 @@ impl Notice {
             Notice::CheckEmail => {
                 "Thank you. We have sent a link to your e-mail address: follow it to confirm the address, then log in."
             }
+            Notice::LinkSent => "We have sent a new link. A link sent before it no longer works.",
             Notice::Verified => "Your e-mail address is confirmed. You can log in now.",
             Notice::ResetSent => {
                 "If an account has that address, we have sent it a link to choose a new password. The link works for one hour."
@@ -298,5 +302,31 @@ mod tests {
         let errors = checks.finish().unwrap_err();
         assert_eq!(errors.iter().map(|e| e.field).collect::<Vec<_>>(), vec![Field::Name, Field::Password]);
         assert!(Checks::default().finish().is_ok());
+    }
+}
+
+/// A form sent without JavaScript that failed, as its page shows it again:
+/// the error, and what was typed (never a password or a token). It travels
+/// in the session from the failed post to the page it returns to, so the
+/// address stays clean and a reload starts afresh.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Returned {
+    /// The server function the form was sent to (`/rpc/account/signup`).
+    pub action: String,
+    /// The page it returns to, path and query.
+    pub page: String,
+    pub error: crate::error::AppError,
+    pub fields: Vec<(String, String)>,
+}
+
+impl Returned {
+    /// Whether a field of this name is never kept: passwords and tokens.
+    pub fn is_secret(name: &str) -> bool {
+        name.contains("password") || name == "token"
+    }
+
+    /// What was typed in the field `name`, if the form had one.
+    pub fn typed(&self, name: &str) -> Option<&str> {
+        self.fields.iter().find(|(n, _)| n == name).map(|(_, value)| value.as_str())
     }
 }

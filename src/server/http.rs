@@ -96,6 +96,8 @@ pub fn router(state: AppState) -> Router {
             move || shell(leptos.clone())
         })
         .fallback(not_found)
+        // Inside the session layer: it keeps a failed form in the session.
+        .layer(axum::middleware::from_fn(super::returned::keep))
         .layer(sessions)
         // Inside compression: it reads the error a server function wrote.
         .layer(axum::middleware::from_fn(super::error::server_fn_status))

@@ -24,6 +24,7 @@ pub mod ops;
 pub mod page_cache;
 pub mod present;
 pub mod request;
+pub mod returned;
 pub mod security;
 pub mod seed;
 pub mod session_store;

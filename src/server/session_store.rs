@@ -28,6 +28,9 @@ pub mod keys {
     pub const SEEN_AT: &str = "seen";
     pub const USER_AGENT: &str = "ua";
     pub const IP: &str = "ip";
+    /// The address a confirmation link was last sent to from this
+    /// browser, for the page that says to check it.
+    pub const CHECK_EMAIL: &str = "check_email";
 }
 
 /// The `sessions.id` of a session: the hash of its id, never the id.

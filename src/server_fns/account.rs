@@ -28,9 +28,31 @@ pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
 #[server(prefix = "/rpc", endpoint = "account/signup")]
 pub async fn signup(name: String, email: String, password: String) -> Result<(), AppError> {
     let state = request::state();
-    state.accounts.signup(SignupForm { name, email, password }, &request::client()).await?;
-    leptos_axum::redirect("/login?notice=check-email");
+    state.accounts.signup(SignupForm { name, email: email.clone(), password }, &request::client()).await?;
+    remember_check_email(&email).await?;
+    leptos_axum::redirect("/check-email");
     Ok(())
+}
+
+/// Keeps the address a link went to in this browser's session, for the
+/// page that asks to check it (never in the address bar).
+#[cfg(feature = "ssr")]
+async fn remember_check_email(email: &str) -> Result<(), AppError> {
+    use crate::model::account::Email;
+    use crate::server::session_store::keys;
+    if let Ok(email) = Email::parse(email) {
+        let session = request::session().await?;
+        session.insert(keys::CHECK_EMAIL, email.as_str()).await.map_err(crate::server::error::Error::from)?;
+    }
+    Ok(())
+}
+
+/// The address the last confirmation link from this browser went to.
+#[server(prefix = "/rpc", endpoint = "account/check-email")]
+pub async fn get_check_email() -> Result<Option<String>, AppError> {
+    use crate::server::session_store::keys;
+    let session = request::session().await?;
+    Ok(session.get::<String>(keys::CHECK_EMAIL).await.map_err(crate::server::error::Error::from)?)
 }
 
 #[server(prefix = "/rpc", endpoint = "account/login")]
@@ -66,7 +88,8 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
 pub async fn resend_verification(email: String) -> Result<(), AppError> {
     let state = request::state();
     state.accounts.resend_verification(&email, &request::client()).await?;
-    leptos_axum::redirect("/login?notice=check-email");
+    remember_check_email(&email).await?;
+    leptos_axum::redirect("/check-email?notice=link-sent");
     Ok(())
 }
 

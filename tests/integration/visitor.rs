@@ -16,7 +16,8 @@ pub const ORIGIN: &str = "https://academy.test";
 
 pub struct Visitor<'a> {
     app: &'a TestApp,
-    cookie: Option<String>,
+    /// Every cookie the browser holds, by name.
+    cookies: Vec<(String, String)>,
     ip: IpAddr,
     pub user_agent: String,
 }
@@ -43,25 +44,38 @@ impl<'a> Visitor<'a> {
     pub fn from_ip(app: &'a TestApp, ip: IpAddr) -> Self {
         Self {
             app,
-            cookie: None,
+            cookies: Vec::new(),
             ip,
             user_agent: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0".into(),
         }
     }
 
     /// The session cookie as sent (`name=value`), if the visitor has one.
-    pub fn cookie(&self) -> Option<&str> {
-        self.cookie.as_deref()
+    pub fn cookie(&self) -> Option<String> {
+        self.cookies
+            .iter()
+            .find(|(name, _)| name.ends_with("lyceum_session"))
+            .map(|(name, value)| format!("{name}={value}"))
     }
 
+    /// Replaces the session cookie (`name=value`), or drops it.
     pub fn set_cookie(&mut self, cookie: Option<String>) {
-        self.cookie = cookie;
+        self.cookies.retain(|(name, _)| !name.ends_with("lyceum_session"));
+        if let Some((name, value)) = cookie.as_deref().and_then(|c| c.split_once('=')) {
+            self.cookies.push((name.to_string(), value.to_string()));
+        }
+    }
+
+    /// Whether the browser holds a cookie of this name.
+    pub fn has_cookie(&self, name: &str) -> bool {
+        self.cookies.iter().any(|(n, _)| n == name)
     }
 
     fn builder(&self, method: &str, uri: &str) -> axum::http::request::Builder {
         let mut builder = Request::builder().method(method).uri(uri).header(header::USER_AGENT, &self.user_agent);
-        if let Some(cookie) = &self.cookie {
-            builder = builder.header(header::COOKIE, cookie);
+        if !self.cookies.is_empty() {
+            let jar: Vec<String> = self.cookies.iter().map(|(name, value)| format!("{name}={value}")).collect();
+            builder = builder.header(header::COOKIE, jar.join("; "));
         }
         builder
     }
@@ -72,9 +86,13 @@ impl<'a> Visitor<'a> {
         let response = self.app.request(request).await;
         for set in response.headers.get_all(header::SET_COOKIE) {
             let set = set.to_str().unwrap();
-            let pair = set.split(';').next().unwrap().trim().to_string();
-            let removed = set.contains("Max-Age=0") || pair.ends_with('=');
-            self.cookie = if removed { None } else { Some(pair) };
+            let pair = set.split(';').next().unwrap().trim();
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let removed = set.contains("Max-Age=0") || value.is_empty();
+            self.cookies.retain(|(n, _)| n != name);
+            if !removed {
+                self.cookies.push((name.to_string(), value.to_string()));
+            }
         }
         response
     }
@@ -115,7 +133,7 @@ impl<'a> Visitor<'a> {
         assert!(res.status < 400, "verify: {} {}", res.status, res.body);
         let res = self.call("account/login", &[("email", email), ("password", password)]).await;
         assert!(res.status < 400, "login: {} {}", res.status, res.body);
-        assert!(self.cookie.is_some(), "logged in with a session cookie");
+        assert!(self.cookie().is_some(), "logged in with a session cookie");
     }
 }
 

@@ -4,10 +4,11 @@
 use crate::components::form::{FormAlert, NoticeBanner, TextField, last_error};
 use crate::components::status::set_no_store;
 use crate::components::verbatim::PageTitle;
+use crate::error::AppError;
 use crate::model::account::{EMAIL_MAX, NAME_MAX, PASSWORD_MAX};
 use crate::model::form::Field;
 use crate::server_fns::account::{
-    ForgotPassword, Login, ResendVerification, ResetPassword, Signup, VerifyEmail, reset_link_is_live,
+    ForgotPassword, Login, ResendVerification, ResetPassword, Signup, VerifyEmail, get_check_email, reset_link_is_live,
 };
 use leptos::prelude::*;
 use leptos_meta::Meta;
@@ -51,8 +52,12 @@ pub fn LoginPage() -> impl IntoView {
         <Meta name="robots" content="noindex"/>
         <section class="account-entry">
             <h1>"Log in"</h1>
-            <NoticeBanner/>
+            <NoticeBanner unless=error/>
             <FormAlert error/>
+            {move || {
+                matches!(error.get(), Some(AppError::Unverified))
+                    .then(|| view! { <p class="form-help"><a href="/verify-email">"No e-mail? Send me a new confirmation link"</a></p> })
+            }}
             <ActionForm action attr:class="stack-form" attr:novalidate="">
                 <input type="hidden" name="next" value=next/>
                 <TextField field=Field::Email label="E-mail address" kind="email" autocomplete="username" required=true maxlength=EMAIL_MAX error/>
@@ -61,6 +66,45 @@ pub fn LoginPage() -> impl IntoView {
             </ActionForm>
             <p><a href="/forgot-password">"Forgotten your password?"</a></p>
             <p>"New to Lyceum? " <a href="/signup">"Create an account"</a></p>
+        </section>
+    }
+}
+
+/// Where signing up (and asking for a new link) leads: check your e-mail,
+/// with the address it went to and a way to have it sent again.
+#[component]
+pub fn CheckEmailPage() -> impl IntoView {
+    set_no_store();
+    let address = Resource::new(|| (), |_| get_check_email());
+    let action = ServerAction::<ResendVerification>::new();
+    let error = last_error(action);
+    view! {
+        <PageTitle text="Check your e-mail · Lyceum"/>
+        <Meta name="robots" content="noindex"/>
+        <section class="account-entry">
+            <h1>"Check your e-mail"</h1>
+            <NoticeBanner unless=error/>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let address = address.await.ok().flatten();
+                    let sent_to = match &address {
+                        Some(address) => view! { "We have sent a link to " <strong>{address.clone()}</strong> "." }.into_any(),
+                        None => view! { "We have sent a link to the address you gave." }.into_any(),
+                    };
+                    let typed = error.typed("email").or(address).unwrap_or_default();
+                    view! {
+                        <p class="lead">{sent_to} " Open it to confirm that the address is yours, then log in. It works for 24 hours."</p>
+                        <h2>"Nothing there?"</h2>
+                        <p>"It can take a minute or two, and it may be in a spam or junk folder. Or have it sent again:"</p>
+                        <FormAlert error/>
+                        <ActionForm action attr:class="stack-form" attr:novalidate="">
+                            <TextField field=Field::Email label="E-mail address" kind="email" autocomplete="email" required=true maxlength=EMAIL_MAX value=typed error/>
+                            <button type="submit" disabled=move || action.pending().get()>"Send a new link"</button>
+                        </ActionForm>
+                        <p>"Wrong address? " <a href="/signup">"Sign up again"</a> " · Confirmed already? " <a href="/login">"Log in"</a></p>
+                    }
+                })}
+            </Suspense>
         </section>
     }
 }

@@ -88,6 +88,7 @@ fn TextArea(field: Field, label: &'static str, value: String, max: usize, error:
     let id = format!("f-{}", field.key());
     let error_id = format!("{id}-error");
     let message = move || error.get().and_then(|e| e.field_message(field));
+    let value = error.typed(field.key()).unwrap_or(value);
     let described = {
         let error_id = error_id.clone();
         move || message().map(|_| error_id.clone())
@@ -137,7 +138,9 @@ fn SettingsForm(settings: SettingsView) -> impl IntoView {
     let action = ServerAction::<SaveSettings>::new();
     let error = last_error(action);
     let message = move |field: Field| error.get().and_then(|e| e.field_message(field));
-    let check = |name: &'static str, label: &'static str, on: bool| {
+    // Back after a failed post: what was chosen then (an unticked box sends nothing).
+    let check = move |name: &'static str, label: &'static str, on: bool| {
+        let on = if error.came_back() { error.typed(name).is_some() } else { on };
         view! {
             <div class="check">
                 <input type="checkbox" id=format!("f-{name}") name=name value="on" checked=on/>
@@ -145,8 +148,10 @@ fn SettingsForm(settings: SettingsView) -> impl IntoView {
             </div>
         }
     };
-    let location = settings.preferred_location.clone().unwrap_or_default();
-    let mode = settings.preferred_mode.clone().unwrap_or_default();
+    let location =
+        error.typed("preferred_location").unwrap_or_else(|| settings.preferred_location.clone().unwrap_or_default());
+    let mode = error.typed("preferred_mode").unwrap_or_else(|| settings.preferred_mode.clone().unwrap_or_default());
+    let timezone = error.typed("timezone").unwrap_or_else(|| settings.timezone.clone());
     let locations = settings
         .locations
         .iter()
@@ -186,7 +191,7 @@ fn SettingsForm(settings: SettingsView) -> impl IntoView {
             </div>
             <div class="field">
                 <label for="f-timezone">"Time zone"</label>
-                <input id="f-timezone" name="timezone" list="zones" value=settings.timezone.clone() autocomplete="off" aria-invalid=move || message(Field::Timezone).map(|_| "true")/>
+                <input id="f-timezone" name="timezone" list="zones" value=timezone autocomplete="off" aria-invalid=move || message(Field::Timezone).map(|_| "true")/>
                 <datalist id="zones">{ZONES.map(|zone| view! { <option value=zone></option> }).collect_view()}</datalist>
                 {move || message(Field::Timezone).map(|text| view! { <p class="field-error">{text}</p> })}
             </div>

@@ -223,12 +223,9 @@ impl Accounts {
             return Err(refused(AppError::LoginFailed));
         };
         store::clear_throttle(&self.db, &email_hash).await?;
+        // Not confirmed yet: said so, and nothing sent, so the link already
+        // on its way keeps working (a new one would retire it).
         if user.email_verified_at.is_none() {
-            if self.within(Limit::ResendPerAccount, &email).await? {
-                let mut tx = self.db.begin().await?;
-                self.queue_verification(&mut tx, user.id, &user.name, &user.email, now).await?;
-                tx.commit().await?;
-            }
             return Err(refused(AppError::Unverified));
         }
         self.audit(Event::LoginSucceeded, Some(user.id), client, "").await;
