@@ -74,7 +74,7 @@ test("a learner signs up, confirms the address, edits the account, changes the p
 
   // Change the password: a wrong current one is refused first.
   await open(page, "/account/security", js);
-  await expect(page.locator("table.sessions")).toContainText("This browser");
+  await expect(page.locator("table.sessions")).toContainText("This device");
   await page.getByLabel("Current password").fill("not my password at all");
   await page.getByLabel("New password").fill(newPassword);
   await page.getByRole("button", { name: "Change password" }).click();

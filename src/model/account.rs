@@ -216,40 +216,50 @@ pub struct SessionInfo {
     pub current: bool,
 }
 
-/// A short name for a browser from its User-Agent: "Firefox on Linux".
+/// A short name for a browser from its User-Agent, with its major
+/// version so two sessions of one person can be told apart: "Firefox 128
+/// on Linux", "Safari 17 on iPhone".
 pub fn device_name(user_agent: &str) -> String {
     let ua = user_agent;
-    let browser = if ua.contains("Edg/") {
-        "Edge"
-    } else if ua.contains("OPR/") {
-        "Opera"
-    } else if ua.contains("Firefox/") {
-        "Firefox"
-    } else if ua.contains("Chrome/") || ua.contains("Chromium/") {
-        "Chrome"
-    } else if ua.contains("Safari/") {
-        "Safari"
-    } else if ua.is_empty() {
+    if ua.is_empty() {
         return "Unknown device".into();
-    } else {
-        "A browser"
+    }
+    // The first marker present names the browser (Edge and Opera also say Chrome).
+    let browsers = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Chromium/", "Chromium"),
+    ];
+    let (browser, version) = browsers
+        .iter()
+        .find_map(|(marker, name)| ua.split(marker).nth(1).map(|rest| (*name, major(rest))))
+        .or_else(|| ua.contains("Safari/").then(|| ("Safari", ua.split("Version/").nth(1).and_then(major))))
+        .unwrap_or(("A browser", None));
+    let browser = match version {
+        Some(version) => format!("{browser} {version}"),
+        None => browser.to_string(),
     };
-    let system = if ua.contains("Android") {
-        "Android"
-    } else if ua.contains("iPhone") || ua.contains("iPad") {
-        "iOS"
-    } else if ua.contains("Windows") {
-        "Windows"
-    } else if ua.contains("Mac OS X") || ua.contains("Macintosh") {
-        "macOS"
-    } else if ua.contains("CrOS") {
-        "ChromeOS"
-    } else if ua.contains("Linux") {
-        "Linux"
-    } else {
-        return browser.into();
-    };
-    format!("{browser} on {system}")
+    let systems = [
+        ("Android", "Android"),
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Windows", "Windows"),
+        ("Macintosh", "macOS"),
+        ("Mac OS X", "macOS"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ];
+    match systems.iter().find(|(marker, _)| ua.contains(marker)) {
+        Some((_, system)) => format!("{browser} on {system}"),
+        None => browser,
+    }
+}
+
+/// The major version at the start of `rest` ("128.0 ..." is 128).
+fn major(rest: &str) -> Option<u32> {
+    rest.split(|c: char| !c.is_ascii_digit()).next().and_then(|digits| digits.parse().ok())
 }
 
 /// A local path to return to after logging in; anything else (another
@@ -324,9 +334,15 @@ mod tests {
     #[test]
     fn devices_and_return_paths() {
         let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
-        assert_eq!(device_name(firefox), "Firefox on Linux");
+        assert_eq!(device_name(firefox), "Firefox 128 on Linux");
         let safari = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1";
-        assert_eq!(device_name(safari), "Safari on iOS");
+        assert_eq!(device_name(safari), "Safari 17 on iPhone");
+        let edge = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0.0.0 Safari/537.36 Edg/131.0.2903.70";
+        assert_eq!(device_name(edge), "Edge 131 on Windows");
+        let chrome =
+            "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/130.0.6723.102 Mobile Safari/537.36";
+        assert_eq!(device_name(chrome), "Chrome 130 on Android");
+        assert_eq!(device_name("curl/8.5.0"), "A browser");
         assert_eq!(device_name(""), "Unknown device");
         assert_eq!(safe_next("/account/profile?x=1"), Some("/account/profile?x=1"));
         for bad in ["https://evil.test", "//evil.test", "/\\evil.test", "account", "/a\nb"] {

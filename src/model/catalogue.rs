@@ -39,6 +39,8 @@ pub struct SessionView {
     pub when: String,
     pub mode: Mode,
     pub location: Option<String>,
+    /// The campus's street address, for sessions in person.
+    pub address: Option<String>,
     pub instructor: Option<String>,
     pub capacity: i64,
     pub seats_left: i64,
@@ -247,6 +249,9 @@ pub struct CourseDetail {
     pub awards_certificate: bool,
     pub instructor: Option<InstructorView>,
     pub sessions: Vec<SessionView>,
+    /// How the days of a session run: "3 days in a row, 09:00–15:00 each
+    /// day (Malta time), with an hour for lunch".
+    pub timetable: Option<String>,
     /// Where session times are shown, for people: "Malta time".
     pub zone: String,
     /// Absolute URL of this page, for `<link rel=canonical>` and JSON-LD.
@@ -268,6 +273,8 @@ pub struct HomeData {
 pub struct UpcomingSession {
     pub course_slug: String,
     pub course_title: String,
+    /// "€1,495", taxes as the academy's prices say.
+    pub price: String,
     pub session: SessionView,
 }
 

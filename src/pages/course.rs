@@ -49,7 +49,10 @@ fn Course(course: CourseDetail) -> impl IntoView {
                 view! {
                     <tr>
                         <td data-label=dates><SessionWhen session=session.clone()/></td>
-                        <td data-label="Where">{place}</td>
+                        <td data-label="Where">
+                            {place}
+                            {session.address.clone().map(|address| view! { <span class="address">{address}</span> })}
+                        </td>
                         <td data-label="Instructor">{instructor}</td>
                         <td data-label="Seats"><SeatsLeft session/></td>
                         <td class="row-actions">
@@ -136,6 +139,7 @@ fn Course(course: CourseDetail) -> impl IntoView {
             </header>
             <section aria-labelledby="sessions-heading">
                 <h2 id="sessions-heading">"Upcoming sessions"</h2>
+                {course.timetable.clone().map(|timetable| view! { <p class="timetable">{timetable}</p> })}
                 {sessions}
             </section>
             <section aria-labelledby="about-heading">

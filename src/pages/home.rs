@@ -63,7 +63,9 @@ fn HomeSections(home: HomeData) -> impl IntoView {
                         <SessionWhen session=u.session.clone()/>
                         " · "
                         {place}
-                        " · "
+                    </p>
+                    <p class="upcoming-facts">
+                        <span class="upcoming-price">{u.price}</span>
                         <SeatsLeft session=u.session/>
                     </p>
                 </li>

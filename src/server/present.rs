@@ -19,9 +19,24 @@ pub struct Presenter<'a> {
     pub tz: Tz,
     /// The site's absolute base URL, for canonical links.
     pub public_url: &'a str,
+    /// Whether prices include VAT, which every price says.
+    pub prices_include_vat: bool,
+}
+
+impl<'a> Presenter<'a> {
+    /// As the academy's settings say.
+    pub fn of(config: &'a super::config::Config) -> Self {
+        Self { tz: config.timezone, public_url: &config.public_url, prices_include_vat: config.prices_include_vat }
+    }
 }
 
 impl Presenter<'_> {
+    /// "€1,495 incl. VAT": a price always says whether tax is in it.
+    pub fn price(&self, money: &Money) -> String {
+        let vat = if self.prices_include_vat { "incl. VAT" } else { "excl. VAT" };
+        format!("{} {vat}", price(money))
+    }
+
     pub fn session(&self, session: &Session) -> SessionView {
         let starts = session.starts_at.with_timezone(&self.tz);
         let ends = session.ends_at.with_timezone(&self.tz);
@@ -32,9 +47,24 @@ impl Presenter<'_> {
             when: when(session.starts_at, session.ends_at, self.tz),
             mode: session.mode,
             location: session.location.clone(),
+            address: session.location_address.clone().filter(|_| session.mode == Mode::InPerson),
             instructor: session.instructor.clone(),
             capacity: session.capacity,
             seats_left: session.seats_left(),
+        }
+    }
+
+    /// How the days of `session` run, from its first and last day.
+    fn timetable(&self, session: &Session) -> String {
+        let (starts, ends) = (session.starts_at.with_timezone(&self.tz), session.ends_at.with_timezone(&self.tz));
+        let days = (ends.date_naive() - starts.date_naive()).num_days() + 1;
+        let hours = format!("{}–{} each day ({})", starts.format("%H:%M"), ends.format("%H:%M"), zone_label(self.tz));
+        let span = ends.time() - starts.time();
+        let lunch = if span >= chrono::TimeDelta::hours(6) { ", with an hour for lunch" } else { "" };
+        match days {
+            1 => format!("One day, {}{lunch}", hours.replace(" each day", "")),
+            5 if starts.weekday() == chrono::Weekday::Mon => format!("Monday to Friday, {hours}{lunch}"),
+            n => format!("{n} days in a row, {hours}{lunch}"),
         }
     }
 
@@ -44,7 +74,7 @@ impl Presenter<'_> {
             .items
             .into_iter()
             .map(|course| CourseCard {
-                price: price(&course.price),
+                price: self.price(&course.price),
                 next_session: course.next_session.as_ref().map(|s| self.session(s)),
                 slug: course.slug,
                 title: course.title,
@@ -90,12 +120,13 @@ impl Presenter<'_> {
             kind: course.kind,
             level: course.level,
             duration_hours: course.duration_hours,
-            price: price(&course.price),
+            price: self.price(&course.price),
             price_cents: course.price.cents,
             currency: course.price.currency.clone(),
             language: course.language.clone(),
             awards_certificate: course.awards_certificate,
             instructor,
+            timetable: course.sessions.first().map(|s| self.timetable(s)),
             sessions,
             zone: zone_label(self.tz),
             canonical_url,
@@ -114,6 +145,7 @@ impl Presenter<'_> {
                 .map(|u| UpcomingSession {
                     course_slug: u.course_slug.clone(),
                     course_title: u.course_title.clone(),
+                    price: self.price(&u.price),
                     session: self.session(&u.session),
                 })
                 .collect(),
@@ -173,7 +205,10 @@ pub fn course_json_ld(
                 "endDate": s.ends_at,
             });
             if let Some(location) = &s.location {
-                instance["location"] = json!({ "@type": "Place", "name": location });
+                instance["location"] = match &s.address {
+                    Some(address) => json!({ "@type": "Place", "name": location, "address": address }),
+                    None => json!({ "@type": "Place", "name": location }),
+                };
             }
             if let Some(name) = s.instructor.as_ref().or(instructor.map(|i| &i.name)) {
                 instance["instructor"] = json!({ "@type": "Person", "name": name });

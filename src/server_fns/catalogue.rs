@@ -8,7 +8,7 @@ use leptos::prelude::*;
 /// How pages present the catalogue's values on this server.
 #[cfg(feature = "ssr")]
 fn presenter(state: &crate::server::AppState) -> crate::server::present::Presenter<'_> {
-    crate::server::present::Presenter { tz: state.config.timezone, public_url: &state.config.public_url }
+    crate::server::present::Presenter::of(&state.config)
 }
 
 /// The catalogue page for a raw `/courses` query string.

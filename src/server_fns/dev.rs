@@ -23,5 +23,5 @@ pub async fn get_mailbox() -> Result<Vec<StoredMail>, AppError> {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.insert_header(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-store"));
     }
-    Ok(mail::mailbox(&state.db, MAILBOX_LIMIT).await.map_err(Error::from)?)
+    Ok(mail::mailbox(&state.db, MAILBOX_LIMIT, state.config.timezone).await.map_err(Error::from)?)
 }

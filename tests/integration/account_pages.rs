@@ -130,11 +130,11 @@ async fn changing_the_password_ends_every_other_session() {
     let sessions: Vec<serde_json::Value> = serde_json::from_str(&res.body).unwrap();
     assert_eq!(sessions.len(), 2);
     assert_eq!(sessions[0]["current"], true, "this browser first");
-    assert_eq!(sessions[0]["device"], "Firefox on Linux");
-    assert_eq!(sessions[1]["device"], "Safari on iOS");
+    assert_eq!(sessions[0]["device"], "Firefox 128 on Linux");
+    assert_eq!(sessions[1]["device"], "Safari on iPhone");
     assert_eq!(sessions[1]["ip"], "203.0.113.30");
     let page = laptop.get("/account/security").await;
-    assert!(page.body.contains("Safari on iOS") && page.body.contains("This browser"));
+    assert!(page.body.contains("Safari on iPhone") && page.body.contains("This device"));
     let cookie = laptop.cookie().unwrap().to_string();
     assert!(!page.body.contains(cookie.split('=').nth(1).unwrap()), "session ids never leave the cookie");
 

@@ -5,6 +5,7 @@
 use crate::helpers::TestApp;
 use crate::jobs::{job, mail_to, mailbox_job_ids, worker};
 use axum::{body::Body, http::Request};
+use chrono::{Offset, TimeZone};
 use lyceum::server::config::Config;
 use lyceum::server::jobs::{self, queue::Status};
 use lyceum::server::mail::{self, Mail, Mailer};
@@ -30,13 +31,18 @@ async fn mail_reaches_the_mailbox_exactly_once_per_job() {
     assert_eq!(first.run_until_idle().await, 0);
 
     assert_eq!(mailbox_job_ids(db).await, ids);
-    let listed = mail::mailbox(db, 100).await.unwrap();
+    let tz = app.state.config.timezone;
+    let listed = mail::mailbox(db, 100, tz).await.unwrap();
     assert_eq!(listed.len(), ids.len());
     assert!(listed.windows(2).all(|pair| pair[0].id > pair[1].id), "newest first");
-    assert_eq!(mail::mailbox(db, 2).await.unwrap(), listed[..2]);
+    assert_eq!(mail::mailbox(db, 2, tz).await.unwrap(), listed[..2]);
     let message = listed.iter().find(|m| m.to == "learner30@academy.test").expect("the message to learner 30");
     assert_eq!((message.subject.as_str(), message.text.as_str()), ("Message 30", "Hello, learner 30."));
-    assert!(message.sent_at.ends_with('Z') && message.sent_at_text.ends_with(" UTC"));
+    // In the academy's zone, as the mail speaks of times.
+    let sent = chrono::DateTime::parse_from_rfc3339(&message.sent_at).unwrap();
+    let offset = tz.offset_from_utc_datetime(&sent.naive_utc()).fix();
+    assert_eq!(*sent.offset(), offset, "{}", message.sent_at);
+    assert!(message.sent_at_text.ends_with(" (Malta time)"), "{}", message.sent_at_text);
 }
 
 const SECRET_LINK: &str = "https://academy.test/verify-email?token=tok123";

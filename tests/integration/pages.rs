@@ -102,8 +102,7 @@ async fn course_page_has_everything_a_visitor_and_a_crawler_need() {
     assert_eq!(res.status, 200);
     let course = app.state.catalogue.course(&slug).await.unwrap().unwrap();
     // As the page presents it.
-    let presenter =
-        lyceum::server::present::Presenter { tz: app.state.config.timezone, public_url: &app.state.config.public_url };
+    let presenter = lyceum::server::present::Presenter::of(&app.state.config);
     let course = presenter.course_page(&course);
     assert!(res.body.contains(&format!("<h1>{}", course.title.replace('&', "&amp;"))));
     assert!(res.body.contains(&format!(r#"<link href="https://academy.test/courses/{slug}" rel="canonical">"#)));
@@ -238,4 +237,29 @@ async fn a_page_past_the_last_says_so_and_links_to_the_last() {
         app.get(&format!("/courses?page={last}")).await.body.matches(CARD_TITLE).count() as u64,
         total - (last - 1) * 12
     );
+}
+
+#[tokio::test]
+async fn prices_say_vat_and_sessions_say_where_and_how_the_days_run() {
+    let app = TestApp::demo().await;
+    let home = app.get("/").await.body.replace("<!>", "");
+    let soon = &home[home.find("upcoming-heading").expect("Starting soon")..];
+    assert!(
+        soon.contains(r#"<span class="upcoming-price">€"#) && soon.contains(" incl. VAT</span>"),
+        "price on Starting soon"
+    );
+    assert!(soon.contains(r#"class="seats"#), "seats on Starting soon");
+    let catalogue = app.get("/courses").await.body.replace("<!>", "");
+    assert!(catalogue.contains(r#"<li class="price">€"#) && catalogue.contains(" incl. VAT</li>"));
+    // A course taught in person somewhere: its campus with the street address.
+    let in_person = app.state.catalogue.search("mode=in-person&location=valletta").await.unwrap().items[0].slug.clone();
+    let page = app.get(&format!("/courses/{in_person}")).await.body.replace("<!>", "");
+    assert!(
+        page.contains(r#"Valletta campus<span class="address">42 Merchants Street, Valletta VLT 1171</span>"#),
+        "{page}"
+    );
+    assert!(page.contains(r#""address":"42 Merchants Street, Valletta VLT 1171""#), "in the JSON-LD too");
+    let timetable = texts_after(&page, r#"<p class="timetable""#);
+    assert_eq!(timetable.len(), 1);
+    assert!(timetable[0].contains("each day (Malta time)") || timetable[0].starts_with("One day, "), "{timetable:?}");
 }

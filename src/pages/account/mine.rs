@@ -231,7 +231,7 @@ fn Sessions(sessions: Vec<SessionInfo>) -> impl IntoView {
         .into_iter()
         .map(|session| {
             let action = if session.current {
-                view! { <strong>"This browser"</strong> }.into_any()
+                view! { <strong class="this-device">"This device"</strong> }.into_any()
             } else {
                 view! {
                     <ActionForm action=end>

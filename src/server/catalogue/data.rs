@@ -22,8 +22,9 @@ pub struct Session {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub mode: Mode,
-    /// The campus, for sessions in person.
+    /// The campus, for sessions in person, and its street address.
     pub location: Option<String>,
+    pub location_address: Option<String>,
     pub instructor: Option<String>,
     pub capacity: i64,
     pub seats_taken: i64,
@@ -103,6 +104,7 @@ pub struct Course {
 pub struct UpcomingSession {
     pub course_slug: String,
     pub course_title: String,
+    pub price: Money,
     pub session: Session,
 }
 

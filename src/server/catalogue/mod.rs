@@ -258,6 +258,7 @@ impl Catalogue {
                         .into_iter()
                         .map(|row| UpcomingSession {
                             session: Session::from(row.session),
+                            price: Money { cents: row.price_cents, currency: row.currency },
                             course_slug: row.course_slug,
                             course_title: row.course_title,
                         })
@@ -303,6 +304,7 @@ impl From<queries::SessionRow> for Session {
             ends_at: row.ends_at,
             mode: row.mode,
             location: row.location,
+            location_address: row.location_address,
             instructor: row.instructor,
             capacity: row.capacity,
             seats_taken: row.seats_taken,

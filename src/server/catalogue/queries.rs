@@ -27,6 +27,7 @@ pub struct SessionRow {
     pub ends_at: DateTime<Utc>,
     pub mode: Mode,
     pub location: Option<String>,
+    pub location_address: Option<String>,
     pub instructor: Option<String>,
     pub capacity: i64,
     pub seats_taken: i64,
@@ -64,6 +65,8 @@ pub struct InstructorRow {
 pub struct UpcomingRow {
     pub course_slug: String,
     pub course_title: String,
+    pub price_cents: i64,
+    pub currency: String,
     #[sqlx(flatten)]
     pub session: SessionRow,
 }
@@ -75,6 +78,7 @@ pub struct SitemapRow {
 }
 
 const SESSION_COLUMNS: &str = "s.id, s.course_id, s.starts_at, s.ends_at, s.mode, l.name AS location, \
+     l.address AS location_address, \
      i.name AS instructor, s.capacity, s.seats_taken";
 const SESSION_JOINS: &str = "LEFT JOIN locations l ON l.id = s.location_id \
      LEFT JOIN instructors i ON i.id = s.instructor_id";
@@ -159,7 +163,7 @@ pub async fn upcoming_sessions_of(
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn next_sessions(db: &Db, now: DateTime<Utc>, limit: i64) -> Result<Vec<UpcomingRow>, sqlx::Error> {
     let sql = format!(
-        "SELECT c.slug AS course_slug, c.title AS course_title, {SESSION_COLUMNS} \
+        "SELECT c.slug AS course_slug, c.title AS course_title, c.price_cents, c.currency, {SESSION_COLUMNS} \
          FROM course_sessions s JOIN courses c ON c.id = s.course_id {SESSION_JOINS} \
          WHERE s.status = 'scheduled' AND s.starts_at > $1 AND c.published \
          ORDER BY s.starts_at, s.id LIMIT $2"

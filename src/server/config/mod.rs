@@ -60,6 +60,8 @@ pub struct Config {
     pub mail_from: String,
     /// The academy's name, as certificates and calendars give it.
     pub academy_name: String,
+    /// Whether course prices include VAT; every price says which.
+    pub prices_include_vat: bool,
     /// Ed25519 keys that sign certificates' credentials, by key id: the
     /// first signs, the others are still published so that credentials
     /// they signed keep verifying. Empty: keys derived from the secrets.
@@ -243,6 +245,7 @@ impl Config {
         let demo_data = flag("LYCEUM_DEMO_DATA", true)?;
         let run_worker = flag("LYCEUM_RUN_WORKER", true)?;
         let rate_limits = flag("LYCEUM_RATE_LIMITS", true)?;
+        let prices_include_vat = flag("LYCEUM_PRICES_INCLUDE_VAT", true)?;
 
         let mode = match get("LYCEUM_MODE").as_deref() {
             None | Some("development") => Mode::Development,
@@ -345,6 +348,7 @@ impl Config {
             smtp_url,
             mail_from,
             academy_name,
+            prices_include_vat,
             credential_keys,
             smtp_plaintext,
             smtp_ca_file,

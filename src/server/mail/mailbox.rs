@@ -35,8 +35,9 @@ struct Row {
     created_at: DateTime<Utc>,
 }
 
-/// The newest `limit` messages, newest first.
-pub async fn mailbox(db: &Db, limit: i64) -> Result<Vec<StoredMail>, sqlx::Error> {
+/// The newest `limit` messages, newest first, with their times in the
+/// academy's zone `tz` (as the mail itself speaks of times).
+pub async fn mailbox(db: &Db, limit: i64, tz: chrono_tz::Tz) -> Result<Vec<StoredMail>, sqlx::Error> {
     let mut sql = Sql::new("SELECT id, recipient, subject, text_body, created_at FROM mailbox ORDER BY id DESC LIMIT ");
     sql.bind(Arg::Int(limit.max(0)));
     let rows: Vec<Row> = sql.fetch_all(db).await?;
@@ -47,8 +48,12 @@ pub async fn mailbox(db: &Db, limit: i64) -> Result<Vec<StoredMail>, sqlx::Error
             to: row.recipient,
             subject: row.subject,
             text: row.text_body,
-            sent_at: row.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-            sent_at_text: row.created_at.format("%-d %b %Y, %H:%M:%S UTC").to_string(),
+            sent_at: row.created_at.with_timezone(&tz).to_rfc3339_opts(SecondsFormat::Secs, true),
+            sent_at_text: format!(
+                "{} ({})",
+                row.created_at.with_timezone(&tz).format("%-d %b %Y, %H:%M:%S"),
+                crate::server::present::zone_label(tz)
+            ),
         })
         .collect())
 }

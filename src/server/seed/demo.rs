@@ -4,7 +4,7 @@
 use super::people;
 use super::taxonomy::{self, CourseSeed, Taxonomy};
 use crate::server::db::{Db, with_pool};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// One planned session of a demo course.
@@ -22,6 +22,7 @@ pub struct PlannedSession {
 /// Courses whose slug already exists are left as they are.
 pub async fn load(db: &Db, tz: Tz, today: NaiveDate) -> Result<(usize, usize), sqlx::Error> {
     let demo = taxonomy::demo_catalogue();
+    let closed = holidays(&demo, today);
     let ids = taxonomy::ensure(db, &demo).await?;
     let now = Utc::now();
     let mut courses = 0;
@@ -55,7 +56,7 @@ pub async fn load(db: &Db, tz: Tz, today: NaiveDate) -> Result<(usize, usize), s
             .await?;
             let Some(course_id) = inserted else { continue };
             courses += 1;
-            for (k, session) in plan_sessions(course, index, tz, today).into_iter().enumerate() {
+            for (k, session) in plan_sessions(course, index, tz, today, &closed).into_iter().enumerate() {
                 let session_id: i64 = sqlx::query_scalar(
                     "INSERT INTO course_sessions (course_id, starts_at, ends_at, timezone, mode, location_id, \
                      instructor_id, capacity, seats_taken, status, created_at, updated_at) \
@@ -103,22 +104,75 @@ fn location_id(ids: &Taxonomy, slug: &str) -> i64 {
     ids.locations.get(slug).copied().unwrap_or_else(|| *ids.locations.values().min().expect("a campus exists"))
 }
 
-/// Two to four sessions per course within twelve weeks of `today`, on
-/// weekdays from 09:00 to 16:00 local time, one day per seven hours.
+/// How a course's days run: how many, and the hours of each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timetable {
+    /// Working days in a row, Monday to Friday at most.
+    pub days: u32,
+    /// Start and end of each day, minutes after midnight (a lunch hour
+    /// included in a day of five teaching hours or more).
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Timetable {
+    /// Seven teaching hours a day, over at most a working week: a longer
+    /// course teaches longer days. Days of five hours or more have a
+    /// lunch hour; days of eight start at 08:30.
+    pub fn of(hours: i64) -> Self {
+        let hours = u32::try_from(hours.max(1)).unwrap_or(1);
+        let days = hours.div_ceil(7).clamp(1, 5);
+        // Each day's teaching, rounded up to the half hour.
+        let teaching = (hours * 60).div_ceil(days).div_ceil(30) * 30;
+        let lunch = if teaching >= 5 * 60 { 60 } else { 0 };
+        let start = if teaching >= 8 * 60 { 8 * 60 + 30 } else { 9 * 60 };
+        Timetable { days, start, end: start + teaching + lunch }
+    }
+}
+
+/// The days the academy is closed besides weekends, over the years that
+/// `around` and a few months either side touch.
+pub fn holidays(demo: &taxonomy::DemoCatalogue, around: NaiveDate) -> Vec<NaiveDate> {
+    (around.year() - 1..=around.year() + 1)
+        .flat_map(|year| demo.holidays.iter().filter_map(move |h| h.in_year(year)))
+        .collect()
+}
+
+/// Whether a course of `days` can start on `start`: every day from it is a
+/// working day of the same week, and none a public holiday.
+fn fits(start: NaiveDate, days: u32, closed: &[NaiveDate]) -> bool {
+    start.weekday().num_days_from_monday() + days <= 5
+        && (0..days).all(|d| !closed.contains(&(start + chrono::Days::new(u64::from(d)))))
+}
+
+/// Two to four sessions per course within twelve weeks of `today`, each on
+/// working days in one week (a five-day course runs Monday to Friday),
+/// never on a public holiday, with the course's daily timetable.
 /// Deterministic in the course's position, so demo data is the same each run.
-pub fn plan_sessions(course: &CourseSeed, index: usize, tz: Tz, today: NaiveDate) -> Vec<PlannedSession> {
+pub fn plan_sessions(
+    course: &CourseSeed,
+    index: usize,
+    tz: Tz,
+    today: NaiveDate,
+    closed: &[NaiveDate],
+) -> Vec<PlannedSession> {
     let count = 2 + index % 3;
-    let days = ((course.duration_hours + 6) / 7).max(1);
+    let timetable = Timetable::of(course.duration_hours);
+    let days = timetable.days;
     let campuses = ["valletta", "sliema"];
+    let session = |start: NaiveDate| {
+        let end = start + chrono::Days::new(u64::from(days - 1));
+        (local(tz, start, timetable.start), local(tz, end, timetable.end))
+    };
     let mut planned: Vec<PlannedSession> = (0..count)
         .map(|k| {
             // Spread starts over days 3..80 so every session lies in the next 12 weeks.
             let offset = 3 + ((index * 11 + k * 23) % 70) as u64 + (k as u64) * 3;
             let mut start = today + chrono::Days::new(offset);
-            while matches!(start.weekday(), Weekday::Sat | Weekday::Sun) {
+            while !fits(start, days, closed) {
                 start = start.succ_opt().expect("date in range");
             }
-            let end = start + Duration::days(days - 1);
+            let (starts_at, ends_at) = session(start);
             let mode: &'static str = match (course.modes.iter().any(|m| m == "online"), course.modes.len()) {
                 (true, 1) => "online",
                 (false, _) => "in-person",
@@ -133,27 +187,21 @@ pub fn plan_sessions(course: &CourseSeed, index: usize, tz: Tz, today: NaiveDate
                 1 => course.capacity - 1,
                 n => (course.capacity * n as i64 / 14).min(course.capacity - 1),
             };
-            PlannedSession {
-                starts_at: local(tz, start, 9),
-                ends_at: local(tz, end, 16),
-                mode,
-                location,
-                seats_taken,
-                past: false,
-            }
+            PlannedSession { starts_at, ends_at, mode, location, seats_taken, past: false }
         })
         .collect();
     // Every fourth course also ran two to five weeks ago, nearly full:
     // a roster waiting for its attendance and completions to be marked.
     if index % 4 == 0 {
         let mut start = today - chrono::Days::new(14 + (index % 4 * 7 + index % 7) as u64);
-        while matches!(start.weekday(), Weekday::Sat | Weekday::Sun) {
+        while !fits(start, days, closed) {
             start = start.pred_opt().expect("date in range");
         }
         let location = course.modes.iter().any(|m| m == "in-person").then_some(campuses[index % 2]);
+        let (starts_at, ends_at) = session(start);
         planned.push(PlannedSession {
-            starts_at: local(tz, start, 9),
-            ends_at: local(tz, start + Duration::days(days - 1), 16),
+            starts_at,
+            ends_at,
             mode: if location.is_some() { "in-person" } else { "online" },
             location,
             seats_taken: (course.capacity - 2).max(1),
@@ -163,18 +211,16 @@ pub fn plan_sessions(course: &CourseSeed, index: usize, tz: Tz, today: NaiveDate
     planned
 }
 
-/// `hour`:00 on `date` in `tz`, as UTC.
-pub fn local(tz: Tz, date: NaiveDate, hour: u32) -> DateTime<Utc> {
-    let time = NaiveTime::from_hms_opt(hour, 0, 0).expect("valid hour");
-    tz.from_local_datetime(&date.and_time(time))
-        .earliest()
-        .expect("09:00 and 16:00 exist every day")
-        .with_timezone(&Utc)
+/// `minutes` after midnight on `date` in `tz`, as UTC.
+pub fn local(tz: Tz, date: NaiveDate, minutes: u32) -> DateTime<Utc> {
+    let time = NaiveTime::from_hms_opt(minutes / 60, minutes % 60, 0).expect("a time of day");
+    tz.from_local_datetime(&date.and_time(time)).earliest().expect("teaching hours exist every day").with_timezone(&Utc)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{Duration, Timelike, Weekday};
 
     #[test]
     fn demo_catalogue_is_large_and_consistent() {
@@ -191,20 +237,59 @@ mod tests {
     }
 
     #[test]
-    fn sessions_fall_on_weekdays_within_twelve_weeks() {
+    fn easter_and_the_holidays_fall_where_the_calendar_has_them() {
+        assert_eq!(taxonomy::easter_sunday(2026), NaiveDate::from_ymd_opt(2026, 4, 5).unwrap());
+        assert_eq!(taxonomy::easter_sunday(2027), NaiveDate::from_ymd_opt(2027, 3, 28).unwrap());
+        assert_eq!(taxonomy::easter_sunday(2000), NaiveDate::from_ymd_opt(2000, 4, 23).unwrap());
+        let demo = taxonomy::demo_catalogue();
+        let closed = holidays(&demo, NaiveDate::from_ymd_opt(2026, 12, 2).unwrap());
+        for (m, d) in [(12, 25), (1, 1), (12, 8), (12, 13)] {
+            assert!(closed.contains(&NaiveDate::from_ymd_opt(2026, m, d).unwrap()), "{m}-{d}");
+        }
+        assert!(closed.contains(&NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()));
+        assert!(closed.contains(&NaiveDate::from_ymd_opt(2027, 3, 26).unwrap()), "Good Friday 2027");
+        assert_eq!(demo.holidays.len(), 14, "Malta's fourteen public holidays");
+    }
+
+    #[test]
+    fn each_course_has_a_working_day_timetable() {
+        let hhmm = |t: Timetable| (t.days, t.start / 60, t.start % 60, t.end / 60, t.end % 60);
+        assert_eq!(hhmm(Timetable::of(7)), (1, 9, 0, 17, 0));
+        assert_eq!(hhmm(Timetable::of(35)), (5, 9, 0, 17, 0));
+        assert_eq!(hhmm(Timetable::of(40)), (5, 8, 30, 17, 30), "a longer course, longer days");
+        assert_eq!(hhmm(Timetable::of(16)), (3, 9, 0, 15, 30), "five and a half hours a day, and lunch");
+        assert_eq!(hhmm(Timetable::of(3)), (1, 9, 0, 12, 0), "no lunch in a morning");
+    }
+
+    #[test]
+    fn sessions_fall_on_working_days_within_twelve_weeks() {
         let demo = taxonomy::demo_catalogue();
         let tz = chrono_tz::Europe::Malta;
         let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        let closed = holidays(&demo, today);
         let limit = local(tz, today + chrono::Days::new(84), 0);
         for (index, course) in demo.courses.iter().enumerate() {
             let (sessions, past): (Vec<_>, Vec<_>) =
-                plan_sessions(course, index, tz, today).into_iter().partition(|s| !s.past);
+                plan_sessions(course, index, tz, today, &closed).into_iter().partition(|s| !s.past);
             assert!((2..=4).contains(&sessions.len()));
             assert_eq!(past.len(), usize::from(index % 4 == 0));
             assert!(past.iter().all(|s| s.ends_at < local(tz, today, 0)));
+            let timetable = Timetable::of(course.duration_hours);
+            for s in sessions.iter().chain(&past) {
+                let (first, last) = (s.starts_at.with_timezone(&tz), s.ends_at.with_timezone(&tz));
+                let days = (last.date_naive() - first.date_naive()).num_days() + 1;
+                assert_eq!(days, i64::from(timetable.days), "{}", course.slug);
+                for d in 0..days {
+                    let day = first.date_naive() + Duration::days(d);
+                    assert!(!matches!(day.weekday(), Weekday::Sat | Weekday::Sun), "{} on {day}", course.slug);
+                    assert!(!closed.contains(&day), "{} on a holiday, {day}", course.slug);
+                }
+                assert_eq!(
+                    (first.hour() * 60 + first.minute(), last.hour() * 60 + last.minute()),
+                    (timetable.start, timetable.end)
+                );
+            }
             for s in sessions {
-                let local_start = s.starts_at.with_timezone(&tz);
-                assert!(!matches!(local_start.weekday(), Weekday::Sat | Weekday::Sun));
                 assert!(s.starts_at > local(tz, today, 0) && s.starts_at < limit, "{}", course.slug);
                 assert!(s.ends_at > s.starts_at);
                 assert!((0..=course.capacity).contains(&s.seats_taken));

@@ -7,10 +7,57 @@ use std::collections::HashMap;
 
 #[derive(Debug, Deserialize)]
 pub struct DemoCatalogue {
+    /// The public holidays on which the academy is closed.
+    pub holidays: Vec<HolidaySeed>,
     pub categories: Vec<CategorySeed>,
     pub locations: Vec<LocationSeed>,
     pub instructors: Vec<InstructorSeed>,
     pub courses: Vec<CourseSeed>,
+}
+
+/// A public holiday: on a fixed day (`MM-DD`) every year, or a number of
+/// days from Easter Sunday (Good Friday is -2).
+#[derive(Debug, Deserialize)]
+pub struct HolidaySeed {
+    pub name: String,
+    #[serde(default)]
+    pub date: Option<String>,
+    #[serde(default)]
+    pub easter: Option<i64>,
+}
+
+impl HolidaySeed {
+    /// The holiday's date in `year`.
+    pub fn in_year(&self, year: i32) -> Option<chrono::NaiveDate> {
+        match (&self.date, self.easter) {
+            (Some(date), _) => {
+                let (month, day) = date.split_once('-')?;
+                chrono::NaiveDate::from_ymd_opt(year, month.parse().ok()?, day.parse().ok()?)
+            }
+            (None, Some(days)) => easter_sunday(year).checked_add_signed(chrono::Duration::days(days)),
+            (None, None) => None,
+        }
+    }
+}
+
+/// Easter Sunday in the Gregorian calendar (the anonymous algorithm
+/// published in Nature, 1876).
+pub fn easter_sunday(year: i32) -> chrono::NaiveDate {
+    let a = year % 19;
+    let b = year / 100;
+    let c = year % 100;
+    let d = b / 4;
+    let e = b % 4;
+    let f = (b + 8) / 25;
+    let g = (b - f + 1) / 3;
+    let h = (19 * a + b - d - g + 15) % 30;
+    let i = c / 4;
+    let k = c % 4;
+    let l = (32 + 2 * e + 2 * i - h - k) % 7;
+    let m = (a + 11 * h + 22 * l) / 451;
+    let month = (h + l - 7 * m + 114) / 31;
+    let day = (h + l - 7 * m + 114) % 31 + 1;
+    chrono::NaiveDate::from_ymd_opt(year, month as u32, day as u32).expect("Easter is in March or April")
 }
 
 #[derive(Debug, Deserialize)]
