@@ -2,6 +2,7 @@
 
 use crate::components::error_view::NotFound;
 use crate::components::layout::Layout;
+use crate::pages::about::{ContactPage, PrivacyPage, TermsPage};
 use crate::pages::account::{
     dashboard::DashboardPage,
     entry::{CheckEmailPage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SignupPage, VerifyEmailPage},
@@ -76,6 +77,9 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("signup") view=SignupPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("check-email") view=CheckEmailPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("contact") view=ContactPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("privacy") view=PrivacyPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("terms") view=TermsPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>

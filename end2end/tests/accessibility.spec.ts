@@ -16,6 +16,9 @@ for (const path of [
   "/forgot-password",
   "/verify-email",
   "/reset-password?token=expired",
+  "/contact",
+  "/terms",
+  "/privacy",
 ]) {
   test(`no serious or critical accessibility violations on ${path}`, async ({ page }) => {
     let target = path;

@@ -10,7 +10,16 @@ const sizes = [
   { name: "phone", width: 390, height: 844 },
   { name: "laptop", width: 1366, height: 900 },
 ];
-const publicPages = ["/", "/courses", "/courses?mode=online&category=cybersecurity", "/login", "/signup", "/courses?page=99"];
+const publicPages = [
+  "/",
+  "/courses",
+  "/courses?mode=online&category=cybersecurity",
+  "/login",
+  "/signup",
+  "/check-email",
+  "/courses?page=99",
+  "/contact",
+];
 
 /** How much wider than the viewport the page is (0 when it fits). */
 async function overflow(page: Page): Promise<number> {

@@ -1,7 +1,7 @@
 //! A course in a list of results.
 
 use super::session_row::{SeatsLeft, SessionWhen};
-use crate::model::catalogue::CourseCard as Card;
+use crate::model::catalogue::{CourseCard as Card, subject_art};
 use leptos::prelude::*;
 
 #[component]
@@ -24,6 +24,7 @@ pub fn CourseCard(course: Card) -> impl IntoView {
     view! {
         <li class="card">
             <article>
+                <img class="card-art" src=subject_art(&course.category_slug) alt="" width="640" height="240" loading="lazy" decoding="async"/>
                 <p class="card-category">
                     <a href=format!("/courses?category={}", course.category_slug)>{course.category}</a>
                 </p>

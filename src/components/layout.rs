@@ -1,7 +1,9 @@
 //! The frame around every page: skip link, header with navigation, footer.
 
 use crate::model::account::{Role, Viewer};
+use crate::pages::about::ContactDetails;
 use crate::server_fns::account::{Logout, get_viewer};
+use crate::server_fns::catalogue::get_site;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
@@ -26,13 +28,37 @@ pub fn Layout(children: Children) -> impl IntoView {
             </div>
         </header>
         <main id="main" class="wrap" tabindex="-1">{children()}</main>
+        <Footer/>
+    }
+}
+
+/// Where the academy is and how to reach it, and its own pages.
+#[component]
+fn Footer() -> impl IntoView {
+    let site = Resource::new(|| (), |_| get_site());
+    view! {
         <footer class="site-footer">
-            <div class="wrap footer-inner">
-                <p>"Lyceum · IT and soft-skills training in Valletta, Sliema and online."</p>
-                <ul class="footer-links">
-                    <li><a href="/courses">"All courses"</a></li>
-                    <li><a href="/sitemap.xml">"Sitemap"</a></li>
-                </ul>
+            <div class="wrap footer-grid">
+                <section aria-labelledby="footer-about">
+                    <h2 id="footer-about" class="footer-heading">"Lyceum"</h2>
+                    <p>"IT and soft-skills courses in Valletta, Sliema and online, with certificates anyone can check."</p>
+                </section>
+                <section aria-labelledby="footer-visit">
+                    <h2 id="footer-visit" class="footer-heading">"Visit or call"</h2>
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move { site.await.ok().map(|site| view! { <ContactDetails site/> }) })}
+                    </Suspense>
+                </section>
+                <nav aria-labelledby="footer-more">
+                    <h2 id="footer-more" class="footer-heading">"More"</h2>
+                    <ul class="footer-links">
+                        <li><a href="/courses">"All courses"</a></li>
+                        <li><a href="/contact">"Contact us"</a></li>
+                        <li><a href="/terms">"Terms of booking"</a></li>
+                        <li><a href="/privacy">"Privacy notice"</a></li>
+                        <li><a href="/sitemap.xml">"Sitemap"</a></li>
+                    </ul>
+                </nav>
             </div>
         </footer>
     }

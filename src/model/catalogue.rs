@@ -19,6 +19,18 @@ pub struct CategoryOption {
 pub struct LocationOption {
     pub slug: String,
     pub name: String,
+    pub address: String,
+}
+
+/// What every page's footer says of the academy: where it is and how to
+/// reach it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteInfo {
+    pub academy: String,
+    pub campuses: Vec<LocationOption>,
+    pub phone: String,
+    pub email: String,
+    pub hours: String,
 }
 
 /// The choices offered by the catalogue's filter form.
@@ -209,6 +221,31 @@ pub struct Chip {
     pub href: String,
 }
 
+/// Subjects with a picture of their own in `public/subjects/`.
+const SUBJECT_ART: [&str; 12] = [
+    "cloud",
+    "cybersecurity",
+    "data",
+    "programming",
+    "networking",
+    "service-management",
+    "agile-project-management",
+    "leadership",
+    "communication",
+    "negotiation",
+    "time-management",
+    "presentation-skills",
+];
+
+/// The picture of a subject (a category's slug): its own, or the
+/// academy's for a subject without one.
+pub fn subject_art(category_slug: &str) -> String {
+    match SUBJECT_ART.contains(&category_slug) {
+        true => format!("/subjects/{category_slug}.svg"),
+        false => "/subjects/subject.svg".to_string(),
+    }
+}
+
 /// A name as it reads inside a sentence: "Cybersecurity" becomes
 /// "cybersecurity", "IT service management" and "AWS" stay as they are.
 fn in_sentence(name: &str) -> String {
@@ -242,7 +279,9 @@ pub struct CourseDetail {
     pub kind: Kind,
     pub level: Level,
     pub duration_hours: i64,
+    /// The amount ("€1,495"), and whether VAT is in it ("incl. VAT").
     pub price: String,
+    pub vat: String,
     pub price_cents: i64,
     pub currency: String,
     pub language: String,
@@ -332,7 +371,11 @@ mod tests {
                 description: String::new(),
                 courses: 5,
             }],
-            locations: vec![LocationOption { slug: "sliema".into(), name: "Sliema campus".into() }],
+            locations: vec![LocationOption {
+                slug: "sliema".into(),
+                name: "Sliema campus".into(),
+                address: "118 Tower Road".into(),
+            }],
         };
         CataloguePage {
             query: CatalogueQuery::from_query_string(raw).0,

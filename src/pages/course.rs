@@ -4,7 +4,7 @@ use crate::components::form::{FormAlert, last_error};
 use crate::components::loaded::Loaded;
 use crate::components::session_row::{SeatsLeft, SessionWhen};
 use crate::components::verbatim::PageTitle;
-use crate::model::catalogue::CourseDetail;
+use crate::model::catalogue::{CourseDetail, subject_art};
 use crate::server_fns::catalogue::get_course;
 use crate::server_fns::enrolment::Enrol;
 use leptos::prelude::*;
@@ -127,10 +127,11 @@ fn Course(course: CourseDetail) -> impl IntoView {
         </nav>
         <article class="course">
             <header class="course-header">
+                <img class="course-art" src=subject_art(&course.category_slug) alt="" width="640" height="240" decoding="async"/>
                 <h1>{course.title.clone()}</h1>
                 <p class="lead">{course.summary.clone()}</p>
                 <dl class="course-facts">
-                    <div><dt>"Price"</dt><dd class="price">{course.price.clone()}</dd></div>
+                    <div><dt>"Price"</dt><dd class="price">{course.price.clone()} <span class="vat">{course.vat.clone()}</span></dd></div>
                     <div><dt>"Duration"</dt><dd>{format!("{} hours", course.duration_hours)}</dd></div>
                     <div><dt>"Level"</dt><dd>{course.level.label()}</dd></div>
                     <div><dt>"Language"</dt><dd>{language}</dd></div>

@@ -3,7 +3,7 @@
 use crate::components::loaded::Loaded;
 use crate::components::session_row::{SeatsLeft, SessionWhen};
 use crate::components::verbatim::PageTitle;
-use crate::model::catalogue::HomeData;
+use crate::model::catalogue::{HomeData, subject_art};
 use crate::model::query::Kind;
 use crate::server_fns::catalogue::get_home;
 use leptos::prelude::*;
@@ -19,13 +19,27 @@ pub fn HomePage() -> impl IntoView {
             content="Courses in cloud, cybersecurity, data, programming, networking, project management, leadership and communication, in Valletta, Sliema and online."
         />
         <section class="hero">
-            <h1>"Learn the skills your next role asks for"</h1>
-            <p class="lead">"IT and soft-skills courses in Valletta, Sliema and online, taught by people who do the work."</p>
-            <form class="search-hero" method="get" action="/courses" role="search">
-                <label for="home-q" class="visually-hidden">"Search courses"</label>
-                <input id="home-q" type="search" name="q" placeholder="Search courses, e.g. cloud security" autocomplete="off"/>
-                <button type="submit">"Search"</button>
-            </form>
+            <div class="hero-text">
+                <p class="eyebrow">"Training academy · Valletta · Sliema · Online"</p>
+                <h1>"Learn the skills your next role asks for"</h1>
+                <p class="lead">"IT and soft-skills courses in Malta and online, taught in small classes by people who do the work."</p>
+                <form class="search-hero" method="get" action="/courses" role="search">
+                    <label for="home-q" class="visually-hidden">"Search courses"</label>
+                    <input id="home-q" type="search" name="q" placeholder="Search courses, e.g. cloud security" autocomplete="off"/>
+                    <button type="submit">"Search"</button>
+                </form>
+                <ul class="trust" aria-label="Why learn with us">
+                    <li>"Certificates anyone can check online"</li>
+                    <li>"Exam preparation for AWS, Microsoft, CompTIA, ITIL® and PRINCE2®"</li>
+                    <li>"Two campuses in the heart of Malta, or live online"</li>
+                </ul>
+            </div>
+            <div class="hero-art" aria-hidden="true">
+                {["cloud", "leadership", "cybersecurity", "presentation-skills"]
+                    .map(|slug| view! { <img src=subject_art(slug) alt="" width="640" height="240" decoding="async"/> })
+                    .into_iter()
+                    .collect_view()}
+            </div>
         </section>
         <Loaded data render=|home| view! { <HomeSections home/> }/>
     }
@@ -41,8 +55,11 @@ fn HomeSections(home: HomeData) -> impl IntoView {
                 view! {
                     <li>
                         <a href=format!("/courses?category={}", c.slug)>
-                            <span class="cat-name">{c.name.clone()}</span>
-                            <span class="cat-count">{format!("{} courses", c.courses)}</span>
+                            <img class="cat-art" src=subject_art(&c.slug) alt="" width="640" height="240" loading="lazy" decoding="async"/>
+                            <span class="cat-text">
+                                <span class="cat-name">{c.name.clone()}</span>
+                                <span class="cat-count">{format!("{} courses", c.courses)}</span>
+                            </span>
                         </a>
                     </li>
                 }

@@ -1,5 +1,6 @@
 //! One module per route (or group of routes).
 
+pub mod about;
 pub mod account;
 pub mod admin;
 pub mod catalogue;

@@ -59,12 +59,11 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("public, max-age=31536000, immutable"),
         ))
         .service(ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip());
-    let favicon = ServiceBuilder::new()
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=86400"),
-        ))
-        .service(ServeFile::new(format!("{site_root}/favicon.svg")));
+    // Files of `public/` under their own names: cached for a day.
+    let day =
+        || SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    let favicon = ServiceBuilder::new().layer(day()).service(ServeFile::new(format!("{site_root}/favicon.svg")));
+    let subjects = ServiceBuilder::new().layer(day()).service(ServeDir::new(format!("{site_root}/subjects")));
 
     let https = state.config.https();
     let sessions = session_layer(&state);
@@ -91,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .route("/certificates/{code}/credential.jwt", get(downloads::credential))
         .nest_service("/pkg", pkg)
         .route_service("/favicon.svg", favicon)
+        .nest_service("/subjects", subjects)
         .leptos_routes_with_context(&state, routes, move || provide_context(app_state.clone()), {
             let leptos = state.leptos.clone();
             move || shell(leptos.clone())

@@ -33,8 +33,11 @@ impl<'a> Presenter<'a> {
 impl Presenter<'_> {
     /// "€1,495 incl. VAT": a price always says whether tax is in it.
     pub fn price(&self, money: &Money) -> String {
-        let vat = if self.prices_include_vat { "incl. VAT" } else { "excl. VAT" };
-        format!("{} {vat}", price(money))
+        format!("{} {}", price(money), self.vat())
+    }
+
+    fn vat(&self) -> &'static str {
+        if self.prices_include_vat { "incl. VAT" } else { "excl. VAT" }
     }
 
     pub fn session(&self, session: &Session) -> SessionView {
@@ -120,7 +123,8 @@ impl Presenter<'_> {
             kind: course.kind,
             level: course.level,
             duration_hours: course.duration_hours,
-            price: self.price(&course.price),
+            price: price(&course.price),
+            vat: self.vat().to_string(),
             price_cents: course.price.cents,
             currency: course.price.currency.clone(),
             language: course.language.clone(),

@@ -2,7 +2,7 @@
 //! each function asks the catalogue and presents its answer for the page.
 
 use crate::error::AppError;
-use crate::model::catalogue::{CataloguePage, CourseDetail, HomeData};
+use crate::model::catalogue::{CataloguePage, CourseDetail, HomeData, SiteInfo};
 use leptos::prelude::*;
 
 /// How pages present the catalogue's values on this server.
@@ -27,6 +27,21 @@ pub async fn get_course(slug: String) -> Result<CourseDetail, AppError> {
         Some(course) => Ok(presenter(&state).course_page(&course)),
         None => Err(crate::server::error::Error::NotFound.into()),
     }
+}
+
+/// The academy's campuses and contact details, for every page's footer.
+#[server(prefix = "/rpc", endpoint = "catalogue/site")]
+pub async fn get_site() -> Result<SiteInfo, AppError> {
+    let state = expect_context::<crate::server::AppState>();
+    let facets = state.catalogue.facets().await?;
+    let config = &state.config;
+    Ok(SiteInfo {
+        academy: config.academy_name.clone(),
+        campuses: facets.locations.clone(),
+        phone: config.contact_phone.clone(),
+        email: config.contact_email.clone(),
+        hours: config.opening_hours.clone(),
+    })
 }
 
 #[server(prefix = "/rpc", endpoint = "catalogue/home")]

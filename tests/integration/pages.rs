@@ -263,3 +263,39 @@ async fn prices_say_vat_and_sessions_say_where_and_how_the_days_run() {
     assert_eq!(timetable.len(), 1);
     assert!(timetable[0].contains("each day (Malta time)") || timetable[0].starts_with("One day, "), "{timetable:?}");
 }
+
+#[tokio::test]
+async fn the_academy_says_where_it_is_and_has_its_own_pages() {
+    let app = TestApp::demo().await;
+    for path in ["/", "/courses", "/login", "/no-such-page"] {
+        let body = app.get(path).await.body.replace("<!>", "");
+        let footer =
+            &body[body.find(r#"<footer class="site-footer">"#).unwrap_or_else(|| panic!("{path}: a footer"))..];
+        assert!(footer.contains("42 Merchants Street, Valletta VLT 1171"), "{path}: campus with its address");
+        assert!(footer.contains(r#"<a href="tel:+35620104400">+356 2010 4400</a>"#), "{path}: phone");
+        assert!(footer.contains(r#"<a href="mailto:hello@lyceum.example">"#), "{path}: e-mail");
+        for page in ["/contact", "/terms", "/privacy"] {
+            assert!(footer.contains(&format!(r#"<a href="{page}">"#)), "{path}: link to {page}");
+        }
+    }
+    for (path, heading) in [("/contact", "Contact us"), ("/terms", "Terms of booking"), ("/privacy", "Privacy notice")]
+    {
+        let res = app.get(path).await;
+        assert_eq!(res.status, 200, "{path}");
+        assert!(res.body.contains(&format!("<h1>{heading}")), "{path}");
+    }
+    let sitemap = app.get("/sitemap.xml").await.body;
+    assert!(sitemap.contains("<loc>https://academy.test/privacy</loc>"), "{sitemap}");
+    // A picture for every subject, and one for a subject without its own.
+    let art = app.get("/subjects/cloud.svg").await;
+    assert_eq!((art.status, art.header("content-type")), (200, Some("image/svg+xml")));
+    assert_eq!(art.header("cache-control"), Some("public, max-age=86400"));
+    let home = app.get("/").await.body;
+    for category in app.state.catalogue.facets().await.unwrap().categories.iter() {
+        let src = lyceum::model::catalogue::subject_art(&category.slug);
+        assert!(home.contains(&format!(r#"src="{src}""#)), "{}", category.slug);
+        assert_eq!(app.get(&src).await.status, 200, "{src}");
+    }
+    assert_eq!(lyceum::model::catalogue::subject_art("astrology"), "/subjects/subject.svg");
+    assert_eq!(app.get("/subjects/subject.svg").await.status, 200);
+}

@@ -123,7 +123,10 @@ impl Catalogue {
                             courses: c.courses,
                         })
                         .collect(),
-                    locations: locations.into_iter().map(|l| LocationOption { slug: l.slug, name: l.name }).collect(),
+                    locations: locations
+                        .into_iter()
+                        .map(|l| LocationOption { slug: l.slug, name: l.name, address: l.address })
+                        .collect(),
                 }))
             })
             .await
@@ -272,7 +275,8 @@ impl Catalogue {
     /// (path, last modified) of every public page worth indexing.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn sitemap(&self) -> Result<Vec<(String, Option<DateTime<Utc>>)>, Error> {
-        let mut entries = vec![("/".to_string(), None), ("/courses".to_string(), None)];
+        let mut entries: Vec<(String, Option<DateTime<Utc>>)> =
+            ["/", "/courses", "/contact", "/terms", "/privacy"].map(|path| (path.to_string(), None)).into();
         for row in queries::published_courses(&self.db).await? {
             entries.push((format!("/courses/{}", row.slug), Some(row.updated_at)));
         }

@@ -17,6 +17,7 @@ pub struct CategoryRow {
 pub struct LocationRow {
     pub slug: String,
     pub name: String,
+    pub address: String,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -94,7 +95,7 @@ pub async fn categories(db: &Db) -> Result<Vec<CategoryRow>, sqlx::Error> {
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn locations(db: &Db) -> Result<Vec<LocationRow>, sqlx::Error> {
-    let sql = "SELECT slug, name FROM locations ORDER BY name";
+    let sql = "SELECT slug, name, address FROM locations ORDER BY name";
     with_pool!(db, |pool| sqlx::query_as(sql).fetch_all(pool).await)
 }
 

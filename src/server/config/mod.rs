@@ -62,6 +62,10 @@ pub struct Config {
     pub academy_name: String,
     /// Whether course prices include VAT; every price says which.
     pub prices_include_vat: bool,
+    /// How people reach the academy, as every page's footer says.
+    pub contact_phone: String,
+    pub contact_email: String,
+    pub opening_hours: String,
     /// Ed25519 keys that sign certificates' credentials, by key id: the
     /// first signs, the others are still published so that credentials
     /// they signed keep verifying. Empty: keys derived from the secrets.
@@ -315,6 +319,16 @@ impl Config {
         if academy_name.is_empty() || academy_name.chars().count() > 100 || academy_name.chars().any(char::is_control) {
             return Err(bad("LYCEUM_ACADEMY_NAME", "a name of 1 to 100 characters on one line", "something else"));
         }
+        let line = |name: &'static str, default: &str| -> Result<String, ConfigError> {
+            let value = get(name).unwrap_or_else(|| default.into()).trim().to_string();
+            if value.is_empty() || value.chars().count() > 120 || value.chars().any(char::is_control) {
+                return Err(bad(name, "one line of 1 to 120 characters", "something else"));
+            }
+            Ok(value)
+        };
+        let contact_phone = line("LYCEUM_CONTACT_PHONE", "+356 2010 4400")?;
+        let contact_email = line("LYCEUM_CONTACT_EMAIL", "hello@lyceum.example")?;
+        let opening_hours = line("LYCEUM_OPENING_HOURS", "Monday to Friday, 08:30–17:30")?;
         let mut credential_keys = Vec::new();
         let key_rule = "comma-separated KEY_ID=KEY pairs: an id of letters, digits, '.', '_' or '-', \
                         and 32 bytes in URL-safe base64 (lyceum credential-key makes one)";
@@ -349,6 +363,9 @@ impl Config {
             mail_from,
             academy_name,
             prices_include_vat,
+            contact_phone,
+            contact_email,
+            opening_hours,
             credential_keys,
             smtp_plaintext,
             smtp_ca_file,

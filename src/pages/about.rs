@@ -1,0 +1,107 @@
+//! The academy's own pages: `/contact`, `/privacy` and `/terms`. Plain
+//! pages, written for the people who read them; the contact details come
+//! from the academy's settings and campuses.
+
+use crate::components::verbatim::PageTitle;
+use crate::model::catalogue::SiteInfo;
+use crate::server_fns::catalogue::get_site;
+use leptos::prelude::*;
+use leptos_meta::Meta;
+
+/// The academy's campuses, phone, e-mail and hours, as a `<dl>`-free list.
+#[component]
+pub fn ContactDetails(site: SiteInfo) -> impl IntoView {
+    let mailto = format!("mailto:{}", site.email);
+    let tel = format!("tel:{}", site.phone.replace(' ', ""));
+    view! {
+        <ul class="contact-list">
+            {site
+                .campuses
+                .into_iter()
+                .map(|campus| {
+                    view! {
+                        <li>
+                            <strong>{campus.name}</strong>
+                            <span>{campus.address}</span>
+                        </li>
+                    }
+                })
+                .collect_view()}
+            <li><strong>"Phone"</strong><a href=tel>{site.phone}</a></li>
+            <li><strong>"E-mail"</strong><a href=mailto>{site.email}</a></li>
+            <li><strong>"Opening hours"</strong><span>{site.hours}</span></li>
+        </ul>
+    }
+}
+
+#[component]
+pub fn ContactPage() -> impl IntoView {
+    let site = Resource::new(|| (), |_| get_site());
+    view! {
+        <PageTitle text="Contact us · Lyceum"/>
+        <Meta name="description" content="How to reach the academy: campuses in Valletta and Sliema, phone, e-mail and opening hours."/>
+        <article class="prose">
+            <h1>"Contact us"</h1>
+            <p class="lead">"Questions about a course, a booking for your team, or a certificate? We are glad to help."</p>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move { site.await.ok().map(|site| view! { <ContactDetails site/> }) })}
+            </Suspense>
+            <h2>"Booking for a team"</h2>
+            <p>"We run any course for a team of six or more, at one of our campuses, at your offices or online, on dates that suit you. Write to us with the course, the number of people and the weeks you have in mind."</p>
+            <h2>"Your account and your data"</h2>
+            <p>"You can see, download and delete what we keep about you from your account pages. How we handle it is set out in our " <a href="/privacy">"privacy notice"</a> "."</p>
+        </article>
+    }
+}
+
+#[component]
+pub fn PrivacyPage() -> impl IntoView {
+    view! {
+        <PageTitle text="Privacy notice · Lyceum"/>
+        <Meta name="description" content="What the academy keeps about learners, why, for how long, and your rights."/>
+        <article class="prose">
+            <h1>"Privacy notice"</h1>
+            <p class="lead">"What we keep about you, why, for how long, and what you can do about it."</p>
+            <h2>"What we keep"</h2>
+            <ul>
+                <li>"Your account: your name, e-mail address and a one-way hash of your password (never the password itself)."</li>
+                <li>"What you choose to add to your profile: phone number (kept encrypted), company, job title and a few words about yourself."</li>
+                <li>"Your enrolments, waiting-list places, attendance, completions and certificates."</li>
+                <li>"The sessions in which you are logged in (browser, network address, when), so you can see and end them."</li>
+                <li>"A record of security events on your account (logins, password changes), kept to protect it."</li>
+            </ul>
+            <h2>"Why"</h2>
+            <p>"To run the courses you book: to hold your seat, tell you about it, remind you before it starts, record that you attended and completed, and issue a certificate that others can check. We do not sell or share your data for marketing, and we only e-mail you about new courses if you ask us to."</p>
+            <h2>"Certificates"</h2>
+            <p>"A certificate's page shows your name, the course, its dates and hours, to anyone who has its link or code: that is how an employer can check it. Certificates are not listed or searchable."</p>
+            <h2>"How long"</h2>
+            <p>"We keep your account until you delete it. Certificates stay verifiable after that, as they were issued; everything else about you is removed or made anonymous. Logged-out sessions and expired links are deleted."</p>
+            <h2>"Your rights"</h2>
+            <p>"You can download everything we keep about you, and delete your account, from " <a href="/account/data">"your account's data page"</a> ". You can also ask us to correct anything, or complain to the Information and Data Protection Commissioner of Malta."</p>
+            <p>"For anything else, " <a href="/contact">"contact us"</a> "."</p>
+        </article>
+    }
+}
+
+#[component]
+pub fn TermsPage() -> impl IntoView {
+    view! {
+        <PageTitle text="Terms of booking · Lyceum"/>
+        <Meta name="description" content="Booking, prices, cancellations, waiting lists and certificates: the academy's terms."/>
+        <article class="prose">
+            <h1>"Terms of booking"</h1>
+            <p class="lead">"The short version: book a seat, come to your sessions, and tell us in good time if you cannot."</p>
+            <h2>"Booking"</h2>
+            <p>"A seat is yours once we confirm it by e-mail. When a session is full you can join its waiting list: if a seat frees up, the first person waiting gets it at once and we tell them by e-mail."</p>
+            <h2>"Prices"</h2>
+            <p>"Prices are per person for the whole course, and say whether VAT is included. Course materials, exercises and the certificate are included; exam vouchers for vendor certifications are not, unless the course says so."</p>
+            <h2>"Cancelling or moving"</h2>
+            <p>"You can cancel a seat, or move it to another date of the same course with free seats, from your account until the cut-off the course sets before it starts. After that, please contact us. A waiting-list place can be given up until the session starts."</p>
+            <h2>"If we change a session"</h2>
+            <p>"If we must move or cancel a session, we tell you by e-mail at once, with an updated calendar entry, and you can move to another date or cancel."</p>
+            <h2>"Certificates"</h2>
+            <p>"Courses that award a certificate do so when you have attended and completed them. Each certificate has a page of its own where anyone can check it, and a signed digital credential you can keep."</p>
+            <p>"Questions? " <a href="/contact">"Contact us"</a> "."</p>
+        </article>
+    }
+}
