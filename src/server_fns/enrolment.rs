@@ -4,7 +4,9 @@
 //! and brought back to the course.
 
 use crate::error::AppError;
-use crate::model::enrolment::{Dashboard, MyEnrolment};
+use crate::model::enrolment::Dashboard;
+#[cfg(feature = "ssr")]
+use crate::model::enrolment::MyEnrolment;
 use leptos::prelude::*;
 
 /// Enrols the signed-in learner in a session of the course `course` (a

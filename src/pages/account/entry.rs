@@ -6,6 +6,7 @@ use crate::components::status::set_no_store;
 use crate::components::verbatim::PageTitle;
 use crate::error::AppError;
 use crate::model::account::{EMAIL_MAX, NAME_MAX, PASSWORD_MAX};
+use crate::model::catalogue::subject_art;
 use crate::model::form::Field;
 use crate::server_fns::account::{
     ForgotPassword, Login, ResendVerification, ResetPassword, Signup, VerifyEmail, get_check_email, reset_link_is_live,
@@ -25,6 +26,7 @@ pub fn SignupPage() -> impl IntoView {
     view! {
         <PageTitle text="Create an account · Lyceum"/>
         <Meta name="robots" content="noindex"/>
+        <div class="entry">
         <section class="account-entry">
             <h1>"Create an account"</h1>
             <p class="lead">"Enrol on courses, keep track of your sessions and download your certificates."</p>
@@ -37,6 +39,8 @@ pub fn SignupPage() -> impl IntoView {
             </ActionForm>
             <p>"Already have an account? " <a href="/login">"Log in"</a></p>
         </section>
+        <EntryAside/>
+        </div>
     }
 }
 
@@ -50,6 +54,7 @@ pub fn LoginPage() -> impl IntoView {
     view! {
         <PageTitle text="Log in · Lyceum"/>
         <Meta name="robots" content="noindex"/>
+        <div class="entry">
         <section class="account-entry">
             <h1>"Log in"</h1>
             <NoticeBanner unless=error/>
@@ -67,6 +72,25 @@ pub fn LoginPage() -> impl IntoView {
             <p><a href="/forgot-password">"Forgotten your password?"</a></p>
             <p>"New to Lyceum? " <a href="/signup">"Create an account"</a></p>
         </section>
+        <EntryAside/>
+        </div>
+    }
+}
+
+/// Beside the signup and login forms: what an account is for.
+#[component]
+fn EntryAside() -> impl IntoView {
+    view! {
+        <aside class="entry-aside" aria-labelledby="entry-why">
+            <img src=subject_art("subject") alt="" width="640" height="240" decoding="async"/>
+            <h2 id="entry-why">"With an account you can"</h2>
+            <ul class="trust">
+                <li>"Book a seat, or a place on the waiting list when a session is full"</li>
+                <li>"Move to another date or cancel, up to the course's cut-off"</li>
+                <li>"Add your sessions to your calendar, with reminders before each"</li>
+                <li>"Keep your certificates, which anyone can check online"</li>
+            </ul>
+        </aside>
     }
 }
 
