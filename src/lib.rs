@@ -5,6 +5,10 @@
 //! server functions' signatures (`server_fns`). The server alone compiles
 //! `server`; the browser alone compiles `hydrate`.
 
+// The pages' view types nest deeply when components are not erased (the
+// release build).
+#![recursion_limit = "256"]
+
 pub mod app;
 pub mod components;
 pub mod error;

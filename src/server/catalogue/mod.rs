@@ -62,6 +62,10 @@ pub struct Catalogue {
     epoch: Epoch,
 }
 
+/// About what the cached search answers may hold (a course card is about
+/// a kilobyte).
+const SEARCH_CACHE_BYTES: u64 = 8 * 1024 * 1024;
+
 impl Catalogue {
     pub fn new(db: Db, tz: Tz, ttl: Duration, epoch: Epoch) -> Self {
         fn cache<K, V>(capacity: u64, ttl: Duration) -> Cache<K, V>
@@ -74,7 +78,15 @@ impl Catalogue {
         Self {
             db,
             tz,
-            pages: cache(4_096, ttl),
+            // Weighed by what the answers hold, so that many different
+            // searches keep memory bounded.
+            pages: Cache::builder()
+                .max_capacity(SEARCH_CACHE_BYTES)
+                .weigher(|_, results: &Arc<SearchResults>| {
+                    u32::try_from(results.items.len() * 1024 + results.query.q.len() + 512).unwrap_or(u32::MAX)
+                })
+                .time_to_live(ttl.max(Duration::from_millis(1)))
+                .build(),
             courses: cache(4_096, ttl),
             // Names and counts do not change with time, only with writes,
             // which invalidate them: keep them longer than the rest.
