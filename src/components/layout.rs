@@ -1,9 +1,8 @@
 //! The frame around every page: skip link, header with navigation, footer.
 
+use crate::components::contact::SiteContact;
 use crate::model::account::{Role, Viewer};
-use crate::pages::about::ContactDetails;
 use crate::server_fns::account::{Logout, get_viewer};
-use crate::server_fns::catalogue::get_site;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
@@ -35,7 +34,6 @@ pub fn Layout(children: Children) -> impl IntoView {
 /// Where the academy is and how to reach it, and its own pages.
 #[component]
 fn Footer() -> impl IntoView {
-    let site = Resource::new(|| (), |_| get_site());
     view! {
         <footer class="site-footer">
             <div class="wrap footer-grid">
@@ -45,9 +43,7 @@ fn Footer() -> impl IntoView {
                 </section>
                 <section aria-labelledby="footer-visit">
                     <h2 id="footer-visit" class="footer-heading">"Visit or call"</h2>
-                    <Suspense fallback=|| ()>
-                        {move || Suspend::new(async move { site.await.ok().map(|site| view! { <ContactDetails site/> }) })}
-                    </Suspense>
+                    <SiteContact/>
                 </section>
                 <nav aria-labelledby="footer-more">
                     <h2 id="footer-more" class="footer-heading">"More"</h2>

@@ -237,12 +237,15 @@ const SUBJECT_ART: [&str; 12] = [
     "presentation-skills",
 ];
 
+/// The academy's own picture, for a subject without one.
+pub const ACADEMY_ART: &str = "/subjects/subject.svg";
+
 /// The picture of a subject (a category's slug): its own, or the
 /// academy's for a subject without one.
 pub fn subject_art(category_slug: &str) -> String {
     match SUBJECT_ART.contains(&category_slug) {
         true => format!("/subjects/{category_slug}.svg"),
-        false => "/subjects/subject.svg".to_string(),
+        false => ACADEMY_ART.to_string(),
     }
 }
 

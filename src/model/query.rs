@@ -109,6 +109,11 @@ impl Default for CatalogueQuery {
 }
 
 impl CatalogueQuery {
+    /// The fields a catalogue address (and the filter form) may hold, but
+    /// for the page and its size, in the order of its canonical form.
+    pub const FORM_FIELDS: [&'static str; 9] =
+        ["q", "category", "kind", "mode", "location", "level", "from", "to", "sort"];
+
     /// Parses a raw query string such as `q=cloud&mode=online&page=2`.
     pub fn from_query_string(raw: &str) -> (Self, Vec<Notice>) {
         let pairs = parse_pairs(raw);

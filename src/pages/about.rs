@@ -2,50 +2,20 @@
 //! pages, written for the people who read them; the contact details come
 //! from the academy's settings and campuses.
 
+use crate::components::contact::SiteContact;
 use crate::components::verbatim::PageTitle;
-use crate::model::catalogue::SiteInfo;
-use crate::server_fns::catalogue::get_site;
 use leptos::prelude::*;
 use leptos_meta::Meta;
 
-/// The academy's campuses, phone, e-mail and hours, as a `<dl>`-free list.
-#[component]
-pub fn ContactDetails(site: SiteInfo) -> impl IntoView {
-    let mailto = format!("mailto:{}", site.email);
-    let tel = format!("tel:{}", site.phone.replace(' ', ""));
-    view! {
-        <ul class="contact-list">
-            {site
-                .campuses
-                .into_iter()
-                .map(|campus| {
-                    view! {
-                        <li>
-                            <strong>{campus.name}</strong>
-                            <span>{campus.address}</span>
-                        </li>
-                    }
-                })
-                .collect_view()}
-            <li><strong>"Phone"</strong><a href=tel>{site.phone}</a></li>
-            <li><strong>"E-mail"</strong><a href=mailto>{site.email}</a></li>
-            <li><strong>"Opening hours"</strong><span>{site.hours}</span></li>
-        </ul>
-    }
-}
-
 #[component]
 pub fn ContactPage() -> impl IntoView {
-    let site = Resource::new(|| (), |_| get_site());
     view! {
         <PageTitle text="Contact us · Lyceum"/>
         <Meta name="description" content="How to reach the academy: campuses in Valletta and Sliema, phone, e-mail and opening hours."/>
         <article class="prose">
             <h1>"Contact us"</h1>
             <p class="lead">"Questions about a course, a booking for your team, or a certificate? We are glad to help."</p>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move { site.await.ok().map(|site| view! { <ContactDetails site/> }) })}
-            </Suspense>
+            <SiteContact/>
             <h2>"Booking for a team"</h2>
             <p>"We run any course for a team of six or more, at one of our campuses, at your offices or online, on dates that suit you. Write to us with the course, the number of people and the weeks you have in mind."</p>
             <h2>"Your account and your data"</h2>

@@ -231,9 +231,6 @@ fn Filters(query: CatalogueQuery, facets: Facets) -> impl IntoView {
     .into_any()
 }
 
-/// The form's fields, in the order of the address they make.
-const FIELDS: [&str; 9] = ["q", "category", "kind", "mode", "location", "level", "from", "to", "sort"];
-
 /// Once the app runs, a search goes to the canonical address of what was
 /// chosen (no empty fields), in place. Without JavaScript the browser
 /// sends every field, and the server redirects to the same address.
@@ -244,8 +241,10 @@ fn submit_in_place(ev: leptos::ev::SubmitEvent, navigate: &dyn Fn(&str)) {
     };
     let Ok(data) = leptos::web_sys::FormData::new_with_form(&form) else { return };
     ev.prevent_default();
-    let values: Vec<(&str, String)> =
-        FIELDS.iter().map(|name| (*name, data.get(name).as_string().unwrap_or_default())).collect();
+    let values: Vec<(&str, String)> = CatalogueQuery::FORM_FIELDS
+        .iter()
+        .map(|name| (*name, data.get(name).as_string().unwrap_or_default()))
+        .collect();
     let (query, _) = CatalogueQuery::from_pairs(values.iter().map(|(name, value)| (*name, value.as_str())));
     navigate(&query.href());
 }

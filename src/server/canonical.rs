@@ -11,54 +11,67 @@ use axum::http::{Method, Request, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// Redirects GET and HEAD requests for a non-canonical address.
-pub async fn redirect(req: Request<Body>, next: Next) -> Response {
-    if matches!(*req.method(), Method::GET | Method::HEAD)
-        && let Some(location) = canonical(req.uri())
-    {
-        return (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, location)]).into_response();
+/// The address the page cache keeps a catalogue page under: its query as
+/// understood, with the fields its notices are about. Addresses that mean
+/// the same share an entry, and values the catalogue cannot use (which it
+/// explains, rather than redirecting) cannot make new ones. Worked out
+/// here, where the query is read anyway, and handed on with the request.
+#[derive(Clone, Debug)]
+pub struct CacheAddress(pub String);
+
+/// Redirects GET and HEAD requests for a non-canonical address; hands a
+/// catalogue request on with its [`CacheAddress`].
+pub async fn redirect(mut req: Request<Body>, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
+        let (location, cache) = resolve(req.uri());
+        if let Some(location) = location {
+            return (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, location)]).into_response();
+        }
+        if let Some(cache) = cache {
+            req.extensions_mut().insert(cache);
+        }
     }
     next.run(req).await
 }
 
-/// The canonical form of `uri` (a path and query on this site), when it
-/// is not already.
-pub fn canonical(uri: &Uri) -> Option<String> {
+/// The canonical form of `uri` when it is not already, and for the
+/// catalogue its [`CacheAddress`]: its query is read once for both.
+fn resolve(uri: &Uri) -> (Option<String>, Option<CacheAddress>) {
     let path = uri.path();
     let trimmed = path.trim_end_matches('/');
     // "//elsewhere.example/" would leave the site: never a target.
     let path = match trimmed {
         "" => path,
-        _ if trimmed.starts_with("//") => return None,
+        _ if trimmed.starts_with("//") => return (None, None),
         _ => trimmed,
     };
-    let query = uri.query().map(|query| match path {
-        "/courses" => catalogue_query(query),
-        _ => query.to_string(),
-    });
+    let (query, cache) = match (path, uri.query()) {
+        ("/courses", Some(raw)) => {
+            let (query, notices) = CatalogueQuery::from_query_string(raw);
+            let canonical = query.to_query_string();
+            let mut fields: Vec<&str> = notices.iter().map(|notice| notice.field.as_str()).collect();
+            fields.sort_unstable();
+            fields.dedup();
+            let cache = CacheAddress(format!("/courses?{canonical}#{}", fields.join(",")));
+            // What cannot be used as given stays, for the page to say why.
+            (Some(if notices.is_empty() { canonical } else { raw.to_string() }), Some(cache))
+        }
+        (_, query) => (query.map(str::to_string), None),
+    };
     let changed = path != uri.path() || query.as_deref() != uri.query();
-    changed.then(|| match query.as_deref() {
+    let location = changed.then(|| match query.as_deref() {
         Some("") | None => path.to_string(),
         Some(query) => format!("{path}?{query}"),
-    })
-}
-
-/// The catalogue's own query string for `raw`; `raw` itself when part of
-/// it cannot be used as given, so the page can say why.
-fn catalogue_query(raw: &str) -> String {
-    let (query, notices) = CatalogueQuery::from_query_string(raw);
-    match notices.is_empty() {
-        true => query.to_query_string(),
-        false => raw.to_string(),
-    }
+    });
+    (location, cache)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::canonical;
+    use super::resolve;
 
     fn of(address: &str) -> Option<String> {
-        canonical(&address.parse().unwrap())
+        resolve(&address.parse().unwrap()).0
     }
 
     #[test]
@@ -106,5 +119,18 @@ mod tests {
             let once = of(address).unwrap();
             assert_eq!(of(&once), None, "{address} → {once}");
         }
+    }
+
+    #[test]
+    fn catalogue_addresses_that_mean_the_same_share_an_entry() {
+        let of = |uri: &str| {
+            let uri: axum::http::Uri = uri.parse().unwrap();
+            resolve(&uri).1.map_or_else(|| uri.to_string(), |address| address.0)
+        };
+        assert_eq!(of("/courses?q=cloud&mode=x"), of("/courses?mode=y&q=cloud"), "values it cannot use");
+        assert_eq!(of("/courses?q=cloud&mode=x"), "/courses?q=cloud#mode");
+        assert_ne!(of("/courses?q=cloud"), of("/courses?q=cloud&mode=x"), "a notice is part of the page");
+        assert_eq!(of("/courses?utm=1&q=cloud"), "/courses?q=cloud#");
+        assert_eq!(of("/courses/aws?x=1"), "/courses/aws?x=1", "other pages as asked");
     }
 }

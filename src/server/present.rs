@@ -61,14 +61,15 @@ impl Presenter<'_> {
     fn timetable(&self, session: &Session) -> String {
         let (starts, ends) = (session.starts_at.with_timezone(&self.tz), session.ends_at.with_timezone(&self.tz));
         let days = (ends.date_naive() - starts.date_naive()).num_days() + 1;
-        let hours = format!("{}–{} each day ({})", starts.format("%H:%M"), ends.format("%H:%M"), zone_label(self.tz));
+        let (from, to, zone) = (starts.format("%H:%M"), ends.format("%H:%M"), zone_label(self.tz));
         let span = ends.time() - starts.time();
         let lunch = if span >= chrono::TimeDelta::hours(6) { ", with an hour for lunch" } else { "" };
-        match days {
-            1 => format!("One day, {}{lunch}", hours.replace(" each day", "")),
-            5 if starts.weekday() == chrono::Weekday::Mon => format!("Monday to Friday, {hours}{lunch}"),
-            n => format!("{n} days in a row, {hours}{lunch}"),
-        }
+        let days = match days {
+            1 => return format!("One day, {from}–{to} ({zone}){lunch}"),
+            5 if starts.weekday() == chrono::Weekday::Mon => "Monday to Friday".to_string(),
+            n => format!("{n} days in a row"),
+        };
+        format!("{days}, {from}–{to} each day ({zone}){lunch}")
     }
 
     /// `/courses`: a page of search results.

@@ -6,7 +6,7 @@ use crate::components::status::set_no_store;
 use crate::components::verbatim::PageTitle;
 use crate::error::AppError;
 use crate::model::account::{EMAIL_MAX, NAME_MAX, PASSWORD_MAX};
-use crate::model::catalogue::subject_art;
+use crate::model::catalogue::ACADEMY_ART;
 use crate::model::form::Field;
 use crate::server_fns::account::{
     ForgotPassword, Login, ResendVerification, ResetPassword, Signup, VerifyEmail, get_check_email, reset_link_is_live,
@@ -82,7 +82,7 @@ pub fn LoginPage() -> impl IntoView {
 fn EntryAside() -> impl IntoView {
     view! {
         <aside class="entry-aside" aria-labelledby="entry-why">
-            <img src=subject_art("subject") alt="" width="640" height="240" decoding="async"/>
+            <img src=ACADEMY_ART alt="" width="640" height="240" decoding="async"/>
             <h2 id="entry-why">"With an account you can"</h2>
             <ul class="trust">
                 <li>"Book a seat, or a place on the waiting list when a session is full"</li>

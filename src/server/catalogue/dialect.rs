@@ -75,7 +75,7 @@ pub fn fts(backend: Backend, terms: &[String], matching: Matching) -> Fts {
 /// The rank of a match. On SQLite, inside a query of `course_search`
 /// (lower is better); on PostgreSQL, of course `c` against `tsq` (higher
 /// is better).
-fn push_rank(sql: &mut Sql, backend: Backend, fts: &Fts) {
+pub fn push_rank(sql: &mut Sql, backend: Backend, fts: &Fts) {
     match backend {
         Backend::Sqlite => {
             sql.push(SQLITE_BM25);
@@ -166,23 +166,11 @@ pub fn index_only_page(backend: Backend, fts: &Fts, from_id: i64, limit: i64, of
     }
 }
 
-/// Pushes the rank of course `c`, higher is better, and returns `true`,
-/// where it is cheap enough to compute for every course in the window
-/// while finding it: PostgreSQL's ranks read only the row's own tsvector.
-/// SQLite's bm25 is computed by the index for every match it returns, so
-/// it ranks after the window is known ([`index_only_page`],
-/// [`push_fts_join`] with a lower bound).
-pub fn push_rank_while_walking(sql: &mut Sql, backend: Backend, fts: &Fts) -> bool {
-    match backend {
-        Backend::Sqlite => false,
-        Backend::Postgres => {
-            push_rank(sql, backend, fts);
-            true
-        }
-    }
-}
-
-/// Whether [`push_rank_while_walking`] pushes anything.
+/// Whether the rank ([`push_rank`]) of course `c` is cheap enough to
+/// compute for every course in the window while finding it: PostgreSQL's
+/// ranks read only the row's own tsvector. SQLite's bm25 is computed by the
+/// index for every match it returns, so it ranks after the window is known
+/// ([`index_only_page`], [`push_fts_join`] with a lower bound).
 pub fn ranks_while_walking(backend: Backend) -> bool {
     matches!(backend, Backend::Postgres)
 }

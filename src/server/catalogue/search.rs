@@ -146,7 +146,7 @@ async fn ranked_in_one_pass(
         matches: i64,
     }
     let mut sql = Sql::new("WITH hits AS (SELECT c.id, ");
-    dialect::push_rank_while_walking(&mut sql, db.backend(), fts);
+    dialect::push_rank(&mut sql, db.backend(), fts);
     sql.push(" AS rank ");
     push_newest(&mut sql, db.backend(), plan, fts);
     sql.push("), win AS (SELECT id, rank FROM hits ORDER BY id DESC LIMIT ")
