@@ -128,6 +128,19 @@ setup_wasm_opt() {
     fi
 }
 
+# Lighthouse, for the benchmark's page scores: 12.8 is the newest line
+# that runs on Node 20 (13 wants Node 22); it drives Debian's Chromium.
+LIGHTHOUSE_VERSION="12.8.2"
+setup_lighthouse() {
+    apt_install chromium
+    command -v npm >/dev/null || apt_install nodejs npm
+    if ! "$LYCEUM_TOOLS/bin/lighthouse" --version 2>/dev/null | grep -qx "$LIGHTHOUSE_VERSION"; then
+        say "installing Lighthouse $LIGHTHOUSE_VERSION (npm)"
+        npm install --silent --no-audit --no-fund --prefix "$LYCEUM_TOOLS/node" "lighthouse@$LIGHTHOUSE_VERSION" >/dev/null
+        ln -sf "$LYCEUM_TOOLS/node/node_modules/lighthouse/cli/index.js" "$LYCEUM_TOOLS/bin/lighthouse"
+    fi
+}
+
 # Chromium and the Playwright packages, for the end-to-end tests.
 setup_e2e() {
     apt_install chromium

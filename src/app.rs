@@ -1,5 +1,6 @@
 //! The HTML shell and the one route table.
 
+use crate::components::bundle::{HydrateOnIntent, Stylesheet};
 use crate::components::error_view::NotFound;
 use crate::components::layout::Layout;
 use crate::pages::about::{ContactPage, PrivacyPage, TermsPage};
@@ -13,7 +14,7 @@ use crate::pages::certificate::CertificatePage;
 use crate::pages::dev_mailbox::DevMailboxPage;
 use crate::pages::{catalogue::CataloguePage, course::CoursePage, home::HomePage};
 use leptos::prelude::*;
-use leptos_meta::{HashedStylesheet, MetaTags, provide_meta_context};
+use leptos_meta::{MetaTags, provide_meta_context};
 use leptos_router::{
     ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
@@ -32,8 +33,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
-                <HashedStylesheet options=options.clone() id="leptos"/>
-                <HydrationScripts options/>
+                <Stylesheet options=options.clone()/>
+                <HydrateOnIntent options/>
                 <MetaTags/>
             </head>
             <body>

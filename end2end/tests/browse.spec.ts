@@ -78,7 +78,9 @@ test.describe("a visitor browses the catalogue", () => {
     await page.goto("/");
     const css = await page.locator('link[rel="stylesheet"]').first().getAttribute("href");
     expect(css).toMatch(/^\/pkg\/lyceum\.[A-Za-z0-9_-]+\.css$/);
-    const wasm = await page.locator('link[rel="preload"][as="fetch"]').first().getAttribute("href");
+    // The bundle is named in the script that loads it on the visitor's first intent.
+    const script = await page.locator('script[type="module"]').first().textContent();
+    const wasm = script!.match(/"(\/pkg\/lyceum\.[A-Za-z0-9_-]+\.wasm)"/)?.[1];
     expect(wasm).toMatch(/^\/pkg\/lyceum\.[A-Za-z0-9_-]+\.wasm$/);
     for (const href of [css!, wasm!]) {
       const response = await request.get(href);
@@ -107,6 +109,37 @@ test.describe("with JavaScript", () => {
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Courses matching “leadership”");
     // A full page load would have cleared the marker: the form was handled by the hydrated app.
     expect(await page.evaluate(() => (window as any).__still_here)).toBe(true);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  test("loads no bundle until the visitor shows intent, then hydrates", async ({ page, consoleErrors }) => {
+    const bundle: string[] = [];
+    page.on("request", (request) => {
+      if (/\/pkg\/.*\.(js|wasm)$/.test(request.url())) bundle.push(request.url());
+    });
+    await page.goto("/courses");
+    await page.waitForLoadState("networkidle");
+    await page.waitForTimeout(500);
+    expect(bundle, "nothing of the bundle before any intent").toEqual([]);
+    expect(await page.locator('link[rel="modulepreload"], link[rel="preload"][as="fetch"]').count()).toBe(0);
+    await waitForHydration(page);
+    expect(bundle.some((url) => url.endsWith(".wasm"))).toBe(true);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  test("keeps what was typed before the page hydrated", async ({ page, consoleErrors }) => {
+    await page.goto("/courses?q=cloud");
+    const search = page.getByRole("searchbox", { name: "Search" });
+    // Focusing the field is the first intent: the bundle loads while the visitor types.
+    await search.fill("leadership");
+    await page.getByLabel("Sort by").selectOption("title");
+    await page.locator("body[data-hydrated=true]").waitFor({ state: "attached" });
+    await expect(search).toHaveValue("leadership");
+    await expect(page.getByLabel("Sort by")).toHaveValue("title");
+    // The hydrated app sends what is in the form.
+    await page.getByRole("button", { name: "Show courses" }).click();
+    await expect(page).toHaveURL(/q=leadership/);
+    await expect(page).toHaveURL(/sort=title/);
     expect(consoleErrors).toEqual([]);
   });
 });

@@ -29,8 +29,14 @@ export function jsEnabled(testInfo: { project: { name: string } }): boolean {
   return testInfo.project.name === "js";
 }
 
-/** Waits until the app has hydrated: `hydrate()` marks the body when done. */
+/**
+ * Shows intent the way a visitor does (the pointer comes over the page),
+ * which is when a page loads its bundle, then waits until the app has
+ * hydrated: `hydrate()` marks the body when done.
+ */
 export async function waitForHydration(page: Page): Promise<void> {
+  await page.mouse.move(1, 1);
+  await page.mouse.move(8, 8);
   await page.locator("body[data-hydrated=true]").waitFor({ state: "attached" });
 }
 

@@ -4,8 +4,11 @@ use super::session_row::{SeatsLeft, SessionWhen};
 use crate::model::catalogue::{CourseCard as Card, subject_art};
 use leptos::prelude::*;
 
+/// `first`: the first card of the page, whose picture is likely the largest
+/// thing on a phone's first screen, so it loads at once and first; the
+/// others load as they come into view.
 #[component]
-pub fn CourseCard(course: Card) -> impl IntoView {
+pub fn CourseCard(course: Card, #[prop(optional)] first: bool) -> impl IntoView {
     let href = format!("/courses/{}", course.slug);
     let next = match course.next_session {
         Some(session) => view! {
@@ -24,7 +27,7 @@ pub fn CourseCard(course: Card) -> impl IntoView {
     view! {
         <li class="card">
             <article>
-                <img class="card-art" src=subject_art(&course.category_slug) alt="" width="640" height="240" loading="lazy" decoding="async"/>
+                <img class="card-art" src=subject_art(&course.category_slug) alt="" width="640" height="240" loading=if first { "eager" } else { "lazy" } fetchpriority=first.then_some("high") decoding="async"/>
                 <p class="card-category">
                     <a href=format!("/courses?category={}", course.category_slug)>{course.category}</a>
                 </p>

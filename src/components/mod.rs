@@ -1,5 +1,6 @@
 //! Reusable pieces of UI.
 
+pub mod bundle;
 pub mod contact;
 pub mod course_card;
 pub mod error_view;

@@ -93,7 +93,7 @@ fn Results(page: CataloguePage) -> impl IntoView {
     } else {
         view! {
             <ul class="cards">
-                {items.into_iter().map(|course| view! { <CourseCard course/> }).collect_view()}
+                {items.into_iter().enumerate().map(|(i, course)| view! { <CourseCard course first=i == 0/> }).collect_view()}
             </ul>
             <Pagination query=query.clone() pages/>
         }

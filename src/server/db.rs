@@ -153,10 +153,14 @@ impl Db {
             {
                 std::fs::create_dir_all(parent).map_err(sqlx::Error::Io)?;
             }
+            // A connection to a local file does not go stale, and testing
+            // it on every acquire is a round trip to its worker thread
+            // before every statement.
             let pool = SqlitePoolOptions::new()
                 .max_connections(max_connections)
                 .min_connections(1)
                 .acquire_timeout(Duration::from_secs(5))
+                .test_before_acquire(false)
                 .connect_with(options.clone())
                 .await?;
             // Queued writers wait their turn up to the request timeout's
@@ -164,6 +168,7 @@ impl Db {
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(30))
+                .test_before_acquire(false)
                 .connect_with(options)
                 .await?;
             let checkpointer = pool.clone();

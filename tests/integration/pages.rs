@@ -130,12 +130,31 @@ async fn unknown_course_and_unknown_path_are_404_pages() {
     }
 }
 
+/// A page links its stylesheet, preloads nothing of the browser bundle, and
+/// carries one module script, allowed by the page's policy, that loads the
+/// bundle on the visitor's first intent and hydrates.
 #[tokio::test]
-async fn pages_hydrate_from_hashed_assets() {
+async fn pages_load_their_bundle_on_intent_only() {
+    use scraper::{Html, Selector};
     let app = TestApp::demo().await;
-    let res = app.get("/").await;
-    assert!(res.body.contains("/pkg/lyceum"), "the app's script and styles are linked");
-    assert!(res.body.contains("hydrate"), "the hydration entry point is called");
+    for path in ["/", "/courses", "/login"] {
+        let res = app.get(path).await;
+        let html = Html::parse_document(&res.body);
+        let all = |css: &str| html.select(&Selector::parse(css).unwrap()).collect::<Vec<_>>();
+        let sheets = all(r#"link[rel="stylesheet"]"#);
+        assert_eq!(sheets.len(), 1, "{path}");
+        assert!(sheets[0].attr("href").unwrap().starts_with("/pkg/lyceum"), "{path}");
+        assert!(all(r#"link[rel="modulepreload"], link[rel="preload"]"#).is_empty(), "{path}: nothing preloaded");
+        let scripts = all(r#"script[type="module"]"#);
+        assert_eq!(scripts.len(), 1, "{path}");
+        let script = scripts[0].text().collect::<String>();
+        for needle in [r#""/pkg/lyceum"#, ".wasm\"", "bundle.hydrate()", "pointerover", "touchstart", "keydown"] {
+            assert!(script.contains(needle), "{path}: {needle} in {script}");
+        }
+        let nonce = scripts[0].attr("nonce").expect("the script carries the page's nonce");
+        let policy = res.header("content-security-policy").unwrap();
+        assert!(policy.contains(&format!("'nonce-{nonce}'")), "{path}: {policy}");
+    }
 }
 
 /// Listing the app's routes runs the app with resource loading suppressed
