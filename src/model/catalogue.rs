@@ -10,7 +10,6 @@ pub struct CategoryOption {
     pub slug: String,
     pub name: String,
     pub kind: Kind,
-    pub description: String,
     /// Published courses in the category.
     pub courses: i64,
 }
@@ -371,7 +370,6 @@ mod tests {
                 slug: "cybersecurity".into(),
                 name: "Cybersecurity".into(),
                 kind: Kind::It,
-                description: String::new(),
                 courses: 5,
             }],
             locations: vec![LocationOption {

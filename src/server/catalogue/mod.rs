@@ -127,13 +127,7 @@ impl Catalogue {
                 Ok::<_, Error>(Arc::new(Facets {
                     categories: categories
                         .into_iter()
-                        .map(|c| CategoryOption {
-                            kind: c.kind,
-                            slug: c.slug,
-                            name: c.name,
-                            description: c.description,
-                            courses: c.courses,
-                        })
+                        .map(|c| CategoryOption { kind: c.kind, slug: c.slug, name: c.name, courses: c.courses })
                         .collect(),
                     locations: locations
                         .into_iter()

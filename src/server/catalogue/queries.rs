@@ -9,7 +9,6 @@ pub struct CategoryRow {
     pub slug: String,
     pub name: String,
     pub kind: Kind,
-    pub description: String,
     pub courses: i64,
 }
 
@@ -87,7 +86,7 @@ const SESSION_JOINS: &str = "LEFT JOIN locations l ON l.id = s.location_id \
 /// Categories in display order with their number of published courses.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn categories(db: &Db) -> Result<Vec<CategoryRow>, sqlx::Error> {
-    let sql = "SELECT cat.slug, cat.name, cat.kind, cat.description, \
+    let sql = "SELECT cat.slug, cat.name, cat.kind, \
                (SELECT COUNT(*) FROM courses c WHERE c.category_id = cat.id AND c.published) AS courses \
                FROM categories cat ORDER BY cat.kind, cat.position, cat.name";
     with_pool!(db, |pool| sqlx::query_as(sql).fetch_all(pool).await)
