@@ -50,12 +50,23 @@ fn json_capture(level: tracing::Level, spans: bool) -> (tracing::Dispatch, Captu
     (tracing::Dispatch::new(subscriber), captured)
 }
 
+/// Makes `subscriber` this thread's, and has every callsite ask it afresh.
+/// tracing caches whether a callsite is wanted, process-wide, when it is
+/// first reached: reached first on a thread with no subscriber (another
+/// test's, a pool's), a span would stay disabled here and its children
+/// would be logged without it.
+fn capture_on_this_thread(subscriber: &tracing::Dispatch) -> tracing::dispatcher::DefaultGuard {
+    let guard = tracing::dispatcher::set_default(subscriber);
+    tracing::callsite::rebuild_interest_cache();
+    guard
+}
+
 #[tokio::test]
 async fn logs_one_line_per_request_with_its_id_and_route() {
     let _serial = SERIAL.lock().await;
     let app = TestApp::demo().await;
     let (subscriber, captured) = json_capture(tracing::Level::INFO, false);
-    let guard = tracing::dispatcher::set_default(&subscriber);
+    let guard = capture_on_this_thread(&subscriber);
     let res = app
         .request(
             Request::get("/courses/no-such-course?secret=hunter2")
@@ -88,7 +99,7 @@ async fn no_secret_is_ever_logged() {
     let _serial = SERIAL.lock().await;
     let app = TestApp::empty().await;
     let (subscriber, captured) = json_capture(tracing::Level::DEBUG, false);
-    let guard = tracing::dispatcher::set_default(&subscriber);
+    let guard = capture_on_this_thread(&subscriber);
 
     let password = "first secret passphrase 7";
     let new_password = "second secret passphrase 8";
@@ -137,7 +148,7 @@ async fn a_query_logs_inside_its_domain_operation_inside_its_request() {
     let app = TestApp::demo().await;
     // A line when each span closes: the named query's, within its chain.
     let (subscriber, captured) = json_capture(tracing::Level::DEBUG, true);
-    let guard = tracing::dispatcher::set_default(&subscriber);
+    let guard = capture_on_this_thread(&subscriber);
     let request = Request::post("/rpc/account/login")
         .header("origin", visitor::ORIGIN)
         .header("content-type", "application/x-www-form-urlencoded")
