@@ -20,12 +20,11 @@
 use leptos::prelude::*;
 use std::sync::{Arc, OnceLock};
 
-/// The hashed names of the bundle's files under the site's package path.
-#[derive(Clone)]
+/// The stylesheet's address, and the script that loads the bundle, both
+/// naming the hashed files under the site's package path.
 struct Bundle {
     css: String,
-    js: String,
-    wasm: String,
+    script: String,
 }
 
 impl Bundle {
@@ -55,7 +54,15 @@ impl Bundle {
         } else if option_env!("LEPTOS_OUTPUT_NAME").is_none() {
             wasm.push_str("_bg");
         }
-        Bundle { css: format!("{pkg}/{css}.css"), js: format!("{pkg}/{js}.js"), wasm: format!("{pkg}/{wasm}.wasm") }
+        // The names are ours (hashes of our own files), but they are still
+        // written as JSON strings, never pasted into the script as they are.
+        let quoted = |path: String| serde_json::to_string(&path).unwrap_or_default();
+        let script = format!(
+            "({HYDRATE_ON_INTENT})({}, {});",
+            quoted(format!("{pkg}/{js}.js")),
+            quoted(format!("{pkg}/{wasm}.wasm"))
+        );
+        Bundle { css: format!("{pkg}/{css}.css"), script }
     }
 
     fn of(options: &LeptosOptions) -> Arc<Bundle> {
@@ -111,12 +118,5 @@ pub fn Stylesheet(options: LeptosOptions) -> impl IntoView {
 pub fn HydrateOnIntent(options: LeptosOptions) -> impl IntoView {
     let bundle = Bundle::of(&options);
     let nonce = leptos::nonce::use_nonce();
-    // The names are ours (hashes of our own files), but they are still
-    // written as JSON strings, never pasted into the script as they are.
-    let script = format!(
-        "({HYDRATE_ON_INTENT})({}, {});",
-        serde_json::to_string(&bundle.js).unwrap_or_default(),
-        serde_json::to_string(&bundle.wasm).unwrap_or_default()
-    );
-    view! { <script type="module" nonce=nonce>{script}</script> }
+    view! { <script type="module" nonce=nonce>{bundle.script.clone()}</script> }
 }

@@ -7,31 +7,46 @@ use crate::components::verbatim::PageTitle;
 use leptos::prelude::*;
 use leptos_meta::Meta;
 
+/// One of these pages: its title (in the head and as its heading), the
+/// description search engines show, the lead paragraph, then the text.
+#[component]
+fn Prose(title: &'static str, description: &'static str, lead: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <PageTitle text=format!("{title} · Lyceum")/>
+        <Meta name="description" content=description/>
+        <article class="prose">
+            <h1>{title}</h1>
+            <p class="lead">{lead}</p>
+            {children()}
+        </article>
+    }
+}
+
 #[component]
 pub fn ContactPage() -> impl IntoView {
     view! {
-        <PageTitle text="Contact us · Lyceum"/>
-        <Meta name="description" content="How to reach the academy: campuses in Valletta and Sliema, phone, e-mail and opening hours."/>
-        <article class="prose">
-            <h1>"Contact us"</h1>
-            <p class="lead">"Questions about a course, a booking for your team, or a certificate? We are glad to help."</p>
+        <Prose
+            title="Contact us"
+            description="How to reach the academy: campuses in Valletta and Sliema, phone, e-mail and opening hours."
+            lead="Questions about a course, a booking for your team, or a certificate? We are glad to help."
+        >
             <SiteContact/>
             <h2>"Booking for a team"</h2>
             <p>"We run any course for a team of six or more, at one of our campuses, at your offices or online, on dates that suit you. Write to us with the course, the number of people and the weeks you have in mind."</p>
             <h2>"Your account and your data"</h2>
             <p>"You can see, download and delete what we keep about you from your account pages. How we handle it is set out in our " <a href="/privacy">"privacy notice"</a> "."</p>
-        </article>
+        </Prose>
     }
 }
 
 #[component]
 pub fn PrivacyPage() -> impl IntoView {
     view! {
-        <PageTitle text="Privacy notice · Lyceum"/>
-        <Meta name="description" content="What the academy keeps about learners, why, for how long, and your rights."/>
-        <article class="prose">
-            <h1>"Privacy notice"</h1>
-            <p class="lead">"What we keep about you, why, for how long, and what you can do about it."</p>
+        <Prose
+            title="Privacy notice"
+            description="What the academy keeps about learners, why, for how long, and your rights."
+            lead="What we keep about you, why, for how long, and what you can do about it."
+        >
             <h2>"What we keep"</h2>
             <ul>
                 <li>"Your account: your name, e-mail address and a one-way hash of your password (never the password itself)."</li>
@@ -49,18 +64,18 @@ pub fn PrivacyPage() -> impl IntoView {
             <h2>"Your rights"</h2>
             <p>"You can download everything we keep about you, and delete your account, from " <a href="/account/data">"your account's data page"</a> ". You can also ask us to correct anything, or complain to the Information and Data Protection Commissioner of Malta."</p>
             <p>"For anything else, " <a href="/contact">"contact us"</a> "."</p>
-        </article>
+        </Prose>
     }
 }
 
 #[component]
 pub fn TermsPage() -> impl IntoView {
     view! {
-        <PageTitle text="Terms of booking · Lyceum"/>
-        <Meta name="description" content="Booking, prices, cancellations, waiting lists and certificates: the academy's terms."/>
-        <article class="prose">
-            <h1>"Terms of booking"</h1>
-            <p class="lead">"The short version: book a seat, come to your sessions, and tell us in good time if you cannot."</p>
+        <Prose
+            title="Terms of booking"
+            description="Booking, prices, cancellations, waiting lists and certificates: the academy's terms."
+            lead="The short version: book a seat, come to your sessions, and tell us in good time if you cannot."
+        >
             <h2>"Booking"</h2>
             <p>"A seat is yours once we confirm it by e-mail. When a session is full you can join its waiting list: if a seat frees up, the first person waiting gets it at once and we tell them by e-mail."</p>
             <h2>"Prices"</h2>
@@ -72,6 +87,6 @@ pub fn TermsPage() -> impl IntoView {
             <h2>"Certificates"</h2>
             <p>"Courses that award a certificate do so when you have attended and completed them. Each certificate has a page of its own where anyone can check it, and a signed digital credential you can keep."</p>
             <p>"Questions? " <a href="/contact">"Contact us"</a> "."</p>
-        </article>
+        </Prose>
     }
 }
