@@ -97,7 +97,7 @@ pub fn router(state: AppState) -> Router {
         })
         .fallback(not_found)
         // Inside the session layer: it keeps a failed form in the session.
-        .layer(axum::middleware::from_fn(super::returned::keep))
+        .layer(axum::middleware::from_fn_with_state(super::returned::Marker { secure: https }, super::returned::keep))
         .layer(sessions)
         // Inside compression: it reads the error a server function wrote.
         .layer(axum::middleware::from_fn(super::error::server_fn_status))

@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::model::form::Returned;
 use crate::model::url::{encode_pairs, parse_pairs};
 use axum::body::{Body, Bytes};
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -26,16 +26,38 @@ const KEY: &str = "returned_form";
 /// Says the session holds a returned form; carries nothing itself.
 const MARKER: &str = "lyceum_returned";
 
+/// The marker cookie, `Secure` when the site is served over https, like
+/// the session cookie it stands beside.
+#[derive(Clone, Copy, Debug)]
+pub struct Marker {
+    pub secure: bool,
+}
+
+impl Marker {
+    fn set(self) -> Option<HeaderValue> {
+        self.cookie("1", "")
+    }
+
+    fn clear(self) -> Option<HeaderValue> {
+        self.cookie("", "; Max-Age=0")
+    }
+
+    fn cookie(self, value: &str, expiry: &str) -> Option<HeaderValue> {
+        let secure = if self.secure { "; Secure" } else { "" };
+        HeaderValue::from_str(&format!("{MARKER}={value}; Path=/{expiry}; HttpOnly; SameSite=Lax{secure}")).ok()
+    }
+}
+
 /// Around server functions and pages, inside the session layer.
-pub async fn keep(request: Request, next: Next) -> Response {
+pub async fn keep(State(marker): State<Marker>, request: Request, next: Next) -> Response {
     let Some(session) = request.extensions().get::<Session>().cloned() else {
         return next.run(request).await;
     };
     if request.method() == Method::POST && request.uri().path().starts_with("/rpc/") && is_form(&request) {
-        return post(request, next, session).await;
+        return post(request, next, session, marker).await;
     }
     if request.method() == Method::GET && has_marker(&request) {
-        return page(request, next, session).await;
+        return page(request, next, session, marker).await;
     }
     next.run(request).await
 }
@@ -60,7 +82,7 @@ fn has_marker(request: &Request) -> bool {
 
 /// A form post: when leptos sends it back with its error, keep the error
 /// and the fields in the session and send it back to the clean address.
-async fn post(request: Request, next: Next, session: Session) -> Response {
+async fn post(request: Request, next: Next, session: Session, marker: Marker) -> Response {
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, super::security::MAX_BODY_BYTES).await else {
         return (StatusCode::PAYLOAD_TOO_LARGE, "").into_response();
@@ -82,7 +104,7 @@ async fn post(request: Request, next: Next, session: Session) -> Response {
         return response;
     }
     let mut back = (StatusCode::SEE_OTHER, [(header::LOCATION, page)]).into_response();
-    if let Ok(cookie) = HeaderValue::from_str(&format!("{MARKER}=1; Path=/; HttpOnly; SameSite=Lax")) {
+    if let Some(cookie) = marker.set() {
         back.headers_mut().append(header::SET_COOKIE, cookie);
     }
     back
@@ -123,7 +145,7 @@ fn split_location(location: &str) -> Option<(String, String, AppError)> {
 
 /// A page asked for with the marker: take the returned form out of the
 /// session, hand it to the page it belongs to, and drop the marker.
-async fn page(mut request: Request, next: Next, session: Session) -> Response {
+async fn page(mut request: Request, next: Next, session: Session, marker: Marker) -> Response {
     let returned: Option<Returned> = session.remove(KEY).await.ok().flatten();
     let here = match request.uri().query() {
         Some(query) => format!("{}?{query}", request.uri().path()),
@@ -133,7 +155,7 @@ async fn page(mut request: Request, next: Next, session: Session) -> Response {
         request.extensions_mut().insert(returned);
     }
     let mut response = next.run(request).await;
-    if let Ok(cookie) = HeaderValue::from_str(&format!("{MARKER}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax")) {
+    if let Some(cookie) = marker.clear() {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
@@ -155,6 +177,15 @@ mod tests {
         assert_eq!((page.as_str(), action.as_str()), ("/login?next=%2Faccount", "/rpc/account/login"));
         assert_eq!(found, error);
         assert_eq!(split_location("/login?next=x"), None, "nothing to split");
+    }
+
+    #[test]
+    fn the_marker_is_secure_over_https_only() {
+        let set = |secure| Marker { secure }.set().unwrap().to_str().unwrap().to_string();
+        assert_eq!(set(false), "lyceum_returned=1; Path=/; HttpOnly; SameSite=Lax");
+        assert_eq!(set(true), "lyceum_returned=1; Path=/; HttpOnly; SameSite=Lax; Secure");
+        let clear = Marker { secure: true }.clear().unwrap();
+        assert_eq!(clear.to_str().unwrap(), "lyceum_returned=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure");
     }
 
     #[test]
