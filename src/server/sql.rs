@@ -2,7 +2,7 @@
 //! which PostgreSQL and SQLite (through sqlx) both accept, and the bound
 //! values are kept as typed [`Arg`]s until the backend is known.
 
-use super::db::{Db, Tx, with_pool};
+use super::db::{Conn, Db, Tx, with_conn, with_pool};
 use chrono::{DateTime, Utc};
 
 /// Binds every argument, in order, to a query of any of sqlx's kinds.
@@ -97,9 +97,18 @@ impl Sql {
         Ok(done)
     }
 
+    /// Like [`Sql::fetch_all`], on a connection already taken.
+    pub async fn fetch_all_on<T>(&self, conn: &mut Conn) -> Result<Vec<T>, sqlx::Error>
+    where
+        T: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
+        T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        with_conn!(conn, |c| bind_all!(sqlx::query_as::<_, T>(&self.text), &self.args).fetch_all(c).await)
+    }
+
     /// Runs a statement that returns one integer, such as `COUNT(*)`.
-    pub async fn fetch_count(&self, db: &Db) -> Result<i64, sqlx::Error> {
-        with_pool!(db, |pool| { bind_all!(sqlx::query_scalar::<_, i64>(&self.text), &self.args).fetch_one(pool).await })
+    pub async fn fetch_count_on(&self, conn: &mut Conn) -> Result<i64, sqlx::Error> {
+        with_conn!(conn, |c| bind_all!(sqlx::query_scalar::<_, i64>(&self.text), &self.args).fetch_one(c).await)
     }
 }
 

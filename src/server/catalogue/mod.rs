@@ -177,9 +177,12 @@ impl Catalogue {
             from: query.from.map(|d| self.start_of_day(d.year, d.month, d.day)),
             until: query.to.and_then(|d| self.day_after(d.year, d.month, d.day)),
         };
-        let search::Found { rows, total, more, some_words } = search::search(&self.db, &plan).await?;
+        // Every statement of the search on one connection (see `Conn`).
+        let mut conn = self.db.acquire().await?;
+        let search::Found { rows, total, more, some_words } = search::search(&mut conn, &plan).await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let sessions = queries::upcoming_sessions_of(&self.db, &ids, plan.now).await?;
+        let sessions = queries::upcoming_sessions_of(&mut conn, &ids, plan.now).await?;
+        drop(conn);
         let items = rows
             .into_iter()
             .map(|row| {

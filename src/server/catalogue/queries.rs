@@ -1,7 +1,7 @@
 //! Named catalogue reads whose SQL is the same on both backends.
 
 use crate::model::query::{Kind, Level, Mode};
-use crate::server::db::{Db, with_pool};
+use crate::server::db::{Conn, Db, with_conn, with_pool};
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, sqlx::FromRow)]
@@ -141,7 +141,7 @@ pub async fn upcoming_sessions(
 /// caller picks what it needs per course.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn upcoming_sessions_of(
-    db: &Db,
+    conn: &mut Conn,
     course_ids: &[i64],
     now: DateTime<Utc>,
 ) -> Result<Vec<SessionRow>, sqlx::Error> {
@@ -156,7 +156,7 @@ pub async fn upcoming_sessions_of(
          WHERE s.course_id IN ({ids}) AND s.status = 'scheduled' AND s.starts_at > $1 \
          ORDER BY s.course_id, s.starts_at, s.id"
     );
-    with_pool!(db, |pool| sqlx::query_as(&sql).bind(now).fetch_all(pool).await)
+    with_conn!(conn, |c| sqlx::query_as(&sql).bind(now).fetch_all(c).await)
 }
 
 /// The next sessions across the whole published catalogue.

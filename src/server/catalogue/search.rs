@@ -6,7 +6,7 @@
 
 use super::dialect::{self, CARD_COLUMNS, Fts, Matching};
 use crate::model::query::{CatalogueQuery, Kind, Level, Sort};
-use crate::server::db::{Backend, Db};
+use crate::server::db::{Backend, Conn};
 use crate::server::sql::{Arg, Sql};
 use chrono::{DateTime, Utc};
 
@@ -65,25 +65,26 @@ struct Text<'a> {
 /// every word, as words; when there are none, those with every word as a
 /// word or the start of one; when there are still none, those with any.
 #[tracing::instrument(level = "debug", skip_all)]
-pub async fn search(db: &Db, plan: &Plan<'_>) -> Result<Found, sqlx::Error> {
+pub async fn search(conn: &mut Conn, plan: &Plan<'_>) -> Result<Found, sqlx::Error> {
     let terms = plan.query.terms();
     if terms.is_empty() {
         let limit = i64::from(plan.query.per_page);
-        return browse(db, plan, limit, i64::from(plan.query.page - 1) * limit).await;
+        return browse(conn, plan, limit, i64::from(plan.query.page - 1) * limit).await;
     }
-    let mut found = search_text(db, plan, &dialect::fts(db.backend(), &terms, Matching::Words)).await?;
+    let backend = conn.backend();
+    let mut found = search_text(conn, plan, &dialect::fts(backend, &terms, Matching::Words)).await?;
     if found.total == 0 {
-        found = search_text(db, plan, &dialect::fts(db.backend(), &terms, Matching::Prefixes)).await?;
+        found = search_text(conn, plan, &dialect::fts(backend, &terms, Matching::Prefixes)).await?;
     }
     if found.total > 0 || terms.len() == 1 {
         return Ok(found);
     }
-    let some = search_text(db, plan, &dialect::fts(db.backend(), &terms, Matching::AnyPrefix)).await?;
+    let some = search_text(conn, plan, &dialect::fts(backend, &terms, Matching::AnyPrefix)).await?;
     Ok(Found { some_words: some.total > 0, ..some })
 }
 
-async fn search_text(db: &Db, plan: &Plan<'_>, fts: &Fts) -> Result<Found, sqlx::Error> {
-    let backend = db.backend();
+async fn search_text(conn: &mut Conn, plan: &Plan<'_>, fts: &Fts) -> Result<Found, sqlx::Error> {
+    let backend = conn.backend();
     let query = plan.query;
     let limit = i64::from(query.per_page);
     let offset = i64::from(query.page - 1) * limit;
@@ -93,7 +94,7 @@ async fn search_text(db: &Db, plan: &Plan<'_>, fts: &Fts) -> Result<Found, sqlx:
     let ranked = query.effective_sort() == Sort::Relevance;
     if ranked
         && dialect::ranks_while_walking(backend)
-        && let Some(found) = ranked_in_one_pass(db, plan, fts, limit, offset).await?
+        && let Some(found) = ranked_in_one_pass(conn, plan, fts, limit, offset).await?
     {
         return Ok(found);
     }
@@ -108,7 +109,7 @@ async fn search_text(db: &Db, plan: &Plan<'_>, fts: &Fts) -> Result<Found, sqlx:
             sql
         }
     };
-    let newest: Vec<(i64,)> = newest.fetch_all(db).await?;
+    let newest: Vec<(i64,)> = newest.fetch_all_on(conn).await?;
     let more = newest.len() > SEARCH_WINDOW;
     let window = &newest[..newest.len().min(SEARCH_WINDOW)];
     let total = window.len() as u64;
@@ -120,10 +121,10 @@ async fn search_text(db: &Db, plan: &Plan<'_>, fts: &Fts) -> Result<Found, sqlx:
     }
 
     let rows = match dialect::index_only_page(backend, fts, from_id, limit, offset) {
-        Some(page) if unfiltered && ranked => page.fetch_all(db).await?,
+        Some(page) if unfiltered && ranked => page.fetch_all_on(conn).await?,
         _ => {
             let text = Text { fts, ranked, from_id: Some(from_id) };
-            page(plan, backend, Some(text), limit, offset).fetch_all(db).await?
+            page(plan, backend, Some(text), limit, offset).fetch_all_on(conn).await?
         }
     };
     Ok(Found { rows, total, more, some_words: false })
@@ -133,7 +134,7 @@ async fn search_text(db: &Db, plan: &Plan<'_>, fts: &Fts) -> Result<Found, sqlx:
 /// the rank is cheap to compute while walking the matches. `None` when the
 /// page is empty, which leaves nothing to carry the count.
 async fn ranked_in_one_pass(
-    db: &Db,
+    conn: &mut Conn,
     plan: &Plan<'_>,
     fts: &Fts,
     limit: i64,
@@ -146,9 +147,9 @@ async fn ranked_in_one_pass(
         matches: i64,
     }
     let mut sql = Sql::new("WITH hits AS (SELECT c.id, ");
-    dialect::push_rank(&mut sql, db.backend(), fts);
+    dialect::push_rank(&mut sql, conn.backend(), fts);
     sql.push(" AS rank ");
-    push_newest(&mut sql, db.backend(), plan, fts);
+    push_newest(&mut sql, conn.backend(), plan, fts);
     sql.push("), win AS (SELECT id, rank FROM hits ORDER BY id DESC LIMIT ")
         .bind(Arg::Int(SEARCH_WINDOW as i64))
         .push(") ")
@@ -158,7 +159,7 @@ async fn ranked_in_one_pass(
         .push(" OFFSET ")
         .bind(Arg::Int(offset))
         .push(") p JOIN courses c ON c.id = p.id JOIN categories cat ON cat.id = c.category_id ORDER BY p.rank DESC, p.id");
-    let rows: Vec<Ranked> = sql.fetch_all(db).await?;
+    let rows: Vec<Ranked> = sql.fetch_all_on(conn).await?;
     let Some(matches) = rows.first().map(|r| r.matches.max(0) as usize) else {
         return Ok(None);
     };
@@ -179,15 +180,15 @@ fn push_newest(sql: &mut Sql, backend: Backend, plan: &Plan<'_>, fts: &Fts) {
 }
 
 /// Without search words: every published course that passes the filters.
-async fn browse(db: &Db, plan: &Plan<'_>, limit: i64, offset: i64) -> Result<Found, sqlx::Error> {
-    let backend = db.backend();
+async fn browse(conn: &mut Conn, plan: &Plan<'_>, limit: i64, offset: i64) -> Result<Found, sqlx::Error> {
+    let backend = conn.backend();
     let mut count = Sql::new("SELECT COUNT(*) ");
     push_from_where(&mut count, backend, plan, None, false);
-    let total = count.fetch_count(db).await?.max(0) as u64;
+    let total = count.fetch_count_on(conn).await?.max(0) as u64;
     if offset as u64 >= total {
         return Ok(Found { rows: Vec::new(), total, more: false, some_words: false });
     }
-    let rows = page(plan, backend, None, limit, offset).fetch_all(db).await?;
+    let rows = page(plan, backend, None, limit, offset).fetch_all_on(conn).await?;
     Ok(Found { rows, total, more: false, some_words: false })
 }
 
