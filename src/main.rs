@@ -10,6 +10,13 @@ use std::process::ExitCode;
 use tokio::{sync::watch, task::JoinHandle};
 use tracing::{error, info, warn};
 
+/// A page rendered per request makes a couple of thousand short-lived
+/// allocations; glibc's allocator spent about a quarter of an uncached
+/// catalogue page's time on them, mimalloc (thread-local free lists, no
+/// consolidation passes) about a third of that.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "lyceum", version, about = "Lyceum: the web platform a training academy runs on")]
 struct Cli {

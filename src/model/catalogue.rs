@@ -40,7 +40,7 @@ pub struct Facets {
 }
 
 /// One scheduled session, ready to show.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SessionView {
     pub id: i64,
     /// RFC 3339 with the academy's offset, for `<time datetime>` and JSON-LD.
@@ -71,7 +71,7 @@ impl SessionView {
 }
 
 /// A course in a list of results.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CourseCard {
     pub slug: String,
     pub title: String,
