@@ -8,6 +8,11 @@
 //! changes by itself, such as the development mailbox). The key holds the
 //! [`Epoch`]: bumping it (on any catalogue write) makes every older entry
 //! unreachable at once.
+//!
+//! A page is kept the second time it is asked for (see [`SeenOnce`]):
+//! searches and crawls that never repeat an address then cost the cache
+//! nothing, where keeping each would copy it and evict an entry that might
+//! be asked for again.
 
 use axum::{
     body::{Body, Bytes},
@@ -17,6 +22,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use moka::future::Cache;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::{
     Arc,
     atomic::{AtomicU64, Ordering},
@@ -25,6 +31,33 @@ use std::time::Duration;
 
 /// Largest page kept; bigger answers are rare and served fresh.
 const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
+
+/// How many recent first requests [`SeenOnce`] remembers (512 KiB).
+const SEEN_SLOTS: usize = 1 << 16;
+
+/// The addresses asked for once lately, as hashes in a fixed table: a
+/// slot holds the last hash that fell into it, so a newer address may push
+/// an older one out (it is then kept on its next request instead). Bounded
+/// memory, no locks.
+struct SeenOnce {
+    slots: Box<[AtomicU64]>,
+    hasher: RandomState,
+}
+
+impl SeenOnce {
+    fn new(slots: usize) -> Self {
+        assert!(slots.is_power_of_two());
+        Self { slots: (0..slots).map(|_| AtomicU64::new(0)).collect(), hasher: RandomState::new() }
+    }
+
+    /// Whether `key` was asked for before; remembers that it now was.
+    fn check(&self, key: &Key) -> bool {
+        // Zero marks an empty slot.
+        let hash = self.hasher.hash_one(key).max(1);
+        let slot = &self.slots[(hash as usize) & (self.slots.len() - 1)];
+        slot.swap(hash, Ordering::Relaxed) == hash
+    }
+}
 
 /// A version number for cached public content, shared by every cache that
 /// must forget together.
@@ -63,6 +96,7 @@ pub struct PageCache(Arc<Pages>);
 struct Pages {
     epoch: Epoch,
     pages: Option<Cache<Key, Arc<Page>>>,
+    seen: SeenOnce,
 }
 
 impl PageCache {
@@ -75,7 +109,7 @@ impl PageCache {
                 .time_to_live(ttl)
                 .build()
         });
-        Self(Arc::new(Pages { epoch, pages }))
+        Self(Arc::new(Pages { epoch, pages, seen: SeenOnce::new(SEEN_SLOTS) }))
     }
 }
 
@@ -90,7 +124,8 @@ fn keep_private(mut response: Response) -> Response {
     response
 }
 
-/// Middleware: answers from the cache, or renders and keeps the answer.
+/// Middleware: answers from the cache, or renders the page and keeps it
+/// when it was asked for before.
 pub async fn serve(State(cache): State<PageCache>, request: Request, next: Next) -> Response {
     if request.headers().contains_key(header::COOKIE) {
         return keep_private(next.run(request).await);
@@ -119,7 +154,8 @@ pub async fn serve(State(cache): State<PageCache>, request: Request, next: Next)
         response.headers_mut().insert("x-cache", HeaderValue::from_static("hit"));
         return response;
     }
-    let response = next.run(request).await;
+    let seen = cache.0.seen.check(&key);
+    let mut response = next.run(request).await;
     let html = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -136,6 +172,10 @@ pub async fn serve(State(cache): State<PageCache>, request: Request, next: Next)
     if !keep {
         return response;
     }
+    if !seen {
+        response.headers_mut().insert("x-cache", HeaderValue::from_static("miss"));
+        return response;
+    }
     let (parts, body) = response.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_PAGE_BYTES).await {
         Ok(bytes) => bytes,
@@ -143,6 +183,12 @@ pub async fn serve(State(cache): State<PageCache>, request: Request, next: Next)
         // already consumed, so answer as an error rather than a truncated page.
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
+    // A rendered page arrives in the String it was written into, which grew
+    // by doubling: keep exactly its length, or the cache would hold up to
+    // twice what it weighs.
+    let mut body = Vec::from(bytes);
+    body.shrink_to_fit();
+    let bytes = Bytes::from(body);
     let mut headers = parts.headers.clone();
     headers.remove(header::CONTENT_LENGTH);
     headers.remove("x-request-id");
@@ -162,5 +208,28 @@ mod tests {
         let before = epoch.current();
         epoch.bump();
         assert_ne!(before, epoch.current());
+    }
+
+    fn key(uri: &str) -> Key {
+        Key { epoch: 0, accept_encoding: String::new(), uri: uri.into() }
+    }
+
+    #[test]
+    fn an_address_is_seen_from_its_second_request() {
+        let seen = SeenOnce::new(1 << 10);
+        assert!(!seen.check(&key("/courses?q=a")));
+        assert!(!seen.check(&key("/courses?q=b")));
+        assert!(seen.check(&key("/courses?q=a")));
+        assert!(seen.check(&key("/courses?q=b")));
+        assert!(!seen.check(&Key { epoch: 1, ..key("/courses?q=a") }), "another epoch is another address");
+    }
+
+    #[test]
+    fn one_slot_remembers_the_latest_address() {
+        let seen = SeenOnce::new(1);
+        assert!(!seen.check(&key("/a")));
+        assert!(!seen.check(&key("/b")));
+        assert!(!seen.check(&key("/a")), "pushed out by /b");
+        assert!(seen.check(&key("/a")));
     }
 }
