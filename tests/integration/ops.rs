@@ -94,10 +94,10 @@ async fn server_functions_are_not_under_the_rest_api_prefix() {
 #[tokio::test]
 async fn anonymous_pages_are_cached_until_the_catalogue_changes() {
     let app = TestApp::demo().await;
+    assert_eq!(app.get("/courses?kind=it").await.header("x-cache"), Some("miss"));
+    // Kept on its second request, served from memory from the third.
     let first = app.get("/courses?kind=it").await;
     assert_eq!(first.header("x-cache"), Some("miss"));
-    // Kept on its second request, served from memory from the third.
-    assert_eq!(app.get("/courses?kind=it").await.header("x-cache"), Some("miss"));
     let second = app.get("/courses?kind=it").await;
     assert_eq!(second.header("x-cache"), Some("hit"));
     assert_eq!(first.body, second.body);
