@@ -123,6 +123,11 @@ fn Results(page: CataloguePage) -> impl IntoView {
 }
 
 /// A labelled `<select>` whose first option ("any") sends nothing.
+///
+/// Every catalogue page shows six of these in a few variants each (which
+/// choice is selected), so the server renders each variant once and copies
+/// its markup after (`server::fragments`); the browser hydrates and renders
+/// `SelectView` itself, whose markup this is.
 #[component]
 fn SelectField(
     name: &'static str,
@@ -130,6 +135,27 @@ fn SelectField(
     /// The label of the empty choice; `None` when a value is required.
     any: Option<&'static str>,
     /// (value, label, selected) of each choice.
+    choices: Vec<(String, String, bool)>,
+) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        fn render((name, label, any, choices): &crate::server::fragments::ChoicesKey) -> String {
+            let (name, label, any, choices) = (*name, *label, *any, choices.clone());
+            view! { <SelectView name label any choices/> }.to_html()
+        }
+        leptos::tachys::html::InertElement::new(crate::server::fragments::choices((name, label, any, choices), render))
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        view! { <SelectView name label any choices/> }
+    }
+}
+
+#[component]
+fn SelectView(
+    name: &'static str,
+    label: &'static str,
+    any: Option<&'static str>,
     choices: Vec<(String, String, bool)>,
 ) -> impl IntoView {
     let id = format!("f-{name}");
@@ -263,5 +289,37 @@ fn EmptyState(query: CatalogueQuery) -> impl IntoView {
                 <li><a href="/courses">"See what starts soonest"</a></li>
             </ul>
         </div>
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    fn choices(selected: &str) -> Vec<(String, String, bool)> {
+        [("cloud", "Cloud"), ("x\"><script>", "Data <&> \"analytics\"")]
+            .into_iter()
+            .map(|(value, label)| (value.to_string(), label.to_string(), value == selected))
+            .collect()
+    }
+
+    #[test]
+    fn a_list_of_choices_is_the_same_markup_rendered_or_copied() {
+        let fresh = |selected: &str| {
+            view! { <SelectView name="category" label="Subject" any=Some("All subjects") choices=choices(selected)/> }
+                .to_html()
+        };
+        let field = |selected: &str| {
+            view! { <SelectField name="category" label="Subject" any=Some("All subjects") choices=choices(selected)/> }
+                .to_html()
+        };
+        let none = fresh("");
+        assert_eq!(field(""), none, "rendered the first time");
+        assert_eq!(field(""), none, "copied after");
+        assert!(none.contains("Data &lt;&amp;&gt; \"analytics\"") && none.contains("value=\"x&quot;"), "{none}");
+        assert!(!none.contains(" selected"), "{none}");
+        let cloud = field("cloud");
+        assert_eq!(cloud, fresh("cloud"), "each variant is its own fragment");
+        assert!(cloud.contains("<option value=\"cloud\" selected>"), "{cloud}");
     }
 }
