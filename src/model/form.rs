@@ -330,3 +330,14 @@ impl Returned {
         self.fields.iter().find(|(n, _)| n == name).map(|(_, value)| value.as_str())
     }
 }
+
+/// A list of choices in a form (a `<select>`): the field's name and label,
+/// the label of the empty choice (`None` when a value is required), and
+/// each choice as (value, label, selected).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ChoiceList {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub any: Option<&'static str>,
+    pub choices: Vec<(String, String, bool)>,
+}

@@ -7,6 +7,7 @@ use crate::components::loaded::Loaded;
 use crate::components::pagination::Pagination;
 use crate::components::verbatim::PageTitle;
 use crate::model::catalogue::{CataloguePage, Facets, group_digits};
+use crate::model::form::ChoiceList;
 use crate::model::query::{CatalogueQuery, Kind, Level, Mode, Sort};
 use crate::server_fns::catalogue::search_courses;
 use leptos::prelude::*;
@@ -137,27 +138,23 @@ fn SelectField(
     /// (value, label, selected) of each choice.
     choices: Vec<(String, String, bool)>,
 ) -> impl IntoView {
+    let field = ChoiceList { name, label, any, choices };
     #[cfg(feature = "ssr")]
     {
-        fn render((name, label, any, choices): &crate::server::fragments::ChoicesKey) -> String {
-            let (name, label, any, choices) = (*name, *label, *any, choices.clone());
-            view! { <SelectView name label any choices/> }.to_html()
+        fn render(field: &ChoiceList) -> String {
+            view! { <SelectView field=field.clone()/> }.to_html()
         }
-        leptos::tachys::html::InertElement::new(crate::server::fragments::choices((name, label, any, choices), render))
+        leptos::tachys::html::InertElement::new(crate::server::fragments::choices(field, render))
     }
     #[cfg(not(feature = "ssr"))]
     {
-        view! { <SelectView name label any choices/> }
+        view! { <SelectView field/> }
     }
 }
 
 #[component]
-fn SelectView(
-    name: &'static str,
-    label: &'static str,
-    any: Option<&'static str>,
-    choices: Vec<(String, String, bool)>,
-) -> impl IntoView {
+fn SelectView(field: ChoiceList) -> impl IntoView {
+    let ChoiceList { name, label, any, choices } = field;
     let id = format!("f-{name}");
     view! {
         <div class="field">
@@ -306,8 +303,9 @@ mod tests {
     #[test]
     fn a_list_of_choices_is_the_same_markup_rendered_or_copied() {
         let fresh = |selected: &str| {
-            view! { <SelectView name="category" label="Subject" any=Some("All subjects") choices=choices(selected)/> }
-                .to_html()
+            let field =
+                ChoiceList { name: "category", label: "Subject", any: Some("All subjects"), choices: choices(selected) };
+            view! { <SelectView field/> }.to_html()
         };
         let field = |selected: &str| {
             view! { <SelectField name="category" label="Subject" any=Some("All subjects") choices=choices(selected)/> }

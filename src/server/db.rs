@@ -58,21 +58,32 @@ macro_rules! with_pool {
 
 pub use with_pool;
 
+/// Runs `$body` with `$conn` bound to the connection inside `$source`, a
+/// value of the two-backend enum `$kind` ([`Tx`] or [`Conn`]), compiled
+/// once per backend like [`with_pool!`].
+#[doc(hidden)]
+#[macro_export]
+macro_rules! with_connection_of {
+    ($kind:ident, $source:expr, |$conn:ident| $body:expr) => {
+        match $source {
+            $crate::server::db::$kind::Sqlite(inner) => {
+                let $conn = &mut **inner;
+                $body
+            }
+            $crate::server::db::$kind::Postgres(inner) => {
+                let $conn = &mut **inner;
+                $body
+            }
+        }
+    };
+}
+
 /// Runs `$body` with `$conn` bound to the transaction's connection, compiled
 /// once per backend like [`with_pool!`].
 #[macro_export]
 macro_rules! with_tx {
     ($tx:expr, |$conn:ident| $body:expr) => {
-        match $tx {
-            $crate::server::db::Tx::Sqlite(tx) => {
-                let $conn = &mut **tx;
-                $body
-            }
-            $crate::server::db::Tx::Postgres(tx) => {
-                let $conn = &mut **tx;
-                $body
-            }
-        }
+        $crate::with_connection_of!(Tx, $tx, |$conn| $body)
     };
 }
 
@@ -102,16 +113,7 @@ impl Conn {
 #[macro_export]
 macro_rules! with_conn {
     ($source:expr, |$conn:ident| $body:expr) => {
-        match $source {
-            $crate::server::db::Conn::Sqlite(conn) => {
-                let $conn = &mut **conn;
-                $body
-            }
-            $crate::server::db::Conn::Postgres(conn) => {
-                let $conn = &mut **conn;
-                $body
-            }
-        }
+        $crate::with_connection_of!(Conn, $source, |$conn| $body)
     };
 }
 

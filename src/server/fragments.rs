@@ -10,6 +10,7 @@
 //! the old entry ages out within the memory bound.
 
 use crate::model::catalogue::CourseCard;
+use crate::model::form::ChoiceList;
 use moka::sync::Cache;
 use std::hash::Hash;
 use std::sync::{Arc, LazyLock};
@@ -53,19 +54,13 @@ pub fn card(course: CourseCard, first: bool, render: fn(CourseCard, bool) -> Str
     CARDS.get((course, first), |(course, first)| render(course.clone(), *first))
 }
 
-/// A list of choices in a form: its name, label, the label of "any" and
-/// each choice as (value, label, selected).
-pub type ChoicesKey = (&'static str, &'static str, Option<&'static str>, Vec<(String, String, bool)>);
-
 /// The filter form's lists: a few dozen variants, a few hundred bytes each.
-static CHOICES: LazyLock<Fragments<ChoicesKey>> = LazyLock::new(|| {
-    Fragments::new(1024 * 1024, |(_, _, _, choices)| {
-        choices.iter().map(|(value, label, _)| value.len() + label.len() + 48).sum()
-    })
+static CHOICES: LazyLock<Fragments<ChoiceList>> = LazyLock::new(|| {
+    Fragments::new(1024 * 1024, |list| list.choices.iter().map(|(value, label, _)| value.len() + label.len() + 48).sum())
 });
 
 /// The markup of a list of choices: rendered by `render` the first time,
 /// copied after.
-pub fn choices(key: ChoicesKey, render: fn(&ChoicesKey) -> String) -> String {
-    CHOICES.get(key, render)
+pub fn choices(list: ChoiceList, render: fn(&ChoiceList) -> String) -> String {
+    CHOICES.get(list, render)
 }

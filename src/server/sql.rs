@@ -2,7 +2,7 @@
 //! which PostgreSQL and SQLite (through sqlx) both accept, and the bound
 //! values are kept as typed [`Arg`]s until the backend is known.
 
-use super::db::{Conn, Db, Tx, with_conn, with_pool};
+use super::db::{Conn, Db, Tx, with_conn, with_pool, with_tx};
 use chrono::{DateTime, Utc};
 
 /// Binds every argument, in order, to a query of any of sqlx's kinds.
@@ -80,21 +80,12 @@ impl Sql {
         T: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>,
         T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
     {
-        match tx {
-            Tx::Sqlite(tx) => bind_all!(sqlx::query_as::<_, T>(&self.text), &self.args).fetch_all(&mut **tx).await,
-            Tx::Postgres(tx) => bind_all!(sqlx::query_as::<_, T>(&self.text), &self.args).fetch_all(&mut **tx).await,
-        }
+        with_tx!(tx, |c| bind_all!(sqlx::query_as::<_, T>(&self.text), &self.args).fetch_all(c).await)
     }
 
     /// Like [`Sql::execute`], inside a transaction.
     pub async fn execute_in(&self, tx: &mut Tx) -> Result<u64, sqlx::Error> {
-        let done = match tx {
-            Tx::Sqlite(tx) => bind_all!(sqlx::query(&self.text), &self.args).execute(&mut **tx).await?.rows_affected(),
-            Tx::Postgres(tx) => {
-                bind_all!(sqlx::query(&self.text), &self.args).execute(&mut **tx).await?.rows_affected()
-            }
-        };
-        Ok(done)
+        with_tx!(tx, |c| bind_all!(sqlx::query(&self.text), &self.args).execute(c).await.map(|done| done.rows_affected()))
     }
 
     /// Like [`Sql::fetch_all`], on a connection already taken.
