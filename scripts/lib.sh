@@ -215,12 +215,22 @@ start_postgres() {
         chown postgres "$PG_DIR"
         PG_RUN=(runuser -u postgres --)
     fi
-    local port
-    port="$(free_port 55432)"
     "${PG_RUN[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U lyceum --auth=trust -E UTF8 --locale=C >/dev/null
-    "${PG_RUN[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w start \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" >/dev/null
-    PG_URL="postgres://lyceum@127.0.0.1:$port/postgres"
+    # A port found free can be taken before the server binds it (by a
+    # connection's own end, say): then try the next one.
+    local port=55432 attempt
+    for attempt in 1 2 3 4 5; do
+        port="$(free_port "$port")"
+        if "${PG_RUN[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w start \
+            -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" >/dev/null; then
+            PG_URL="postgres://lyceum@127.0.0.1:$port/postgres"
+            return 0
+        fi
+        echo "PostgreSQL could not start on port $port (attempt $attempt):" >&2
+        tail -n 3 "$PG_DIR/server.log" >&2
+        port=$((port + 1))
+    done
+    return 1
 }
 
 stop_postgres() {
