@@ -3,6 +3,7 @@
 
 use crate::helpers::TestApp;
 use lyceum::model::query::{Kind, Mode, Sort};
+use lyceum::server::catalogue::data::Session;
 
 #[tokio::test]
 async fn lists_every_published_demo_course_by_next_date() {
@@ -105,6 +106,40 @@ async fn filters_narrow_the_results() {
     let combined = app.state.catalogue.search("kind=it&mode=in-person&level=beginner&per_page=100").await.unwrap();
     assert!(combined.total <= advanced.total.max(all.total));
     assert!(combined.items.iter().all(|c| c.kind == Kind::It && c.level.as_str() == "beginner"));
+}
+
+/// A card's next session is the course's soonest upcoming session that
+/// passes the session filters, whichever way the page was found (browsing,
+/// a ranked search, each order).
+#[tokio::test]
+async fn a_cards_next_session_is_the_soonest_that_passes_the_filters() {
+    let app = TestApp::demo().await;
+    let catalogue = &app.state.catalogue;
+    let mut cards = 0;
+    type Keep = fn(&Session) -> bool;
+    let any: Keep = |_| true;
+    let online: Keep = |s| s.mode == Mode::Online;
+    let in_person: Keep = |s| s.mode == Mode::InPerson;
+    let sliema: Keep = |s| s.location.as_deref().is_some_and(|l| l.contains("Sliema"));
+    for (query, keep) in [
+        ("per_page=100", any),
+        ("per_page=100&sort=title", any),
+        ("q=security&per_page=100", any),
+        ("q=cloud&sort=price&per_page=100", any),
+        ("mode=online&per_page=100", online),
+        ("q=data&mode=in-person&per_page=100", in_person),
+        ("location=sliema&per_page=100", sliema),
+    ] {
+        let page = catalogue.search(query).await.unwrap();
+        assert!(!page.items.is_empty(), "{query}");
+        for card in &page.items {
+            let course = catalogue.course(&card.slug).await.unwrap().unwrap();
+            let soonest = course.sessions.iter().find(|s| keep(s));
+            assert_eq!(card.next_session.as_ref(), soonest, "{query}: {}", card.slug);
+            cards += 1;
+        }
+    }
+    assert!(cards > 100, "{cards} cards compared");
 }
 
 #[tokio::test]

@@ -5,10 +5,6 @@
 use crate::server::db::Backend;
 use crate::server::sql::{Arg, Sql};
 
-/// The columns of a `search::CourseRow`, over `courses c` and `categories cat`.
-pub const CARD_COLUMNS: &str = "SELECT c.id, c.slug, c.title, c.summary, cat.name AS category, \
-     cat.slug AS category_slug, cat.kind, c.level, c.duration_hours, c.price_cents, c.currency ";
-
 /// bm25 on SQLite (lower is better). Column weights: title, summary,
 /// description, outcomes, category.
 const SQLITE_BM25: &str = "bm25(course_search, 10.0, 5.0, 1.0, 2.0, 6.0)";
@@ -139,30 +135,47 @@ pub fn newest_in_index(backend: Backend, fts: &Fts, limit: i64) -> Option<Sql> {
     }
 }
 
-/// The page of an unfiltered search by relevance, ranked inside SQLite's
-/// index over the matches from `from_id` on: only the page's few courses
-/// are read. `None` where the backend has no such index.
-pub fn index_only_page(backend: Backend, fts: &Fts, from_id: i64, limit: i64, offset: i64) -> Option<Sql> {
+/// Whether the page of an unfiltered search by relevance can be ranked
+/// inside the search index ([`push_index_page`]): SQLite's index holds
+/// exactly the published courses.
+pub fn ranks_in_index(backend: Backend) -> bool {
+    matches!(backend, Backend::Sqlite)
+}
+
+/// `(SELECT id, rank ...) fts`: the page of an unfiltered search by
+/// relevance, ranked inside SQLite's index over the matches from `from_id`
+/// on, so only the page's few courses are read. Only where
+/// [`ranks_in_index`].
+pub fn push_index_page(sql: &mut Sql, backend: Backend, fts: &Fts, from_id: i64, limit: i64, offset: i64) {
+    debug_assert!(ranks_in_index(backend));
+    sql.push("(SELECT rowid AS id, ");
+    push_rank(sql, backend, fts);
+    sql.push(" AS rank FROM course_search WHERE course_search MATCH ")
+        .bind(Arg::Text(fts.matches.clone()))
+        .push(" AND rowid >= ")
+        .bind(Arg::Int(from_id))
+        .push(" ORDER BY rank, rowid LIMIT ")
+        .bind(Arg::Int(limit))
+        .push(" OFFSET ")
+        .bind(Arg::Int(offset))
+        .push(") fts ");
+}
+
+/// Joins `ns`, the first session (by start, then id) of course `c` among
+/// those `filter` pushes as `FROM course_sessions s WHERE ...`, or NULLs.
+/// SQLite has no LATERAL; its planner looks the subquery's id up by key.
+pub fn push_first_session_join(sql: &mut Sql, backend: Backend, filter: impl FnOnce(&mut Sql)) {
     match backend {
         Backend::Sqlite => {
-            let mut page = Sql::new(CARD_COLUMNS);
-            page.push("FROM (SELECT rowid AS id, ");
-            push_rank(&mut page, backend, fts);
-            page.push(" AS rank FROM course_search WHERE course_search MATCH ")
-                .bind(Arg::Text(fts.matches.clone()))
-                .push(" AND rowid >= ")
-                .bind(Arg::Int(from_id))
-                .push(" ORDER BY rank, rowid LIMIT ")
-                .bind(Arg::Int(limit))
-                .push(" OFFSET ")
-                .bind(Arg::Int(offset))
-                .push(
-                    ") fts JOIN courses c ON c.id = fts.id JOIN categories cat ON cat.id = c.category_id \
-                     ORDER BY fts.rank, fts.id",
-                );
-            Some(page)
+            sql.push("LEFT JOIN course_sessions ns ON ns.id = (SELECT s.id ");
+            filter(sql);
+            sql.push(" ORDER BY s.starts_at, s.id LIMIT 1) ");
         }
-        Backend::Postgres => None,
+        Backend::Postgres => {
+            sql.push("LEFT JOIN LATERAL (SELECT s.* ");
+            filter(sql);
+            sql.push(" ORDER BY s.starts_at, s.id LIMIT 1) ns ON true ");
+        }
     }
 }
 
@@ -170,7 +183,7 @@ pub fn index_only_page(backend: Backend, fts: &Fts, from_id: i64, limit: i64, of
 /// compute for every course in the window while finding it: PostgreSQL's
 /// ranks read only the row's own tsvector. SQLite's bm25 is computed by the
 /// index for every match it returns, so it ranks after the window is known
-/// ([`index_only_page`], [`push_fts_join`] with a lower bound).
+/// ([`push_index_page`], [`push_fts_join`] with a lower bound).
 pub fn ranks_while_walking(backend: Backend) -> bool {
     matches!(backend, Backend::Postgres)
 }
@@ -231,8 +244,8 @@ mod tests {
     #[test]
     fn each_word_in_a_title_or_category_is_bound_not_written() {
         let terms = ["cloud".to_string(), "sec".to_string()];
-        let sqlite =
-            index_only_page(Backend::Sqlite, &fts(Backend::Sqlite, &terms, Matching::Prefixes), 1, 10, 0).unwrap();
+        let mut sqlite = Sql::new("");
+        push_index_page(&mut sqlite, Backend::Sqlite, &fts(Backend::Sqlite, &terms, Matching::Prefixes), 1, 10, 0);
         // The words twice (in title or category), the match, the lower bound, limit and offset.
         assert_eq!(sqlite.text().matches('$').count(), 6, "{}", sqlite.text());
         let mut postgres = Sql::new("");

@@ -180,35 +180,20 @@ impl Catalogue {
         // Every statement of the search on one connection (see `Conn`).
         let mut conn = self.db.acquire().await?;
         let search::Found { rows, total, more, some_words } = search::search(&mut conn, &plan).await?;
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let sessions = queries::upcoming_sessions_of(&mut conn, &ids, plan.now).await?;
         drop(conn);
         let items = rows
             .into_iter()
-            .map(|row| {
-                // The next session that satisfies the session filters, if any.
-                let next = sessions.iter().find(|s| {
-                    s.course_id == row.id
-                        && query.mode.is_none_or(|m| s.mode == m)
-                        && plan.from.is_none_or(|from| s.starts_at >= from)
-                        && plan.until.is_none_or(|until| s.starts_at < until)
-                        && query.location.as_ref().is_none_or(|slug| {
-                            let name = facets.locations.iter().find(|l| &l.slug == slug).map(|l| &l.name);
-                            s.location.as_ref() == name
-                        })
-                });
-                CourseSummary {
-                    price: Money { cents: row.price_cents, currency: row.currency },
-                    next_session: next.map(Session::from),
-                    kind: row.kind,
-                    level: row.level,
-                    slug: row.slug,
-                    title: row.title,
-                    summary: row.summary,
-                    category: row.category,
-                    category_slug: row.category_slug,
-                    duration_hours: row.duration_hours,
-                }
+            .map(|row| CourseSummary {
+                price: Money { cents: row.price_cents, currency: row.currency },
+                next_session: row.next.into_session(),
+                kind: row.kind,
+                level: row.level,
+                slug: row.slug,
+                title: row.title,
+                summary: row.summary,
+                category: row.category,
+                category_slug: row.category_slug,
+                duration_hours: row.duration_hours,
             })
             .collect();
         Ok(Arc::new(SearchResults { query, notices: Vec::new(), items, total, more, some_words, facets }))

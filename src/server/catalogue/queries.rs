@@ -1,7 +1,7 @@
 //! Named catalogue reads whose SQL is the same on both backends.
 
 use crate::model::query::{Kind, Level, Mode};
-use crate::server::db::{Conn, Db, with_conn, with_pool};
+use crate::server::db::{Db, with_pool};
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, sqlx::FromRow)]
@@ -135,28 +135,6 @@ pub async fn upcoming_sessions(
          ORDER BY s.starts_at, s.id LIMIT $3"
     );
     with_pool!(db, |pool| sqlx::query_as(&sql).bind(course_id).bind(now).bind(limit).fetch_all(pool).await)
-}
-
-/// Upcoming scheduled sessions of several courses, soonest first; the
-/// caller picks what it needs per course.
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn upcoming_sessions_of(
-    conn: &mut Conn,
-    course_ids: &[i64],
-    now: DateTime<Utc>,
-) -> Result<Vec<SessionRow>, sqlx::Error> {
-    if course_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    // Ids are integers from our own query, so listing them inline is safe and
-    // reads the same on both backends.
-    let ids = course_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-    let sql = format!(
-        "SELECT {SESSION_COLUMNS} FROM course_sessions s {SESSION_JOINS} \
-         WHERE s.course_id IN ({ids}) AND s.status = 'scheduled' AND s.starts_at > $1 \
-         ORDER BY s.course_id, s.starts_at, s.id"
-    );
-    with_conn!(conn, |c| sqlx::query_as(&sql).bind(now).fetch_all(c).await)
 }
 
 /// The next sessions across the whole published catalogue.

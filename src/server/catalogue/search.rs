@@ -4,8 +4,9 @@
 //! only ever reaches the database as a bound value made of letters and
 //! digits (see [`CatalogueQuery::terms`]).
 
-use super::dialect::{self, CARD_COLUMNS, Fts, Matching};
-use crate::model::query::{CatalogueQuery, Kind, Level, Sort};
+use super::data::Session;
+use super::dialect::{self, Fts, Matching};
+use crate::model::query::{CatalogueQuery, Kind, Level, Mode, Sort};
 use crate::server::db::{Backend, Conn};
 use crate::server::sql::{Arg, Sql};
 use chrono::{DateTime, Utc};
@@ -22,7 +23,6 @@ pub struct Plan<'a> {
 
 #[derive(Debug, sqlx::FromRow)]
 pub struct CourseRow {
-    pub id: i64,
     pub slug: String,
     pub title: String,
     pub summary: String,
@@ -33,7 +33,48 @@ pub struct CourseRow {
     pub duration_hours: i64,
     pub price_cents: i64,
     pub currency: String,
+    #[sqlx(flatten)]
+    pub next: NextSessionRow,
 }
+
+/// The course's next session that passes the query's session filters, as
+/// columns that are all NULL when there is none.
+#[derive(Debug, sqlx::FromRow)]
+pub struct NextSessionRow {
+    next_id: Option<i64>,
+    next_starts_at: Option<DateTime<Utc>>,
+    next_ends_at: Option<DateTime<Utc>>,
+    next_mode: Option<Mode>,
+    next_location: Option<String>,
+    next_location_address: Option<String>,
+    next_instructor: Option<String>,
+    next_capacity: Option<i64>,
+    next_seats_taken: Option<i64>,
+}
+
+impl NextSessionRow {
+    pub fn into_session(self) -> Option<Session> {
+        Some(Session {
+            id: self.next_id?,
+            starts_at: self.next_starts_at?,
+            ends_at: self.next_ends_at?,
+            mode: self.next_mode?,
+            location: self.next_location,
+            location_address: self.next_location_address,
+            instructor: self.next_instructor,
+            capacity: self.next_capacity?,
+            seats_taken: self.next_seats_taken?,
+        })
+    }
+}
+
+/// The columns of a [`CourseRow`], over `courses c` and the joins of
+/// [`push_card_joins`].
+const CARD_COLUMNS: &str = "SELECT c.slug, c.title, c.summary, cat.name AS category, \
+     cat.slug AS category_slug, cat.kind, c.level, c.duration_hours, c.price_cents, c.currency, \
+     ns.id AS next_id, ns.starts_at AS next_starts_at, ns.ends_at AS next_ends_at, ns.mode AS next_mode, \
+     nl.name AS next_location, nl.address AS next_location_address, ni.name AS next_instructor, \
+     ns.capacity AS next_capacity, ns.seats_taken AS next_seats_taken ";
 
 /// A text search considers at most this many matches, the newest. Ranking
 /// by relevance (bm25, ts_rank) reads every candidate it orders, so the
@@ -120,12 +161,17 @@ async fn search_text(conn: &mut Conn, plan: &Plan<'_>, fts: &Fts) -> Result<Foun
         return Ok(Found { rows: Vec::new(), total, more, some_words: false });
     }
 
-    let rows = match dialect::index_only_page(backend, fts, from_id, limit, offset) {
-        Some(page) if unfiltered && ranked => page.fetch_all_on(conn).await?,
-        _ => {
-            let text = Text { fts, ranked, from_id: Some(from_id) };
-            page(plan, backend, Some(text), limit, offset).fetch_all_on(conn).await?
-        }
+    let rows = if unfiltered && ranked && dialect::ranks_in_index(backend) {
+        let mut page = Sql::new(CARD_COLUMNS);
+        page.push("FROM ");
+        dialect::push_index_page(&mut page, backend, fts, from_id, limit, offset);
+        page.push("JOIN courses c ON c.id = fts.id ");
+        push_card_joins(&mut page, backend, plan);
+        page.push("ORDER BY fts.rank, fts.id");
+        page.fetch_all_on(conn).await?
+    } else {
+        let text = Text { fts, ranked, from_id: Some(from_id) };
+        page(plan, backend, Some(text), limit, offset).fetch_all_on(conn).await?
     };
     Ok(Found { rows, total, more, some_words: false })
 }
@@ -158,7 +204,9 @@ async fn ranked_in_one_pass(
         .bind(Arg::Int(limit))
         .push(" OFFSET ")
         .bind(Arg::Int(offset))
-        .push(") p JOIN courses c ON c.id = p.id JOIN categories cat ON cat.id = c.category_id ORDER BY p.rank DESC, p.id");
+        .push(") p JOIN courses c ON c.id = p.id ");
+    push_card_joins(&mut sql, conn.backend(), plan);
+    sql.push("ORDER BY p.rank DESC, p.id");
     let rows: Vec<Ranked> = sql.fetch_all_on(conn).await?;
     let Some(matches) = rows.first().map(|r| r.matches.max(0) as usize) else {
         return Ok(None);
@@ -200,11 +248,7 @@ fn page(plan: &Plan<'_>, backend: Backend, text: Option<Text<'_>>, limit: i64, o
     match (plan.query.effective_sort(), text) {
         (Sort::Relevance, Some(text)) => dialect::push_rank_order(&mut page, backend, text.fts),
         (Sort::Relevance | Sort::Date, _) => {
-            page.push("(");
-            push_next_session(&mut page, plan);
-            page.push(") IS NULL, (");
-            push_next_session(&mut page, plan);
-            page.push(")");
+            page.push("ns.starts_at IS NULL, ns.starts_at");
         }
         (Sort::Title, _) => {
             page.push("c.title");
@@ -227,11 +271,13 @@ fn page(plan: &Plan<'_>, backend: Backend, text: Option<Text<'_>>, limit: i64, o
 fn push_from_where(sql: &mut Sql, backend: Backend, plan: &Plan<'_>, text: Option<Text<'_>>, cards: bool) {
     let query = plan.query;
     sql.push("FROM courses c ");
-    if cards || query.category.is_some() || query.kind.is_some() {
-        sql.push("JOIN categories cat ON cat.id = c.category_id ");
-    }
     if let Some(text) = text {
         dialect::push_fts_join(sql, backend, text.fts, text.ranked, text.from_id);
+    }
+    if cards {
+        push_card_joins(sql, backend, plan);
+    } else if query.category.is_some() || query.kind.is_some() {
+        sql.push("JOIN categories cat ON cat.id = c.category_id ");
     }
     // Written exactly as the partial indexes' predicate, so they apply.
     sql.push("WHERE c.published");
@@ -259,10 +305,15 @@ fn push_from_where(sql: &mut Sql, backend: Backend, plan: &Plan<'_>, text: Optio
     }
 }
 
-/// The next matching session's start, as a correlated subquery on `c`.
-fn push_next_session(sql: &mut Sql, plan: &Plan<'_>) {
-    sql.push("SELECT MIN(s.starts_at) ");
-    push_session_filter(sql, plan);
+/// Joins what a card shows beside course `c`: its category, and its next
+/// session that passes the session filters (`ns`, with its campus `nl`
+/// and instructor `ni`), in the statement that fetches the page.
+fn push_card_joins(sql: &mut Sql, backend: Backend, plan: &Plan<'_>) {
+    sql.push("JOIN categories cat ON cat.id = c.category_id ");
+    dialect::push_first_session_join(sql, backend, |sql| push_session_filter(sql, plan));
+    sql.push(
+        "LEFT JOIN locations nl ON nl.id = ns.location_id LEFT JOIN instructors ni ON ni.id = ns.instructor_id ",
+    );
 }
 
 /// `FROM course_sessions s WHERE ...`: upcoming, scheduled sessions of
