@@ -303,8 +303,12 @@ mod tests {
     #[test]
     fn a_list_of_choices_is_the_same_markup_rendered_or_copied() {
         let fresh = |selected: &str| {
-            let field =
-                ChoiceList { name: "category", label: "Subject", any: Some("All subjects"), choices: choices(selected) };
+            let field = ChoiceList {
+                name: "category",
+                label: "Subject",
+                any: Some("All subjects"),
+                choices: choices(selected),
+            };
             view! { <SelectView field/> }.to_html()
         };
         let field = |selected: &str| {

@@ -56,7 +56,9 @@ pub fn card(course: CourseCard, first: bool, render: fn(CourseCard, bool) -> Str
 
 /// The filter form's lists: a few dozen variants, a few hundred bytes each.
 static CHOICES: LazyLock<Fragments<ChoiceList>> = LazyLock::new(|| {
-    Fragments::new(1024 * 1024, |list| list.choices.iter().map(|(value, label, _)| value.len() + label.len() + 48).sum())
+    Fragments::new(1024 * 1024, |list| {
+        list.choices.iter().map(|(value, label, _)| value.len() + label.len() + 48).sum()
+    })
 });
 
 /// The markup of a list of choices: rendered by `render` the first time,

@@ -85,7 +85,10 @@ impl Sql {
 
     /// Like [`Sql::execute`], inside a transaction.
     pub async fn execute_in(&self, tx: &mut Tx) -> Result<u64, sqlx::Error> {
-        with_tx!(tx, |c| bind_all!(sqlx::query(&self.text), &self.args).execute(c).await.map(|done| done.rows_affected()))
+        with_tx!(tx, |c| bind_all!(sqlx::query(&self.text), &self.args)
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected()))
     }
 
     /// Like [`Sql::fetch_all`], on a connection already taken.

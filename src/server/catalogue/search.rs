@@ -311,9 +311,7 @@ fn push_from_where(sql: &mut Sql, backend: Backend, plan: &Plan<'_>, text: Optio
 fn push_card_joins(sql: &mut Sql, backend: Backend, plan: &Plan<'_>) {
     sql.push("JOIN categories cat ON cat.id = c.category_id ");
     dialect::push_first_session_join(sql, backend, |sql| push_session_filter(sql, plan));
-    sql.push(
-        "LEFT JOIN locations nl ON nl.id = ns.location_id LEFT JOIN instructors ni ON ni.id = ns.instructor_id ",
-    );
+    sql.push("LEFT JOIN locations nl ON nl.id = ns.location_id LEFT JOIN instructors ni ON ni.id = ns.instructor_id ");
 }
 
 /// `FROM course_sessions s WHERE ...`: upcoming, scheduled sessions of
