@@ -309,9 +309,3 @@ impl From<queries::SessionRow> for Session {
         }
     }
 }
-
-impl From<&queries::SessionRow> for Session {
-    fn from(row: &queries::SessionRow) -> Self {
-        Session::from(row.clone())
-    }
-}

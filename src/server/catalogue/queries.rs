@@ -19,10 +19,9 @@ pub struct LocationRow {
     pub address: String,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow)]
 pub struct SessionRow {
     pub id: i64,
-    pub course_id: i64,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub mode: Mode,
@@ -77,7 +76,7 @@ pub struct SitemapRow {
     pub updated_at: DateTime<Utc>,
 }
 
-const SESSION_COLUMNS: &str = "s.id, s.course_id, s.starts_at, s.ends_at, s.mode, l.name AS location, \
+const SESSION_COLUMNS: &str = "s.id, s.starts_at, s.ends_at, s.mode, l.name AS location, \
      l.address AS location_address, \
      i.name AS instructor, s.capacity, s.seats_taken";
 const SESSION_JOINS: &str = "LEFT JOIN locations l ON l.id = s.location_id \
