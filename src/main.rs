@@ -119,13 +119,23 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
         Command::CredentialKey => unreachable!("answered before the database is opened"),
         Command::Migrate => info!("migrations applied"),
         Command::CheckSeats => {
-            let wrong = lyceum::server::enrolment::store::disagreements(&db).await.map_err(|e| e.to_string())?;
-            if wrong > 0 {
+            let problems = lyceum::server::enrolment::check::check_seats(&db).await.map_err(|e| e.to_string())?;
+            if !problems.is_empty() {
+                for found in &problems {
+                    println!("session {}: {}", found.session_id, found.problem);
+                }
+                let mut sessions: Vec<i64> = problems.iter().map(|p| p.session_id).collect();
+                sessions.dedup();
                 return Err(format!(
-                    "{wrong} sessions have seat or waitlist counts that disagree with their enrolments"
+                    "{} sessions break the enrolment rules ({} problems, listed above)",
+                    sessions.len(),
+                    problems.len()
                 ));
             }
-            println!("every session's seats and waitlist agree with its enrolments; none is oversold");
+            println!(
+                "every session's seats and waitlist agree with its enrolments: none is oversold, every waitlist \
+                 is numbered 1..N, no learner holds two places in a session or two seats from one move"
+            );
         }
         Command::Seed { what: SeedCommand::Learners { count, cookies } } => {
             let started = std::time::Instant::now();

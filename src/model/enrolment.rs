@@ -133,6 +133,10 @@ pub enum Refusal {
     NotOnRoster,
     /// A completed enrolment with its certificate stays completed.
     CompletionFinal,
+    /// The seat moved to another date already.
+    AlreadyMoved,
+    /// No seat is free, or nobody is on the waitlist.
+    NobodyToPromote,
 }
 
 impl Refusal {
@@ -157,6 +161,8 @@ impl Refusal {
                 "This learner has completed the course and holds its certificate: revoke the certificate instead."
                     .into()
             }
+            Refusal::AlreadyMoved => "This seat has already moved to another date.".into(),
+            Refusal::NobodyToPromote => "No seat is free in this session, or nobody is on its waitlist.".into(),
             Refusal::Unconfirmed => {
                 "Please confirm your e-mail address first: follow the link we sent you, or ask for a new one.".into()
             }

@@ -296,8 +296,8 @@ async fn a_server_killed_mid_enrolment_loses_no_answered_enrolment_and_no_seat_c
         .await;
         assert_eq!(live, 1, "learner {learner} was told they are in session {session}");
     }
-    let disagreeing = lyceum::server::enrolment::store::disagreements(&app.state.db).await.unwrap();
-    assert_eq!(disagreeing, 0, "seats_taken and waitlist_length equal the enrolments of every session");
+    let problems = lyceum::server::enrolment::check::check_seats(&app.state.db).await.unwrap();
+    assert_eq!(problems, [], "seats_taken and waitlist_length equal the enrolments of every session");
     for session in &sessions {
         let (_, positions, _, length) = standing(&app, *session).await;
         assert_eq!(positions, (1..=length).collect::<Vec<_>>(), "session {session}'s waitlist has no gap");

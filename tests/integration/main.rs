@@ -18,5 +18,6 @@ mod mail;
 mod operator;
 mod ops;
 mod pages;
+mod races;
 mod relevance;
 mod security;

@@ -2,6 +2,16 @@
 //! cancelling, which promotes the first on the waitlist; and moving a seat
 //! to another date of the same course.
 //!
+//! Every change of an enrolment is a checked transition, made in one fixed
+//! order whatever the operation (enrol, cancel, move, promote, leave the
+//! waitlist, staff acting for a learner, an account's deletion): the
+//! session's row is locked first ([`store::lock_session`], or the claim's
+//! UPDATE on enrolment), then the enrolment is read, then moved from the
+//! state it was read in by an UPDATE that names that state. A second
+//! request finds the transition made and is refused with a 409, never
+//! released twice. Sessions locked together are locked in ascending id
+//! order.
+//!
 //! The rules hold whatever the concurrency, on both backends:
 //! - A seat is taken by one conditional UPDATE of the session row
 //!   (`seats_taken < capacity`), which the column's CHECK backs up: a
@@ -10,8 +20,12 @@
 //!   refuses a second, however simultaneous.
 //! - The waitlist is numbered 1..N without gaps: joining takes N+1 from the
 //!   session row, leaving moves everyone behind up one, in the same
-//!   transaction. A seat or a waitlist place is claimed by one statement
-//!   on the session row, and nobody takes a seat ahead of those waiting.
+//!   transaction, under the session's lock; each waitlisted enrolment's
+//!   position is unique in its session (a constraint). A seat or a
+//!   waitlist place is claimed by one statement on the session row, and
+//!   nobody takes a seat ahead of those waiting.
+//! - A seat moves once: the new enrolment names the one it came from, and
+//!   a unique index refuses a second.
 //! - A cancelled seat goes to the first on the waitlist in the same
 //!   transaction, and the mails that tell people are queued in it too
 //!   (a new enrolment's as a job that writes it: see [`notices`]).
@@ -20,6 +34,7 @@
 //! own enrolments; staff may act on anyone's (the back office), through the
 //! same functions and so the same rules.
 
+pub mod check;
 mod emails;
 pub mod notices;
 pub mod reminders;
@@ -45,6 +60,8 @@ use store::{EnrolmentRow, NewEnrolment, SessionFacts};
 /// One live enrolment per learner and session.
 const LIVE_ENROLMENT: Unique =
     Unique { postgres: "enrolments_live", sqlite: "enrolments.session_id, enrolments.user_id" };
+/// An enrolment's seat moves to another date once.
+const MOVED_ONCE: Unique = Unique { postgres: "enrolments_moved_from", sqlite: "enrolments.moved_from" };
 
 /// Where an enrolment stands after a request.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -78,6 +95,15 @@ fn conflict(refusal: Refusal) -> Error {
 /// Whether `actor` may act for the learner `user_id`: themselves, or staff.
 fn may_act_for(actor: &User, user_id: i64) -> bool {
     actor.id == user_id || actor.role.includes(Role::Staff)
+}
+
+/// `Forbidden` unless `actor` is staff: checked before anything is looked
+/// up, so the answer tells nothing of what exists.
+fn staff_only(actor: &User) -> Result<(), Error> {
+    match actor.role.includes(Role::Staff) {
+        true => Ok(()),
+        false => Err(Error::Refused(AppError::Forbidden)),
+    }
 }
 
 #[derive(Clone)]
@@ -120,6 +146,11 @@ impl Enrolments {
     /// The session's facts, if it can be enrolled in at `now`.
     async fn open_session(tx: &mut Tx, session_id: i64, now: DateTime<Utc>) -> Result<SessionFacts, Error> {
         let session = store::session_facts(tx, session_id).await?.filter(|s| s.published).ok_or(Error::NotFound)?;
+        Self::open(session, now)
+    }
+
+    /// `session`, if it can be enrolled in at `now`.
+    fn open(session: SessionFacts, now: DateTime<Utc>) -> Result<SessionFacts, Error> {
         if session.status == "cancelled" {
             return Err(conflict(Refusal::SessionCancelled));
         }
@@ -169,16 +200,35 @@ impl Enrolments {
         Ok(Enrolment { id, session_id, status, waitlist_position: position })
     }
 
-    /// The enrolment `id`, if `actor` may act on it; `NotFound` otherwise
-    /// (someone else's enrolment is not theirs to know of).
-    async fn own(tx: &mut Tx, actor: &User, id: i64) -> Result<EnrolmentRow, Error> {
-        store::enrolment(tx, id).await?.filter(|e| may_act_for(actor, e.user_id)).ok_or(Error::NotFound)
+    /// The enrolment `id` and its session, read in the order every change
+    /// of an enrolment follows: the session's row is locked first
+    /// ([`store::lock_session`]), then the enrolment is read, so what is
+    /// read is what the request before this one left, and stays so until
+    /// this one commits. `NotFound` unless `actor` may act on it (someone
+    /// else's enrolment is not theirs to know of).
+    async fn locked(tx: &mut Tx, actor: &User, id: i64) -> Result<(EnrolmentRow, SessionFacts), Error> {
+        // Whose it is and which session it is in never change: read first,
+        // they say which row to lock.
+        let seen = store::enrolment(tx, id).await?.filter(|e| may_act_for(actor, e.user_id)).ok_or(Error::NotFound)?;
+        let session = store::lock_session(tx, seen.session_id).await?.ok_or(Error::NotFound)?;
+        let enrolment = store::enrolment(tx, id).await?.ok_or(Error::NotFound)?;
+        Ok((enrolment, session))
+    }
+
+    /// Why a cancelled enrolment cannot change again: moved, or cancelled.
+    async fn gone(tx: &mut Tx, enrolment: &EnrolmentRow) -> Result<Error, Error> {
+        Ok(match store::has_moved(tx, enrolment.id).await? {
+            true => conflict(Refusal::AlreadyMoved),
+            false => conflict(Refusal::AlreadyCancelled),
+        })
     }
 
     /// Gives up a confirmed seat (and hands it to the first on the
-    /// waitlist) or a waitlist place (and moves those behind up), within
-    /// the transaction of `write`. The cancellation's own mail is the
-    /// caller's to send.
+    /// waitlist) or a waitlist place (and moves those behind up), under the
+    /// session's lock. The enrolment goes from the state it was read in to
+    /// cancelled in one conditional UPDATE: if it is no longer in that
+    /// state, nothing changes and the request is refused. The
+    /// cancellation's own mail is the caller's to send.
     async fn release(
         &self,
         tx: &mut Tx,
@@ -186,31 +236,42 @@ impl Enrolments {
         session: &SessionFacts,
         now: DateTime<Utc>,
     ) -> Result<(), Error> {
-        store::mark_cancelled(tx, enrolment.id, now).await?;
+        if enrolment.status == EnrolmentStatus::Cancelled
+            || !store::mark_cancelled(tx, enrolment.id, enrolment.status, now).await?
+        {
+            return Err(Self::gone(tx, enrolment).await?);
+        }
         match (enrolment.status, enrolment.waitlist_position) {
             (EnrolmentStatus::Confirmed, _) => {
-                store::free_seat(tx, enrolment.session_id, now).await?;
+                if !store::free_seat(tx, enrolment.session_id, now).await? {
+                    return Err(Error::Internal(format!("session {} counts no seat to give back", session.id)));
+                }
                 self.promote(tx, session, now).await?;
             }
             (EnrolmentStatus::Waitlisted, Some(position)) => {
                 store::close_gap(tx, enrolment.session_id, position, now).await?;
             }
-            _ => return Err(conflict(Refusal::AlreadyCancelled)),
+            (status, position) => {
+                return Err(Error::Internal(format!("enrolment {} was {status:?} at {position:?}", enrolment.id)));
+            }
         }
         Ok(())
     }
 
     /// Hands a free seat of the session to the first on its waitlist, and
-    /// queues the mail that tells them.
-    async fn promote(&self, tx: &mut Tx, session: &SessionFacts, now: DateTime<Utc>) -> Result<(), Error> {
+    /// queues the mail that tells them; whether anyone was promoted. Runs
+    /// under the session's lock.
+    async fn promote(&self, tx: &mut Tx, session: &SessionFacts, now: DateTime<Utc>) -> Result<bool, Error> {
         let session_id = session.id;
-        let Some(first) = store::first_waitlisted(tx, session_id).await? else { return Ok(()) };
+        let Some(first) = store::first_waitlisted(tx, session_id).await? else { return Ok(false) };
         if !store::take_seat(tx, session_id, now).await? {
-            // The session has started (or is no longer scheduled): no one
-            // is promoted into it.
-            return Ok(());
+            // No seat is free, or the session has started (or is no longer
+            // scheduled): no one is promoted into it.
+            return Ok(false);
         }
-        store::mark_confirmed(tx, first.id, now).await?;
+        if !store::mark_confirmed(tx, first.id, now).await? {
+            return Err(Error::Internal(format!("the first on session {session_id}'s waitlist was not waitlisted")));
+        }
         store::close_gap(tx, session_id, first.waitlist_position.unwrap_or(1), now).await?;
         reminders::schedule_in(tx, first.id, now).await?;
         if let Some(learner) = store::recipient(tx, first.user_id).await? {
@@ -218,15 +279,33 @@ impl Enrolments {
                 emails::promoted(&learner, session, self.tz, &self.public_url).attach(self.calendar_file(session));
             self.send(tx, first.user_id, mail).await?;
         }
-        Ok(())
+        Ok(true)
+    }
+
+    /// Gives the session's free seats to those first on its waitlist, for
+    /// staff (after the capacity was raised, say): how many were promoted,
+    /// each told as on a cancellation. Refused when nobody could be.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = actor.id, session_id))]
+    pub async fn promote_waitlisted(&self, actor: &User, session_id: i64) -> Result<usize, Error> {
+        staff_only(actor)?;
+        let now = Utc::now();
+        let mut write = self.catalogue.begin_write().await?;
+        let tx = write.tx();
+        let session = store::lock_session(tx, session_id).await?.ok_or(Error::NotFound)?;
+        let mut promoted = 0;
+        while self.promote(tx, &session, now).await? {
+            promoted += 1;
+        }
+        if promoted == 0 {
+            return Err(conflict(Refusal::NobodyToPromote));
+        }
+        write.commit().await?;
+        Ok(promoted)
     }
 
     /// Whether the enrolment may still be given up at `now`: a waitlist
     /// place until the start, a confirmed seat until the course's cutoff.
     fn check_cutoff(enrolment: &EnrolmentRow, session: &SessionFacts, now: DateTime<Utc>) -> Result<(), Error> {
-        if enrolment.status == EnrolmentStatus::Cancelled {
-            return Err(conflict(Refusal::AlreadyCancelled));
-        }
         if session.starts_at <= now {
             return Err(conflict(Refusal::SessionStarted));
         }
@@ -238,14 +317,17 @@ impl Enrolments {
         Ok(())
     }
 
-    /// Cancels an enrolment.
+    /// Cancels an enrolment: a confirmed seat (the first on the waitlist
+    /// is promoted) or a place on the waitlist (those behind move up).
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = actor.id, enrolment_id))]
     pub async fn cancel(&self, actor: &User, enrolment_id: i64) -> Result<(), Error> {
         let now = Utc::now();
         let mut write = self.catalogue.begin_write().await?;
         let tx = write.tx();
-        let enrolment = Self::own(tx, actor, enrolment_id).await?;
-        let session = store::session_facts(tx, enrolment.session_id).await?.ok_or(Error::NotFound)?;
+        let (enrolment, session) = Self::locked(tx, actor, enrolment_id).await?;
+        if enrolment.status == EnrolmentStatus::Cancelled {
+            return Err(Self::gone(tx, &enrolment).await?);
+        }
         Self::check_cutoff(&enrolment, &session, now)?;
         self.release(tx, &enrolment, &session, now).await?;
         if let Some(learner) = store::recipient(tx, enrolment.user_id).await? {
@@ -258,22 +340,36 @@ impl Enrolments {
 
     /// Moves a confirmed seat to another upcoming session of the same
     /// course, in one step: confirmed there if a seat is free, otherwise
-    /// refused and the seat held is kept.
+    /// refused and the seat held is kept. Both sessions are locked, in
+    /// ascending id order, before the enrolment is read.
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = actor.id, enrolment_id, to_session_id))]
     pub async fn transfer(&self, actor: &User, enrolment_id: i64, to_session_id: i64) -> Result<Enrolment, Error> {
         let now = Utc::now();
         let mut write: Write<'_> = self.catalogue.begin_write().await?;
         let tx = write.tx();
-        let enrolment = Self::own(tx, actor, enrolment_id).await?;
-        if enrolment.status != EnrolmentStatus::Confirmed {
-            return Err(conflict(Refusal::NotConfirmed));
-        }
-        if enrolment.session_id == to_session_id {
+        let seen = Self::own(tx, actor, enrolment_id).await?;
+        if seen.session_id == to_session_id {
             return Err(conflict(Refusal::SameSession));
         }
-        let from = store::session_facts(tx, enrolment.session_id).await?.ok_or(Error::NotFound)?;
+        let (from, to) = match seen.session_id < to_session_id {
+            true => {
+                let from = store::lock_session(tx, seen.session_id).await?;
+                (from, store::lock_session(tx, to_session_id).await?)
+            }
+            false => {
+                let to = store::lock_session(tx, to_session_id).await?;
+                (store::lock_session(tx, seen.session_id).await?, to)
+            }
+        };
+        let from = from.ok_or(Error::NotFound)?;
+        let enrolment = store::enrolment(tx, enrolment_id).await?.ok_or(Error::NotFound)?;
+        match enrolment.status {
+            EnrolmentStatus::Confirmed => {}
+            EnrolmentStatus::Waitlisted => return Err(conflict(Refusal::NotConfirmed)),
+            EnrolmentStatus::Cancelled => return Err(Self::gone(tx, &enrolment).await?),
+        }
         Self::check_cutoff(&enrolment, &from, now)?;
-        let to = Self::open_session(tx, to_session_id, now).await?;
+        let to = Self::open(to.filter(|s| s.published).ok_or(Error::NotFound)?, now)?;
         if to.course_id != from.course_id {
             return Err(conflict(Refusal::OtherCourse));
         }
@@ -289,10 +385,12 @@ impl Enrolments {
             user_id: enrolment.user_id,
             status: EnrolmentStatus::Confirmed,
             waitlist_position: None,
+            moved_from: Some(enrolment.id),
         };
         let id = match store::insert(tx, &new, now).await {
             Ok(id) => id,
             Err(error) if LIVE_ENROLMENT.violated_by(&error) => return Err(conflict(Refusal::AlreadyEnrolled)),
+            Err(error) if MOVED_ONCE.violated_by(&error) => return Err(conflict(Refusal::AlreadyMoved)),
             Err(error) => return Err(error.into()),
         };
         reminders::schedule_in(tx, id, now).await?;
@@ -304,6 +402,13 @@ impl Enrolments {
         Ok(Enrolment { id, session_id: to_session_id, status: EnrolmentStatus::Confirmed, waitlist_position: None })
     }
 
+    /// The enrolment `id`, if `actor` may act on it; `NotFound` otherwise.
+    /// A plain read: what may change (its status) is read again under the
+    /// session's lock.
+    async fn own(tx: &mut Tx, actor: &User, id: i64) -> Result<EnrolmentRow, Error> {
+        store::enrolment(tx, id).await?.filter(|e| may_act_for(actor, e.user_id)).ok_or(Error::NotFound)
+    }
+
     /// A catalogue write (seats change), for callers that give up
     /// enrolments as part of a change of their own (deleting an account).
     pub async fn begin_write(&self) -> Result<Write<'_>, Error> {
@@ -312,11 +417,17 @@ impl Enrolments {
 
     /// Gives up every live enrolment of `user_id` inside `tx`: seats go to
     /// the first on each waitlist (who are told), waitlist places close up.
-    /// The learner is not mailed: their account is going.
+    /// The learner is not mailed: their account is going. Sessions are
+    /// locked one by one in ascending id order (see
+    /// [`store::lock_session`]); an enrolment given up meanwhile by someone
+    /// else is left as it is.
     pub async fn release_all_in(&self, tx: &mut Tx, user_id: i64, now: DateTime<Utc>) -> Result<(), Error> {
-        for enrolment in store::live_of(tx, user_id).await? {
-            let session = store::session_facts(tx, enrolment.session_id).await?.ok_or(Error::NotFound)?;
-            self.release(tx, &enrolment, &session, now).await?;
+        for seen in store::live_of(tx, user_id).await? {
+            let session = store::lock_session(tx, seen.session_id).await?.ok_or(Error::NotFound)?;
+            let enrolment = store::enrolment(tx, seen.id).await?.ok_or(Error::NotFound)?;
+            if enrolment.status != EnrolmentStatus::Cancelled {
+                self.release(tx, &enrolment, &session, now).await?;
+            }
         }
         Ok(())
     }

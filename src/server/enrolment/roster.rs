@@ -72,16 +72,19 @@ async fn set_marks(
     attendance: Option<Attendance>,
     completed_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     with_tx!(tx, |conn| {
-        sqlx::query("UPDATE enrolments SET attendance = $2, completed_at = $3, updated_at = $4 WHERE id = $1")
-            .bind(enrolment_id)
-            .bind(attendance)
-            .bind(completed_at)
-            .bind(now)
-            .execute(conn)
-            .await
-            .map(|_| ())
+        sqlx::query(
+            "UPDATE enrolments SET attendance = $2, completed_at = $3, updated_at = $4
+             WHERE id = $1 AND status = 'confirmed'",
+        )
+        .bind(enrolment_id)
+        .bind(attendance)
+        .bind(completed_at)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected() == 1)
     })
 }
 
@@ -219,12 +222,19 @@ impl Enrolments {
         attendance: Option<Attendance>,
         completed: bool,
     ) -> Result<Option<String>, Error> {
+        // The role first, before anything is looked up: a learner learns
+        // nothing of which enrolments exist.
+        if !actor.role.includes(Role::Instructor) {
+            return Err(Error::Refused(AppError::Forbidden));
+        }
         let now = Utc::now();
         let mut tx = self.db.begin_write().await?;
-        // Someone else's enrolment is not found, whoever asks.
+        // Someone else's enrolment (another instructor's session) is not found.
+        let seen = store::enrolment(&mut tx, enrolment_id).await?.ok_or(Error::NotFound)?;
+        Self::roster_access(&mut tx, actor, seen.session_id).await?;
+        // The order of every change to an enrolment: its session's row, then the enrolment.
+        let session = store::lock_session(&mut tx, seen.session_id).await?.ok_or(Error::NotFound)?;
         let enrolment = store::enrolment(&mut tx, enrolment_id).await?.ok_or(Error::NotFound)?;
-        Self::roster_access(&mut tx, actor, enrolment.session_id).await?;
-        let session = store::session_facts(&mut tx, enrolment.session_id).await?.ok_or(Error::NotFound)?;
         if enrolment.status != EnrolmentStatus::Confirmed {
             return Err(conflict(Refusal::NotOnRoster));
         }
@@ -239,7 +249,9 @@ impl Enrolments {
             return Err(conflict(Refusal::CompletionFinal));
         }
         let completed_at = if completed { Some(was_completed.unwrap_or(now)) } else { None };
-        set_marks(&mut tx, enrolment_id, attendance, completed_at, now).await?;
+        if !set_marks(&mut tx, enrolment_id, attendance, completed_at, now).await? {
+            return Err(conflict(Refusal::NotOnRoster));
+        }
         let code = match (completed, certificate) {
             (true, None) => self.certificates.issue_in(&mut tx, enrolment_id, now).await?,
             (_, code) => code,

@@ -53,22 +53,42 @@ impl SessionFacts {
     }
 }
 
+/// The facts of a session, by id ($1).
+const SESSION_FACTS: &str = "SELECT s.id, s.course_id, c.slug AS course_slug, c.title AS course_title, c.published,
+            c.cancellation_cutoff_hours AS cutoff_hours, s.starts_at, s.ends_at, s.mode,
+            l.name AS location, l.address AS location_address, l.city AS location_city,
+            c.summary AS course_summary, s.status, s.revision
+     FROM course_sessions s JOIN courses c ON c.id = s.course_id
+     LEFT JOIN locations l ON l.id = s.location_id
+     WHERE s.id = $1";
+
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn session_facts(tx: &mut Tx, session_id: i64) -> Result<Option<SessionFacts>, sqlx::Error> {
-    with_tx!(tx, |conn| {
-        sqlx::query_as(
-            "SELECT s.id, s.course_id, c.slug AS course_slug, c.title AS course_title, c.published,
-                    c.cancellation_cutoff_hours AS cutoff_hours, s.starts_at, s.ends_at, s.mode,
-                    l.name AS location, l.address AS location_address, l.city AS location_city,
-                    c.summary AS course_summary, s.status, s.revision
-             FROM course_sessions s JOIN courses c ON c.id = s.course_id
-             LEFT JOIN locations l ON l.id = s.location_id
-             WHERE s.id = $1",
-        )
-        .bind(session_id)
-        .fetch_optional(conn)
-        .await
-    })
+    with_tx!(tx, |conn| sqlx::query_as(SESSION_FACTS).bind(session_id).fetch_optional(conn).await)
+}
+
+/// The session's facts, with its row locked until the transaction ends.
+///
+/// This is the first step of every change to a session's seats, its
+/// waitlist or one of its enrolments: whoever holds the lock changes the
+/// session alone, and reads (after taking it) what the one before them
+/// committed. Under PostgreSQL's READ COMMITTED a plain read would not do:
+/// two requests would both see a seat as confirmed and both give it up.
+/// When several sessions are locked (a move, an account's deletion), they
+/// are locked in ascending id order, so two such requests cannot deadlock.
+///
+/// Backends differ here: PostgreSQL locks the row (`FOR UPDATE`); SQLite
+/// has one writer at a time, whose lock every write transaction takes
+/// when it begins (`BEGIN IMMEDIATE`), so the read alone is enough.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn lock_session(tx: &mut Tx, session_id: i64) -> Result<Option<SessionFacts>, sqlx::Error> {
+    match tx {
+        Tx::Postgres(conn) => {
+            let sql = format!("{SESSION_FACTS} FOR UPDATE OF s");
+            sqlx::query_as(&sql).bind(session_id).fetch_optional(&mut **conn).await
+        }
+        Tx::Sqlite(conn) => sqlx::query_as(SESSION_FACTS).bind(session_id).fetch_optional(&mut **conn).await,
+    }
 }
 
 /// Takes one confirmed seat if one is free and the session is still open:
@@ -150,44 +170,76 @@ pub async fn enrol(
     let Some(length) = claim_place(tx, session_id, now).await? else { return Ok(None) };
     let position = (length > 0).then_some(length);
     let status = if position.is_some() { EnrolmentStatus::Waitlisted } else { EnrolmentStatus::Confirmed };
-    let new = NewEnrolment { session_id, user_id, status, waitlist_position: position };
+    let new = NewEnrolment { session_id, user_id, status, waitlist_position: position, moved_from: None };
     let id = insert(tx, &new, now).await?;
     queue::enqueue_in(tx, Notice { enrolment_id: id, session_id, status }.job(user_id)).await?;
     Ok(Some((id, position)))
 }
 
+/// Gives back one confirmed seat; `false` if the session counts none (its
+/// counts disagree with its enrolments, which `check-seats` reports).
 #[tracing::instrument(level = "debug", skip_all)]
-pub async fn free_seat(tx: &mut Tx, session_id: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub async fn free_seat(tx: &mut Tx, session_id: i64, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
     with_tx!(tx, |conn| {
-        sqlx::query("UPDATE course_sessions SET seats_taken = seats_taken - 1, updated_at = $2 WHERE id = $1")
-            .bind(session_id)
-            .bind(now)
-            .execute(conn)
-            .await
-            .map(|_| ())
+        sqlx::query(
+            "UPDATE course_sessions SET seats_taken = seats_taken - 1, updated_at = $2
+             WHERE id = $1 AND seats_taken > 0",
+        )
+        .bind(session_id)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map(|done| done.rows_affected() == 1)
     })
 }
 
+/// Where the rows behind a gap go first when SQLite closes it: above any
+/// position a waitlist reaches, so no row lands on another's number.
+const SHIFT_ASIDE: i64 = 1 << 40;
+
 /// Closes the gap a waitlisted enrolment at `position` leaves: everyone
-/// behind it moves up one, and the waitlist is one shorter.
+/// behind it moves up one, and the waitlist is one shorter. Runs under the
+/// session's lock ([`lock_session`]), with `position` read after it.
+///
+/// Backends differ here: each waitlisted enrolment's position is unique
+/// in its session. PostgreSQL checks that at the end of the statement
+/// (a deferrable constraint), so one UPDATE moves everyone up; SQLite
+/// checks it row by row in an order of its own, so the rows are moved out
+/// of the way first and then into place.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn close_gap(tx: &mut Tx, session_id: i64, position: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    with_tx!(tx, |conn| {
-        sqlx::query(
-            "UPDATE enrolments SET waitlist_position = waitlist_position - 1, updated_at = $3
-             WHERE session_id = $1 AND status = 'waitlisted' AND waitlist_position > $2",
-        )
-        .bind(session_id)
-        .bind(position)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query("UPDATE course_sessions SET waitlist_length = waitlist_length - 1 WHERE id = $1")
+    const MOVE_UP: &str = "UPDATE enrolments SET waitlist_position = waitlist_position - 1, updated_at = $3
+         WHERE session_id = $1 AND status = 'waitlisted' AND waitlist_position > $2";
+    const SHORTER: &str = "UPDATE course_sessions SET waitlist_length = waitlist_length - 1 WHERE id = $1";
+    match tx {
+        Tx::Postgres(conn) => {
+            sqlx::query(MOVE_UP).bind(session_id).bind(position).bind(now).execute(&mut **conn).await?;
+            sqlx::query(SHORTER).bind(session_id).execute(&mut **conn).await?;
+        }
+        Tx::Sqlite(conn) => {
+            sqlx::query(
+                "UPDATE enrolments SET waitlist_position = waitlist_position + $3
+                 WHERE session_id = $1 AND status = 'waitlisted' AND waitlist_position > $2",
+            )
             .bind(session_id)
-            .execute(&mut *conn)
-            .await
-            .map(|_| ())
-    })
+            .bind(position)
+            .bind(SHIFT_ASIDE)
+            .execute(&mut **conn)
+            .await?;
+            sqlx::query(
+                "UPDATE enrolments SET waitlist_position = waitlist_position - $3 - 1, updated_at = $4
+                 WHERE session_id = $1 AND status = 'waitlisted' AND waitlist_position > $2",
+            )
+            .bind(session_id)
+            .bind(SHIFT_ASIDE)
+            .bind(SHIFT_ASIDE)
+            .bind(now)
+            .execute(&mut **conn)
+            .await?;
+            sqlx::query(SHORTER).bind(session_id).execute(&mut **conn).await?;
+        }
+    }
+    Ok(())
 }
 
 pub struct NewEnrolment {
@@ -195,19 +247,23 @@ pub struct NewEnrolment {
     pub user_id: i64,
     pub status: EnrolmentStatus,
     pub waitlist_position: Option<i64>,
+    /// The enrolment this one's seat moved from; an enrolment moves once
+    /// (a unique index, `enrolments_moved_from`).
+    pub moved_from: Option<i64>,
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(tx: &mut Tx, new: &NewEnrolment, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
     with_tx!(tx, |conn| {
         sqlx::query_scalar(
-            "INSERT INTO enrolments (session_id, user_id, status, waitlist_position, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+            "INSERT INTO enrolments (session_id, user_id, status, waitlist_position, moved_from, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
         )
         .bind(new.session_id)
         .bind(new.user_id)
         .bind(new.status)
         .bind(new.waitlist_position)
+        .bind(new.moved_from)
         .bind(now)
         .fetch_one(conn)
         .await
@@ -268,7 +324,7 @@ pub async fn live_of(tx: &mut Tx, user_id: i64) -> Result<Vec<EnrolmentRow>, sql
     with_tx!(tx, |conn| {
         sqlx::query_as(
             "SELECT id, session_id, user_id, status, waitlist_position FROM enrolments
-             WHERE user_id = $1 AND status <> 'cancelled' ORDER BY id",
+             WHERE user_id = $1 AND status <> 'cancelled' ORDER BY session_id, id",
         )
         .bind(user_id)
         .fetch_all(conn)
@@ -276,18 +332,27 @@ pub async fn live_of(tx: &mut Tx, user_id: i64) -> Result<Vec<EnrolmentRow>, sql
     })
 }
 
+/// Cancels the enrolment `id` if it is still `from` (confirmed or
+/// waitlisted), as it was read under its session's lock: `false` when it
+/// is not, so a transition is made once, never twice.
 #[tracing::instrument(level = "debug", skip_all)]
-pub async fn mark_cancelled(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub async fn mark_cancelled(
+    tx: &mut Tx,
+    id: i64,
+    from: EnrolmentStatus,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
     with_tx!(tx, |conn| {
         sqlx::query(
             "UPDATE enrolments SET status = 'cancelled', waitlist_position = NULL, cancelled_at = $2, updated_at = $2
-             WHERE id = $1",
+             WHERE id = $1 AND status = $3 AND status <> 'cancelled'",
         )
         .bind(id)
         .bind(now)
+        .bind(from)
         .execute(conn)
         .await
-        .map(|_| ())
+        .map(|done| done.rows_affected() == 1)
     })
 }
 
@@ -305,17 +370,32 @@ pub async fn first_waitlisted(tx: &mut Tx, session_id: i64) -> Result<Option<Enr
     })
 }
 
+/// Confirms the waitlisted enrolment `id`: `false` if it is no longer
+/// waitlisted.
 #[tracing::instrument(level = "debug", skip_all)]
-pub async fn mark_confirmed(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub async fn mark_confirmed(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
     with_tx!(tx, |conn| {
         sqlx::query(
-            "UPDATE enrolments SET status = 'confirmed', waitlist_position = NULL, updated_at = $2 WHERE id = $1",
+            "UPDATE enrolments SET status = 'confirmed', waitlist_position = NULL, updated_at = $2
+             WHERE id = $1 AND status = 'waitlisted'",
         )
         .bind(id)
         .bind(now)
         .execute(conn)
         .await
-        .map(|_| ())
+        .map(|done| done.rows_affected() == 1)
+    })
+}
+
+/// Whether the enrolment `id` has moved to another date (a newer
+/// enrolment names it in `moved_from`).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn has_moved(tx: &mut Tx, id: i64) -> Result<bool, sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM enrolments WHERE moved_from = $1)")
+            .bind(id)
+            .fetch_one(conn)
+            .await
     })
 }
 
@@ -402,26 +482,6 @@ pub async fn other_dates(db: &Db, user_id: i64, now: DateTime<Utc>) -> Result<Ve
         .bind(user_id)
         .bind(now)
         .fetch_all(pool)
-        .await
-    })
-}
-
-/// Sessions whose counts disagree with their enrolments: more confirmed
-/// seats than capacity, `seats_taken` or `waitlist_length` not the number
-/// of confirmed or waitlisted enrolments, or a waitlist with a gap.
-/// Always 0; `lyceum check-seats` and the tests ask.
-pub async fn disagreements(db: &Db) -> Result<i64, sqlx::Error> {
-    with_pool!(db, |pool| {
-        sqlx::query_scalar(
-            "SELECT COUNT(*) FROM course_sessions s
-             WHERE s.seats_taken > s.capacity
-                OR s.seats_taken <> (SELECT COUNT(*) FROM enrolments e WHERE e.session_id = s.id AND e.status = 'confirmed')
-                OR s.waitlist_length <> (SELECT COUNT(*) FROM enrolments e
-                                         WHERE e.session_id = s.id AND e.status = 'waitlisted')
-                OR s.waitlist_length <> (SELECT COALESCE(MAX(e.waitlist_position), 0) FROM enrolments e
-                                         WHERE e.session_id = s.id AND e.status = 'waitlisted')",
-        )
-        .fetch_one(pool)
         .await
     })
 }

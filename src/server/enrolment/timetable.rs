@@ -4,9 +4,9 @@
 //! copy), queues reminders for the new time, and tells every learner
 //! holding a seat or a waitlist place, all in one transaction.
 
-use super::{Enrolments, emails, reminders, store};
+use super::{Enrolments, emails, reminders, staff_only, store};
 use crate::error::AppError;
-use crate::model::account::{Role, User};
+use crate::model::account::User;
 use crate::model::form::{Field, FieldError, Problem};
 use crate::server::db::{Tx, with_tx};
 use crate::server::error::Error;
@@ -40,13 +40,6 @@ async fn update_session(
 }
 
 impl Enrolments {
-    fn staff_only(actor: &User) -> Result<(), Error> {
-        match actor.role.includes(Role::Staff) {
-            true => Ok(()),
-            false => Err(Error::Refused(AppError::Forbidden)),
-        }
-    }
-
     /// Tells everyone holding a place in the session what changed, with
     /// the session's new calendar entry.
     async fn tell_learners(&self, tx: &mut Tx, session_id: i64, cancelled: bool) -> Result<(), Error> {
@@ -73,7 +66,7 @@ impl Enrolments {
         starts_at: DateTime<Utc>,
         ends_at: DateTime<Utc>,
     ) -> Result<(), Error> {
-        Self::staff_only(actor)?;
+        staff_only(actor)?;
         let now = Utc::now();
         if ends_at <= starts_at || starts_at <= now {
             let problem = FieldError { field: Field::Session, problem: Problem::OutOfRange { min: 0, max: 0 } };
@@ -94,7 +87,7 @@ impl Enrolments {
     /// enrolments stay, as the record of a session the academy called off.
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = actor.id, session_id))]
     pub async fn cancel_session(&self, actor: &User, session_id: i64) -> Result<(), Error> {
-        Self::staff_only(actor)?;
+        staff_only(actor)?;
         let now = Utc::now();
         let mut write = self.catalogue.begin_write().await?;
         let tx = write.tx();

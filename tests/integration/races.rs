@@ -1,0 +1,417 @@
+//! The enrolment race harness. Every pair of operations that touch one
+//! enrolment or one session (enrol, cancel, move, promote, leave the
+//! waitlist, staff cancelling and moving, an account's deletion) runs at
+//! the same instant, many times, against the same rows; after each round
+//! every rule is checked with SQL of the test's own. A double click, two
+//! tabs, or a learner and staff at once must leave the rules intact and get
+//! one success and a clear refusal, never a second release of one seat.
+//!
+//! `LYCEUM_RACE_ROUNDS` sets the rounds per pair (default 3).
+
+use crate::enrolment::{people, set};
+use crate::helpers::TestApp;
+use crate::visitor::count;
+use lyceum::error::AppError;
+use lyceum::model::account::{Role, User};
+use lyceum::model::enrolment::EnrolmentStatus;
+use lyceum::server::accounts::store::{NewUser, insert_user};
+use lyceum::server::error::Error;
+use std::sync::Arc;
+use tokio::sync::Barrier;
+
+/// The password of every learner the harness may delete.
+const PASSWORD: &str = "a long enough password for the races";
+
+/// The operations raced against each other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Op {
+    /// A newcomer enrols in the full session (and joins its waitlist).
+    Enrol,
+    /// The learner holding seat A gives it up.
+    Cancel,
+    /// Staff give up seat A for the learner.
+    StaffCancel,
+    /// The learner moves seat A to the second date.
+    Move,
+    /// Staff move seat A to the third date.
+    StaffMove,
+    /// The first on the waitlist leaves it.
+    Leave,
+    /// Staff take the first on the waitlist off it.
+    StaffLeave,
+    /// Staff give the session's free seats to the waitlist.
+    Promote,
+    /// The learner holding seat A deletes their account.
+    Delete,
+}
+
+const OPS: [Op; 9] = [
+    Op::Enrol,
+    Op::Cancel,
+    Op::StaffCancel,
+    Op::Move,
+    Op::StaffMove,
+    Op::Leave,
+    Op::StaffLeave,
+    Op::Promote,
+    Op::Delete,
+];
+
+/// One round's rows: three new dates of one course. The first is full (A
+/// and B hold its two seats) with three on its waitlist; the second has
+/// one seat free of two; the third is empty.
+struct Round {
+    first: i64,
+    second: i64,
+    third: i64,
+    /// Holds seat A of the first date.
+    a: User,
+    a_seat: i64,
+    /// First on the waitlist.
+    w1: User,
+    w1_place: i64,
+    /// The five places of the first date, in the order they were taken.
+    places: Vec<i64>,
+    newcomer: User,
+    /// Everyone of the round, for the per-learner rules.
+    everyone: Vec<i64>,
+}
+
+struct Harness {
+    app: TestApp,
+    staff: User,
+    template: i64,
+    password_hash: String,
+    made: std::sync::atomic::AtomicUsize,
+}
+
+impl Harness {
+    async fn new() -> Self {
+        let app = TestApp::demo().await;
+        let staff = people(&app, "race-staff", 1, Role::Staff).await.remove(0);
+        // A date of a published course that can be cancelled until it starts.
+        let template: i64 = lyceum::with_pool!(&app.state.db, |pool| {
+            sqlx::query_scalar(
+                "SELECT s.id FROM course_sessions s JOIN courses c ON c.id = s.course_id
+                 WHERE c.published AND c.cancellation_cutoff_hours = 0 ORDER BY s.id LIMIT 1",
+            )
+            .fetch_one(pool)
+            .await
+            .unwrap()
+        });
+        let password_hash = lyceum::server::accounts::password::Passwords::new(1).hash(PASSWORD).await.unwrap();
+        Self { app, staff, template, password_hash, made: Default::default() }
+    }
+
+    /// A new scheduled date of the harness's course, `days` ahead, empty.
+    async fn session(&self, days: i64, capacity: i64) -> i64 {
+        let starts = chrono::Utc::now() + chrono::Duration::days(days);
+        lyceum::with_pool!(&self.app.state.db, |pool| {
+            sqlx::query_scalar(
+                "INSERT INTO course_sessions (course_id, starts_at, ends_at, timezone, mode, location_id, instructor_id,
+                     capacity, seats_taken, waitlist_length, status, created_at, updated_at)
+                 SELECT course_id, $2, $3, timezone, mode, location_id, instructor_id, $4, 0, 0, 'scheduled', $5, $5
+                 FROM course_sessions WHERE id = $1 RETURNING id",
+            )
+            .bind(self.template)
+            .bind(starts)
+            .bind(starts + chrono::Duration::hours(3))
+            .bind(capacity)
+            .bind(chrono::Utc::now())
+            .fetch_one(pool)
+            .await
+            .unwrap()
+        })
+    }
+
+    /// `n` confirmed learners who can sign in with [`PASSWORD`].
+    async fn learners(&self, n: usize) -> Vec<User> {
+        let now = chrono::Utc::now();
+        let mut users = Vec::new();
+        let mut tx = self.app.state.db.begin().await.unwrap();
+        for _ in 0..n {
+            let i = self.made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let (email, name) = (format!("racer{i}@example.com"), format!("Racer {i}"));
+            let new = NewUser {
+                email: &email,
+                name: &name,
+                password_hash: &self.password_hash,
+                role: Role::Learner,
+                verified_at: Some(now),
+            };
+            let id = insert_user(&mut tx, &new, now).await.unwrap();
+            users.push(User { id, email, name, role: Role::Learner, verified: true });
+        }
+        tx.commit().await.unwrap();
+        users
+    }
+
+    async fn round(&self, index: i64) -> Round {
+        let days = 30 + index;
+        let (first, second, third) =
+            (self.session(days, 2).await, self.session(days + 1, 2).await, { self.session(days + 2, 2).await });
+        let people = self.learners(7).await;
+        let enrolments = &self.app.state.enrolments;
+        let mut ids = Vec::new();
+        for learner in &people[..5] {
+            ids.push(enrolments.enrol(learner, learner.id, first).await.unwrap().id);
+        }
+        enrolments.enrol(&people[5], people[5].id, second).await.unwrap();
+        Round {
+            first,
+            second,
+            third,
+            a: people[0].clone(),
+            a_seat: ids[0],
+            w1: people[2].clone(),
+            w1_place: ids[2],
+            places: ids.clone(),
+            newcomer: people[6].clone(),
+            everyone: people.iter().map(|p| p.id).collect(),
+        }
+    }
+
+    async fn run(&self, op: Op, round: &Round) -> Result<(), Error> {
+        let enrolments = &self.app.state.enrolments;
+        match op {
+            Op::Enrol => enrolments.enrol(&round.newcomer, round.newcomer.id, round.first).await.map(drop),
+            Op::Cancel => enrolments.cancel(&round.a, round.a_seat).await,
+            Op::StaffCancel => enrolments.cancel(&self.staff, round.a_seat).await,
+            Op::Move => enrolments.transfer(&round.a, round.a_seat, round.second).await.map(drop),
+            Op::StaffMove => enrolments.transfer(&self.staff, round.a_seat, round.third).await.map(drop),
+            Op::Leave => enrolments.cancel(&round.w1, round.w1_place).await,
+            Op::StaffLeave => enrolments.cancel(&self.staff, round.w1_place).await,
+            Op::Promote => enrolments.promote_waitlisted(&self.staff, round.first).await.map(drop),
+            Op::Delete => self.app.state.accounts.delete_account(&round.a, PASSWORD).await,
+        }
+    }
+
+    /// Every rule, read back with the test's own SQL; `Err` says which broke.
+    async fn check(&self, round: &Round) -> Result<(), String> {
+        for session in [round.first, round.second, round.third] {
+            let (capacity, taken, length): (i64, i64, i64) = lyceum::with_pool!(&self.app.state.db, |pool| {
+                sqlx::query_as("SELECT capacity, seats_taken, waitlist_length FROM course_sessions WHERE id = $1")
+                    .bind(session)
+                    .fetch_one(pool)
+                    .await
+                    .unwrap()
+            });
+            let confirmed = count(
+                &self.app,
+                &format!("SELECT COUNT(*) FROM enrolments WHERE session_id = {session} AND status = 'confirmed'"),
+            )
+            .await;
+            if confirmed != taken || taken > capacity {
+                return Err(format!("session {session}: {confirmed} confirmed, {taken} taken of {capacity}"));
+            }
+            let positions: Vec<i64> = lyceum::with_pool!(&self.app.state.db, |pool| {
+                sqlx::query_scalar(
+                    "SELECT waitlist_position FROM enrolments WHERE session_id = $1 AND status = 'waitlisted'
+                     ORDER BY waitlist_position",
+                )
+                .bind(session)
+                .fetch_all(pool)
+                .await
+                .unwrap()
+            });
+            if positions != (1..=length).collect::<Vec<_>>() {
+                return Err(format!("session {session}: waitlist {positions:?}, length {length}"));
+            }
+            // Nobody waits while a seat is free.
+            if taken < capacity && length > 0 {
+                return Err(format!("session {session}: {taken} of {capacity} taken with {length} waiting"));
+            }
+        }
+        // One live place per learner in this course's three dates.
+        let sessions = format!("{}, {}, {}", round.first, round.second, round.third);
+        for learner in &round.everyone {
+            let live = count(
+                &self.app,
+                &format!(
+                    "SELECT COUNT(*) FROM enrolments WHERE user_id = {learner} AND session_id IN ({sessions})
+                     AND status <> 'cancelled'"
+                ),
+            )
+            .await;
+            if live > 1 {
+                return Err(format!("learner {learner} holds {live} live places"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether an operation's failure is an honest refusal: a 409 (the
+/// transition was made already, or the rules forbid it) or a 404 (the
+/// enrolment is not the asker's any more: their account is gone).
+fn refused_honestly(result: &Result<(), Error>) -> bool {
+    matches!(result, Ok(()) | Err(Error::Refused(AppError::Conflict(_))) | Err(Error::NotFound))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_pair_of_enrolment_operations_raced_leaves_the_rules_intact() {
+    let harness = Arc::new(Harness::new().await);
+    let rounds: usize = std::env::var("LYCEUM_RACE_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(3);
+    let mut index = 0;
+    let mut outcomes = std::collections::BTreeMap::new();
+    for (i, first) in OPS.iter().enumerate() {
+        for second in &OPS[i..] {
+            for _ in 0..rounds {
+                index += 1;
+                let round = Arc::new(harness.round(index).await);
+                let gate = Arc::new(Barrier::new(2));
+                let task = |op: Op| {
+                    let (harness, round, gate) = (harness.clone(), round.clone(), gate.clone());
+                    tokio::spawn(async move {
+                        gate.wait().await;
+                        harness.run(op, &round).await
+                    })
+                };
+                let (one, two) = (task(*first), task(*second));
+                let (one, two) = (one.await.unwrap(), two.await.unwrap());
+                for (op, result) in [(first, &one), (second, &two)] {
+                    assert!(refused_honestly(result), "{first:?} with {second:?}: {op:?} answered {result:?}");
+                }
+                if let Err(broken) = harness.check(&round).await {
+                    panic!("{first:?} with {second:?} (round {index}): {broken}");
+                }
+                // Two operations on seat A: at most one may release it. (A
+                // deletion after a move releases the seat moved to, rightly.)
+                let on_a = |op: &Op| matches!(op, Op::Cancel | Op::StaffCancel | Op::Move | Op::StaffMove);
+                if on_a(first) && on_a(second) {
+                    assert!(one.is_err() || two.is_err(), "{first:?} and {second:?} both released seat A");
+                }
+                let tally = outcomes.entry(format!("{first:?}+{second:?}")).or_insert((0, 0));
+                tally.0 += one.is_ok() as usize;
+                tally.1 += two.is_ok() as usize;
+            }
+        }
+    }
+    let problems = lyceum::server::enrolment::check::check_seats(&harness.app.state.db).await.unwrap();
+    assert_eq!(problems, [], "check-seats agrees");
+    println!("{index} rounds over {} pairs; successes per pair: {outcomes:?}", outcomes.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_leaving_the_waitlist_while_fifty_join_keep_it_numbered() {
+    let harness = Harness::new().await;
+    let session = harness.session(40, 1).await;
+    let holder = harness.learners(1).await.remove(0);
+    let enrolments = harness.app.state.enrolments.clone();
+    enrolments.enrol(&holder, holder.id, session).await.unwrap();
+    let leaving = harness.learners(20).await;
+    let mut places = Vec::new();
+    for learner in &leaving {
+        places.push(enrolments.enrol(learner, learner.id, session).await.unwrap());
+    }
+    assert!(places.iter().all(|p| p.status == EnrolmentStatus::Waitlisted));
+    let joining = harness.learners(50).await;
+    let gate = Arc::new(Barrier::new(70));
+    let mut tasks = Vec::new();
+    for (learner, place) in leaving.into_iter().zip(places) {
+        let (enrolments, gate) = (enrolments.clone(), gate.clone());
+        tasks.push(tokio::spawn(async move {
+            gate.wait().await;
+            enrolments.cancel(&learner, place.id).await
+        }));
+    }
+    for learner in joining {
+        let (enrolments, gate) = (enrolments.clone(), gate.clone());
+        tasks.push(tokio::spawn(async move {
+            gate.wait().await;
+            enrolments.enrol(&learner, learner.id, session).await.map(drop)
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap().expect("every leave and join succeeds");
+    }
+    let (taken, length) = (
+        count(&harness.app, &format!("SELECT seats_taken FROM course_sessions WHERE id = {session}")).await,
+        count(&harness.app, &format!("SELECT waitlist_length FROM course_sessions WHERE id = {session}")).await,
+    );
+    assert_eq!((taken, length), (1, 50));
+    let positions: Vec<i64> = lyceum::with_pool!(&harness.app.state.db, |pool| {
+        sqlx::query_scalar(
+            "SELECT waitlist_position FROM enrolments WHERE session_id = $1 AND status = 'waitlisted'
+             ORDER BY waitlist_position",
+        )
+        .bind(session)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+    });
+    assert_eq!(positions, (1..=50).collect::<Vec<_>>(), "numbered 1..50, no gap, no repeat");
+    let problems = lyceum::server::enrolment::check::check_seats(&harness.app.state.db).await.unwrap();
+    assert_eq!(problems, []);
+}
+
+/// Plants, with SQL, every kind of broken session `check-seats` must name.
+#[tokio::test]
+async fn check_seats_names_every_session_that_breaks_a_rule_and_why() {
+    use lyceum::server::enrolment::check::{Problem, check_seats};
+    let harness = Harness::new().await;
+    assert_eq!(check_seats(&harness.app.state.db).await.unwrap(), [], "the demo academy is sound");
+    // The database refuses some of what is planted below: a repeated
+    // position on PostgreSQL's deferrable constraint, SQLite's unique
+    // index. Drop them, as a careless migration would.
+    match harness.app.state.db.backend() {
+        lyceum::server::db::Backend::Postgres => {
+            set(&harness.app, "ALTER TABLE enrolments DROP CONSTRAINT enrolments_waitlist_place").await
+        }
+        lyceum::server::db::Backend::Sqlite => set(&harness.app, "DROP INDEX enrolments_waitlist_place").await,
+    }
+    set(&harness.app, "DROP INDEX enrolments_moved_from").await;
+    let round = harness.round(1).await;
+    let sql = |text: String| {
+        let app = &harness.app;
+        async move { set(app, &text).await }
+    };
+    // A duplicate position and a gap: 1, 3, 3 with length 3.
+    let [_, _, w1, w2, w3] = round.places[..] else { panic!("five places") };
+    sql(format!("UPDATE enrolments SET waitlist_position = 3 WHERE id = {w2}")).await;
+    sql(format!("UPDATE enrolments SET waitlist_position = 1 WHERE id = {w3}")).await;
+    sql(format!("UPDATE enrolments SET waitlist_position = 3 WHERE id = {w1}")).await;
+    // An oversold date: three confirmed in two seats, two of them counted.
+    for extra in harness.learners(2).await {
+        sql(format!(
+            "INSERT INTO enrolments (session_id, user_id, status, created_at, updated_at)
+             SELECT {}, {}, 'confirmed', created_at, updated_at FROM enrolments WHERE id = {}",
+            round.second, extra.id, round.a_seat
+        ))
+        .await;
+    }
+    sql(format!("UPDATE course_sessions SET seats_taken = 2 WHERE id = {}", round.second)).await;
+    // A double seat from one move: A's seat moved to the third date, and
+    // kept on the first.
+    sql(format!(
+        "INSERT INTO enrolments (session_id, user_id, status, moved_from, created_at, updated_at)
+         SELECT {}, user_id, 'confirmed', id, created_at, updated_at FROM enrolments WHERE id = {}",
+        round.third, round.a_seat
+    ))
+    .await;
+    sql(format!("UPDATE course_sessions SET seats_taken = 1 WHERE id = {}", round.third)).await;
+    let found = check_seats(&harness.app.state.db).await.unwrap();
+    let of =
+        |session: i64| found.iter().filter(|p| p.session_id == session).map(|p| p.problem.clone()).collect::<Vec<_>>();
+    assert!(of(round.first).contains(&Problem::PositionRepeated { position: 3, holders: 2 }), "{found:?}");
+    assert!(of(round.first).contains(&Problem::PositionMissing { position: 2 }), "{found:?}");
+    assert!(of(round.second).contains(&Problem::Oversold { confirmed: 3, capacity: 2 }), "{found:?}");
+    assert!(
+        of(round.third).contains(&Problem::MovedButKept { user_id: round.a.id, from_session: round.first }),
+        "{found:?}"
+    );
+    let sessions: std::collections::BTreeSet<i64> = found.iter().map(|p| p.session_id).collect();
+    assert_eq!(sessions, [round.first, round.second, round.third].into(), "only the planted ones: {found:?}");
+
+    // The command names them too, and fails.
+    let dir = tempfile::tempdir().unwrap();
+    let output = crate::helpers::lyceum_command(&harness.app.state.config.database_url, dir.path())
+        .arg("check-seats")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(&format!("session {}: waitlist position 2 is missing", round.first)), "{stdout}");
+    assert!(stdout.contains(&format!("session {}: oversold", round.second)), "{stdout}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("3 sessions break the enrolment rules"));
+}
