@@ -30,6 +30,11 @@ pub enum AppError {
     InvalidLink,
     #[error("Too many attempts. Please wait {} and try again.", wait_text(*retry_after_secs))]
     TooManyRequests { retry_after_secs: u64 },
+    /// The server is too busy to answer now (every database connection
+    /// taken for longer than a request waits): nothing was done, and the
+    /// same request may be sent again after the wait.
+    #[error("Lyceum is very busy at the moment, and nothing was changed. Please try again in {}.", wait_text(*retry_after_secs))]
+    Unavailable { retry_after_secs: u64 },
     /// A request about an enrolment that cannot be done as asked.
     #[error("{}", .0.message())]
     Conflict(crate::model::enrolment::Refusal),
@@ -65,6 +70,7 @@ impl AppError {
             AppError::Conflict(_) => 409,
             AppError::TooLarge => 413,
             AppError::TooManyRequests { .. } => 429,
+            AppError::Unavailable { .. } => 503,
             AppError::Internal { .. } | AppError::Transport(_) => 500,
         }
     }
@@ -81,6 +87,7 @@ impl AppError {
             AppError::Unverified => "unverified",
             AppError::InvalidLink => "invalid-link",
             AppError::TooManyRequests { .. } => "too-many-requests",
+            AppError::Unavailable { .. } => "unavailable",
             AppError::BadRequest(_) => "bad-request",
             AppError::Conflict(_) => "conflict",
             AppError::TooLarge => "too-large",

@@ -317,6 +317,8 @@ fn job_registry(config: &Config, enrolments: &Enrolments) -> Result<jobs::Regist
 }
 
 fn start_worker(config: &Config, db: Db, enrolments: &Enrolments) -> Result<RunningWorker, String> {
+    // Connections of its own, so a rush of requests cannot stall its leases.
+    let db = db.budget(lyceum::server::Budgets::WORKER);
     let worker = Worker::new(db, job_registry(config, enrolments)?, WorkerConfig::default());
     let (stop, stopped) = watch::channel(false);
     Ok(RunningWorker { stop, task: tokio::spawn(worker.run(stopped)) })

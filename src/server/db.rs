@@ -36,6 +36,34 @@ impl Backend {
 pub struct Db {
     pools: Pools,
     writer: Option<SqlitePool>,
+    /// How the pools were opened, for [`Db::budget`].
+    options: Options,
+}
+
+#[derive(Clone, Debug)]
+enum Options {
+    Sqlite(SqliteConnectOptions),
+    Postgres(PgConnectOptions),
+}
+
+/// How long a request waits for a connection before it is answered "busy,
+/// try again" (`503` with `Retry-After`): long enough to ride out a rush,
+/// short enough that the answer comes well before a client gives up.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Whether `error` says the database was too busy to answer in time (no
+/// connection free within [`ACQUIRE_TIMEOUT`], or SQLite's lock held past
+/// its busy timeout): a request refused for it may simply be tried again.
+pub fn is_busy(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut => true,
+        // SQLITE_BUSY and SQLITE_LOCKED, and their extended codes.
+        sqlx::Error::Database(db) => {
+            db.code().and_then(|code| code.parse::<i32>().ok()).is_some_and(|code| matches!(code & 0xff, 5 | 6))
+                && db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+        }
+        _ => false,
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -200,7 +228,7 @@ impl Db {
             let pool = SqlitePoolOptions::new()
                 .max_connections(max_connections)
                 .min_connections(1)
-                .acquire_timeout(Duration::from_secs(5))
+                .acquire_timeout(ACQUIRE_TIMEOUT)
                 .test_before_acquire(false)
                 .connect_with(options.clone())
                 .await?;
@@ -210,7 +238,7 @@ impl Db {
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(30))
                 .test_before_acquire(false)
-                .connect_with(options)
+                .connect_with(options.clone())
                 .await?;
             let checkpointer = pool.clone();
             tokio::spawn(async move {
@@ -227,7 +255,7 @@ impl Db {
                     }
                 }
             });
-            Ok(Db { pools: Pools::Sqlite(pool), writer: Some(writer) })
+            Ok(Db { pools: Pools::Sqlite(pool), writer: Some(writer), options: Options::Sqlite(options) })
         } else {
             // Statements are prepared once per connection. A generic plan
             // cannot know how many courses a search word matches, and
@@ -235,10 +263,10 @@ impl Db {
             let options = PgConnectOptions::from_str(url)?.options([("plan_cache_mode", "force_custom_plan")]);
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections)
-                .acquire_timeout(Duration::from_secs(5))
-                .connect_with(options)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .connect_with(options.clone())
                 .await?;
-            Ok(Db { pools: Pools::Postgres(pool), writer: None })
+            Ok(Db { pools: Pools::Postgres(pool), writer: None, options: Options::Postgres(options) })
         }
     }
 
@@ -248,9 +276,34 @@ impl Db {
     /// queue's, so they queue with them instead of racing for SQLite's lock.
     pub fn writer(&self) -> Db {
         match &self.writer {
-            Some(writer) => Db { pools: Pools::Sqlite(writer.clone()), writer: Some(writer.clone()) },
+            Some(writer) => Db { pools: Pools::Sqlite(writer.clone()), ..self.clone() },
             None => self.clone(),
         }
+    }
+
+    /// The same database through a pool of its own of at most `max`
+    /// connections (opened as they are needed): a budget for one kind of
+    /// work, so that a rush of requests holding every connection of the
+    /// main pool cannot starve the web sessions' saves or the job worker's
+    /// leases, nor they the requests. On SQLite the writer connection stays
+    /// shared: there is one writer whatever the pools.
+    pub fn budget(&self, max: u32) -> Db {
+        let pools = match &self.options {
+            Options::Sqlite(options) => Pools::Sqlite(
+                SqlitePoolOptions::new()
+                    .max_connections(max)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .test_before_acquire(false)
+                    .connect_lazy_with(options.clone()),
+            ),
+            Options::Postgres(options) => Pools::Postgres(
+                PgPoolOptions::new()
+                    .max_connections(max)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .connect_lazy_with(options.clone()),
+            ),
+        };
+        Db { pools, ..self.clone() }
     }
 
     /// The pools, for [`with_pool!`].

@@ -34,7 +34,14 @@ pub enum Error {
     Internal(String),
     #[error("{0}")]
     Shared(Arc<Error>),
+    /// The database could not be reached in time (see `db::is_busy`),
+    /// where its error was not kept (the session store's).
+    #[error("database busy")]
+    Busy,
 }
+
+/// How long a client told "busy" (`503`) is asked to wait.
+pub const BUSY_RETRY_AFTER_SECS: u64 = 2;
 
 impl Error {
     /// Unwraps the error a cache shares between the callers it coalesced.
@@ -53,6 +60,14 @@ impl Error {
             Error::NotFound => AppError::NotFound,
             Error::Refused(error) => error.clone(),
             Error::Shared(inner) => inner.visible(request_id),
+            Error::Database(error) if super::db::is_busy(error) => {
+                tracing::warn!(error = %error, "database busy: answered 503");
+                AppError::Unavailable { retry_after_secs: BUSY_RETRY_AFTER_SECS }
+            }
+            Error::Busy => {
+                tracing::warn!("session store busy: answered 503");
+                AppError::Unavailable { retry_after_secs: BUSY_RETRY_AFTER_SECS }
+            }
             Error::Database(_) | Error::Internal(_) => {
                 tracing::error!(error = %self, causes = %causes(self), "request failed");
                 AppError::Internal { reference: request_id.map(str::to_string) }
@@ -80,7 +95,10 @@ impl From<AppError> for Error {
 
 impl From<tower_sessions::session::Error> for Error {
     fn from(error: tower_sessions::session::Error) -> Self {
-        Error::Internal(format!("session: {error}"))
+        match super::session_store::is_busy(&error) {
+            true => Error::Busy,
+            false => Error::Internal(format!("session: {error}")),
+        }
     }
 }
 
@@ -103,7 +121,9 @@ fn request_id_in_context() -> Option<String> {
 fn status_of(error: &AppError) -> (StatusCode, Option<HeaderValue>) {
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let retry = match error {
-        AppError::TooManyRequests { retry_after_secs } => Some(HeaderValue::from(*retry_after_secs)),
+        AppError::TooManyRequests { retry_after_secs } | AppError::Unavailable { retry_after_secs } => {
+            Some(HeaderValue::from(*retry_after_secs))
+        }
         _ => None,
     };
     (status, retry)

@@ -99,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         // Inside the session layer: it keeps a failed form in the session.
         .layer(axum::middleware::from_fn_with_state(super::returned::Marker { secure: https }, super::returned::keep))
         .layer(sessions)
+        .layer(axum::middleware::from_fn(unsaved_session))
         // Inside compression: it reads the error a server function wrote.
         .layer(axum::middleware::from_fn(super::error::server_fn_status))
         // Outermost first: request id, trace span, metrics, panic guard,
@@ -170,13 +171,35 @@ pub fn router(state: AppState) -> Router {
 pub fn session_layer(state: &AppState) -> SessionManagerLayer<DbSessionStore> {
     let https = state.config.https();
     let idle = time::Duration::seconds(state.config.session_idle.as_secs() as i64);
-    SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+    SessionManagerLayer::new(state.session_store.clone())
         .with_name(if https { "__Host-lyceum_session" } else { "lyceum_session" })
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(https)
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(idle))
+}
+
+/// tower-sessions answers a request whose session it could not store on
+/// the way out (a new one: a sign-in, a form kept for its page) with an
+/// empty `500`, the only empty `500` Lyceum makes. That is the session
+/// store being too busy, not a fault: it becomes a `503` to try again.
+/// (A failed save of an existing session is let go by the store itself;
+/// see `session_store`.)
+async fn unsaved_session(request: Request<Body>, next: axum::middleware::Next) -> Response<Body> {
+    use axum::body::HttpBody;
+    let response = next.run(request).await;
+    let empty = response.body().size_hint().exact() == Some(0);
+    if response.status() != axum::http::StatusCode::INTERNAL_SERVER_ERROR || !empty {
+        return response;
+    }
+    let retry = super::error::BUSY_RETRY_AFTER_SECS;
+    (
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, retry.to_string()), (header::CONTENT_TYPE, "text/plain; charset=utf-8".into())],
+        format!("Lyceum is very busy at the moment. Please try again in {retry} seconds."),
+    )
+        .into_response()
 }
 
 /// Renders the app's not-found page with status 404 for any unknown path.

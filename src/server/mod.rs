@@ -62,6 +62,27 @@ pub struct AppParts {
     pub enrolments: enrolment::Enrolments,
     pub calendars: calendar::Calendars,
     pub certificates: certificates::Certificates,
+    /// Web sessions, on connections of their own ([`Budgets`]).
+    pub session_store: session_store::DbSessionStore,
+}
+
+/// How the database's connections are shared out, so that no kind of work
+/// can starve another of them: requests have the main pool
+/// (`LYCEUM_DB_MAX_CONNECTIONS`); web sessions, which every signed-in
+/// request loads first and a few save after answering, have a pool of
+/// their own; and so has the job worker, whose lease renewals must get
+/// through while a rush holds every request connection.
+pub struct Budgets;
+
+impl Budgets {
+    /// Connections for web sessions: a quarter of the requests' own, at least two.
+    pub fn sessions(config: &Config) -> u32 {
+        (config.db_max_connections / 4).max(2)
+    }
+
+    /// Connections for the job worker of a process (its jobs run eight at a
+    /// time, mostly waiting on the mail relay, not the database).
+    pub const WORKER: u32 = 4;
 }
 
 /// The domain areas, put together once for the server and for the
@@ -117,6 +138,7 @@ impl AppState {
     pub fn new(config: Config, db: Db, leptos: LeptosOptions) -> Self {
         let Domain { catalogue, enrolments, accounts, calendars, certificates, epoch } = Domain::new(&config, &db);
         let pages = page_cache::PageCache::new(epoch, config.cache_ttl, PAGE_CACHE_BYTES);
+        let session_store = session_store::DbSessionStore::new(db.budget(Budgets::sessions(&config)));
         Self(Arc::new(AppParts {
             leptos,
             config: Arc::new(config),
@@ -127,6 +149,7 @@ impl AppState {
             enrolments,
             calendars,
             certificates,
+            session_store,
         }))
     }
 }

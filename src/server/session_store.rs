@@ -69,6 +69,25 @@ fn backend(error: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(error.to_string())
 }
 
+/// The store's word for "the database did not answer in time", which the
+/// session's error type carries only as text.
+const BUSY: &str = "session store busy";
+
+/// A database error as the store reports it: busy (see [`is_busy`]) or
+/// anything else, by its message.
+fn database(error: sqlx::Error) -> session_store::Error {
+    match super::db::is_busy(&error) {
+        true => session_store::Error::Backend(BUSY.into()),
+        false => backend(error),
+    }
+}
+
+/// Whether a session error is the database being busy, which a request
+/// answers `503` (try again) rather than `500`.
+pub fn is_busy(error: &tower_sessions::session::Error) -> bool {
+    matches!(error, tower_sessions::session::Error::Store(session_store::Error::Backend(text)) if text == BUSY)
+}
+
 fn to_chrono(time: time::OffsetDateTime) -> DateTime<Utc> {
     DateTime::from_timestamp(time.unix_timestamp(), time.nanosecond()).unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
@@ -122,7 +141,7 @@ impl DbSessionStore {
             .await
             .map(|done| done.rows_affected())
         })
-        .map_err(backend)
+        .map_err(database)
     }
 }
 
@@ -146,6 +165,13 @@ impl SessionStore for DbSessionStore {
     /// a password change or a reset) has no row any more, and must not get
     /// one back when the request finishes, or the ended cookie would work
     /// again. New sessions come through [`SessionStore::create`].
+    ///
+    /// A save that fails is logged and let go. It runs after the request
+    /// was answered (tower-sessions saves a changed session on the way
+    /// out), and what it carries is the last-seen time, or a form to show
+    /// again: losing it costs the visitor little, while failing it would
+    /// turn an answer whose work has committed (an enrolment, say) into an
+    /// error, and the visitor would try again what was already done.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let columns = Columns::of(record)?;
         let updated = with_pool!(&self.db, |pool| {
@@ -164,10 +190,11 @@ impl SessionStore for DbSessionStore {
             .execute(pool)
             .await
             .map(|done| done.rows_affected())
-        })
-        .map_err(backend)?;
-        if updated == 0 {
-            tracing::info!("a session ended while a request ran; it stays ended");
+        });
+        match updated {
+            Ok(0) => tracing::info!("a session ended while a request ran; it stays ended"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "a session's changes could not be saved; the answer stands"),
         }
         Ok(())
     }
@@ -180,7 +207,7 @@ impl SessionStore for DbSessionStore {
                 .fetch_optional(pool)
                 .await
         })
-        .map_err(backend)?;
+        .map_err(database)?;
         let Some((data, expires_at)) = row else { return Ok(None) };
         let data = serde_json::from_str(&data).map_err(backend)?;
         Ok(Some(Record { id: *id, data, expiry_date: to_time(expires_at) }))
@@ -190,7 +217,7 @@ impl SessionStore for DbSessionStore {
         with_pool!(&self.db, |pool| {
             sqlx::query("DELETE FROM sessions WHERE id = $1").bind(row_key(id)).execute(pool).await.map(|_| ())
         })
-        .map_err(backend)?;
+        .map_err(database)?;
         Ok(())
     }
 }

@@ -82,6 +82,17 @@ impl Client {
     /// One HTTP/1.1 request on a connection of its own, as a browser with
     /// JavaScript sends a form; the answer's status.
     async fn request(&self, method: &str, path: &str, cookie: Option<&str>, body: &str) -> std::io::Result<u16> {
+        self.exchange(method, path, cookie, body).await.map(|(status, _)| status)
+    }
+
+    /// As [`Client::request`]: the status, and the answer's head.
+    async fn exchange(
+        &self,
+        method: &str,
+        path: &str,
+        cookie: Option<&str>,
+        body: &str,
+    ) -> std::io::Result<(u16, String)> {
         let port = self.port;
         let exchange = async {
             let mut stream = TcpStream::connect(("127.0.0.1", port)).await?;
@@ -95,11 +106,12 @@ impl Client {
             stream.write_all(request.as_bytes()).await?;
             let mut answer = Vec::new();
             stream.read_to_end(&mut answer).await?;
-            let line = String::from_utf8_lossy(&answer[..answer.len().min(20)]).into_owned();
-            line.split(' ')
-                .nth(1)
-                .and_then(|status| status.parse().ok())
-                .ok_or_else(|| std::io::Error::other(format!("no status line: {line:?}")))
+            let text = String::from_utf8_lossy(&answer).into_owned();
+            let head = text.split("\r\n\r\n").next().unwrap_or_default().to_ascii_lowercase();
+            let status = head.split(' ').nth(1).and_then(|status| status.parse().ok());
+            status
+                .map(|status| (status, head.clone()))
+                .ok_or_else(|| std::io::Error::other(format!("no status line: {head:?}")))
         };
         tokio::time::timeout(Duration::from_secs(60), exchange)
             .await
@@ -108,6 +120,13 @@ impl Client {
 
     async fn enrol(&self, cookie: &str, session: i64) -> std::io::Result<u16> {
         self.request("POST", "/rpc/enrolment/enrol", Some(cookie), &format!("session_id={session}&course=x")).await
+    }
+
+    /// An enrolment; its status and whether it says when to try again.
+    async fn enrol_told(&self, cookie: &str, session: i64) -> std::io::Result<(u16, bool)> {
+        let body = format!("session_id={session}&course=x");
+        let (status, head) = self.exchange("POST", "/rpc/enrolment/enrol", Some(cookie), &body).await?;
+        Ok((status, head.contains("\r\nretry-after: ")))
     }
 }
 
@@ -302,4 +321,104 @@ async fn a_server_killed_mid_enrolment_loses_no_answered_enrolment_and_no_seat_c
         let (_, positions, _, length) = standing(&app, *session).await;
         assert_eq!(positions, (1..=length).collect::<Vec<_>>(), "session {session}'s waitlist has no gap");
     }
+}
+
+/// Every core kept busy (the lowest priority) until dropped or a minute
+/// has passed, whichever is first: the machine of a rush is never idle.
+struct Busy(Arc<std::sync::atomic::AtomicBool>);
+
+impl Busy {
+    fn start() -> Self {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        for _ in 0..cores {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let started = std::time::Instant::now();
+                let mut x = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) && started.elapsed() < Duration::from_secs(60) {
+                    x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+                }
+            });
+        }
+        Self(stop)
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rush_of_a_thousand_on_a_busy_machine_is_answered_honestly() {
+    let app = academy().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (_, session, _) = two_sessions(&app, (50, 5)).await;
+    let learners = people(&app, "rush", 1000, Role::Learner).await;
+    let cookies = Arc::new(sign_in(&app, &learners).await);
+    let server = Server::start(&app, dir.path()).await;
+    let client = server.client();
+
+    let busy = Busy::start();
+    let started = std::time::Instant::now();
+    let tasks: Vec<_> = (0..learners.len())
+        .map(|i| {
+            let cookies = cookies.clone();
+            tokio::spawn(async move { client.enrol_told(&cookies[i], session).await.expect("an answer") })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.unwrap());
+    }
+    let took = started.elapsed();
+    drop(busy);
+    let statuses: Vec<u16> = answers.iter().map(|(status, _)| *status).collect();
+    println!("1,000 enrolments at once on a busy machine: {:?} in {took:.1?}", tally(&statuses));
+
+    // Enrolled, or told honestly to try again: never another error.
+    for (status, retry) in &answers {
+        assert!((200..400).contains(status) || *status == 503, "{status}: {:?}", tally(&statuses));
+        assert!(*status != 503 || *retry, "a 503 says when to try again");
+    }
+    // Every success is stored, and nothing is stored for a refusal.
+    let enrolled: std::collections::BTreeSet<i64> =
+        ids(&app, &format!("SELECT user_id FROM enrolments WHERE session_id = {session} AND status <> 'cancelled'"))
+            .await
+            .into_iter()
+            .collect();
+    for (learner, (status, _)) in learners.iter().zip(&answers) {
+        let stored = enrolled.contains(&learner.id);
+        assert_eq!(stored, (200..400).contains(status), "learner {} answered {status}", learner.id);
+    }
+    let succeeded = statuses.iter().filter(|s| (200..400).contains(*s)).count();
+    let (confirmed, positions, taken, length) = standing(&app, session).await;
+    assert_eq!((confirmed, taken), (succeeded.min(50) as i64, succeeded.min(50) as i64));
+    assert_eq!(positions, (1..=length).collect::<Vec<_>>());
+    assert_eq!(length as usize, succeeded.saturating_sub(50));
+    let problems = lyceum::server::enrolment::check::check_seats(&app.state.db).await.unwrap();
+    assert_eq!(problems, []);
+}
+
+#[tokio::test]
+async fn a_request_that_finds_every_connection_taken_is_told_to_try_again() {
+    use crate::visitor::Visitor;
+    let app = TestApp::demo().await;
+    let mut ann = Visitor::new(&app);
+    ann.sign_up_and_log_in("Ann Borg", "ann@example.com", "correct horse battery staple").await;
+    // Every connection of the requests' pool held, as by a rush.
+    let mut held = Vec::new();
+    while let Ok(Ok(connection)) = tokio::time::timeout(Duration::from_millis(500), app.state.db.acquire()).await {
+        held.push(connection);
+    }
+    assert!(!held.is_empty());
+    let res = ann.call("enrolment/dashboard", &[]).await;
+    assert_eq!(res.status, 503, "{}", res.body);
+    assert_eq!(res.header("retry-after"), Some("2"));
+    assert!(res.body.contains("Unavailable"), "the error says busy, not broken: {}", res.body);
+    drop(held);
+    let res = ann.call("enrolment/dashboard", &[]).await;
+    assert_eq!(res.status, 200, "the same request, once connections are free: {}", res.body);
 }
