@@ -400,3 +400,25 @@ async fn bad_input_to_the_enrolment_functions_is_a_clear_4xx_and_stores_nothing(
     assert_eq!(count(&app, "SELECT COUNT(*) FROM enrolments WHERE user_id NOT IN (SELECT id FROM users WHERE email LIKE '%@learners.lyceum.example')").await, 0);
     assert_eq!(standing(&app, session).await, (0, vec![], 0, 0));
 }
+
+#[tokio::test]
+async fn a_learner_calling_staff_functions_is_refused_before_anything_is_looked_up() {
+    use crate::visitor::Visitor;
+    let app = TestApp::demo().await;
+    let mut ann = Visitor::new(&app);
+    ann.sign_up_and_log_in("Ann Borg", "ann@example.com", "correct horse battery staple").await;
+    // An enrolment and a session that exist, and ids that do not: the same 403.
+    let (enrolment, session) = (
+        count(&app, "SELECT MIN(id) FROM enrolments").await,
+        count(&app, "SELECT MIN(session_id) FROM enrolments").await,
+    );
+    for (enrolment, session) in [(enrolment, session), (987_654, 987_654)] {
+        let (enrolment, session) = (enrolment.to_string(), session.to_string());
+        let fields = [("session_id", session.as_str()), ("enrolment_id", &enrolment), ("attendance", "attended")];
+        let res = ann.call("admin/sessions/mark", &fields).await;
+        assert_eq!(res.status, 403, "mark {enrolment}: {}", res.body);
+        let res = ann.call("admin/sessions/roster", &[("session_id", &session)]).await;
+        assert_eq!(res.status, 403, "roster {session}: {}", res.body);
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM enrolments WHERE attendance IS NOT NULL").await, 0);
+}
