@@ -3,7 +3,8 @@
 //! redirect leaves behind.
 
 use crate::error::AppError;
-use crate::model::form::{Field, Notice, Returned};
+use crate::model::form::{Field, Notice};
+use crate::model::returned::Returned;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 

@@ -8,4 +8,5 @@ pub mod enrolment;
 pub mod form;
 pub mod mail;
 pub mod query;
+pub mod returned;
 pub mod url;

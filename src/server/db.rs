@@ -51,21 +51,6 @@ enum Options {
 /// short enough that the answer comes well before a client gives up.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Whether `error` says the database was too busy to answer in time (no
-/// connection free within [`ACQUIRE_TIMEOUT`], or SQLite's lock held past
-/// its busy timeout): a request refused for it may simply be tried again.
-pub fn is_busy(error: &sqlx::Error) -> bool {
-    match error {
-        sqlx::Error::PoolTimedOut => true,
-        // SQLITE_BUSY and SQLITE_LOCKED, and their extended codes.
-        sqlx::Error::Database(db) => {
-            db.code().and_then(|code| code.parse::<i32>().ok()).is_some_and(|code| matches!(code & 0xff, 5 | 6))
-                && db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
-        }
-        _ => false,
-    }
-}
-
 #[derive(Clone, Debug)]
 pub enum Pools {
     Sqlite(SqlitePool),

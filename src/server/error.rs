@@ -34,7 +34,7 @@ pub enum Error {
     Internal(String),
     #[error("{0}")]
     Shared(Arc<Error>),
-    /// The database could not be reached in time (see `db::is_busy`),
+    /// The database could not be reached in time (see [`is_busy`]),
     /// where its error was not kept (the session store's).
     #[error("database busy")]
     Busy,
@@ -42,6 +42,25 @@ pub enum Error {
 
 /// How long a client told "busy" (`503`) is asked to wait.
 pub const BUSY_RETRY_AFTER_SECS: u64 = 2;
+
+/// The session store's word for "the database did not answer in time",
+/// which tower-sessions' error type carries only as text.
+pub const SESSION_STORE_BUSY: &str = "session store busy";
+
+/// Whether `error` says the database was too busy to answer in time (no
+/// connection free within the pool's acquire timeout, or SQLite's lock held past
+/// its busy timeout): a request refused for it may simply be tried again.
+pub fn is_busy(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut => true,
+        // SQLITE_BUSY and SQLITE_LOCKED, and their extended codes.
+        sqlx::Error::Database(db) => {
+            db.code().and_then(|code| code.parse::<i32>().ok()).is_some_and(|code| matches!(code & 0xff, 5 | 6))
+                && db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+        }
+        _ => false,
+    }
+}
 
 impl Error {
     /// Unwraps the error a cache shares between the callers it coalesced.
@@ -60,7 +79,7 @@ impl Error {
             Error::NotFound => AppError::NotFound,
             Error::Refused(error) => error.clone(),
             Error::Shared(inner) => inner.visible(request_id),
-            Error::Database(error) if super::db::is_busy(error) => {
+            Error::Database(error) if is_busy(error) => {
                 tracing::warn!(error = %error, "database busy: answered 503");
                 AppError::Unavailable { retry_after_secs: BUSY_RETRY_AFTER_SECS }
             }
@@ -95,9 +114,10 @@ impl From<AppError> for Error {
 
 impl From<tower_sessions::session::Error> for Error {
     fn from(error: tower_sessions::session::Error) -> Self {
-        match super::session_store::is_busy(&error) {
-            true => Error::Busy,
-            false => Error::Internal(format!("session: {error}")),
+        use tower_sessions::{session::Error as Session, session_store::Error as Store};
+        match error {
+            Session::Store(Store::Backend(text)) if text == SESSION_STORE_BUSY => Error::Busy,
+            error => Error::Internal(format!("session: {error}")),
         }
     }
 }

@@ -12,7 +12,7 @@
 //! so other requests never load the session for it.
 
 use crate::error::AppError;
-use crate::model::form::Returned;
+use crate::model::returned::Returned;
 use crate::model::url::{encode_pairs, parse_pairs};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};

@@ -69,23 +69,14 @@ fn backend(error: impl std::fmt::Display) -> session_store::Error {
     session_store::Error::Backend(error.to_string())
 }
 
-/// The store's word for "the database did not answer in time", which the
-/// session's error type carries only as text.
-const BUSY: &str = "session store busy";
-
-/// A database error as the store reports it: busy (see [`is_busy`]) or
-/// anything else, by its message.
+/// A database error as the store reports it: busy (which a request
+/// answers `503`, try again; see `error::is_busy`) or anything else, by its
+/// message.
 fn database(error: sqlx::Error) -> session_store::Error {
-    match super::db::is_busy(&error) {
-        true => session_store::Error::Backend(BUSY.into()),
+    match super::error::is_busy(&error) {
+        true => session_store::Error::Backend(super::error::SESSION_STORE_BUSY.into()),
         false => backend(error),
     }
-}
-
-/// Whether a session error is the database being busy, which a request
-/// answers `503` (try again) rather than `500`.
-pub fn is_busy(error: &tower_sessions::session::Error) -> bool {
-    matches!(error, tower_sessions::session::Error::Store(session_store::Error::Backend(text)) if text == BUSY)
 }
 
 fn to_chrono(time: time::OffsetDateTime) -> DateTime<Utc> {

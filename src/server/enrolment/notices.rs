@@ -19,29 +19,10 @@ use super::Enrolments;
 use super::{emails, store};
 use crate::model::enrolment::EnrolmentStatus;
 use crate::server::db::{Db, Tx};
-use crate::server::jobs::queue::NewJob;
 use crate::server::jobs::{Handler, Job, JobError, Outcome};
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 
-/// The job kind that tells a learner of a new enrolment.
-pub const ENROLLED: &str = "enrolment.enrolled";
-
-/// What an `enrolment.enrolled` job was queued for. PostgreSQL builds the
-/// same object in SQL ([`store::enrol`]); the tests run both backends.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Notice {
-    pub enrolment_id: i64,
-    pub session_id: i64,
-    pub status: EnrolmentStatus,
-}
-
-impl Notice {
-    pub fn job(&self, user_id: i64) -> NewJob {
-        let payload = serde_json::to_value(self).expect("a notice serializes");
-        NewJob::new(ENROLLED, payload).about(Some(user_id))
-    }
-}
+pub use super::store::{ENROLLED, Notice};
 
 /// Runs `enrolment.enrolled` jobs: queues the mail, in the job's own
 /// transaction, if the enrolment still stands as it was.

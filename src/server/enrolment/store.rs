@@ -4,13 +4,33 @@
 //! (SQLite `BEGIN IMMEDIATE`), so what follows in the transaction sees a
 //! session nobody else is changing.
 
-use super::notices::{ENROLLED, Notice};
 use crate::model::enrolment::{Attendance, EnrolmentStatus};
 use crate::model::query::Mode;
 use crate::server::calendar::SessionEntry;
 use crate::server::db::{Db, Tx, with_pool, with_tx};
-use crate::server::jobs::queue;
+use crate::server::jobs::queue::{self, NewJob};
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The job kind that tells a learner of a new enrolment.
+pub const ENROLLED: &str = "enrolment.enrolled";
+
+/// What an `enrolment.enrolled` job was queued for (see `notices`, which
+/// runs it). PostgreSQL builds the same object in SQL ([`enrol`]); the
+/// tests run both backends.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Notice {
+    pub enrolment_id: i64,
+    pub session_id: i64,
+    pub status: EnrolmentStatus,
+}
+
+impl Notice {
+    pub fn job(&self, user_id: i64) -> NewJob {
+        let payload = serde_json::to_value(self).expect("a notice serializes");
+        NewJob::new(ENROLLED, payload).about(Some(user_id))
+    }
+}
 
 /// What the rules need to know of a session and its course.
 #[derive(Clone, Debug, sqlx::FromRow)]
