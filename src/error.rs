@@ -45,6 +45,9 @@ pub enum AppError {
     BadRequest(String),
     #[error("This request is too large.")]
     TooLarge,
+    /// A body in an encoding Lyceum does not read (only forms and JSON).
+    #[error("This kind of request is not accepted. Send the form from Lyceum's page.")]
+    UnsupportedBody,
     /// The request did not come from one of Lyceum's own pages.
     #[error("This request did not come from a Lyceum page. Reload the page and try again.")]
     CrossSite,
@@ -69,6 +72,7 @@ impl AppError {
             AppError::BadRequest(_) => 400,
             AppError::Conflict(_) => 409,
             AppError::TooLarge => 413,
+            AppError::UnsupportedBody => 415,
             AppError::TooManyRequests { .. } => 429,
             AppError::Unavailable { .. } => 503,
             AppError::Internal { .. } | AppError::Transport(_) => 500,
@@ -91,6 +95,7 @@ impl AppError {
             AppError::BadRequest(_) => "bad-request",
             AppError::Conflict(_) => "conflict",
             AppError::TooLarge => "too-large",
+            AppError::UnsupportedBody => "unsupported-media-type",
             AppError::CrossSite => "cross-site",
             AppError::Internal { .. } => "internal",
             AppError::Transport(_) => "unreachable",

@@ -26,8 +26,8 @@ use std::sync::Arc;
 pub struct Client {
     pub ip: String,
     pub user_agent: String,
-    /// Connected from this machine, with no proxy in between: the only
-    /// client the development tools answer.
+    /// Connected from this machine to a loopback name, with no proxy in
+    /// between: the only client the development tools answer.
     pub local: bool,
 }
 
@@ -129,13 +129,58 @@ fn parse_node(text: &str) -> Option<IpAddr> {
     text.strip_prefix('[').and_then(|rest| rest.split(']').next()).and_then(|ip| ip.parse().ok())
 }
 
+/// Headers a proxy adds to a request it passes on (or that a client writes
+/// to look like one): any of them means the request may not be from this
+/// machine, whatever the connection's address.
+const PROXY_HEADERS: &[&str] = &[
+    "forwarded",
+    "via",
+    "x-real-ip",
+    "true-client-ip",
+    "x-client-ip",
+    "x-cluster-client-ip",
+    "cf-connecting-ip",
+    "fastly-client-ip",
+];
+
+/// Whether a request comes from a browser on this machine, directly: the
+/// connection is over loopback, no proxy header is present (a proxy on
+/// this machine connects over loopback too, for clients anywhere), and the
+/// host the browser asked for is a loopback name. The last keeps out a
+/// page elsewhere whose name was made to resolve to 127.0.0.1 (DNS
+/// rebinding): the browser then sends that name as `Host`.
+fn is_this_machine(peer: IpAddr, headers: &HeaderMap, uri_host: Option<&str>) -> bool {
+    let proxied = headers.keys().any(|name| {
+        let name = name.as_str();
+        PROXY_HEADERS.contains(&name) || name.starts_with("x-forwarded-")
+    });
+    let mut hosts = headers.get_all(header::HOST).iter();
+    let host_is_local = match (hosts.next(), hosts.next()) {
+        (None, _) => true,
+        (Some(host), None) => host.to_str().is_ok_and(is_loopback_name),
+        (Some(_), Some(_)) => false,
+    };
+    canonical(peer).is_loopback() && !proxied && host_is_local && uri_host.is_none_or(is_loopback_name)
+}
+
+/// `localhost`, `127.0.0.1` or `[::1]`, with or without a port, as `Host`
+/// (and a URI's host) write them.
+fn is_loopback_name(host: &str) -> bool {
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if !name.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) && !name.ends_with(':') => {
+            name
+        }
+        _ => host,
+    };
+    ["localhost", "127.0.0.1", "[::1]"].iter().any(|local| name.eq_ignore_ascii_case(local))
+}
+
 /// Middleware: records the [`Client`] of every request for the handlers.
 pub async fn identify(State(rules): State<ProxyRules>, mut request: Request, next: Next) -> Response {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
     let headers = request.headers();
     let ip = peer.map(|peer| rules.client_ip(peer, headers));
-    let proxied = headers.contains_key("x-forwarded-for") || headers.contains_key(header::FORWARDED);
-    let local = peer.is_some_and(|peer| canonical(peer).is_loopback()) && !proxied;
+    let local = peer.is_some_and(|peer| is_this_machine(peer, headers, request.uri().host()));
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
@@ -217,6 +262,39 @@ mod tests {
         // The other header is not read at all.
         let xff = headers("x-forwarded-for", &["203.0.113.9"]);
         assert_eq!(rules.client_ip(ip("127.0.0.1"), &xff), ip("127.0.0.1"));
+    }
+
+    #[test]
+    fn this_machine_is_loopback_through_no_proxy_to_a_loopback_name() {
+        let local = ip("127.0.0.1");
+        let with = |name: &'static str, value: &str| headers(name, &[value]);
+        assert!(is_this_machine(local, &HeaderMap::new(), None));
+        assert!(is_this_machine(ip("::1"), &HeaderMap::new(), None));
+        for host in ["localhost", "LocalHost:3000", "127.0.0.1", "127.0.0.1:3000", "[::1]", "[::1]:3000"] {
+            assert!(is_this_machine(local, &with("host", host), None), "{host}");
+        }
+        assert!(is_this_machine(local, &HeaderMap::new(), Some("localhost")));
+        assert!(is_this_machine(local, &HeaderMap::new(), Some("[::1]")));
+        for host in ["evil.test", "evil.test:3000", "localhost.evil.test", "127.0.0.2", "192.168.1.5:3000", "", "::1"] {
+            assert!(!is_this_machine(local, &with("host", host), None), "{host:?}");
+        }
+        assert!(!is_this_machine(local, &HeaderMap::new(), Some("evil.test")));
+        for name in [
+            "x-real-ip",
+            "via",
+            "x-forwarded-host",
+            "x-forwarded-proto",
+            "forwarded",
+            "x-forwarded-for",
+            "x-forwarded-port",
+            "true-client-ip",
+        ] {
+            assert!(!is_this_machine(local, &with(name, "127.0.0.1"), None), "{name}");
+        }
+        assert!(!is_this_machine(ip("192.0.2.10"), &with("host", "localhost"), None), "another machine");
+        let mut two = with("host", "localhost");
+        two.append("host", HeaderValue::from_static("evil.test"));
+        assert!(!is_this_machine(local, &two, None), "two Host headers");
     }
 
     #[test]

@@ -63,11 +63,7 @@ pub async fn keep(State(marker): State<Marker>, request: Request, next: Next) ->
 }
 
 fn is_form(request: &Request) -> bool {
-    request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+    super::security::body_type(request.headers()) == super::security::BodyType::Form
 }
 
 fn has_marker(request: &Request) -> bool {

@@ -43,13 +43,49 @@ fn refuse(request_path: &str, status: StatusCode, error: AppError) -> Response {
     (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], Body::from(error.to_string())).into_response()
 }
 
+/// The encoding a request's body declares in `Content-Type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyType {
+    /// No `Content-Type` at all.
+    Undeclared,
+    /// `application/x-www-form-urlencoded`: what every server function reads.
+    Form,
+    /// `application/json`.
+    Json,
+    /// Anything else, or more than one `Content-Type`.
+    Other,
+}
+
+/// What `headers` declare the body to be. Media types are case-insensitive
+/// and may carry parameters (`; charset=utf-8`), which are ignored.
+pub fn body_type(headers: &HeaderMap) -> BodyType {
+    let mut declared = headers.get_all(header::CONTENT_TYPE).iter();
+    let (Some(value), None) = (declared.next(), declared.next()) else {
+        return if headers.contains_key(header::CONTENT_TYPE) { BodyType::Other } else { BodyType::Undeclared };
+    };
+    let Ok(text) = value.to_str() else { return BodyType::Other };
+    let essence = text.split(';').next().unwrap_or_default().trim();
+    if essence.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        BodyType::Form
+    } else if essence.eq_ignore_ascii_case("application/json") {
+        BodyType::Json
+    } else {
+        BodyType::Other
+    }
+}
+
 /// Middleware: what no handler should ever have to defend against. A body
 /// is read whole up to [`MAX_BODY_BYTES`] (413 beyond, whatever the
-/// `Content-Length` says); a form body must be UTF-8; and no NUL character
-/// reaches the application through a form, since PostgreSQL cannot store
-/// one and no person types one. (Query strings are the pages' own to read:
-/// they parse what they take, and ignore what does not parse.) Refusals
-/// are 4xx with a short message of Lyceum's own.
+/// `Content-Length` says); a body must be a form or JSON (415 otherwise);
+/// it must be UTF-8; and no NUL character reaches the application through
+/// it, since PostgreSQL cannot store one and no person types one.
+///
+/// The checks go by the bytes, not by the declared type alone: server
+/// functions decode any body as a form whatever its `Content-Type` says, so
+/// `%00` is refused in JSON too, and JSON is parsed as well because it can
+/// write a NUL as `\u0000`. (Query strings are the pages' own to read: they
+/// parse what they take, and ignore what does not parse.) Refusals are 4xx
+/// with a short message of Lyceum's own.
 pub async fn sound_input(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     let bad = |what: &'static str| refuse(&path, StatusCode::BAD_REQUEST, AppError::BadRequest(what.into()));
@@ -61,11 +97,7 @@ pub async fn sound_input(request: Request, next: Next) -> Response {
     if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(request).await;
     }
-    let form = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let kind = body_type(request.headers());
     let (parts, body) = request.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(bytes) => bytes,
@@ -81,15 +113,63 @@ pub async fn sound_input(request: Request, next: Next) -> Response {
             };
         }
     };
-    if form && (std::str::from_utf8(&bytes).is_err() || has_nul(&bytes)) {
-        return bad("The form holds characters that are not allowed.");
+    if !bytes.is_empty() {
+        match check_body(kind, &bytes) {
+            BodyVerdict::Sound => {}
+            BodyVerdict::Unsupported => {
+                return refuse(&path, StatusCode::UNSUPPORTED_MEDIA_TYPE, AppError::UnsupportedBody);
+            }
+            BodyVerdict::Unreadable => return bad("The request could not be read."),
+            BodyVerdict::Forbidden => return bad("The form holds characters that are not allowed."),
+        }
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// What [`check_body`] found in a non-empty body.
+#[derive(Debug, PartialEq, Eq)]
+enum BodyVerdict {
+    Sound,
+    /// Not a form and not JSON.
+    Unsupported,
+    /// Declared JSON, but it does not parse.
+    Unreadable,
+    /// Not UTF-8, or a NUL in it (raw, `%00`, or JSON's `\u0000`).
+    Forbidden,
+}
+
+fn check_body(kind: BodyType, bytes: &[u8]) -> BodyVerdict {
+    if matches!(kind, BodyType::Undeclared | BodyType::Other) {
+        return BodyVerdict::Unsupported;
+    }
+    if std::str::from_utf8(bytes).is_err() || has_nul(bytes) {
+        return BodyVerdict::Forbidden;
+    }
+    if kind == BodyType::Json {
+        // serde_json stops at 128 levels of nesting, which bounds the walk.
+        return match serde_json::from_slice::<serde_json::Value>(bytes) {
+            Ok(value) if json_has_nul(&value) => BodyVerdict::Forbidden,
+            Ok(_) => BodyVerdict::Sound,
+            Err(_) => BodyVerdict::Unreadable,
+        };
+    }
+    BodyVerdict::Sound
 }
 
 /// Whether URL-encoded text holds a NUL, raw or escaped (`%00`).
 fn has_nul(text: &[u8]) -> bool {
     text.contains(&0) || text.windows(3).any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
+}
+
+/// Whether any string or key of a JSON value holds a NUL.
+fn json_has_nul(value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => text.contains('\0'),
+        Value::Array(items) => items.iter().any(json_has_nul),
+        Value::Object(fields) => fields.iter().any(|(key, value)| key.contains('\0') || json_has_nul(value)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
+    }
 }
 
 /// The site's own origin (`https://academy.example`), as browsers write it
@@ -209,6 +289,40 @@ mod tests {
         assert!(has_nul(b"a\0b"));
         assert!(!has_nul(b"email=a%2500b"), "an escaped percent sign followed by 00 is text");
         assert!(!has_nul(b"q=100%25"));
+    }
+
+    #[test]
+    fn body_types_are_read_case_insensitively_with_parameters() {
+        let declared = |value: &str| body_type(&headers(&[(header::CONTENT_TYPE, value)]));
+        assert_eq!(declared("application/x-www-form-urlencoded"), BodyType::Form);
+        assert_eq!(declared("APPLICATION/X-WWW-FORM-URLENCODED"), BodyType::Form);
+        assert_eq!(declared("application/x-www-form-urlencoded ; charset=UTF-8"), BodyType::Form);
+        assert_eq!(declared("Application/JSON; charset=utf-8"), BodyType::Json);
+        assert_eq!(declared("application/x-www-form-urlencodedx"), BodyType::Other);
+        assert_eq!(declared("text/plain"), BodyType::Other);
+        assert_eq!(declared("multipart/form-data; boundary=x"), BodyType::Other);
+        assert_eq!(body_type(&HeaderMap::new()), BodyType::Undeclared);
+        let mut twice = headers(&[(header::CONTENT_TYPE, "application/json")]);
+        twice.append(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        assert_eq!(body_type(&twice), BodyType::Other, "two types: neither is believed");
+    }
+
+    #[test]
+    fn bodies_are_forms_or_json_in_utf_8_without_nul() {
+        use BodyType::*;
+        assert_eq!(check_body(Form, b"email=a%40b.test"), BodyVerdict::Sound);
+        assert_eq!(check_body(Json, br#"{"email":"a@b.test","n":[1,{"x":null}]}"#), BodyVerdict::Sound);
+        assert_eq!(check_body(Other, b"email=a%40b.test"), BodyVerdict::Unsupported);
+        assert_eq!(check_body(Undeclared, b"email=a%40b.test"), BodyVerdict::Unsupported);
+        assert_eq!(check_body(Form, b"email=a%00b"), BodyVerdict::Forbidden);
+        assert_eq!(check_body(Form, b"email=\xff"), BodyVerdict::Forbidden);
+        assert_eq!(check_body(Json, br#"{"email":"a\u0000b"}"#), BodyVerdict::Forbidden);
+        assert_eq!(check_body(Json, br#"{"a\u0000":"b"}"#), BodyVerdict::Forbidden, "a key");
+        assert_eq!(check_body(Json, br#"[[["\u0000"]]]"#), BodyVerdict::Forbidden, "nested");
+        assert_eq!(check_body(Json, br#""x&email=a%00b""#), BodyVerdict::Forbidden, "read as a form, too");
+        assert_eq!(check_body(Json, b"{not json"), BodyVerdict::Unreadable);
+        let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+        assert_eq!(check_body(Json, deep.as_bytes()), BodyVerdict::Unreadable, "nesting is bounded");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Tools for developing Lyceum, answered in development mode only, and
 //! only to a browser on this machine (connected over loopback, through no
-//! proxy): the mailbox shows everyone's reset links. Anywhere else they do
+//! proxy, to a loopback name; see `server::client`): the mailbox shows
+//! everyone's reset links. Anywhere else they do
 //! not exist: every call is `NotFound`.
 
 use crate::error::AppError;

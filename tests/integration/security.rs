@@ -474,3 +474,153 @@ async fn the_development_mailbox_answers_only_this_machine() {
     assert_eq!(get([192, 0, 2, 10], None).await.status, 404, "another machine");
     assert_eq!(get([127, 0, 0, 1], Some("192.0.2.10")).await.status, 404, "through a proxy on this machine");
 }
+
+#[tokio::test]
+async fn the_development_mailbox_believes_no_proxy_header_and_no_foreign_host() {
+    let app = TestApp::empty().await;
+    let db = &app.state.db;
+    lyceum::server::mail::queue_db(db, app.state.accounts.keys(), None, &crate::jobs::mail_to(1)).await.unwrap();
+    crate::jobs::worker(db, app.job_registry(lyceum::server::mail::Mailer::Mailbox)).run_until_idle().await;
+    let from_here = |headers: &[(&str, &str)]| {
+        let mut request = Request::get("/dev/mailbox");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        app.request(request.body(Body::empty()).unwrap())
+    };
+
+    // A browser on this machine, by any loopback name.
+    for host in ["localhost", "localhost:3000", "127.0.0.1:3000", "[::1]:3000", "[::1]"] {
+        let res = from_here(&[("host", host)]).await;
+        assert_eq!(res.status, 200, "{host}");
+        assert!(res.body.contains("Message 1"), "{host}: the mail is shown");
+    }
+
+    // Through a proxy on this machine, or to a name that is not this
+    // machine's (a page elsewhere rebinding its name to 127.0.0.1).
+    let refused: &[(&str, &str)] = &[
+        ("x-real-ip", "127.0.0.1"),
+        ("via", "1.1 proxy.academy.test"),
+        ("x-forwarded-host", "localhost"),
+        ("x-forwarded-proto", "http"),
+        ("forwarded", "for=127.0.0.1"),
+        ("x-forwarded-for", "127.0.0.1"),
+        ("host", "evil.test"),
+        ("host", "localhost.evil.test:3000"),
+        ("host", "192.0.2.10:3000"),
+    ];
+    for &(name, value) in refused {
+        // Each header alone: a proxy header comes with a loopback Host.
+        let headers =
+            if name == "host" { vec![(name, value)] } else { vec![("host", "localhost:3000"), (name, value)] };
+        let res = from_here(&headers).await;
+        assert_eq!(res.status, 404, "{name}: {value}");
+        assert!(!res.body.contains("Message 1"), "{name}: {value}: no mail is shown");
+        let mut rpc = Request::post("/rpc/dev/mailbox")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json")
+            .header(header::ORIGIN, crate::visitor::ORIGIN);
+        for (name, value) in &headers {
+            rpc = rpc.header(*name, *value);
+        }
+        let res = app.request(rpc.body(Body::empty()).unwrap()).await;
+        assert_eq!(res.status, 404, "the server function, {name}: {value}: {}", res.body);
+        assert!(!res.body.contains("Message 1"));
+    }
+}
+
+/// A server function called with a body declared as `content_type` (or
+/// not declared at all), by the browser holding `cookie`.
+async fn call_as(
+    app: &TestApp,
+    endpoint: &str,
+    content_type: Option<&str>,
+    body: String,
+    cookie: Option<&str>,
+) -> TestResponse {
+    let mut request = Request::post(format!("/rpc/{endpoint}"))
+        .header(header::ORIGIN, crate::visitor::ORIGIN)
+        .header(header::ACCEPT, "application/json");
+    if let Some(content_type) = content_type {
+        request = request.header(header::CONTENT_TYPE, content_type);
+    }
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    let mut request = request.body(Body::from(body)).unwrap();
+    request.extensions_mut().insert(ConnectInfo(SocketAddr::from(([192, 0, 2, 10], 40_000))));
+    app.request(request).await
+}
+
+/// The same fields in every way a body can arrive, with what each must get:
+/// a type Lyceum does not read is 415 (server functions would decode it as
+/// a form all the same); a form under any spelling of its type, or JSON,
+/// holding a NUL is 400.
+fn nul_bodies(fields: &[(&str, &str)]) -> Vec<(&'static str, Option<&'static str>, String, u16)> {
+    let form = crate::visitor::form_body(fields);
+    let json = serde_json::Value::Object(
+        fields.iter().map(|(name, value)| (name.to_string(), serde_json::Value::from(*value))).collect(),
+    )
+    .to_string();
+    assert!(form.contains("%00") && json.contains("\\u0000"), "{form} {json}");
+    vec![
+        ("text/plain", Some("text/plain;charset=UTF-8"), form.clone(), 415),
+        ("no content type", None, form.clone(), 415),
+        ("upper-case form type", Some("APPLICATION/X-WWW-FORM-URLENCODED"), form.clone(), 400),
+        ("multipart", Some("multipart/form-data; boundary=XyZ"), form.clone(), 415),
+        ("JSON with \\u0000", Some("application/json"), json, 400),
+        (
+            "JSON that is also a form",
+            Some("application/json"),
+            serde_json::to_string(&format!("&{form}")).unwrap(),
+            400,
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn a_nul_under_any_content_type_is_refused_and_stores_nothing() {
+    let app = TestApp::demo().await;
+    let mut ann = Visitor::new(&app);
+    ann.sign_up_and_log_in("Ann Borg", "ann@example.com", PASSWORD).await;
+    let cookie = ann.cookie().expect("signed in");
+    let sessions = count(&app, "SELECT COUNT(*) FROM sessions").await;
+    let audited = count(&app, "SELECT COUNT(*) FROM audit_log").await;
+
+    let login = nul_bodies(&[("email", "ann\0@example.com"), ("password", PASSWORD)]);
+    let settings = nul_bodies(&[
+        ("reminder_hours", "48"),
+        ("preferred_location", "valletta\0"),
+        ("preferred_mode", ""),
+        ("timezone", "Europe/Malta"),
+    ]);
+    let end = nul_bodies(&[("handle", "abc\0def")]);
+    for (endpoint, bodies, cookie) in [
+        ("account/login", login, None),
+        ("account/settings/save", settings, Some(&cookie)),
+        ("account/sessions/end", end, Some(&cookie)),
+    ] {
+        for (what, content_type, body, status) in bodies {
+            let res = call_as(&app, endpoint, content_type, body, cookie.map(String::as_str)).await;
+            assert_eq!(res.status, status, "{endpoint}, {what}: {}", res.body);
+            assert_clear_refusal(&res, &format!("{endpoint}, {what}"));
+        }
+    }
+
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM sessions").await, sessions, "no session begun or ended");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log").await, audited, "nothing happened to audit");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM users WHERE email = 'ann@example.com' AND reminder_hours = 24").await,
+        1,
+        "the settings are as they were"
+    );
+
+    // A sound form under its type in capitals, with parameters, still works.
+    let form = crate::visitor::form_body(&[("email", "ann@example.com"), ("password", PASSWORD)]);
+    let res =
+        call_as(&app, "account/login", Some("Application/X-WWW-Form-URLEncoded; Charset=UTF-8"), form, None).await;
+    assert!(res.status < 400, "{} {}", res.status, res.body);
+    // And an empty body needs no type at all (a call without arguments).
+    let res = call_as(&app, "account/logout", None, String::new(), Some(&cookie)).await;
+    assert!(res.status < 400, "{} {}", res.status, res.body);
+}
