@@ -1,6 +1,6 @@
 //! What a visitor sees when a page cannot be shown.
 
-use super::status::set_http_status;
+use super::status::{set_error_status, set_http_status};
 use crate::components::verbatim::PageTitle;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -8,7 +8,7 @@ use leptos_meta::Meta;
 
 #[component]
 pub fn ErrorView(error: AppError) -> impl IntoView {
-    set_http_status(error.status());
+    set_error_status(&error);
     match error {
         AppError::NotFound => view! { <NotFound/> }.into_any(),
         other => view! {

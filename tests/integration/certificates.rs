@@ -187,7 +187,14 @@ async fn certificate_lookups_are_rate_limited_per_client() {
     let app = TestApp::demo().await;
     let mut statuses = Vec::new();
     for _ in 0..32 {
-        statuses.push(app.get("/certificates/0123456789abcdefghjkmnpqrs").await.status);
+        let res = app.get("/certificates/0123456789abcdefghjkmnpqrs").await;
+        if res.status == 429 {
+            // Thirty a minute, one back every two seconds: the page says when.
+            let wait = res.header("retry-after").and_then(|v| v.parse::<u64>().ok());
+            assert!(wait.is_some_and(|secs| (1..=2).contains(&secs)), "Retry-After on the page: {wait:?}");
+            assert!(res.body.contains("Too many attempts"), "{}", res.body);
+        }
+        statuses.push(res.status);
     }
     assert_eq!(statuses.iter().filter(|s| **s == 404).count(), 30, "{statuses:?}");
     assert_eq!(statuses[30..], [429, 429]);
