@@ -115,6 +115,7 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
         return Ok(());
     }
     let db = open(&config).await?;
+    same_secret_as_the_database(&config, &db).await?;
     match command {
         Command::CredentialKey => unreachable!("answered before the database is opened"),
         Command::Migrate => info!("migrations applied"),
@@ -190,6 +191,36 @@ async fn open(config: &Config) -> Result<Db, String> {
     Ok(db)
 }
 
+/// Refuses to go on with a secret other than the one the database's data
+/// is written with (see `server::fingerprint`): what this instance sealed
+/// the others could not open, nor it theirs.
+async fn same_secret_as_the_database(config: &Config, db: &Db) -> Result<(), String> {
+    use lyceum::server::{config::Mode, fingerprint};
+    let Some(secret) = config.secret.as_ref() else { return Ok(()) };
+    let verdict = fingerprint::check(db, secret, &config.previous_secrets)
+        .await
+        .map_err(|e| format!("cannot read the secret's fingerprint from the database: {e}"))?;
+    match verdict {
+        fingerprint::Verdict::Matches => {}
+        fingerprint::Verdict::Recorded => info!("the secret's fingerprint is recorded in the database"),
+        fingerprint::Verdict::Rotated => info!("secret rotated: the database now records the new secret's fingerprint"),
+        fingerprint::Verdict::Mismatch => {
+            let mut message = "setting LYCEUM_SECRET does not match the secret this database was written with; \
+                               set LYCEUM_SECRET (and LYCEUM_PREVIOUS_SECRETS after a rotation) to the same value \
+                               on every instance"
+                .to_string();
+            if config.mode == Mode::Development {
+                // Each working directory makes its own secret when none is set.
+                message.push_str(&format!(
+                    " (in development, a second instance needs the first one's {DEVELOPMENT_SECRET} as LYCEUM_SECRET)"
+                ));
+            }
+            return Err(message);
+        }
+    }
+    Ok(())
+}
+
 async fn serve(config: Config, db: Db) -> Result<(), String> {
     if config.demo_data && seed::catalogue_is_empty(&db).await.map_err(|e| e.to_string())? {
         let today = Utc::now().with_timezone(&config.timezone).date_naive();
@@ -197,7 +228,8 @@ async fn serve(config: Config, db: Db) -> Result<(), String> {
             .await
             .map_err(|e| format!("loading demo data failed: {e}"))?;
         info!(courses, sessions, "empty database: demo catalogue loaded");
-        demo_accounts(&config, &db).await?;
+        let accounts = demo_accounts(&config, &db).await?;
+        announce_demo_data(courses, sessions, &accounts);
     }
     let leptos = leptos_options(&config)?;
     let addr = config.addr;
@@ -243,9 +275,23 @@ fn accounts(config: &Config, db: &Db) -> lyceum::server::accounts::Accounts {
     lyceum::server::Domain::new(config, db).accounts
 }
 
-/// The demo learner and staff accounts. A generated password is shown here,
-/// once, on the terminal: never in the log.
-async fn demo_accounts(config: &Config, db: &Db) -> Result<(), String> {
+/// Says, loudly, that the database now holds the demo academy: its demo
+/// staff account can open the back office, which a real academy must not
+/// find there by surprise.
+fn announce_demo_data(courses: usize, sessions: usize, accounts: &[&str]) {
+    let accounts = if accounts.is_empty() { "none (they existed already)".to_string() } else { accounts.join(", ") };
+    eprintln!(
+        "\n  *** DEMO DATA: the database was empty, so Lyceum loaded the demo academy into it. ***\n  \
+         {courses} demo courses with {sessions} sessions, with demo learners (@learners.lyceum.example).\n  \
+         Demo accounts created: {accounts}.\n  \
+         Not for a real academy. To start without it, set LYCEUM_DEMO_DATA=false and use an empty database\n  \
+         (production loads it only with LYCEUM_DEMO_DATA=true).\n"
+    );
+}
+
+/// The demo learner and staff accounts, by address. A generated password
+/// is shown here, once, on the terminal: never in the log.
+async fn demo_accounts(config: &Config, db: &Db) -> Result<Vec<&'static str>, String> {
     let created = seed::accounts::demo(
         &accounts(config, db),
         config.demo_learner_password.as_ref(),
@@ -253,13 +299,13 @@ async fn demo_accounts(config: &Config, db: &Db) -> Result<(), String> {
     )
     .await
     .map_err(|e| format!("creating the demo accounts failed: {e}"))?;
-    for account in created {
+    for account in &created {
         info!(email = account.email, role = account.role.as_str(), "demo account created");
-        if let Some(password) = account.generated_password {
+        if let Some(password) = &account.generated_password {
             println!("demo {} account: {}  password: {password}  (shown once)", account.role.as_str(), account.email);
         }
     }
-    Ok(())
+    Ok(created.iter().map(|account| account.email).collect())
 }
 
 async fn create_admin(config: Config, db: Db, email: &str, name: &str) -> Result<(), String> {

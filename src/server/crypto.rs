@@ -159,6 +159,17 @@ impl Keyring {
     }
 }
 
+/// A fingerprint of `secret`, for telling whether two instances hold the
+/// same one: HKDF-SHA256 of the secret over a label of its own (hex). Like
+/// a key id it is independent of every derived key, and it cannot be
+/// turned back into the secret.
+pub fn fingerprint(secret: &Secret) -> String {
+    let hkdf = Hkdf::<Sha256>::new(Some(b"lyceum"), secret.expose());
+    let mut out = [0u8; 32];
+    hkdf.expand(b"secret fingerprint v1", &mut out).expect("32 bytes is a valid HKDF-SHA256 length");
+    out.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// A fresh random token for a link: 256 bits, URL-safe.
 pub fn new_token() -> String {
     let mut bytes = [0u8; 32];
@@ -217,6 +228,16 @@ mod tests {
         assert_eq!(rotated.open(&sealed, "ctx").unwrap(), "secret");
         let without_old = ring(B, &[]);
         assert!(matches!(without_old.open(&sealed, "ctx"), Err(CryptoError::UnknownKey(_))));
+    }
+
+    #[test]
+    fn a_fingerprint_tells_secrets_apart_and_shows_nothing_of_them() {
+        let (a, b) = (Secret::new(A), Secret::new(B));
+        assert_eq!(fingerprint(&a), fingerprint(&Secret::new(A)));
+        assert_ne!(fingerprint(&a), fingerprint(&b));
+        assert_eq!(fingerprint(&a).len(), 64);
+        assert!(!fingerprint(&a).contains(&ring(A, &[]).current.id), "independent of the key id");
+        assert_ne!(fingerprint(&a), token_hash(A), "keyed, not a plain hash of the secret");
     }
 
     #[test]

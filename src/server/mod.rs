@@ -16,6 +16,7 @@ pub mod db_types;
 pub mod downloads;
 pub mod enrolment;
 pub mod error;
+pub mod fingerprint;
 pub mod fragments;
 pub mod http;
 pub mod jobs;

@@ -1,9 +1,10 @@
 //! Operator commands run as the real binary against the test's database.
 
-use crate::helpers::{TestApp, lyceum_command};
+use crate::helpers::{PROCESS_SECRET, TestApp, lyceum_command};
 use crate::visitor::{Visitor, count};
 use std::io::Write;
-use std::process::{Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
 
 /// `lyceum create-admin --email <email>` with `stdin` piped in.
 fn create_admin(app: &TestApp, email: &str, stdin: &str) -> Output {
@@ -108,4 +109,155 @@ async fn production_will_not_start_without_a_mail_relay_and_development_says_wha
     development.kill().unwrap();
     development.wait().unwrap();
     assert!(matches!(warned, Ok(Ok(true))), "the development warning is printed at start-up");
+}
+
+/// Runs `lyceum serve` and waits until it is serving (`Ok`: still running,
+/// with what it said so far, log and terminal alike) or has stopped
+/// (`Err`: all it said).
+async fn serving(command: &mut Command) -> Result<(Child, String), String> {
+    let mut child = command
+        .arg("serve")
+        .env("LYCEUM_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the lyceum binary starts");
+    let (lines, mut said) = tokio::sync::mpsc::unbounded_channel();
+    // Each stream read to its end, so a server left running never blocks
+    // on a full pipe; the channel closes when both have ended.
+    let read = |stream: Box<dyn std::io::Read + Send>, lines: tokio::sync::mpsc::UnboundedSender<String>| {
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stream).lines().map_while(Result::ok) {
+                let _ = lines.send(line);
+            }
+        })
+    };
+    read(Box::new(child.stdout.take().unwrap()), lines.clone());
+    read(Box::new(child.stderr.take().unwrap()), lines);
+    let mut text = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(240);
+    loop {
+        match tokio::time::timeout_at(deadline, said.recv()).await {
+            Ok(Some(line)) => {
+                text.push_str(&line);
+                text.push('\n');
+                if line.contains("Lyceum is serving") {
+                    return Ok((child, text));
+                }
+            }
+            Ok(None) => {
+                let status = child.wait().unwrap();
+                assert!(!status.success(), "a server that stops by itself failed: {text}");
+                return Err(text);
+            }
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("lyceum neither served nor stopped: {text}");
+            }
+        }
+    }
+}
+
+fn stop(mut child: Child) {
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+async fn courses(app: &TestApp) -> i64 {
+    count(app, "SELECT COUNT(*) FROM courses").await
+}
+
+#[tokio::test]
+async fn production_loads_no_demo_data_unless_asked_and_development_says_loudly_that_it_did() {
+    let app = TestApp::empty().await;
+    let url = &app.state.config.database_url;
+    let dir = tempfile::tempdir().unwrap();
+    let production = |url: &str| {
+        let mut command = lyceum_command(url, dir.path());
+        command.env_remove("LYCEUM_DEMO_DATA").env("LYCEUM_MODE", "production").env("SMTP_URL", "smtps://relay.test");
+        command
+    };
+
+    // Production, not told: an empty database stays empty.
+    let (server, said) = serving(&mut production(url)).await.expect("production serves");
+    stop(server);
+    assert_eq!(courses(&app).await, 0, "no demo catalogue in production: {said}");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM users").await, 0, "and no demo accounts");
+    assert!(!said.contains("DEMO DATA"), "{said}");
+
+    // Development, not told: the demo academy, and a notice that says so.
+    let mut development = lyceum_command(url, dir.path());
+    development.env_remove("LYCEUM_DEMO_DATA");
+    let (server, said) = serving(&mut development).await.expect("development serves");
+    stop(server);
+    assert!(courses(&app).await > 0, "{said}");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM users WHERE email = 'staff@lyceum.example'").await, 1);
+    for words in ["DEMO DATA", "staff@lyceum.example", "learner@lyceum.example", "LYCEUM_DEMO_DATA=false"] {
+        assert!(said.contains(words), "the notice says {words:?}: {said}");
+    }
+    assert!(said.lines().filter(|line| line.starts_with("  ")).count() >= 3, "a notice of several lines: {said}");
+
+    // Production, told in so many words: loaded, and announced the same way.
+    let asked = TestApp::empty().await;
+    let mut told = production(&asked.state.config.database_url);
+    told.env("LYCEUM_DEMO_DATA", "true");
+    let (server, said) = serving(&mut told).await.expect("production serves");
+    stop(server);
+    assert!(courses(&asked).await > 0, "{said}");
+    assert!(said.contains("DEMO DATA"), "{said}");
+}
+
+#[tokio::test]
+async fn instances_on_one_database_must_share_its_secret() {
+    const OTHER: &str = "another secret, long enough, that the database never saw";
+    let app = TestApp::empty().await;
+    let url = &app.state.config.database_url;
+    let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let fingerprint = || async {
+        lyceum::with_pool!(&app.state.db, |pool| {
+            sqlx::query_scalar::<_, String>("SELECT fingerprint FROM secret_fingerprint").fetch_all(pool).await.unwrap()
+        })
+    };
+
+    // The first instance records the fingerprint of its secret, not the secret.
+    let (first, _) = serving(&mut lyceum_command(url, one.path())).await.expect("the first instance serves");
+    let recorded = fingerprint().await;
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].len(), 64);
+    assert!(!recorded[0].contains(PROCESS_SECRET) && !PROCESS_SECRET.contains(&recorded[0]));
+
+    // A second one with another secret refuses to start, naming the setting.
+    let said = serving(lyceum_command(url, two.path()).env("LYCEUM_SECRET", OTHER)).await.expect_err("refused");
+    assert!(said.contains("setting LYCEUM_SECRET does not match the secret this database was written with"), "{said}");
+    assert!(said.contains("LYCEUM_PREVIOUS_SECRETS"), "{said}");
+    // So does one in development that made its own secret, and it says how to share it.
+    let said = serving(lyceum_command(url, two.path()).env_remove("LYCEUM_SECRET")).await.expect_err("refused");
+    assert!(said.contains("setting LYCEUM_SECRET does not match"), "{said}");
+    assert!(said.contains("needs the first one's data/secret as LYCEUM_SECRET"), "{said}");
+    assert!(two.path().join("data/secret").exists());
+    assert_eq!(fingerprint().await, recorded, "a refused instance changes nothing");
+
+    // The same secret starts beside the first.
+    let (second, _) = serving(&mut lyceum_command(url, two.path())).await.expect("the same secret serves");
+    stop(second);
+    stop(first);
+
+    // A rotation: the new secret, with the old one among the previous ones.
+    let rotated = serving(
+        lyceum_command(url, one.path()).env("LYCEUM_SECRET", OTHER).env("LYCEUM_PREVIOUS_SECRETS", PROCESS_SECRET),
+    )
+    .await;
+    let (server, _) = rotated.expect("a rotation starts");
+    stop(server);
+    let now = fingerprint().await;
+    assert_ne!(now, recorded, "the database now records the new secret");
+    // From then on the old secret alone is refused, and the new one alone starts.
+    let said = serving(&mut lyceum_command(url, two.path())).await.expect_err("the old secret is refused");
+    assert!(said.contains("setting LYCEUM_SECRET does not match"), "{said}");
+    let (server, _) =
+        serving(lyceum_command(url, two.path()).env("LYCEUM_SECRET", OTHER)).await.expect("the new secret serves");
+    stop(server);
+    assert_eq!(fingerprint().await, now);
 }

@@ -43,7 +43,8 @@ pub struct Config {
     /// Absolute base URL, without a trailing slash, for canonical links and the sitemap.
     pub public_url: String,
     pub db_max_connections: u32,
-    /// Load the demo catalogue when the database is empty at start.
+    /// Load the demo catalogue (and the demo accounts) when the database is
+    /// empty at start: by default in development only.
     pub demo_data: bool,
     pub cache_ttl: Duration,
     pub request_timeout: Duration,
@@ -246,7 +247,6 @@ impl Config {
                 Some(_) => Err(bad(name, "true or false", &get(name).unwrap_or_default())),
             }
         };
-        let demo_data = flag("LYCEUM_DEMO_DATA", true)?;
         let run_worker = flag("LYCEUM_RUN_WORKER", true)?;
         let rate_limits = flag("LYCEUM_RATE_LIMITS", true)?;
         let prices_include_vat = flag("LYCEUM_PRICES_INCLUDE_VAT", true)?;
@@ -256,6 +256,9 @@ impl Config {
             Some("production") => Mode::Production,
             Some(other) => return Err(bad("LYCEUM_MODE", "development or production", other)),
         };
+        // The demo academy comes with a staff account: production loads it
+        // only when told to in so many words.
+        let demo_data = flag("LYCEUM_DEMO_DATA", mode == Mode::Development)?;
         let secret_rule = "at least 32 characters of random text";
         let secret = match get("LYCEUM_SECRET") {
             Some(text) if text.len() >= Secret::MIN_LEN => Some(Secret::new(text)),

@@ -11,7 +11,11 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
     ("LYCEUM_LOG_FORMAT", "human", "human or json"),
     ("LYCEUM_TIMEZONE", "Europe/Malta", "IANA time zone in which dates are shown"),
     ("LYCEUM_DB_MAX_CONNECTIONS", "10", "database pool size, 1 to 1000"),
-    ("LYCEUM_DEMO_DATA", "true", "load the demo catalogue into an empty database at start"),
+    (
+        "LYCEUM_DEMO_DATA",
+        "true in development, false in production",
+        "load the demo catalogue and demo accounts into an empty database at start",
+    ),
     ("LYCEUM_CACHE_TTL_SECS", "30", "seconds a cached catalogue answer may be reused, 0 to 86400"),
     ("LYCEUM_REQUEST_TIMEOUT_SECS", "30", "seconds before a request is answered 408, 1 to 3600"),
     (

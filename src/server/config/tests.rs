@@ -76,6 +76,17 @@ fn production_requires_a_secret_and_never_echoes_one() {
 }
 
 #[test]
+fn production_loads_demo_data_only_when_told_to() {
+    let secret = "s".repeat(40);
+    let production = [("LYCEUM_MODE", "production"), ("LYCEUM_SECRET", &secret), ("SMTP_URL", "smtps://relay.test")];
+    assert!(!config(&production).unwrap().demo_data, "off by default in production");
+    let asked = [&production[..], &[("LYCEUM_DEMO_DATA", "true")]].concat();
+    assert!(config(&asked).unwrap().demo_data, "on when set explicitly");
+    assert!(config(&[]).unwrap().demo_data, "on by default in development");
+    assert!(!config(&[("LYCEUM_DEMO_DATA", "false")]).unwrap().demo_data);
+}
+
+#[test]
 fn production_sends_mail_over_tls_or_does_not_start() {
     let secret = "s".repeat(40);
     let production = [("LYCEUM_MODE", "production"), ("LYCEUM_SECRET", secret.as_str())];
