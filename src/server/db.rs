@@ -357,3 +357,32 @@ impl Db {
         with_pool!(self, |pool| pool.close().await)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The file names of a migrations folder, sorted.
+    fn migrations(backend: &str) -> Vec<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// The backends differ in their SQL, never in their history: a
+    /// migration added to one folder and forgotten in the other would leave
+    /// the schemas apart without a word.
+    #[test]
+    fn both_backends_have_the_same_migrations() {
+        let (sqlite, postgres) = (migrations("sqlite"), migrations("postgres"));
+        assert!(sqlite.len() >= 7, "{sqlite:?}");
+        assert_eq!(sqlite, postgres);
+        for name in &sqlite {
+            let (version, rest) = name.split_once('_').unwrap_or_default();
+            assert!(version.len() == 14 && version.bytes().all(|b| b.is_ascii_digit()), "{name}: a 14-digit version");
+            assert!(rest.ends_with(".sql"), "{name}");
+        }
+    }
+}

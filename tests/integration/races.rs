@@ -8,7 +8,7 @@
 //!
 //! `LYCEUM_RACE_ROUNDS` sets the rounds per pair (default 3).
 
-use crate::enrolment::{people, set};
+use crate::enrolment::{people, set, standing};
 use crate::helpers::TestApp;
 use crate::visitor::count;
 use lyceum::error::AppError;
@@ -189,31 +189,12 @@ impl Harness {
     /// Every rule, read back with the test's own SQL; `Err` says which broke.
     async fn check(&self, round: &Round) -> Result<(), String> {
         for session in [round.first, round.second, round.third] {
-            let (capacity, taken, length): (i64, i64, i64) = lyceum::with_pool!(&self.app.state.db, |pool| {
-                sqlx::query_as("SELECT capacity, seats_taken, waitlist_length FROM course_sessions WHERE id = $1")
-                    .bind(session)
-                    .fetch_one(pool)
-                    .await
-                    .unwrap()
-            });
-            let confirmed = count(
-                &self.app,
-                &format!("SELECT COUNT(*) FROM enrolments WHERE session_id = {session} AND status = 'confirmed'"),
-            )
-            .await;
+            let capacity =
+                count(&self.app, &format!("SELECT capacity FROM course_sessions WHERE id = {session}")).await;
+            let (confirmed, positions, taken, length) = standing(&self.app, session).await;
             if confirmed != taken || taken > capacity {
                 return Err(format!("session {session}: {confirmed} confirmed, {taken} taken of {capacity}"));
             }
-            let positions: Vec<i64> = lyceum::with_pool!(&self.app.state.db, |pool| {
-                sqlx::query_scalar(
-                    "SELECT waitlist_position FROM enrolments WHERE session_id = $1 AND status = 'waitlisted'
-                     ORDER BY waitlist_position",
-                )
-                .bind(session)
-                .fetch_all(pool)
-                .await
-                .unwrap()
-            });
             if positions != (1..=length).collect::<Vec<_>>() {
                 return Err(format!("session {session}: waitlist {positions:?}, length {length}"));
             }
@@ -325,21 +306,8 @@ async fn twenty_leaving_the_waitlist_while_fifty_join_keep_it_numbered() {
     for task in tasks {
         task.await.unwrap().expect("every leave and join succeeds");
     }
-    let (taken, length) = (
-        count(&harness.app, &format!("SELECT seats_taken FROM course_sessions WHERE id = {session}")).await,
-        count(&harness.app, &format!("SELECT waitlist_length FROM course_sessions WHERE id = {session}")).await,
-    );
-    assert_eq!((taken, length), (1, 50));
-    let positions: Vec<i64> = lyceum::with_pool!(&harness.app.state.db, |pool| {
-        sqlx::query_scalar(
-            "SELECT waitlist_position FROM enrolments WHERE session_id = $1 AND status = 'waitlisted'
-             ORDER BY waitlist_position",
-        )
-        .bind(session)
-        .fetch_all(pool)
-        .await
-        .unwrap()
-    });
+    let (confirmed, positions, taken, length) = standing(&harness.app, session).await;
+    assert_eq!((confirmed, taken, length), (1, 1, 50));
     assert_eq!(positions, (1..=50).collect::<Vec<_>>(), "numbered 1..50, no gap, no repeat");
     let problems = lyceum::server::enrolment::check::check_seats(&harness.app.state.db).await.unwrap();
     assert_eq!(problems, []);
