@@ -28,6 +28,9 @@ static COMMON: LazyLock<HashSet<&'static str>> =
 const QUEUE_WAIT: Duration = Duration::from_secs(10);
 /// Hashes that may wait per hashing thread before new ones are refused.
 const QUEUE_PER_THREAD: usize = 64;
+/// The wait a "busy" answer asks for (`Retry-After`). `scripts/wrk.sh`
+/// tells these answers from a lockout's by it: keep the two in step.
+pub const BUSY_RETRY_SECS: u64 = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HashError {
@@ -218,7 +221,7 @@ impl From<HashError> for crate::server::error::Error {
         use crate::{error::AppError, server::error::Error};
         match error {
             // Every hashing slot stayed taken: ask the visitor to come back shortly.
-            HashError::Busy => Error::Refused(AppError::TooManyRequests { retry_after_secs: 5 }),
+            HashError::Busy => Error::Refused(AppError::TooManyRequests { retry_after_secs: BUSY_RETRY_SECS }),
             other => Error::Internal(other.to_string()),
         }
     }
