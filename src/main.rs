@@ -5,7 +5,9 @@
 use chrono::Utc;
 use clap::{Parser, Subcommand};
 use lyceum::server::jobs::{self, worker::Worker, worker::WorkerConfig};
-use lyceum::server::{AppState, config::Config, db::Db, enrolment::Enrolments, http, mail, seed, telemetry};
+use lyceum::server::{
+    AppState, accounts::Accounts, config::Config, db::Db, enrolment::Enrolments, http, mail, seed, telemetry,
+};
 use std::process::ExitCode;
 use tokio::{sync::watch, task::JoinHandle};
 use tracing::{error, info, warn};
@@ -164,14 +166,15 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
         }
         Command::Serve => serve(config, db.clone()).await?,
         Command::Worker { drain: false } => {
-            let enrolments = lyceum::server::Domain::new(&config, &db).enrolments;
-            let worker = start_worker(&config, db.clone(), &enrolments)?;
+            let domain = lyceum::server::Domain::new(&config, &db);
+            let worker = start_worker(&config, db.clone(), &domain.enrolments, &domain.accounts)?;
             shutdown_signal().await;
             worker.stop().await;
         }
         Command::Worker { drain: true } => {
-            let enrolments = lyceum::server::Domain::new(&config, &db).enrolments;
-            let worker = Worker::new(db.clone(), job_registry(&config, &enrolments)?, WorkerConfig::default());
+            let domain = lyceum::server::Domain::new(&config, &db);
+            let registry = job_registry(&config, &domain.enrolments, &domain.accounts)?;
+            let worker = Worker::new(db.clone(), registry, WorkerConfig::default());
             let started = std::time::Instant::now();
             let ran = worker.run_until_idle().await;
             let seconds = started.elapsed().as_secs_f64();
@@ -237,7 +240,7 @@ async fn serve(config: Config, db: Db) -> Result<(), String> {
     let app = http::router(state.clone());
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let worker = if state.config.run_worker {
-        Some(start_worker(&state.config, state.db.clone(), &state.enrolments)?)
+        Some(start_worker(&state.config, state.db.clone(), &state.enrolments, &state.accounts)?)
     } else {
         None
     };
@@ -353,19 +356,24 @@ impl RunningWorker {
 }
 
 /// Every kind of job this process runs, with what each needs.
-fn job_registry(config: &Config, enrolments: &Enrolments) -> Result<jobs::Registry, String> {
+fn job_registry(config: &Config, enrolments: &Enrolments, accounts: &Accounts) -> Result<jobs::Registry, String> {
     let mailer = mail::Mailer::from_config(config).map_err(|e| e.to_string())?;
     let keys = std::sync::Arc::new(lyceum::server::crypto::Keyring::from_secrets(
         config.secret.as_ref(),
         &config.previous_secrets,
     ));
-    Ok(lyceum::server::job_registry(config, mailer, keys, enrolments))
+    Ok(lyceum::server::job_registry(config, mailer, keys, enrolments, accounts))
 }
 
-fn start_worker(config: &Config, db: Db, enrolments: &Enrolments) -> Result<RunningWorker, String> {
+fn start_worker(
+    config: &Config,
+    db: Db,
+    enrolments: &Enrolments,
+    accounts: &Accounts,
+) -> Result<RunningWorker, String> {
     // Connections of its own, so a rush of requests cannot stall its leases.
     let db = db.budget(lyceum::server::Budgets::WORKER);
-    let worker = Worker::new(db, job_registry(config, enrolments)?, WorkerConfig::default());
+    let worker = Worker::new(db, job_registry(config, enrolments, accounts)?, WorkerConfig::default());
     let (stop, stopped) = watch::channel(false);
     Ok(RunningWorker { stop, task: tokio::spawn(worker.run(stopped)) })
 }

@@ -6,7 +6,7 @@
 //! entry is logged for the operator and the request goes on.
 
 use crate::server::client::Client;
-use crate::server::db::{Db, with_pool};
+use crate::server::db::{Db, Tx, with_pool, with_tx};
 use chrono::{DateTime, Utc};
 
 /// An event, as the trail names it.
@@ -45,26 +45,52 @@ impl Event {
     }
 }
 
+const INSERT: &str =
+    "INSERT INTO audit_log (at, event, user_id, ip, user_agent, detail) VALUES ($1, $2, $3, $4, $5, $6)";
+
 /// Writes one entry of the trail.
 #[tracing::instrument(skip(db, client, detail), fields(event = event.as_str()))]
 pub async fn record(db: &Db, event: Event, user_id: Option<i64>, client: &Client, detail: &str) {
     let written = with_pool!(db, |pool| {
-        sqlx::query(
-            "INSERT INTO audit_log (at, event, user_id, ip, user_agent, detail) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(Utc::now())
-        .bind(event.as_str())
-        .bind(user_id)
-        .bind(&client.ip)
-        .bind(&client.user_agent)
-        .bind(detail)
-        .execute(pool)
-        .await
-        .map(|_| ())
+        sqlx::query(INSERT)
+            .bind(Utc::now())
+            .bind(event.as_str())
+            .bind(user_id)
+            .bind(&client.ip)
+            .bind(&client.user_agent)
+            .bind(detail)
+            .execute(pool)
+            .await
+            .map(|_| ())
     });
     if let Err(error) = written {
         tracing::error!(%error, event = event.as_str(), "audit entry could not be written");
     }
+}
+
+/// Writes one entry in the transaction of the change it records, for work
+/// that must happen exactly once with its entry (a job's, which may run
+/// again if it fails): a failure here fails the change.
+#[tracing::instrument(skip(tx, client, detail), fields(event = event.as_str()))]
+pub async fn record_in(
+    tx: &mut Tx,
+    event: Event,
+    user_id: Option<i64>,
+    client: &Client,
+    detail: &str,
+) -> Result<(), sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query(INSERT)
+            .bind(Utc::now())
+            .bind(event.as_str())
+            .bind(user_id)
+            .bind(&client.ip)
+            .bind(&client.user_agent)
+            .bind(detail)
+            .execute(conn)
+            .await
+            .map(|_| ())
+    })
 }
 
 /// An entry, as a person's own data export shows it.

@@ -10,6 +10,11 @@
 //!
 //! Tokens sent by e-mail are 256 random bits; only their SHA-256 is stored,
 //! so a leaked table holds nothing that opens an account.
+//!
+//! Tables looked up by a value a person can guess (an e-mail address or a
+//! client address, for rate limits and the login lockout) keep a keyed
+//! hash of it instead ([`Keyring::keyed_hash`]): a plain SHA-256 of a known
+//! address can be recomputed by anyone to confirm the address was used.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chacha20poly1305::{
@@ -17,6 +22,7 @@ use chacha20poly1305::{
     aead::{Aead, Payload},
 };
 use hkdf::Hkdf;
+use hkdf::hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -61,6 +67,8 @@ pub enum CryptoError {
 struct Key {
     id: String,
     cipher: XChaCha20Poly1305,
+    /// The HMAC key of [`Keyring::keyed_hash`].
+    lookup: [u8; 32],
 }
 
 impl Key {
@@ -72,8 +80,10 @@ impl Key {
         // nothing about the key.
         hkdf.expand(b"field encryption key v1", &mut key).expect("32 bytes is a valid HKDF-SHA256 length");
         hkdf.expand(b"field encryption key id v1", &mut id).expect("4 bytes is a valid HKDF-SHA256 length");
+        let mut lookup = [0u8; 32];
+        hkdf.expand(b"lookup hash key v1", &mut lookup).expect("32 bytes is a valid HKDF-SHA256 length");
         let id = id.iter().map(|b| format!("{b:02x}")).collect();
-        Self { id, cipher: XChaCha20Poly1305::new(&key.into()) }
+        Self { id, cipher: XChaCha20Poly1305::new(&key.into()), lookup }
     }
 }
 
@@ -151,6 +161,23 @@ impl Keyring {
             .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: context.as_bytes() })
             .map_err(|_| CryptoError::Tampered)?;
         String::from_utf8(plain).map_err(|_| CryptoError::Malformed)
+    }
+
+    /// A keyed hash of `value` for `purpose` (HMAC-SHA256 under a key
+    /// derived from the current secret, hex), for a table that is looked up
+    /// by a value someone could guess and must not keep it: without the
+    /// secret, knowing an address does not tell whether it is in the table.
+    /// Another purpose gives unrelated hashes. A rotation changes every
+    /// hash, so what is kept under one must be short-lived (rate limits, a
+    /// lockout): it starts afresh.
+    pub fn keyed_hash(&self, purpose: &str, value: &str) -> String {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.current.lookup).expect("HMAC-SHA256 takes a key of any length");
+        // The purpose never holds a newline, so no two pairs run together.
+        mac.update(purpose.as_bytes());
+        mac.update(b"\n");
+        mac.update(value.as_bytes());
+        mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// Whether a sealed value should be resealed under the current key.
@@ -238,6 +265,17 @@ mod tests {
         assert_eq!(fingerprint(&a).len(), 64);
         assert!(!fingerprint(&a).contains(&ring(A, &[]).current.id), "independent of the key id");
         assert_ne!(fingerprint(&a), token_hash(A), "keyed, not a plain hash of the secret");
+    }
+
+    #[test]
+    fn keyed_hashes_need_the_secret_and_differ_by_purpose() {
+        let keys = ring(A, &[]);
+        let hash = keys.keyed_hash("limits", "ann@example.com");
+        assert_eq!(hash.len(), 64);
+        assert_eq!(hash, ring(A, &[]).keyed_hash("limits", "ann@example.com"), "the same secret, the same hash");
+        assert_ne!(hash, token_hash("ann@example.com"), "not a plain SHA-256 anyone can recompute");
+        assert_ne!(hash, ring(B, &[]).keyed_hash("limits", "ann@example.com"));
+        assert_ne!(hash, keys.keyed_hash("throttle", "ann@example.com"));
     }
 
     #[test]

@@ -116,6 +116,7 @@ impl Domain {
             db.clone(),
             accounts::limits::Quotas::default(),
             config.rate_limits,
+            keys.clone(),
         ));
         let certificates =
             certificates::Certificates::new(db.clone(), signing, keys.clone(), limits.clone(), tz, public_url, academy);
@@ -163,12 +164,16 @@ pub fn job_registry(
     mailer: mail::Mailer,
     keys: Arc<crypto::Keyring>,
     enrolments: &enrolment::Enrolments,
+    accounts: &accounts::Accounts,
 ) -> jobs::Registry {
+    use accounts::link_requests::{AnswerLinkRequest, LinkRequest};
     let reminders = enrolment::reminders::SendReminder::new(keys.clone(), config.timezone, &config.public_url);
     jobs::Registry::new()
         .with(mail::SEND, mail::SendMail::new(mailer, keys))
         .with(enrolment::reminders::REMIND, reminders)
         .with(enrolment::notices::ENROLLED, enrolment::notices::SendNotice::new(enrolments.clone()))
+        .with(LinkRequest::Reset.kind(), AnswerLinkRequest::new(accounts.clone(), LinkRequest::Reset))
+        .with(LinkRequest::Confirm.kind(), AnswerLinkRequest::new(accounts.clone(), LinkRequest::Confirm))
 }
 
 impl std::ops::Deref for AppState {

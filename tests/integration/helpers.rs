@@ -99,6 +99,7 @@ impl TestApp {
             mailer,
             self.state.accounts.keys().clone(),
             &self.state.enrolments,
+            &self.state.accounts,
         )
     }
 

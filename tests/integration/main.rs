@@ -18,6 +18,7 @@ mod mail;
 mod operator;
 mod ops;
 mod pages;
+mod privacy;
 mod races;
 mod relevance;
 mod security;

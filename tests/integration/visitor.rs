@@ -138,8 +138,8 @@ impl<'a> Visitor<'a> {
 }
 
 /// Every message queued to `to`, oldest first, opened with the app's key
-/// as the worker opens them; after the notices of new enrolments, which
-/// write their mail when they run, have run.
+/// as the worker opens them; after the jobs that write mail when they run
+/// (notices of new enrolments, requests for a link) have run.
 pub async fn mails_to(app: &TestApp, to: &str) -> Vec<Mail> {
     run_notices(app).await;
     let payloads: Vec<String> = lyceum::with_pool!(&app.state.db, |pool| {
@@ -156,12 +156,14 @@ pub async fn mails_to(app: &TestApp, to: &str) -> Vec<Mail> {
         .collect()
 }
 
-/// Runs the queued `enrolment.enrolled` jobs, and no other kind: the
-/// mail they queue stays queued, to be read.
+/// Runs the queued jobs that write mail (`enrolment.enrolled`, and the
+/// requests for a reset or confirmation link), and no other kind: the mail
+/// they queue stays queued, to be read.
 pub async fn run_notices(app: &TestApp) -> usize {
+    use lyceum::server::accounts::link_requests::{CONFIRM_LINK, RESET_LINK};
     use lyceum::server::jobs::worker::{Worker, WorkerConfig};
     let config = WorkerConfig {
-        kinds: vec![lyceum::server::enrolment::notices::ENROLLED.to_string()],
+        kinds: [lyceum::server::enrolment::notices::ENROLLED, RESET_LINK, CONFIRM_LINK].map(String::from).to_vec(),
         poll_interval: std::time::Duration::from_millis(10),
         ..WorkerConfig::default()
     };

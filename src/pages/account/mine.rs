@@ -291,6 +291,8 @@ pub fn DataPage() -> impl IntoView {
                             <section class="danger-zone">
                                 <h2>"Delete your account"</h2>
                                 <p>"Your personal data is removed and you are logged out everywhere. This cannot be undone. You can sign up again later with the same address."</p>
+                                <p>"Kept without your name or address: an empty account record (its number, role and dates) and, pointing to it, a record of each of your enrolments (the session, when you enrolled, attendance and completion; all marked cancelled, and any seat you held goes to the waitlist), for the academy's counts; and your account's security events (what happened and when, not from where)."</p>
+                                <p>"Kept with your name: the certificates already issued to you, so that they can still be verified. Each shows your name, and its signed credential carries your name and a salted hash of your e-mail address."</p>
                                 <FormAlert error/>
                                 <ActionForm action=delete attr:class="stack-form" attr:novalidate="">
                                     <TextField field=Field::Password label="Your password, to confirm" kind="password" autocomplete="current-password" required=true maxlength=PASSWORD_MAX error/>

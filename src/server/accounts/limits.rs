@@ -9,12 +9,18 @@
 //! request is allowed, and the TAT moved on, in one conditional upsert, so
 //! concurrent requests on any number of instances cannot overspend it.
 //! The lockout after repeated failed logins is separate (`login_throttle`).
+//!
+//! A row's key is the limit's name and a keyed hash of what is limited
+//! (`Keyring::keyed_hash`), never the address itself nor a plain hash of
+//! it, which anyone knowing an address could recompute to learn that it
+//! was used here. Deleting an account deletes the rows of its address.
 
 use crate::error::AppError;
-use crate::server::crypto::token_hash;
+use crate::server::crypto::Keyring;
 use crate::server::db::{Db, with_pool};
 use crate::server::error::Error;
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// `burst` requests at once, refilled evenly over `period`.
@@ -89,6 +95,9 @@ pub enum Limit {
 }
 
 impl Limit {
+    /// The limits counted per account, by its e-mail address.
+    const PER_ACCOUNT: [Limit; 3] = [Limit::LoginPerAccount, Limit::ForgotPerAccount, Limit::ResendPerAccount];
+
     /// The name its keys are stored under.
     fn name(self) -> &'static str {
         match self {
@@ -115,11 +124,27 @@ pub struct Limits {
     db: Db,
     quotas: Quotas,
     enabled: bool,
+    /// Hashes the keys (see the module's documentation).
+    keys: Arc<Keyring>,
 }
 
+/// What the keys of limits are hashed for (see `Keyring::keyed_hash`).
+const KEY_PURPOSE: &str = "rate-limits";
+
 impl Limits {
-    pub fn new(db: Db, quotas: Quotas, enabled: bool) -> Self {
-        Self { db, quotas, enabled }
+    pub fn new(db: Db, quotas: Quotas, enabled: bool, keys: Arc<Keyring>) -> Self {
+        Self { db, quotas, enabled, keys }
+    }
+
+    /// The `rate_limits` row of `limit` for `key`.
+    fn bucket(&self, limit: Limit, key: &str) -> String {
+        format!("{}:{}", limit.name(), self.keys.keyed_hash(KEY_PURPOSE, key))
+    }
+
+    /// The rows of the limits counted per account for the address `email`:
+    /// what its account leaves in `rate_limits`, deleted with it.
+    pub fn account_buckets(&self, email: &str) -> Vec<String> {
+        Limit::PER_ACCOUNT.iter().map(|limit| self.bucket(*limit, email)).collect()
     }
 
     fn rate(&self, limit: Limit) -> Rate {
@@ -158,7 +183,7 @@ impl Limits {
         now: DateTime<Utc>,
     ) -> Result<Result<(), Duration>, sqlx::Error> {
         let rate = self.rate(limit);
-        let bucket = format!("{}:{}", limit.name(), token_hash(key));
+        let bucket = self.bucket(limit, key);
         let now_ms = now.timestamp_millis();
         let (interval, tolerance) = (rate.interval_ms(), rate.tolerance_ms());
         // GCRA in one statement: the new TAT is max(TAT, now) + interval,

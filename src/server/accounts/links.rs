@@ -1,17 +1,16 @@
 //! The links Lyceum e-mails: confirming an address, and resetting a
 //! forgotten password. Each is a random token whose SHA-256 alone is kept,
 //! works once, expires, and is retired by a newer one; a reset link also
-//! dies with the password (or address) it was issued against.
+//! dies with the password (or address) it was issued against. Asking for
+//! one by address goes through the job queue (`link_requests`).
 
-use super::limits::Limit;
 use super::store::{self, UserRow};
 use super::{Accounts, Client, Event, NewPassword, emails, invalid, refused};
 use super::{RESET_LINK_LIFETIME, VERIFY_LINK_LIFETIME};
 use crate::error::AppError;
-use crate::model::account::Email;
 use crate::model::form::{Field, FieldError};
-use crate::server::crypto;
 use crate::server::error::Error;
+use crate::server::{audit, crypto, mail};
 use chrono::{DateTime, Utc};
 
 /// What a reset link is issued against: the account's address and password
@@ -28,7 +27,7 @@ impl Accounts {
         name: &str,
         email: &str,
         now: DateTime<Utc>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), sqlx::Error> {
         let token = crypto::new_token();
         store::retire_tokens(tx, user_id, "verify-email", now).await?;
         let link = store::NewToken {
@@ -40,7 +39,7 @@ impl Accounts {
         };
         store::insert_token(tx, &link, now).await?;
         let link = format!("{}/verify-email?token={token}", self.public_url);
-        self.send(tx, user_id, emails::verify_email(name, email, &link)).await?;
+        mail::queue(tx, &self.keys, Some(user_id), &emails::verify_email(name, email, &link)).await?;
         Ok(())
     }
 
@@ -58,64 +57,29 @@ impl Accounts {
         Ok(())
     }
 
-    /// The first steps of a request for a link by e-mail: the address is
-    /// checked, the request counted against the client's and the address's
-    /// limits (known or not, so a refusal tells nothing), and its account
-    /// looked up.
-    async fn link_request(
+    /// Writes a reset link for `user` and queues its mail, in `tx`: what a
+    /// request for one does (see `link_requests`) once the address turns
+    /// out to have an account. `client` asked for it.
+    pub(super) async fn queue_reset_link(
         &self,
-        email: &str,
-        per_client: Limit,
-        per_address: Limit,
+        tx: &mut crate::server::db::Tx,
+        user: &UserRow,
         client: &Client,
-    ) -> Result<Option<UserRow>, Error> {
-        let email =
-            Email::parse(email).map_err(|problem| invalid(vec![FieldError { field: Field::Email, problem }]))?;
-        self.limit(per_client, &client.ip).await?;
-        self.limit(per_address, email.as_str()).await?;
-        Ok(store::user_by_email(&self.db, email.as_str()).await?)
-    }
-
-    /// Sends a fresh confirmation link to an address whose account is not
-    /// confirmed yet. The answer is the same for every address: confirmed,
-    /// unconfirmed or unknown.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn resend_verification(&self, email: &str, client: &Client) -> Result<(), Error> {
-        let user = self.link_request(email, Limit::ResendPerIp, Limit::ResendPerAccount, client).await?;
-        let Some(user) = user.filter(|user| user.email_verified_at.is_none()) else {
-            return Ok(());
-        };
-        let mut tx = self.db.begin().await?;
-        self.queue_verification(&mut tx, user.id, &user.name, &user.email, Utc::now()).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// E-mails a reset link when the address has an account. The answer is
-    /// the same either way.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn forgot_password(&self, email: &str, client: &Client) -> Result<(), Error> {
-        let user = self.link_request(email, Limit::ForgotPerIp, Limit::ForgotPerAccount, client).await?;
-        let Some(user) = user else {
-            return Ok(());
-        };
-        let now = Utc::now();
+        now: DateTime<Utc>,
+    ) -> Result<(), sqlx::Error> {
         let token = crypto::new_token();
-        let mut tx = self.db.begin().await?;
-        store::retire_tokens(&mut tx, user.id, "reset-password", now).await?;
+        store::retire_tokens(tx, user.id, "reset-password", now).await?;
         let link = store::NewToken {
             user_id: user.id,
             purpose: "reset-password",
             hash: &crypto::token_hash(&token),
-            stamp: &link_stamp(&user),
+            stamp: &link_stamp(user),
             expires_at: now + RESET_LINK_LIFETIME,
         };
-        store::insert_token(&mut tx, &link, now).await?;
+        store::insert_token(tx, &link, now).await?;
         let link = format!("{}/reset-password?token={token}", self.public_url);
-        self.send(&mut tx, user.id, emails::reset_password(&user.name, &user.email, &link)).await?;
-        tx.commit().await?;
-        self.audit(Event::PasswordResetRequested, Some(user.id), client, "").await;
-        Ok(())
+        mail::queue(tx, &self.keys, Some(user.id), &emails::reset_password(&user.name, &user.email, &link)).await?;
+        audit::record_in(tx, Event::PasswordResetRequested, Some(user.id), client, "").await
     }
 
     /// Sets a new password from a reset link: single use, ends every
@@ -144,7 +108,7 @@ impl Accounts {
         store::mark_verified(&mut tx, user.id, now).await?;
         self.send(&mut tx, user.id, emails::password_changed(&user.name, &user.email, &self.public_url)).await?;
         tx.commit().await?;
-        store::clear_throttle(&self.db, &crypto::token_hash(&user.email)).await?;
+        store::clear_throttle(&self.db, &self.throttle_key(&user.email)).await?;
         self.audit(Event::PasswordReset, Some(user.id), client, "").await;
         Ok(())
     }

@@ -9,13 +9,14 @@
 
 pub mod emails;
 pub mod limits;
+pub mod link_requests;
 mod links;
 pub mod password;
 pub mod profile;
 pub mod store;
 
 use super::config::Config;
-use super::crypto::{self, Keyring};
+use super::crypto::Keyring;
 use super::db::Db;
 use super::error::Error;
 use super::mail;
@@ -39,6 +40,8 @@ const LOCK_AFTER: i32 = 5;
 const LOCK_MAX: Duration = Duration::from_secs(3600);
 const VERIFY_LINK_LIFETIME: TimeDelta = TimeDelta::hours(24);
 const RESET_LINK_LIFETIME: TimeDelta = TimeDelta::hours(1);
+/// What the keys of `login_throttle` are hashed for (see `Keyring::keyed_hash`).
+const THROTTLE_PURPOSE: &str = "login-throttle";
 
 pub use crate::server::client::Client;
 
@@ -119,8 +122,19 @@ impl Accounts {
         &self.keys
     }
 
+    /// The request limits, shared with the other areas.
+    pub fn limits(&self) -> &Arc<Limits> {
+        &self.limits
+    }
+
     pub fn public_url(&self) -> &str {
         &self.public_url
+    }
+
+    /// The `login_throttle` key of an address: a keyed hash, so the table
+    /// cannot confirm to anyone who knows an address that it was tried.
+    fn throttle_key(&self, email: &str) -> String {
+        self.keys.keyed_hash(THROTTLE_PURPOSE, email)
     }
 
     async fn limit(&self, limit: Limit, key: &str) -> Result<(), Error> {
@@ -202,7 +216,7 @@ impl Accounts {
         }
         self.limit(Limit::LoginPerIp, &client.ip).await?;
         self.limit(Limit::LoginPerAccount, &email).await?;
-        let email_hash = crypto::token_hash(&email);
+        let email_hash = self.throttle_key(&email);
         let now = Utc::now();
         // The attempt is counted, and the lockout decided, in one statement
         // before any password is hashed: of any number of simultaneous
@@ -267,6 +281,7 @@ impl Accounts {
 
     /// Deletes the account of a signed-in user who re-enters the password:
     /// personal data is removed, sessions end, the address is free again.
+    /// What is kept, and why, is said in `store::anonymise`.
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = user.id))]
     pub async fn delete_account(&self, user: &User, password: &str) -> Result<(), Error> {
         if password.is_empty() {
@@ -280,9 +295,14 @@ impl Accounts {
         // Its seats and waitlist places go to others first (the waitlist is
         // promoted, and told), in the same transaction as the deletion.
         let now = Utc::now();
+        let traces = store::Traces {
+            email: &user.email,
+            throttle_key: self.throttle_key(&user.email),
+            limit_buckets: self.limits.account_buckets(&user.email),
+        };
         let mut write = self.enrolments.begin_write().await?;
         self.enrolments.release_all_in(write.tx(), user.id, now).await?;
-        store::anonymise(write.tx(), user.id, &user.email, now).await?;
+        store::anonymise(write.tx(), user.id, &traces, now).await?;
         write.commit().await?;
         // Not where from: the person is gone, and so is what identified them.
         self.audit(Event::AccountDeleted, Some(user.id), &Client::default(), "").await;

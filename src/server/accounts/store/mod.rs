@@ -11,7 +11,7 @@ mod sessions;
 mod throttle;
 mod tokens;
 
-pub use sessions::{SessionRow, end_other_sessions, end_session, sessions_of};
+pub use sessions::{SessionRow, end_other_sessions, end_session, forget_address, sessions_of};
 pub use throttle::{Attempt, begin_login_attempt, clear_throttle};
 pub use tokens::{NewToken, consume_token, insert_token, retire_tokens};
 
@@ -229,20 +229,36 @@ pub async fn update_settings(db: &Db, user_id: i64, s: &Settings<'_>, now: DateT
     Ok(())
 }
 
-/// Removes what identifies a person and frees the address for a new
-/// account; the row stays so that records pointing at it stay whole.
-/// Removes the person from every table: the account row keeps only its id
-/// (for the audit trail), links and sessions go, the audit trail keeps the
-/// events but not where they came from, the login throttle of the address
-/// goes, and so do the development mailbox's copies of their mail and any
-/// mail still queued for them.
+/// The address of an account being deleted, and the keys it is kept under
+/// elsewhere: keyed hashes only the application can compute (see
+/// `Keyring::keyed_hash`), so the caller, who holds the keys, works them out.
+pub struct Traces<'a> {
+    pub email: &'a str,
+    /// Its `login_throttle` key.
+    pub throttle_key: String,
+    /// Its rows in `rate_limits`, of the limits counted per account.
+    pub limit_buckets: Vec<String>,
+}
+
+/// Removes the person from every table and frees the address for a new
+/// account. Kept, by design: the account row, emptied (its id, role and
+/// dates; settings back to the columns' defaults), so that the records
+/// pointing at it stay whole: its enrolments (cancelled by the caller),
+/// for the academy's counts; the certificates already issued, with the
+/// name on them, so they stay verifiable; and its audit events, without
+/// address or browser. Gone: links, sessions (and the address wherever
+/// another session holds it, such as that of the browser that signed up),
+/// the calendar feed, the login throttle and per-account rate limits of
+/// the address, the development mailbox's copies of their mail, and mail
+/// still queued for them.
 #[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
-pub async fn anonymise(tx: &mut Tx, user_id: i64, email: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub async fn anonymise(tx: &mut Tx, user_id: i64, traces: &Traces<'_>, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     with_tx!(tx, |conn| {
         sqlx::query(
             "UPDATE users SET email = $1, name = 'Deleted account', password_hash = '!', phone_enc = NULL,
                  company = '', job_title = '', bio = '', preferred_location_id = NULL, preferred_mode = NULL,
-                 deleted_at = $2, updated_at = $2
+                 notify_enrolment = TRUE, notify_reminders = TRUE, notify_waitlist = TRUE, notify_news = FALSE,
+                 reminder_hours = 24, timezone = 'Europe/Malta', deleted_at = $2, updated_at = $2
              WHERE id = $3",
         )
         .bind(format!("deleted-{user_id}@invalid"))
@@ -252,22 +268,26 @@ pub async fn anonymise(tx: &mut Tx, user_id: i64, email: &str, now: DateTime<Utc
         .await?;
         sqlx::query("DELETE FROM user_tokens WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM calendar_feeds WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
         sqlx::query("UPDATE audit_log SET ip = '', user_agent = '' WHERE user_id = $1")
             .bind(user_id)
             .execute(&mut *conn)
             .await?;
         sqlx::query("DELETE FROM login_throttle WHERE email_hash = $1")
-            .bind(crate::server::crypto::token_hash(email))
+            .bind(&traces.throttle_key)
             .execute(&mut *conn)
             .await?;
-        sqlx::query("DELETE FROM mailbox WHERE recipient = $1").bind(email).execute(&mut *conn).await?;
+        for bucket in &traces.limit_buckets {
+            sqlx::query("DELETE FROM rate_limits WHERE bucket = $1").bind(bucket).execute(&mut *conn).await?;
+        }
+        sqlx::query("DELETE FROM mailbox WHERE recipient = $1").bind(traces.email).execute(&mut *conn).await?;
         sqlx::query("DELETE FROM jobs WHERE status IN ('queued', 'running') AND subject_user_id = $1")
             .bind(user_id)
             .execute(&mut *conn)
             .await
             .map(|_| ())
     })?;
-    Ok(())
+    forget_address(tx, traces.email).await
 }
 
 #[tracing::instrument(level = "debug", skip_all)]

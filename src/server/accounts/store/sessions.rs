@@ -53,3 +53,61 @@ pub async fn end_other_sessions(tx: &mut Tx, user_id: i64, keep: Option<&str>) -
             .map(|done| done.rows_affected())
     })
 }
+
+/// Removes `email` from every session that holds it: the entries of the
+/// session's data that carry it (the address a browser that signed up was
+/// told to check, a form sent back with what was typed) go, and the
+/// session goes on without them. The sessions of the address's own account
+/// are ended separately. Compared in lower case, as addresses are kept.
+///
+/// The data is JSON text, so the match is on the address as JSON writes
+/// it. It reads the whole table, which only an account's deletion does.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn forget_address(tx: &mut Tx, email: &str) -> Result<(), sqlx::Error> {
+    let quoted = serde_json::to_string(&email.to_lowercase()).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let needle = &quoted[1..quoted.len() - 1];
+    let pattern = format!("%{}%", like_escape(needle));
+    let holding: Vec<(String, String)> = with_tx!(tx, |conn| {
+        sqlx::query_as("SELECT id, data FROM sessions WHERE LOWER(data) LIKE $1 ESCAPE '\\'")
+            .bind(&pattern)
+            .fetch_all(conn)
+            .await
+    })?;
+    for (id, data) in holding {
+        // A record that does not read as an object cannot be loaded either:
+        // nothing is lost by ending it.
+        let kept = match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&data) {
+            Ok(mut entries) => {
+                entries.retain(|_, value| !value.to_string().to_lowercase().contains(needle));
+                Some(serde_json::Value::Object(entries).to_string())
+            }
+            Err(_) => None,
+        };
+        with_tx!(tx, |conn| {
+            match &kept {
+                Some(data) => sqlx::query("UPDATE sessions SET data = $2 WHERE id = $1").bind(&id).bind(data),
+                None => sqlx::query("DELETE FROM sessions WHERE id = $1").bind(&id),
+            }
+            .execute(conn)
+            .await
+            .map(|_| ())
+        })?;
+    }
+    Ok(())
+}
+
+/// `text` as a literal in a `LIKE` pattern with `ESCAPE '\'`.
+fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_escape;
+
+    #[test]
+    fn like_patterns_take_an_address_literally() {
+        assert_eq!(like_escape("ann_b%c@example.com"), "ann\\_b\\%c@example.com");
+        assert_eq!(like_escape("a\\b"), "a\\\\b");
+    }
+}

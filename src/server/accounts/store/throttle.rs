@@ -1,5 +1,5 @@
-//! The login throttle: failed logins per address (its SHA-256), and the
-//! lockout they lead to.
+//! The login throttle: failed logins per address (under a keyed hash of it,
+//! `Accounts::throttle_key`), and the lockout they lead to.
 
 use crate::server::db::{Db, with_pool};
 use chrono::{DateTime, Utc};
