@@ -4,10 +4,8 @@
 
 use chrono::Utc;
 use clap::{Parser, Subcommand};
-use lyceum::server::jobs::{self, worker::Worker, worker::WorkerConfig};
-use lyceum::server::{
-    AppState, accounts::Accounts, config::Config, db::Db, enrolment::Enrolments, http, mail, seed, telemetry,
-};
+use lyceum::server::jobs::worker::{Worker, WorkerConfig};
+use lyceum::server::{AppState, config::Config, db::Db, http, mail, seed, telemetry};
 use std::process::ExitCode;
 use tokio::{sync::watch, task::JoinHandle};
 use tracing::{error, info, warn};
@@ -167,13 +165,13 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
         Command::Serve => serve(config, db.clone()).await?,
         Command::Worker { drain: false } => {
             let domain = lyceum::server::Domain::new(&config, &db);
-            let worker = start_worker(&config, db.clone(), &domain.enrolments, &domain.accounts)?;
+            let worker = start_worker(&config, db.clone(), &domain)?;
             shutdown_signal().await;
             worker.stop().await;
         }
         Command::Worker { drain: true } => {
             let domain = lyceum::server::Domain::new(&config, &db);
-            let registry = job_registry(&config, &domain.enrolments, &domain.accounts)?;
+            let registry = domain.jobs(mailer(&config)?);
             let worker = Worker::new(db.clone(), registry, WorkerConfig::default());
             let started = std::time::Instant::now();
             let ran = worker.run_until_idle().await;
@@ -240,7 +238,7 @@ async fn serve(config: Config, db: Db) -> Result<(), String> {
     let app = http::router(state.clone());
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let worker = if state.config.run_worker {
-        Some(start_worker(&state.config, state.db.clone(), &state.enrolments, &state.accounts)?)
+        Some(start_worker(&state.config, state.db.clone(), &state.domain)?)
     } else {
         None
     };
@@ -356,24 +354,15 @@ impl RunningWorker {
 }
 
 /// Every kind of job this process runs, with what each needs.
-fn job_registry(config: &Config, enrolments: &Enrolments, accounts: &Accounts) -> Result<jobs::Registry, String> {
-    let mailer = mail::Mailer::from_config(config).map_err(|e| e.to_string())?;
-    let keys = std::sync::Arc::new(lyceum::server::crypto::Keyring::from_secrets(
-        config.secret.as_ref(),
-        &config.previous_secrets,
-    ));
-    Ok(lyceum::server::job_registry(config, mailer, keys, enrolments, accounts))
+/// How this process delivers mail, as configured.
+fn mailer(config: &Config) -> Result<mail::Mailer, String> {
+    mail::Mailer::from_config(config).map_err(|e| e.to_string())
 }
 
-fn start_worker(
-    config: &Config,
-    db: Db,
-    enrolments: &Enrolments,
-    accounts: &Accounts,
-) -> Result<RunningWorker, String> {
+fn start_worker(config: &Config, db: Db, domain: &lyceum::server::Domain) -> Result<RunningWorker, String> {
     // Connections of its own, so a rush of requests cannot stall its leases.
     let db = db.budget(lyceum::server::Budgets::WORKER);
-    let worker = Worker::new(db, job_registry(config, enrolments, accounts)?, WorkerConfig::default());
+    let worker = Worker::new(db, domain.jobs(mailer(config)?), WorkerConfig::default());
     let (stop, stopped) = watch::channel(false);
     Ok(RunningWorker { stop, task: tokio::spawn(worker.run(stopped)) })
 }

@@ -52,19 +52,24 @@ const PAGE_CACHE_BYTES: u64 = 24 * 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState(Arc<AppParts>);
 
-/// What an [`AppState`] holds, reached through it (`state.db`, `state.config`).
+/// What an [`AppState`] holds, reached through it (`state.db`, `state.config`,
+/// and the domain's areas as if they were its own: `state.enrolments`).
 pub struct AppParts {
     pub leptos: LeptosOptions,
     pub config: Arc<Config>,
     pub db: Db,
-    pub catalogue: Catalogue,
     pub pages: page_cache::PageCache,
-    pub accounts: accounts::Accounts,
-    pub enrolments: enrolment::Enrolments,
-    pub calendars: calendar::Calendars,
-    pub certificates: certificates::Certificates,
     /// Web sessions, on connections of their own ([`Budgets`]).
     pub session_store: session_store::DbSessionStore,
+    pub domain: Domain,
+}
+
+impl std::ops::Deref for AppParts {
+    type Target = Domain;
+
+    fn deref(&self) -> &Domain {
+        &self.domain
+    }
 }
 
 /// How the database's connections are shared out, so that no kind of work
@@ -86,8 +91,10 @@ impl Budgets {
     pub const WORKER: u32 = 4;
 }
 
-/// The domain areas, put together once for the server and for the
-/// operator's commands alike.
+/// The composition root: the domain areas and what they share (the
+/// keyring, the request limits, the jobs), put together once, here, for the
+/// server, the operator's commands and the tests alike.
+#[derive(Clone)]
 pub struct Domain {
     pub catalogue: Catalogue,
     pub enrolments: enrolment::Enrolments,
@@ -96,6 +103,12 @@ pub struct Domain {
     pub certificates: certificates::Certificates,
     /// What the catalogue and the page cache forget together.
     pub epoch: page_cache::Epoch,
+    /// The keys that seal personal data and queued mail.
+    pub keys: Arc<crypto::Keyring>,
+    /// Request limits, kept in the database: one set for every area.
+    pub limits: Arc<accounts::limits::Limits>,
+    tz: chrono_tz::Tz,
+    public_url: Arc<str>,
 }
 
 impl Domain {
@@ -111,7 +124,6 @@ impl Domain {
             &config.previous_secrets,
             public_url,
         ));
-        // Request limits, kept in the database: one set for every area.
         let limits = Arc::new(accounts::limits::Limits::new(
             db.clone(),
             accounts::limits::Quotas::default(),
@@ -131,49 +143,34 @@ impl Domain {
                 public_url: public_url.to_string(),
             },
         );
-        let accounts = accounts::Accounts::new(db.clone(), config, keys, limits, enrolments.clone());
-        Self { catalogue, enrolments, accounts, calendars, certificates, epoch }
+        let accounts = accounts::Accounts::new(db.clone(), config, keys.clone(), limits.clone(), enrolments.clone());
+        let public_url = public_url.into();
+        Self { catalogue, enrolments, accounts, calendars, certificates, epoch, keys, limits, tz, public_url }
+    }
+
+    /// Every kind of job Lyceum runs, with what each needs, delivering mail
+    /// through `mailer`: the one list to extend with a new kind. It lives
+    /// here, where the application is put together, so the queue knows no
+    /// job kind and no kind knows the others.
+    pub fn jobs(&self, mailer: mail::Mailer) -> jobs::Registry {
+        use accounts::link_requests::{AnswerLinkRequest, LinkRequest};
+        let reminders = enrolment::reminders::SendReminder::new(self.keys.clone(), self.tz, &self.public_url);
+        jobs::Registry::new()
+            .with(mail::SEND, mail::SendMail::new(mailer, self.keys.clone()))
+            .with(enrolment::reminders::REMIND, reminders)
+            .with(enrolment::notices::ENROLLED, enrolment::notices::SendNotice::new(self.enrolments.clone()))
+            .with(LinkRequest::Reset.kind(), AnswerLinkRequest::new(self.accounts.clone(), LinkRequest::Reset))
+            .with(LinkRequest::Confirm.kind(), AnswerLinkRequest::new(self.accounts.clone(), LinkRequest::Confirm))
     }
 }
 
 impl AppState {
     pub fn new(config: Config, db: Db, leptos: LeptosOptions) -> Self {
-        let Domain { catalogue, enrolments, accounts, calendars, certificates, epoch } = Domain::new(&config, &db);
-        let pages = page_cache::PageCache::new(epoch, config.cache_ttl, PAGE_CACHE_BYTES);
+        let domain = Domain::new(&config, &db);
+        let pages = page_cache::PageCache::new(domain.epoch.clone(), config.cache_ttl, PAGE_CACHE_BYTES);
         let session_store = session_store::DbSessionStore::new(db.budget(Budgets::sessions(&config)));
-        Self(Arc::new(AppParts {
-            leptos,
-            config: Arc::new(config),
-            db,
-            catalogue,
-            pages,
-            accounts,
-            enrolments,
-            calendars,
-            certificates,
-            session_store,
-        }))
+        Self(Arc::new(AppParts { leptos, config: Arc::new(config), db, pages, session_store, domain }))
     }
-}
-
-/// Every kind of job Lyceum runs, with what each needs: the one list to
-/// extend with a new kind. It lives here, where the application is put
-/// together, so the queue knows no job kind and no kind knows the others.
-pub fn job_registry(
-    config: &Config,
-    mailer: mail::Mailer,
-    keys: Arc<crypto::Keyring>,
-    enrolments: &enrolment::Enrolments,
-    accounts: &accounts::Accounts,
-) -> jobs::Registry {
-    use accounts::link_requests::{AnswerLinkRequest, LinkRequest};
-    let reminders = enrolment::reminders::SendReminder::new(keys.clone(), config.timezone, &config.public_url);
-    jobs::Registry::new()
-        .with(mail::SEND, mail::SendMail::new(mailer, keys))
-        .with(enrolment::reminders::REMIND, reminders)
-        .with(enrolment::notices::ENROLLED, enrolment::notices::SendNotice::new(enrolments.clone()))
-        .with(LinkRequest::Reset.kind(), AnswerLinkRequest::new(accounts.clone(), LinkRequest::Reset))
-        .with(LinkRequest::Confirm.kind(), AnswerLinkRequest::new(accounts.clone(), LinkRequest::Confirm))
 }
 
 impl std::ops::Deref for AppState {

@@ -179,8 +179,7 @@ async fn a_private_feed_lists_the_learners_sessions_until_its_address_is_replace
 async fn run_reminders(app: &TestApp, email: &str) -> usize {
     set(app, "UPDATE jobs SET run_at = '2000-01-01T00:00:00Z' WHERE kind = 'enrolment.remind' AND status = 'queued'")
         .await;
-    let registry = app.job_registry(lyceum::server::mail::Mailer::Mailbox);
-    crate::jobs::worker(&app.state.db, registry).run_until_idle().await;
+    app.run_jobs(&[]).await;
     let delivered = format!("SELECT COUNT(*) FROM mailbox WHERE recipient = '{email}' AND subject LIKE 'Reminder:%'");
     count(app, &delivered).await as usize
 }

@@ -92,15 +92,24 @@ impl TestApp {
 }
 
 impl TestApp {
-    /// Every kind of job the app runs, delivering mail through `mailer`.
+    /// Every kind of job the app runs, delivering mail through `mailer`:
+    /// the very registry the server's worker runs.
     pub fn job_registry(&self, mailer: lyceum::server::mail::Mailer) -> lyceum::server::jobs::Registry {
-        lyceum::server::job_registry(
-            &self.state.config,
-            mailer,
-            self.state.accounts.keys().clone(),
-            &self.state.enrolments,
-            &self.state.accounts,
-        )
+        self.state.domain.jobs(mailer)
+    }
+
+    /// Runs every queued job that is due, of the kinds in `kinds` (every
+    /// kind when empty), until none is left; mail goes to the development
+    /// mailbox. How many ran.
+    pub async fn run_jobs(&self, kinds: &[&str]) -> usize {
+        use lyceum::server::jobs::worker::{Worker, WorkerConfig};
+        let config = WorkerConfig {
+            kinds: kinds.iter().map(|kind| kind.to_string()).collect(),
+            poll_interval: std::time::Duration::from_millis(10),
+            ..WorkerConfig::default()
+        };
+        let registry = self.job_registry(lyceum::server::mail::Mailer::Mailbox);
+        Worker::new(self.state.db.clone(), registry, config).run_until_idle().await
     }
 
     /// Serves the app on a free loopback port until the test ends, for

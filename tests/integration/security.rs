@@ -483,7 +483,7 @@ async fn the_development_mailbox_believes_no_proxy_header_and_no_foreign_host() 
     let app = TestApp::empty().await;
     let db = &app.state.db;
     lyceum::server::mail::queue_db(db, app.state.accounts.keys(), None, &crate::jobs::mail_to(1)).await.unwrap();
-    crate::jobs::worker(db, app.job_registry(lyceum::server::mail::Mailer::Mailbox)).run_until_idle().await;
+    app.run_jobs(&[]).await;
     let from_here = |headers: &[(&str, &str)]| {
         let mut request = Request::get("/dev/mailbox");
         for (name, value) in headers {

@@ -161,15 +161,7 @@ pub async fn mails_to(app: &TestApp, to: &str) -> Vec<Mail> {
 /// they queue stays queued, to be read.
 pub async fn run_notices(app: &TestApp) -> usize {
     use lyceum::server::accounts::link_requests::{CONFIRM_LINK, RESET_LINK};
-    use lyceum::server::jobs::worker::{Worker, WorkerConfig};
-    let config = WorkerConfig {
-        kinds: [lyceum::server::enrolment::notices::ENROLLED, RESET_LINK, CONFIRM_LINK].map(String::from).to_vec(),
-        poll_interval: std::time::Duration::from_millis(10),
-        ..WorkerConfig::default()
-    };
-    Worker::new(app.state.db.clone(), app.job_registry(lyceum::server::mail::Mailer::Mailbox), config)
-        .run_until_idle()
-        .await
+    app.run_jobs(&[lyceum::server::enrolment::notices::ENROLLED, RESET_LINK, CONFIRM_LINK]).await
 }
 
 pub async fn last_mail_to(app: &TestApp, to: &str) -> Mail {
