@@ -1,6 +1,6 @@
-//! Pieces every form uses, whatever it is for: a labelled field with the
-//! problem the server found in it, the form-level alert, and the notice a
-//! redirect leaves behind.
+//! Pieces every form uses, whatever it is for: labelled fields (a line, a
+//! paragraph, a choice) with the problem the server found in each, the
+//! form-level alert, and the notice a redirect leaves behind.
 
 use crate::error::AppError;
 use crate::model::form::{Field, Notice};
@@ -70,6 +70,46 @@ where
     LastError { error, returned: StoredValue::new(returned) }
 }
 
+/// What the server found wrong with one field, for its control (marked
+/// invalid and described by the message) and for the message under it.
+#[derive(Clone, Copy)]
+struct FieldProblem {
+    field: Field,
+    error: LastError,
+}
+
+impl FieldProblem {
+    fn message(self) -> Option<String> {
+        self.error.get().and_then(|e| e.field_message(self.field))
+    }
+
+    fn error_id(self) -> String {
+        format!("f-{}-error", self.field.key())
+    }
+
+    fn invalid(self) -> impl Fn() -> Option<&'static str> + Send + Sync + Clone + 'static {
+        move || self.message().map(|_| "true")
+    }
+
+    /// The hint's id (if the field has one), then the message's while
+    /// there is one.
+    fn described_by(self, hint_id: Option<String>) -> impl Fn() -> Option<String> + Send + Sync + Clone + 'static {
+        let error_id = self.error_id();
+        move || {
+            let mut ids: Vec<String> = hint_id.iter().cloned().collect();
+            if self.message().is_some() {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    }
+
+    fn view(self) -> impl IntoView {
+        let error_id = self.error_id();
+        move || self.message().map(|text| view! { <p class="field-error" id=error_id.clone()>{text}</p> })
+    }
+}
+
 /// A labelled input with the problem the server found in it, if any.
 #[component]
 pub fn TextField(
@@ -85,26 +125,13 @@ pub fn TextField(
 ) -> impl IntoView {
     let id = format!("f-{}", field.key());
     let hint_id = format!("{id}-hint");
-    let error_id = format!("{id}-error");
-    let message = move || error.get().and_then(|e| e.field_message(field));
+    let problem = FieldProblem { field, error };
     // What was typed comes back, except a password.
     let typed = match kind {
         "password" => value,
         _ => error.typed(field.key()).unwrap_or(value),
     };
-    let described = {
-        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
-        move || {
-            let mut ids = Vec::new();
-            if hint.is_some() {
-                ids.push(hint_id.clone());
-            }
-            if message().is_some() {
-                ids.push(error_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
-    };
+    let described = problem.described_by(hint.map(|_| hint_id.clone()));
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
@@ -117,10 +144,79 @@ pub fn TextField(
                 autocomplete=autocomplete
                 required=required
                 maxlength=maxlength.map(|n| n.to_string())
-                aria-invalid=move || message().map(|_| "true")
+                aria-invalid=problem.invalid()
                 aria-describedby=described
             />
-            {move || message().map(|text| view! { <p class="field-error" id=error_id.clone()>{text}</p> })}
+            {problem.view()}
+        </div>
+    }
+}
+
+/// A labelled paragraph of text, at most `max` characters, with the
+/// problem the server found in it; what was typed comes back.
+#[component]
+pub fn TextArea(
+    field: Field,
+    label: &'static str,
+    #[prop(into)] value: String,
+    max: usize,
+    error: LastError,
+) -> impl IntoView {
+    let id = format!("f-{}", field.key());
+    let problem = FieldProblem { field, error };
+    let value = error.typed(field.key()).unwrap_or(value);
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <textarea
+                id=id
+                name=field.key()
+                rows="5"
+                maxlength=max.to_string()
+                aria-invalid=problem.invalid()
+                aria-describedby=problem.described_by(None)
+            >
+                {crate::components::verbatim::textarea_text(&value)}
+            </textarea>
+            {problem.view()}
+        </div>
+    }
+}
+
+/// A labelled choice (`<select>`) with the problem the server found in
+/// it. `any` labels the empty choice, offered first when a value is not
+/// required; what was chosen comes back after a failed post.
+#[component]
+pub fn Select(
+    field: Field,
+    label: &'static str,
+    #[prop(optional)] any: Option<&'static str>,
+    /// (value, label) of each choice.
+    choices: Vec<(String, String)>,
+    /// The value chosen now; empty for none.
+    #[prop(into)]
+    value: String,
+    error: LastError,
+) -> impl IntoView {
+    let id = format!("f-{}", field.key());
+    let problem = FieldProblem { field, error };
+    let chosen = error.typed(field.key()).unwrap_or(value);
+    let none = chosen.is_empty();
+    let options = choices
+        .into_iter()
+        .map(|(value, label)| {
+            let selected = value == chosen;
+            view! { <option value=value selected=selected>{label}</option> }
+        })
+        .collect_view();
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <select id=id name=field.key() aria-invalid=problem.invalid() aria-describedby=problem.described_by(None)>
+                {any.map(|any| view! { <option value="" selected=none>{any}</option> })}
+                {options}
+            </select>
+            {problem.view()}
         </div>
     }
 }

@@ -119,8 +119,9 @@ pub async fn reset_password(token: String, new_password: String) -> Result<(), A
 
 #[server(prefix = "/rpc", endpoint = "account/profile")]
 pub async fn get_profile() -> Result<ProfileView, AppError> {
+    use crate::server::present::account;
     let (state, _, user) = auth::signed_in().await?;
-    Ok(state.accounts.profile(&user).await?)
+    Ok(account::profile(state.accounts.profile(&user).await?))
 }
 
 #[server(prefix = "/rpc", endpoint = "account/profile/save")]
@@ -131,17 +132,19 @@ pub async fn save_profile(
     job_title: String,
     bio: String,
 ) -> Result<(), AppError> {
-    use crate::server::accounts::profile::ProfileForm;
+    use crate::server::accounts::changes::{ProfileChange, ProfileForm};
     let (state, _, user) = auth::signed_in().await?;
-    state.accounts.update_profile(&user, ProfileForm { name, phone, company, job_title, bio }).await?;
+    let change = ProfileChange::parse(&ProfileForm { name, phone, company, job_title, bio })?;
+    state.accounts.update_profile(&user, change).await?;
     leptos_axum::redirect("/account/profile?notice=saved");
     Ok(())
 }
 
 #[server(prefix = "/rpc", endpoint = "account/settings")]
 pub async fn get_settings() -> Result<SettingsView, AppError> {
+    use crate::server::present::account;
     let (state, _, user) = auth::signed_in().await?;
-    Ok(state.accounts.settings(&user).await?)
+    Ok(account::settings(state.accounts.settings(&user).await?, state.accounts.locations().await?))
 }
 
 /// Checkboxes are sent only when ticked, hence the options.
@@ -157,7 +160,7 @@ pub async fn save_settings(
     preferred_mode: String,
     timezone: String,
 ) -> Result<(), AppError> {
-    use crate::server::accounts::profile::SettingsForm;
+    use crate::server::accounts::changes::{SettingsChange, SettingsForm};
     let (state, _, user) = auth::signed_in().await?;
     let form = SettingsForm {
         notify_enrolment: notify_enrolment.is_some(),
@@ -169,7 +172,8 @@ pub async fn save_settings(
         preferred_mode,
         timezone,
     };
-    state.accounts.update_settings(&user, form).await?;
+    let change = SettingsChange::parse(&form, &state.accounts.locations().await?)?;
+    state.accounts.update_settings(&user, change).await?;
     leptos_axum::redirect("/account/settings?notice=saved");
     Ok(())
 }
@@ -178,7 +182,8 @@ pub async fn save_settings(
 pub async fn get_sessions() -> Result<Vec<SessionInfo>, AppError> {
     let (state, session, user) = auth::signed_in().await?;
     let current = auth::session_key(&session);
-    Ok(state.accounts.sessions(&user, current.as_deref(), state.config.timezone).await?)
+    let sessions = state.accounts.sessions(&user, current.as_deref()).await?;
+    Ok(crate::server::present::Presenter::of(&state.config).sessions(sessions))
 }
 
 #[server(prefix = "/rpc", endpoint = "account/sessions/end")]

@@ -24,9 +24,10 @@ pub async fn set_user_role(user_id: i64, role: String) -> Result<(), AppError> {
 /// The roster of a session: staff, and the session's own instructor.
 #[server(prefix = "/rpc", endpoint = "admin/sessions/roster")]
 pub async fn get_roster(session_id: i64) -> Result<crate::model::enrolment::Roster, AppError> {
-    use crate::server::auth;
+    use crate::server::{auth, present::Presenter};
     let (state, _, user) = auth::signed_in().await?;
-    Ok(state.enrolments.roster(&user, session_id).await?)
+    let roster = state.enrolments.roster(&user, session_id).await?;
+    Ok(Presenter::of(&state.config).roster(roster, chrono::Utc::now()))
 }
 
 /// Marks a learner on a roster: attended, no-show or not marked
@@ -60,7 +61,8 @@ pub async fn mark_attendance(
 /// The sessions whose rosters the caller may open.
 #[server(prefix = "/rpc", endpoint = "admin/sessions/list")]
 pub async fn get_rosters() -> Result<Vec<crate::model::enrolment::RosterSummary>, AppError> {
-    use crate::server::auth;
+    use crate::server::{auth, present::Presenter};
     let (state, _, user) = auth::signed_in().await?;
-    Ok(state.enrolments.rosters(&user).await?)
+    let (presenter, now) = (Presenter::of(&state.config), chrono::Utc::now());
+    Ok(state.enrolments.rosters(&user).await?.into_iter().map(|s| presenter.roster_summary(s, now)).collect())
 }

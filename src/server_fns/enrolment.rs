@@ -5,8 +5,6 @@
 
 use crate::error::AppError;
 use crate::model::enrolment::Dashboard;
-#[cfg(feature = "ssr")]
-use crate::model::enrolment::MyEnrolment;
 use leptos::prelude::*;
 
 /// Enrols the signed-in learner in a session of the course `course` (a
@@ -64,38 +62,11 @@ pub async fn replace_calendar_feed() -> Result<(), AppError> {
 /// certificates, and the calendar feed.
 #[server(prefix = "/rpc", endpoint = "enrolment/dashboard")]
 pub async fn get_dashboard() -> Result<Dashboard, AppError> {
-    use crate::server::{auth, present};
+    use crate::server::{auth, present::Presenter};
     let (state, _, user) = auth::signed_in().await?;
-    let now = chrono::Utc::now();
-    let tz = state.config.timezone;
-    let place = |location: Option<String>, mode: crate::model::query::Mode| {
-        location.unwrap_or_else(|| mode.label().to_string())
-    };
-    let enrolments = state
-        .enrolments
-        .of_learner(&user)
-        .await?
-        .into_iter()
-        .map(|e| MyEnrolment {
-            id: e.enrolment.id,
-            session_id: e.enrolment.session_id,
-            status: e.enrolment.status,
-            waitlist_position: e.enrolment.waitlist_position,
-            course_slug: e.course_slug,
-            course_title: e.course_title,
-            starts_at: e.starts_at.with_timezone(&tz).to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-            when: present::when(e.starts_at, e.ends_at, tz),
-            place: e.location.unwrap_or_else(|| "Online".to_string()),
-            upcoming: e.starts_at > now,
-            attendance: e.attendance,
-            completed: e.completed,
-            other_dates: e
-                .other_dates
-                .into_iter()
-                .map(|d| (d.id, present::when(d.starts_at, d.ends_at, tz), place(d.location, d.mode)))
-                .collect(),
-        })
-        .collect();
+    let (presenter, now) = (Presenter::of(&state.config), chrono::Utc::now());
+    let enrolments =
+        state.enrolments.of_learner(&user).await?.into_iter().map(|e| presenter.my_enrolment(e, now)).collect();
     Ok(Dashboard {
         enrolments,
         certificates: state.certificates.of_learner(&user).await?,

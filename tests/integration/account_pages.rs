@@ -285,3 +285,26 @@ async fn demo_accounts_are_made_once_with_a_usable_password() {
     assert!(res.status < 400, "{} {}", res.status, res.body);
     assert!(demo(&app.state.accounts, None, None).await.unwrap().is_empty(), "a second run adds nobody");
 }
+
+#[tokio::test]
+async fn a_settings_form_refused_without_javascript_comes_back_marked_and_as_chosen() {
+    use scraper::{Html, Selector};
+    let app = TestApp::demo().await;
+    let mut ann = Visitor::new(&app);
+    ann.sign_up_and_log_in("Ann", "ann@example.com", PASSWORD).await;
+    let fields =
+        [("reminder_hours", "0"), ("preferred_location", "sliema"), ("preferred_mode", "x"), ("timezone", "UTC")];
+    let res = ann.submit("/account/settings", "account/settings/save", &fields).await;
+    let back = res.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let page = Html::parse_document(&ann.get(&back).await.body);
+    let one = |css: &str| page.select(&Selector::parse(css).unwrap()).next().unwrap_or_else(|| panic!("{css}"));
+    let location = one("select#f-preferred_location[name=preferred_location]").value();
+    assert_eq!(location.attr("aria-invalid"), None, "a known campus is not at fault");
+    let chosen = one("#f-preferred_location option[selected]");
+    assert_eq!(chosen.value().attr("value"), Some("sliema"), "the choice comes back");
+    let mode = one("select#f-preferred_mode[name=preferred_mode]").value();
+    assert_eq!(mode.attr("aria-invalid"), Some("true"));
+    assert_eq!(mode.attr("aria-describedby"), Some("f-preferred_mode-error"));
+    assert!(one("#f-preferred_mode-error").text().collect::<String>().contains("Choose one of the options"));
+    assert_eq!(one("label[for=f-preferred_mode]").text().collect::<String>(), "Preferred way to attend");
+}

@@ -1,7 +1,7 @@
 //! The signed-in user's own pages: `/account/profile`, `/account/settings`,
 //! `/account/security` and `/account/data`.
 
-use crate::components::form::{FormAlert, LastError, NoticeBanner, TextField, last_error};
+use crate::components::form::{FormAlert, NoticeBanner, Select, TextArea, TextField, last_error};
 use crate::components::loaded::Loaded;
 use crate::components::status::set_no_store;
 use crate::components::verbatim::PageTitle;
@@ -9,6 +9,7 @@ use crate::model::account::{
     BIO_MAX, COMPANY_MAX, NAME_MAX, PASSWORD_MAX, PHONE_MAX, ProfileView, SessionInfo, SettingsView,
 };
 use crate::model::form::Field;
+use crate::model::query::Mode;
 use crate::server_fns::account::{
     ChangePassword, DeleteAccount, EndSession, SaveProfile, SaveSettings, get_profile, get_sessions, get_settings,
 };
@@ -84,34 +85,6 @@ fn ProfileForm(profile: ProfileView) -> impl IntoView {
 }
 
 #[component]
-fn TextArea(field: Field, label: &'static str, value: String, max: usize, error: LastError) -> impl IntoView {
-    let id = format!("f-{}", field.key());
-    let error_id = format!("{id}-error");
-    let message = move || error.get().and_then(|e| e.field_message(field));
-    let value = error.typed(field.key()).unwrap_or(value);
-    let described = {
-        let error_id = error_id.clone();
-        move || message().map(|_| error_id.clone())
-    };
-    view! {
-        <div class="field">
-            <label for=id.clone()>{label}</label>
-            <textarea
-                id=id
-                name=field.key()
-                rows="5"
-                maxlength=max.to_string()
-                aria-invalid=move || message().map(|_| "true")
-                aria-describedby=described
-            >
-                {crate::components::verbatim::textarea_text(&value)}
-            </textarea>
-            {move || message().map(|text| view! { <p class="field-error" id=error_id.clone()>{text}</p> })}
-        </div>
-    }
-}
-
-#[component]
 pub fn SettingsPage() -> impl IntoView {
     let settings = Resource::new(|| (), |_| get_settings());
     view! {
@@ -148,21 +121,9 @@ fn SettingsForm(settings: SettingsView) -> impl IntoView {
             </div>
         }
     };
-    let location =
-        error.typed("preferred_location").unwrap_or_else(|| settings.preferred_location.clone().unwrap_or_default());
-    let mode = error.typed("preferred_mode").unwrap_or_else(|| settings.preferred_mode.clone().unwrap_or_default());
     let timezone = error.typed("timezone").unwrap_or_else(|| settings.timezone.clone());
-    let locations = settings
-        .locations
-        .iter()
-        .map(|(slug, name)| {
-            view! { <option value=slug.clone() selected=*slug == location>{name.clone()}</option> }
-        })
-        .collect_view();
-    let modes = [("", "No preference"), ("online", "Online"), ("in-person", "In person")]
-        .into_iter()
-        .map(|(value, label)| view! { <option value=value selected=value == mode>{label}</option> })
-        .collect_view();
+    let modes: Vec<(String, String)> =
+        Mode::ALL.iter().map(|mode| (mode.as_str().to_string(), mode.label().to_string())).collect();
     view! {
         <FormAlert error/>
         <ActionForm action attr:class="stack-form" attr:novalidate="">
@@ -174,21 +135,8 @@ fn SettingsForm(settings: SettingsView) -> impl IntoView {
                 {check("notify_news", "New courses and dates", settings.notify_news)}
             </fieldset>
             <TextField field=Field::ReminderHours label="Remind me this many hours before a session" kind="number" value=settings.reminder_hours.to_string() hint="From 1 to 168 (a week)." error/>
-            <div class="field">
-                <label for="f-preferred_location">"Preferred location"</label>
-                <select id="f-preferred_location" name="preferred_location" aria-invalid=move || message(Field::PreferredLocation).map(|_| "true")>
-                    <option value="">"No preference"</option>
-                    {locations}
-                </select>
-                {move || message(Field::PreferredLocation).map(|text| view! { <p class="field-error">{text}</p> })}
-            </div>
-            <div class="field">
-                <label for="f-preferred_mode">"Preferred way to attend"</label>
-                <select id="f-preferred_mode" name="preferred_mode" aria-invalid=move || message(Field::PreferredMode).map(|_| "true")>
-                    {modes}
-                </select>
-                {move || message(Field::PreferredMode).map(|text| view! { <p class="field-error">{text}</p> })}
-            </div>
+            <Select field=Field::PreferredLocation label="Preferred location" any="No preference" choices=settings.locations.clone() value=settings.preferred_location.clone().unwrap_or_default() error/>
+            <Select field=Field::PreferredMode label="Preferred way to attend" any="No preference" choices=modes value=settings.preferred_mode.clone().unwrap_or_default() error/>
             <div class="field">
                 <label for="f-timezone">"Time zone"</label>
                 <input id="f-timezone" name="timezone" list="zones" value=timezone autocomplete="off" aria-invalid=move || message(Field::Timezone).map(|_| "true")/>

@@ -7,6 +7,8 @@
 //! security event is written to the audit trail, and e-mails go out through
 //! the job queue in the same transaction as the change they announce.
 
+pub mod changes;
+pub mod data;
 pub mod emails;
 pub mod limits;
 pub mod link_requests;

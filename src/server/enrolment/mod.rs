@@ -35,6 +35,7 @@
 //! same functions and so the same rules.
 
 pub mod check;
+pub mod data;
 mod emails;
 pub mod notices;
 pub mod reminders;
@@ -54,6 +55,7 @@ use crate::server::error::Error;
 use crate::server::mail::{self, Mail};
 use chrono::{DateTime, Duration as TimeDelta, Utc};
 use chrono_tz::Tz;
+pub use data::LearnerEnrolment;
 use std::sync::Arc;
 use store::{EnrolmentRow, NewEnrolment, SessionFacts};
 
@@ -71,21 +73,6 @@ pub struct Enrolment {
     pub status: EnrolmentStatus,
     /// 1..N on the waitlist; `None` when confirmed.
     pub waitlist_position: Option<i64>,
-}
-
-/// An enrolment as its learner's dashboard shows it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct LearnerEnrolment {
-    pub enrolment: Enrolment,
-    pub course_slug: String,
-    pub course_title: String,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
-    pub location: Option<String>,
-    pub attendance: Option<crate::model::enrolment::Attendance>,
-    pub completed: bool,
-    /// Other upcoming dates of the course with a free seat, for a move.
-    pub other_dates: Vec<store::OtherDate>,
 }
 
 fn conflict(refusal: Refusal) -> Error {

@@ -6,13 +6,14 @@
 //! Completing a course that awards a certificate issues it, in the same
 //! transaction as the completion.
 
+use super::data::{Roster, RosterSummary};
 use super::{Enrolments, conflict, store};
 use crate::error::AppError;
 use crate::model::account::{Role, User};
-use crate::model::enrolment::{Attendance, EnrolmentStatus, Refusal, Roster, RosterEntry};
+use crate::model::enrolment::{Attendance, EnrolmentStatus, Refusal, RosterEntry};
+use crate::model::query::Mode;
 use crate::server::db::{Tx, with_tx};
 use crate::server::error::Error;
-use crate::server::present::when;
 use chrono::{DateTime, Utc};
 
 /// What the roster needs of its session, beyond `SessionFacts`.
@@ -109,7 +110,7 @@ struct SummaryRow {
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
     location: Option<String>,
-    mode: crate::model::query::Mode,
+    mode: Mode,
     seats_taken: i64,
     capacity: i64,
 }
@@ -123,7 +124,7 @@ impl Enrolments {
     /// three ahead, soonest first: every session for staff, their own for
     /// an instructor.
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = actor.id))]
-    pub async fn rosters(&self, actor: &User) -> Result<Vec<crate::model::enrolment::RosterSummary>, Error> {
+    pub async fn rosters(&self, actor: &User) -> Result<Vec<RosterSummary>, Error> {
         if !actor.role.includes(Role::Instructor) {
             return Err(Error::Refused(AppError::Forbidden));
         }
@@ -147,14 +148,15 @@ impl Enrolments {
         })?;
         Ok(rows
             .into_iter()
-            .map(|row| crate::model::enrolment::RosterSummary {
+            .map(|row| RosterSummary {
                 session_id: row.id,
                 course_title: row.course_title,
-                when: when(row.starts_at, row.ends_at, self.tz),
-                place: row.location.unwrap_or_else(|| row.mode.label().to_string()),
+                starts_at: row.starts_at,
+                ends_at: row.ends_at,
+                mode: row.mode,
+                location: row.location,
                 seats_taken: row.seats_taken,
                 capacity: row.capacity,
-                started: row.starts_at <= now,
             })
             .collect())
     }
@@ -185,13 +187,14 @@ impl Enrolments {
         tx.commit().await?;
         Ok(Roster {
             session_id,
-            course_title: session.course_title.clone(),
-            course_slug: session.course_slug.clone(),
-            when: when(session.starts_at, session.ends_at, self.tz),
-            place: session.location.clone().unwrap_or_else(|| session.mode.label().to_string()),
+            course_title: session.course_title,
+            course_slug: session.course_slug,
+            starts_at: session.starts_at,
+            ends_at: session.ends_at,
+            mode: session.mode,
+            location: session.location,
             capacity: access.capacity,
             seats_taken: access.seats_taken,
-            started: session.starts_at <= Utc::now(),
             awards_certificate: access.awards_certificate,
             entries: rows
                 .into_iter()

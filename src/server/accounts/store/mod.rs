@@ -291,13 +291,6 @@ pub async fn anonymise(tx: &mut Tx, user_id: i64, traces: &Traces<'_>, now: Date
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
-pub async fn location_id(db: &Db, slug: &str) -> Result<Option<i64>, sqlx::Error> {
-    with_pool!(db, |pool| {
-        sqlx::query_scalar("SELECT id FROM locations WHERE slug = $1").bind(slug).fetch_optional(pool).await
-    })
-}
-
-#[tracing::instrument(level = "debug", skip_all)]
 pub async fn location_slug(db: &Db, id: i64) -> Result<Option<String>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_scalar("SELECT slug FROM locations WHERE id = $1").bind(id).fetch_optional(pool).await
@@ -305,6 +298,6 @@ pub async fn location_slug(db: &Db, id: i64) -> Result<Option<String>, sqlx::Err
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
-pub async fn locations(db: &Db) -> Result<Vec<(String, String)>, sqlx::Error> {
-    with_pool!(db, |pool| sqlx::query_as("SELECT slug, name FROM locations ORDER BY name").fetch_all(pool).await)
+pub async fn locations(db: &Db) -> Result<Vec<crate::server::accounts::data::Location>, sqlx::Error> {
+    with_pool!(db, |pool| sqlx::query_as("SELECT id, slug, name FROM locations ORDER BY name").fetch_all(pool).await)
 }

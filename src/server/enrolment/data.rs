@@ -1,0 +1,55 @@
+//! What the enrolment domain answers, as typed values: instants in UTC,
+//! modes and statuses as enums, a campus only when there is one. Nothing
+//! here is formatted for people; pages present it (`server::present`), the
+//! back office and the API read it as it is.
+
+use super::{Enrolment, store::OtherDate};
+use crate::model::enrolment::{Attendance, RosterEntry};
+use crate::model::query::Mode;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// An enrolment of the learner's own, past or upcoming.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LearnerEnrolment {
+    pub enrolment: Enrolment,
+    pub course_slug: String,
+    pub course_title: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub location: Option<String>,
+    pub attendance: Option<Attendance>,
+    pub completed: bool,
+    /// Other upcoming dates of the course with a free seat, for a move.
+    pub other_dates: Vec<OtherDate>,
+}
+
+/// A session's roster: confirmed seats by name, then the waitlist in order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Roster {
+    pub session_id: i64,
+    pub course_title: String,
+    pub course_slug: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub mode: Mode,
+    /// The campus, when the session has one.
+    pub location: Option<String>,
+    pub capacity: i64,
+    pub seats_taken: i64,
+    pub awards_certificate: bool,
+    pub entries: Vec<RosterEntry>,
+}
+
+/// A session whose roster its reader may open.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RosterSummary {
+    pub session_id: i64,
+    pub course_title: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub mode: Mode,
+    pub location: Option<String>,
+    pub seats_taken: i64,
+    pub capacity: i64,
+}

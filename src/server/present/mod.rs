@@ -1,0 +1,115 @@
+//! What pages show of the domain's values: times in the academy's zone,
+//! prices, places, paragraphs. The server functions that feed pages call
+//! it; the domain never formats anything, so the back office and the API
+//! can read the same values as they are. One module per area: the
+//! catalogue (course pages, search, the home page, JSON-LD), enrolments
+//! (the dashboard, rosters) and the account pages.
+
+pub mod account;
+mod catalogue;
+mod enrolment;
+
+use super::catalogue::data::Money;
+use crate::model::catalogue::format_price;
+use crate::model::query::Mode;
+use chrono::{DateTime, Datelike, Utc};
+use chrono_tz::Tz;
+
+/// What a page needs to know to present anything: where it is shown.
+#[derive(Clone, Copy)]
+pub struct Presenter<'a> {
+    /// The academy's zone, in which times are shown.
+    pub tz: Tz,
+    /// The site's absolute base URL, for canonical links.
+    pub public_url: &'a str,
+    /// Whether prices include VAT, which every price says.
+    pub prices_include_vat: bool,
+}
+
+impl<'a> Presenter<'a> {
+    /// As the academy's settings say.
+    pub fn of(config: &'a super::config::Config) -> Self {
+        Self { tz: config.timezone, public_url: &config.public_url, prices_include_vat: config.prices_include_vat }
+    }
+}
+
+impl Presenter<'_> {
+    /// "€1,495 incl. VAT": a price always says whether tax is in it.
+    pub fn price(&self, money: &Money) -> String {
+        format!("{} {}", price(money), self.vat())
+    }
+
+    fn vat(&self) -> &'static str {
+        if self.prices_include_vat { "incl. VAT" } else { "excl. VAT" }
+    }
+}
+
+/// "Tue 8 Dec 2026, 09:00–16:00", or "Mon 7 Dec – Wed 9 Dec 2026, 09:00–16:00"
+/// for a session over several days.
+pub fn when(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>, tz: Tz) -> String {
+    let starts = starts_at.with_timezone(&tz);
+    let ends = ends_at.with_timezone(&tz);
+    let hours = format!("{}–{}", starts.format("%H:%M"), ends.format("%H:%M"));
+    if starts.date_naive() == ends.date_naive() {
+        format!("{}, {hours}", starts.format("%a %-d %b %Y"))
+    } else if starts.year() == ends.year() {
+        format!("{} – {}, {hours}", starts.format("%a %-d %b"), ends.format("%a %-d %b %Y"))
+    } else {
+        format!("{} – {}, {hours}", starts.format("%a %-d %b %Y"), ends.format("%a %-d %b %Y"))
+    }
+}
+
+/// "Malta time" for Europe/Malta, "New York time" for America/New_York.
+pub fn zone_label(tz: Tz) -> String {
+    let place = tz.name().rsplit('/').next().unwrap_or(tz.name()).replace('_', " ");
+    format!("{place} time")
+}
+
+/// Where a session happens, for people: its campus, or how it is held.
+pub fn place(location: Option<String>, mode: Mode) -> String {
+    location.unwrap_or_else(|| mode.label().to_string())
+}
+
+pub fn price(money: &Money) -> String {
+    format_price(money.cents, &money.currency)
+}
+
+pub fn paragraphs(text: &str) -> Vec<String> {
+    text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect()
+}
+
+pub fn lines(text: &str) -> Vec<String> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn times_are_shown_in_the_academy_zone() {
+        let tz = chrono_tz::Europe::Malta;
+        // 08:00 UTC in December is 09:00 in Malta (CET).
+        let starts = Utc.with_ymd_and_hms(2026, 12, 8, 8, 0, 0).unwrap();
+        let ends = Utc.with_ymd_and_hms(2026, 12, 8, 15, 0, 0).unwrap();
+        assert_eq!(when(starts, ends, tz), "Tue 8 Dec 2026, 09:00–16:00");
+        // Summer time: 07:00 UTC is 09:00 CEST.
+        let starts = Utc.with_ymd_and_hms(2027, 6, 7, 7, 0, 0).unwrap();
+        let ends = Utc.with_ymd_and_hms(2027, 6, 9, 14, 0, 0).unwrap();
+        assert_eq!(when(starts, ends, tz), "Mon 7 Jun – Wed 9 Jun 2027, 09:00–16:00");
+    }
+
+    #[test]
+    fn zones_are_named_for_people() {
+        assert_eq!(zone_label(chrono_tz::Europe::Malta), "Malta time");
+        assert_eq!(zone_label(chrono_tz::America::New_York), "New York time");
+        assert_eq!(zone_label(chrono_tz::UTC), "UTC time");
+    }
+
+    #[test]
+    fn paragraphs_and_lines_drop_blanks() {
+        assert_eq!(paragraphs("One.\n\n\n\nTwo.\n"), ["One.", "Two."]);
+        assert_eq!(lines(" a \n\n b"), ["a", "b"]);
+    }
+}
