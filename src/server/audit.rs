@@ -48,22 +48,15 @@ impl Event {
 const INSERT: &str =
     "INSERT INTO audit_log (at, event, user_id, ip, user_agent, detail) VALUES ($1, $2, $3, $4, $5, $6)";
 
-/// Writes one entry of the trail.
+/// Writes one entry of the trail, in a transaction of its own.
 #[tracing::instrument(skip(db, client, detail), fields(event = event.as_str()))]
 pub async fn record(db: &Db, event: Event, user_id: Option<i64>, client: &Client, detail: &str) {
-    let written = with_pool!(db, |pool| {
-        sqlx::query(INSERT)
-            .bind(Utc::now())
-            .bind(event.as_str())
-            .bind(user_id)
-            .bind(&client.ip)
-            .bind(&client.user_agent)
-            .bind(detail)
-            .execute(pool)
-            .await
-            .map(|_| ())
-    });
-    if let Err(error) = written {
+    let written = async {
+        let mut tx = db.begin().await?;
+        record_in(&mut tx, event, user_id, client, detail).await?;
+        tx.commit().await
+    };
+    if let Err(error) = written.await {
         tracing::error!(%error, event = event.as_str(), "audit entry could not be written");
     }
 }

@@ -120,7 +120,13 @@ pub async fn sound_input(request: Request, next: Next) -> Response {
                 return refuse(&path, StatusCode::UNSUPPORTED_MEDIA_TYPE, AppError::UnsupportedBody);
             }
             BodyVerdict::Unreadable => return bad("The request could not be read."),
-            BodyVerdict::Forbidden => return bad("The form holds characters that are not allowed."),
+            BodyVerdict::Forbidden => {
+                let what = match kind {
+                    BodyType::Json => "The request holds characters that are not allowed.",
+                    _ => "The form holds characters that are not allowed.",
+                };
+                return bad(what);
+            }
         }
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
