@@ -24,6 +24,13 @@ pub enum Verdict {
     Mismatch,
 }
 
+/// The fingerprint the database holds.
+async fn stored_fingerprint(db: &Db) -> Result<String, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_scalar("SELECT fingerprint FROM secret_fingerprint WHERE id = 1").fetch_one(pool).await
+    })
+}
+
 /// Compares `secret` (and the `previous` ones) with the database's, and
 /// records or updates the fingerprint as [`Verdict`] says.
 pub async fn check(db: &Db, secret: &Secret, previous: &[Secret]) -> Result<Verdict, sqlx::Error> {
@@ -40,9 +47,7 @@ pub async fn check(db: &Db, secret: &Secret, previous: &[Secret]) -> Result<Verd
     if inserted == 1 {
         return Ok(Verdict::Recorded);
     }
-    let stored: String = with_pool!(db, |pool| {
-        sqlx::query_scalar("SELECT fingerprint FROM secret_fingerprint WHERE id = 1").fetch_one(pool).await
-    })?;
+    let stored = stored_fingerprint(db).await?;
     if stored == current {
         return Ok(Verdict::Matches);
     }
@@ -63,8 +68,6 @@ pub async fn check(db: &Db, secret: &Secret, previous: &[Secret]) -> Result<Verd
         return Ok(Verdict::Rotated);
     }
     // Another instance changed it in between: judge against what it wrote.
-    let stored: String = with_pool!(db, |pool| {
-        sqlx::query_scalar("SELECT fingerprint FROM secret_fingerprint WHERE id = 1").fetch_one(pool).await
-    })?;
+    let stored = stored_fingerprint(db).await?;
     Ok(if stored == current { Verdict::Matches } else { Verdict::Mismatch })
 }

@@ -196,7 +196,7 @@ impl Enrolments {
     async fn locked(tx: &mut Tx, actor: &User, id: i64) -> Result<(EnrolmentRow, SessionFacts), Error> {
         // Whose it is and which session it is in never change: read first,
         // they say which row to lock.
-        let seen = store::enrolment(tx, id).await?.filter(|e| may_act_for(actor, e.user_id)).ok_or(Error::NotFound)?;
+        let seen = Self::own(tx, actor, id).await?;
         let session = store::lock_session(tx, seen.session_id).await?.ok_or(Error::NotFound)?;
         let enrolment = store::enrolment(tx, id).await?.ok_or(Error::NotFound)?;
         Ok((enrolment, session))
@@ -223,9 +223,7 @@ impl Enrolments {
         session: &SessionFacts,
         now: DateTime<Utc>,
     ) -> Result<(), Error> {
-        if enrolment.status == EnrolmentStatus::Cancelled
-            || !store::mark_cancelled(tx, enrolment.id, enrolment.status, now).await?
-        {
+        if !store::mark_cancelled(tx, enrolment.id, enrolment.status, now).await? {
             return Err(Self::gone(tx, enrolment).await?);
         }
         match (enrolment.status, enrolment.waitlist_position) {
@@ -338,16 +336,7 @@ impl Enrolments {
         if seen.session_id == to_session_id {
             return Err(conflict(Refusal::SameSession));
         }
-        let (from, to) = match seen.session_id < to_session_id {
-            true => {
-                let from = store::lock_session(tx, seen.session_id).await?;
-                (from, store::lock_session(tx, to_session_id).await?)
-            }
-            false => {
-                let to = store::lock_session(tx, to_session_id).await?;
-                (store::lock_session(tx, seen.session_id).await?, to)
-            }
-        };
+        let (from, to) = store::lock_sessions(tx, seen.session_id, to_session_id).await?;
         let from = from.ok_or(Error::NotFound)?;
         let enrolment = store::enrolment(tx, enrolment_id).await?.ok_or(Error::NotFound)?;
         match enrolment.status {

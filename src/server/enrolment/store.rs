@@ -111,6 +111,23 @@ pub async fn lock_session(tx: &mut Tx, session_id: i64) -> Result<Option<Session
     }
 }
 
+/// Two sessions locked ([`lock_session`]) in ascending id order, whatever
+/// the order asked, so two requests locking the same pair cannot deadlock;
+/// their facts in the order asked.
+pub async fn lock_sessions(
+    tx: &mut Tx,
+    first: i64,
+    second: i64,
+) -> Result<(Option<SessionFacts>, Option<SessionFacts>), sqlx::Error> {
+    if first <= second {
+        let first = lock_session(tx, first).await?;
+        Ok((first, lock_session(tx, second).await?))
+    } else {
+        let second = lock_session(tx, second).await?;
+        Ok((lock_session(tx, first).await?, second))
+    }
+}
+
 /// Takes one confirmed seat if one is free and the session is still open:
 /// one conditional statement, which the seats' CHECK backs up.
 #[tracing::instrument(level = "debug", skip_all)]
