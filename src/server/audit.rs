@@ -1,13 +1,20 @@
 //! The audit trail: what happened to whom, when, and from where (the
-//! client's address and browser). Accounts write their security events
-//! here; enrolment and the back office will write theirs.
+//! client's address and browser).
 //!
-//! The trail must not take a request down with it: a failure to write an
-//! entry is logged for the operator and the request goes on.
+//! Two kinds of entry share it. Security events (sign-ins, password
+//! changes) are written by [`record`], and a failure to write one is logged
+//! while the request goes on. A change to a record (a course edited, a
+//! seat cancelled by staff) is written by [`change_in`] inside the
+//! change's own transaction: the two commit together or not at all, and
+//! the entry names the record and each field's value before and after.
+//! The database refuses to change or remove an entry (see the migration
+//! `back_office`).
 
+use crate::model::account::User;
 use crate::server::client::Client;
 use crate::server::db::{Db, Tx, with_pool, with_tx};
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 /// An event, as the trail names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,6 +90,108 @@ pub async fn record_in(
             .execute(conn)
             .await
             .map(|_| ())
+    })
+}
+
+/// Who makes a change, and from where: every back-office write takes one.
+#[derive(Clone, Copy)]
+pub struct Actor<'a> {
+    pub user: &'a User,
+    pub client: &'a Client,
+}
+
+/// What a field of a record held before a change and holds after it
+/// (`None`: the record did not exist, or no longer does).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// Stands for a personal value (a phone number, a message) that changed:
+/// the trail says that it changed, never what it was.
+pub const HIDDEN: &str = "(personal, not recorded)";
+
+/// The fields a change touched, compared one by one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Diff(Vec<FieldChange>);
+
+impl Diff {
+    /// Records `field` when its value changes.
+    pub fn field(&mut self, field: &str, before: impl ToString, after: impl ToString) -> &mut Self {
+        let (before, after) = (before.to_string(), after.to_string());
+        if before != after {
+            self.0.push(FieldChange { field: field.into(), before: Some(before), after: Some(after) });
+        }
+        self
+    }
+
+    /// Records `field` of a new record.
+    pub fn created(&mut self, field: &str, after: impl ToString) -> &mut Self {
+        self.0.push(FieldChange { field: field.into(), before: None, after: Some(after.to_string()) });
+        self
+    }
+
+    /// Records that a personal `field` changed, without its values.
+    pub fn personal(&mut self, field: &str, before: &str, after: &str) -> &mut Self {
+        if before != after {
+            let hidden = |value: &str| Some(if value.is_empty() { String::new() } else { HIDDEN.to_string() });
+            self.0.push(FieldChange { field: field.into(), before: hidden(before), after: hidden(after) });
+        }
+        self
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn changes(&self) -> &[FieldChange] {
+        &self.0
+    }
+
+    /// The names of the fields that changed.
+    pub fn fields(&self) -> Vec<String> {
+        self.0.iter().map(|c| c.field.clone()).collect()
+    }
+}
+
+/// A change to one record, for the trail.
+pub struct Change<'a> {
+    /// What was done, as `entity.verb`: `course.updated`, `session.cancelled`.
+    pub action: &'a str,
+    /// The kind of record: `course`, `session`, `enrolment`, `enquiry`...
+    pub entity: &'a str,
+    pub entity_id: i64,
+    /// The person the record is about, if any (a learner whose seat staff
+    /// moved): the entry then shows in that person's own data export.
+    pub about: Option<i64>,
+    pub diff: &'a Diff,
+}
+
+/// Writes the entry of a change in the change's own transaction: if the
+/// change fails, there is no entry, and if the entry cannot be written,
+/// the change fails.
+#[tracing::instrument(skip_all, fields(action = change.action, entity = change.entity, id = change.entity_id))]
+pub async fn change_in(tx: &mut Tx, actor: Actor<'_>, change: Change<'_>) -> Result<(), sqlx::Error> {
+    let changes = serde_json::to_string(change.diff.changes()).unwrap_or_else(|_| "[]".into());
+    with_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO audit_log (at, event, user_id, ip, user_agent, detail, actor_id, entity, entity_id, changes) \
+             VALUES ($1, $2, $3, $4, $5, '', $6, $7, $8, $9)",
+        )
+        .bind(Utc::now())
+        .bind(change.action)
+        .bind(change.about)
+        .bind(&actor.client.ip)
+        .bind(&actor.client.user_agent)
+        .bind(actor.user.id)
+        .bind(change.entity)
+        .bind(change.entity_id)
+        .bind(&changes)
+        .execute(conn)
+        .await
+        .map(|_| ())
     })
 }
 

@@ -1,3 +1,59 @@
-//! The back office.
+//! The back office (`/admin`): staff run the academy from here. Every page
+//! sits in [`AdminPage`], which gives it its title, the back office's tabs
+//! and the notice a redirect left; the server functions behind the pages
+//! check the caller's role, the pages only show what they are given.
 
 pub mod roster;
+
+use crate::components::form::NoticeBanner;
+use crate::components::status::set_no_store;
+use crate::components::verbatim::PageTitle;
+use leptos::prelude::*;
+use leptos_meta::Meta;
+
+/// The back office's sections, as (path, label).
+const SECTIONS: [(&str, &str); 5] = [
+    ("/admin", "Dashboard"),
+    ("/admin/courses", "Courses"),
+    ("/admin/sessions", "Rosters"),
+    ("/admin/enquiries", "Enquiries"),
+    ("/admin/audit", "Audit trail"),
+];
+
+/// Tabs between the back office's sections; `current` is the section's path.
+#[component]
+fn AdminNav(current: &'static str) -> impl IntoView {
+    view! {
+        <nav class="account-nav admin-nav" aria-label="Back office">
+            <ul>
+                {SECTIONS
+                    .into_iter()
+                    .map(|(href, label)| {
+                        view! { <li><a href=href aria-current=(href == current).then_some("page")>{label}</a></li> }
+                    })
+                    .collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
+/// The frame of every back-office page: title, tabs, notice, then the content.
+#[component]
+pub fn AdminPage(
+    #[prop(into)] title: String,
+    /// The section the page belongs to (a path in the tabs).
+    section: &'static str,
+    children: Children,
+) -> impl IntoView {
+    set_no_store();
+    view! {
+        <PageTitle text=format!("{title} · Back office · Lyceum")/>
+        <Meta name="robots" content="noindex"/>
+        <section class="account admin">
+            <h1>{title}</h1>
+            <AdminNav current=section/>
+            <NoticeBanner/>
+            {children()}
+        </section>
+    }
+}
