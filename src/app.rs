@@ -9,6 +9,9 @@ use crate::pages::account::{
     entry::{CheckEmailPage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SignupPage, VerifyEmailPage},
     mine::{DataPage, ProfilePage, SecurityPage, SettingsPage},
 };
+use crate::pages::admin::audit::AuditPage;
+use crate::pages::admin::courses::{CoursePage as AdminCoursePage, CoursesPage, NewCoursePage};
+use crate::pages::admin::dashboard::DashboardPage as AdminDashboardPage;
 use crate::pages::admin::roster::{RosterPage, RostersPage};
 use crate::pages::certificate::CertificatePage;
 use crate::pages::dev_mailbox::DevMailboxPage;
@@ -90,6 +93,11 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("account"), StaticSegment("security")) view=SecurityPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("data")) view=DataPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("certificates"), ParamSegment("code")) view=CertificatePage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("admin") view=AdminDashboardPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("audit")) view=AuditPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("courses")) view=CoursesPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("courses"), StaticSegment("new")) view=NewCoursePage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("courses"), ParamSegment("id")) view=AdminCoursePage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("sessions")) view=RostersPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("sessions"), ParamSegment("id")) view=RosterPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("dev"), StaticSegment("mailbox")) view=DevMailboxPage ssr=SsrMode::Async/>

@@ -38,6 +38,12 @@ pub enum AppError {
     /// A request about an enrolment that cannot be done as asked.
     #[error("{}", .0.message())]
     Conflict(crate::model::enrolment::Refusal),
+    /// Someone else saved the record after this form was opened: nothing
+    /// was saved. `changes` are the fields they changed (name, what they
+    /// saved) and `version` the record's version now, for the form to
+    /// send when it is saved again.
+    #[error("Someone else saved this record after you opened it, so your changes are not saved. Compare them with what was saved, then save again.")]
+    Stale { version: i64, changes: Vec<(String, String)> },
     /// The request itself could not be read (a malformed body, a missing or
     /// repeated field, a character no form sends). The text is always one
     /// of Lyceum's own, never a parser's.
@@ -70,7 +76,7 @@ impl AppError {
             AppError::Forbidden | AppError::CrossSite | AppError::Unverified => 403,
             AppError::InvalidLink => 410,
             AppError::BadRequest(_) => 400,
-            AppError::Conflict(_) => 409,
+            AppError::Conflict(_) | AppError::Stale { .. } => 409,
             AppError::TooLarge => 413,
             AppError::UnsupportedBody => 415,
             AppError::TooManyRequests { .. } => 429,
@@ -94,6 +100,7 @@ impl AppError {
             AppError::Unavailable { .. } => "unavailable",
             AppError::BadRequest(_) => "bad-request",
             AppError::Conflict(_) => "conflict",
+            AppError::Stale { .. } => "stale",
             AppError::TooLarge => "too-large",
             AppError::UnsupportedBody => "unsupported-media-type",
             AppError::CrossSite => "cross-site",

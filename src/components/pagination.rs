@@ -21,13 +21,22 @@ pub fn page_window(current: u32, pages: u32) -> Vec<Option<u32>> {
     out
 }
 
+/// The catalogue's page links.
 #[component]
 pub fn Pagination(query: CatalogueQuery, pages: u32) -> impl IntoView {
+    let current = query.page;
+    view! { <PageLinks current pages link=move |page| query.with_page(page).href()/> }
+}
+
+/// Links to the pages of any list: `link(n)` is page `n`'s address.
+#[component]
+pub fn PageLinks<L>(current: u32, pages: u32, link: L) -> impl IntoView
+where
+    L: Fn(u32) -> String + Clone + Send + Sync + 'static,
+{
     if pages <= 1 {
         return ().into_any();
     }
-    let current = query.page;
-    let link = move |page: u32| query.with_page(page).href();
     let prev = (current > 1).then(|| view! { <li><a rel="prev" href=link(current - 1)>"Previous"</a></li> });
     let next = (current < pages).then(|| view! { <li><a rel="next" href=link(current + 1)>"Next"</a></li> });
     let numbers = page_window(current, pages)

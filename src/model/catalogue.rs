@@ -273,7 +273,9 @@ pub struct CourseDetail {
     pub slug: String,
     pub title: String,
     pub summary: String,
-    pub description: Vec<String>,
+    /// The description as HTML, rendered from Markdown and cleaned on the
+    /// server (`server::markdown`): safe to insert as it is.
+    pub description_html: String,
     pub outcomes: Vec<String>,
     pub prerequisites: String,
     pub category: String,

@@ -137,6 +137,10 @@ pub enum Refusal {
     AlreadyMoved,
     /// No seat is free, or nobody is on the waitlist.
     NobodyToPromote,
+    /// A course with enrolments or certificates keeps its history.
+    InUse,
+    /// An archived course stays out of the catalogue.
+    Archived,
 }
 
 impl Refusal {
@@ -163,6 +167,10 @@ impl Refusal {
             }
             Refusal::AlreadyMoved => "This seat has already moved to another date.".into(),
             Refusal::NobodyToPromote => "No seat is free in this session, or nobody is on its waitlist.".into(),
+            Refusal::Archived => "This course is archived, so it cannot be published again.".into(),
+            Refusal::InUse => {
+                "This course has enrolments or certificates, so it cannot be deleted: archive it instead.".into()
+            }
             Refusal::Unconfirmed => {
                 "Please confirm your e-mail address first: follow the link we sent you, or ask for a new one.".into()
             }

@@ -31,6 +31,27 @@ pub enum Field {
     Attendance,
     /// The session a seat moves to.
     Session,
+    Slug,
+    Title,
+    Category,
+    Summary,
+    Description,
+    Outcomes,
+    Prerequisites,
+    Level,
+    DurationHours,
+    Price,
+    Language,
+    /// The first day of a session or a series.
+    StartDate,
+    StartTime,
+    EndTime,
+    Mode,
+    Location,
+    Instructor,
+    Capacity,
+    /// How many weekly dates a series has.
+    Weeks,
 }
 
 impl Field {
@@ -54,6 +75,25 @@ impl Field {
             Field::Reason => "reason",
             Field::Attendance => "attendance",
             Field::Session => "session_id",
+            Field::Slug => "slug",
+            Field::Title => "title",
+            Field::Category => "category",
+            Field::Summary => "summary",
+            Field::Description => "description",
+            Field::Outcomes => "outcomes",
+            Field::Prerequisites => "prerequisites",
+            Field::Level => "level",
+            Field::DurationHours => "duration_hours",
+            Field::Price => "price",
+            Field::Language => "language",
+            Field::StartDate => "start_date",
+            Field::StartTime => "start_time",
+            Field::EndTime => "end_time",
+            Field::Mode => "mode",
+            Field::Location => "location",
+            Field::Instructor => "instructor",
+            Field::Capacity => "capacity",
+            Field::Weeks => "weeks",
         }
     }
 }
@@ -84,6 +124,25 @@ pub enum Problem {
     UnknownChoice,
     /// Another record already has this value (a unique name or address).
     Taken,
+    /// Not an amount of money such as 1495 or 1495.50.
+    MalformedPrice,
+    /// Not a whole number.
+    MalformedNumber,
+    /// Not a date such as 2027-03-29.
+    MalformedDate,
+    /// Not a time of day such as 09:30.
+    MalformedTime,
+    /// Lowercase letters, digits and single hyphens only.
+    MalformedSlug,
+    /// The end comes before the start.
+    EndsBeforeStart,
+    /// The date is in the past.
+    InThePast,
+    /// A date of the series is a public holiday (the count of them).
+    Holiday { dates: u16 },
+    /// The time does not exist on that day in the academy's zone (the
+    /// clocks go forward over it).
+    SkippedTime,
 }
 
 impl Problem {
@@ -101,6 +160,20 @@ impl Problem {
             Problem::OutOfRange { min, max } => format!("Choose a number from {min} to {max}."),
             Problem::UnknownChoice => "Choose one of the options offered.".into(),
             Problem::Taken => "This is already in use. Choose another.".into(),
+            Problem::MalformedPrice => "Enter an amount such as 1495 or 1495.50.".into(),
+            Problem::MalformedNumber => "Enter a whole number.".into(),
+            Problem::MalformedDate => "Enter a date such as 2027-03-29.".into(),
+            Problem::MalformedTime => "Enter a time such as 09:30.".into(),
+            Problem::MalformedSlug => "Use lowercase letters, digits and single hyphens, such as intro-to-python.".into(),
+            Problem::EndsBeforeStart => "The end must come after the start.".into(),
+            Problem::InThePast => "Choose a date that is still to come.".into(),
+            Problem::Holiday { dates: 1 } => {
+                "One of the dates is a public holiday. Choose other dates, or tick the box to schedule it anyway.".into()
+            }
+            Problem::Holiday { dates } => format!(
+                "{dates} of the dates are public holidays. Choose other dates, or tick the box to schedule them anyway."
+            ),
+            Problem::SkippedTime => "That time does not exist on that day: the clocks go forward over it.".into(),
         }
     }
 }
@@ -191,10 +264,17 @@ pub enum Notice {
     CalendarReplaced,
     Marked,
     CertificateRevoked,
+    CourseCreated,
+    Published,
+    Unpublished,
+    Archived,
+    Deleted,
+    SessionsScheduled,
+    SessionCancelled,
 }
 
 impl Notice {
-    const ALL: [Notice; 17] = [
+    const ALL: [Notice; 24] = [
         Notice::CheckEmail,
         Notice::LinkSent,
         Notice::Verified,
@@ -212,6 +292,13 @@ impl Notice {
         Notice::CalendarReplaced,
         Notice::Marked,
         Notice::CertificateRevoked,
+        Notice::CourseCreated,
+        Notice::Published,
+        Notice::Unpublished,
+        Notice::Archived,
+        Notice::Deleted,
+        Notice::SessionsScheduled,
+        Notice::SessionCancelled,
     ];
 
     pub fn code(self) -> &'static str {
@@ -233,6 +320,13 @@ impl Notice {
             Notice::CalendarReplaced => "calendar-replaced",
             Notice::Marked => "marked",
             Notice::CertificateRevoked => "certificate-revoked",
+            Notice::CourseCreated => "course-created",
+            Notice::Published => "published",
+            Notice::Unpublished => "unpublished",
+            Notice::Archived => "archived",
+            Notice::Deleted => "deleted",
+            Notice::SessionsScheduled => "sessions-scheduled",
+            Notice::SessionCancelled => "session-cancelled",
         }
     }
 
@@ -267,6 +361,13 @@ impl Notice {
             }
             Notice::Marked => "Saved.",
             Notice::CertificateRevoked => "The certificate is revoked.",
+            Notice::CourseCreated => "The course is created as a draft. Add its dates, then publish it.",
+            Notice::Published => "Published: the course is in the public catalogue.",
+            Notice::Unpublished => "Unpublished: the course is no longer in the public catalogue.",
+            Notice::Archived => "Archived: the course keeps its history but leaves the catalogue.",
+            Notice::Deleted => "Deleted.",
+            Notice::SessionsScheduled => "The dates are scheduled.",
+            Notice::SessionCancelled => "The session is cancelled and every learner on it is told by e-mail.",
         }
     }
 }

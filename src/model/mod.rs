@@ -1,6 +1,7 @@
 //! Plain data and pure rules shared by the server and the browser.
 
 pub mod account;
+pub mod admin;
 pub mod catalogue;
 pub mod certificate;
 pub mod date;

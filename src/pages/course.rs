@@ -89,7 +89,7 @@ fn Course(course: CourseDetail) -> impl IntoView {
         .into_any()
     };
     let outcomes = course.outcomes.iter().map(|o| view! { <li>{o.clone()}</li> }).collect_view();
-    let description = course.description.iter().map(|p| view! { <p>{p.clone()}</p> }).collect_view();
+    let description = view! { <div class="course-text" inner_html=course.description_html.clone()></div> };
     let instructor = course.instructor.clone().map(|i| {
         view! {
             <section class="instructor" aria-labelledby="instructor-heading">

@@ -216,3 +216,78 @@ pub async fn entries_of(db: &Db, user_id: i64) -> Result<Vec<Entry>, sqlx::Error
         .await
     })
 }
+
+/// What the trail's page asks for; instants already in UTC.
+#[derive(Clone, Debug, Default)]
+pub struct TrailFilter {
+    pub person: String,
+    pub entity: String,
+    pub entity_id: Option<i64>,
+    pub action: String,
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// An entry as staff read the trail.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TrailEntry {
+    pub at: DateTime<Utc>,
+    pub event: String,
+    pub actor: Option<String>,
+    pub actor_email: Option<String>,
+    pub about: Option<String>,
+    pub about_email: Option<String>,
+    pub entity: String,
+    pub entity_id: Option<i64>,
+    pub ip: String,
+    pub changes: String,
+    pub detail: String,
+}
+
+impl TrailEntry {
+    /// The fields changed, as written.
+    pub fn changes(&self) -> Vec<FieldChange> {
+        serde_json::from_str(&self.changes).unwrap_or_default()
+    }
+}
+
+/// Entries matching `filter`, newest first: staff only. Read-only; there
+/// is no function that changes or removes an entry.
+pub async fn trail(db: &Db, actor: &User, filter: &TrailFilter) -> Result<Vec<TrailEntry>, super::error::Error> {
+    use crate::server::catalogue::staff::like_pattern;
+    use crate::server::sql::{Arg, Sql};
+    super::auth::must_be(actor, crate::model::account::Role::Staff)?;
+    let mut sql = Sql::new(
+        "SELECT a.at, a.event, w.name AS actor, w.email AS actor_email, s.name AS about, s.email AS about_email, \
+         a.entity, a.entity_id, a.ip, a.changes, a.detail \
+         FROM audit_log a LEFT JOIN users w ON w.id = a.actor_id LEFT JOIN users s ON s.id = a.user_id WHERE 1 = 1",
+    );
+    if !filter.person.trim().is_empty() {
+        let pattern = like_pattern(&filter.person);
+        for column in ["w.name", "w.email", "s.name", "s.email"] {
+            sql.push(if column == "w.name" { " AND (" } else { " OR " });
+            sql.push(&format!("lower({column}) LIKE ")).bind(Arg::Text(pattern.clone())).push(" ESCAPE '\\'");
+        }
+        sql.push(")");
+    }
+    if !filter.entity.is_empty() {
+        sql.push(" AND a.entity = ").bind(Arg::Text(filter.entity.clone()));
+    }
+    if let Some(id) = filter.entity_id {
+        sql.push(" AND a.entity_id = ").bind(Arg::Int(id));
+    }
+    if !filter.action.is_empty() {
+        sql.push(" AND a.event LIKE ").bind(Arg::Text(format!("{}%", filter.action.replace('_', "\\_"))));
+        sql.push(" ESCAPE '\\'");
+    }
+    if let Some(from) = filter.from {
+        sql.push(" AND a.at >= ").bind(Arg::Time(from));
+    }
+    if let Some(until) = filter.until {
+        sql.push(" AND a.at < ").bind(Arg::Time(until));
+    }
+    sql.push(&format!(" ORDER BY a.at DESC, a.id DESC LIMIT {} OFFSET {}", filter.limit, filter.offset));
+    Ok(sql.fetch_all(db).await?)
+}

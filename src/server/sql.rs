@@ -100,6 +100,15 @@ impl Sql {
         with_conn!(conn, |c| bind_all!(sqlx::query_as::<_, T>(&self.text), &self.args).fetch_all(c).await)
     }
 
+    /// Runs a statement that returns one row of `n` integers (sums, counts).
+    pub async fn fetch_row_of_counts_on(&self, conn: &mut Conn, n: usize) -> Result<Vec<i64>, sqlx::Error> {
+        use sqlx::Row;
+        with_conn!(conn, |c| {
+            let row = bind_all!(sqlx::query(&self.text), &self.args).fetch_one(c).await?;
+            (0..n).map(|i| row.try_get::<i64, _>(i)).collect()
+        })
+    }
+
     /// Runs a statement that returns one integer, such as `COUNT(*)`.
     pub async fn fetch_count_on(&self, conn: &mut Conn) -> Result<i64, sqlx::Error> {
         with_conn!(conn, |c| bind_all!(sqlx::query_scalar::<_, i64>(&self.text), &self.args).fetch_one(c).await)

@@ -63,7 +63,9 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     let user = state.accounts.login(&email, &password, &client).await?;
     let session = request::session().await?;
     auth::sign_in(&session, &user, &client).await?;
-    leptos_axum::redirect(next.as_deref().and_then(safe_next).unwrap_or("/account"));
+    // Staff start their day in the back office.
+    let home = if user.role.includes(crate::model::account::Role::Staff) { "/admin" } else { "/account" };
+    leptos_axum::redirect(next.as_deref().and_then(safe_next).unwrap_or(home));
     Ok(())
 }
 

@@ -6,5 +6,6 @@ pub mod account;
 pub mod admin;
 pub mod catalogue;
 pub mod certificates;
+pub mod courses;
 pub mod dev;
 pub mod enrolment;

@@ -8,6 +8,7 @@ mod visitor;
 mod account_pages;
 mod accounts;
 mod auth;
+mod back_office;
 mod calendars;
 mod catalogue;
 mod certificates;

@@ -3,6 +3,9 @@
 //! and the notice a redirect left; the server functions behind the pages
 //! check the caller's role, the pages only show what they are given.
 
+pub mod audit;
+pub mod courses;
+pub mod dashboard;
 pub mod roster;
 
 use crate::components::form::NoticeBanner;

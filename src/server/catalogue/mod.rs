@@ -6,10 +6,14 @@
 //! [`Catalogue::begin_write`], whose commit forgets the cached answers: a
 //! new write path cannot forget to.
 
+pub mod changes;
 pub mod data;
 mod dialect;
+pub mod edit;
 pub mod queries;
+pub mod schedule;
 mod search;
+pub mod staff;
 
 use crate::model::catalogue::{CategoryOption, Facets, LocationOption};
 use crate::model::query::{CatalogueQuery, Notice, is_slug};

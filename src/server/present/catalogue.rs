@@ -2,7 +2,7 @@
 //! page with its timetable and schema.org description, a page of search
 //! results, the home page.
 
-use super::{Presenter, lines, paragraphs, price, when, zone_label};
+use super::{Presenter, lines, price, when, zone_label};
 use crate::model::catalogue::{
     CataloguePage, CourseCard, CourseDetail, HomeData, InstructorView, SessionView, UpcomingSession,
 };
@@ -88,7 +88,8 @@ impl Presenter<'_> {
             slug: course.slug.clone(),
             title: course.title.clone(),
             summary: course.summary.clone(),
-            description: paragraphs(&course.description),
+            // Staff write Markdown; the page gets it rendered and cleaned.
+            description_html: crate::server::markdown::to_html(&course.description),
             outcomes: lines(&course.outcomes),
             prerequisites: course.prerequisites.clone(),
             category: course.category.clone(),

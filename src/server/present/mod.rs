@@ -1,11 +1,12 @@
 //! What pages show of the domain's values: times in the academy's zone,
-//! prices, places, paragraphs. The server functions that feed pages call
+//! prices, places, lines. The server functions that feed pages call
 //! it; the domain never formats anything, so the back office and the API
 //! can read the same values as they are. One module per area: the
 //! catalogue (course pages, search, the home page, JSON-LD), enrolments
 //! (the dashboard, rosters) and the account pages.
 
 pub mod account;
+pub mod admin;
 mod catalogue;
 mod enrolment;
 
@@ -74,10 +75,6 @@ pub fn price(money: &Money) -> String {
     format_price(money.cents, &money.currency)
 }
 
-pub fn paragraphs(text: &str) -> Vec<String> {
-    text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_string).collect()
-}
-
 pub fn lines(text: &str) -> Vec<String> {
     text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
 }
@@ -108,8 +105,7 @@ mod tests {
     }
 
     #[test]
-    fn paragraphs_and_lines_drop_blanks() {
-        assert_eq!(paragraphs("One.\n\n\n\nTwo.\n"), ["One.", "Two."]);
+    fn lines_drop_blanks() {
         assert_eq!(lines(" a \n\n b"), ["a", "b"]);
     }
 }

@@ -130,6 +130,12 @@ impl Timetable {
     }
 }
 
+/// The academy's public holidays around `date`, from the bundled calendar.
+pub fn public_holidays(around: NaiveDate) -> Vec<NaiveDate> {
+    static CALENDAR: std::sync::LazyLock<taxonomy::DemoCatalogue> = std::sync::LazyLock::new(taxonomy::demo_catalogue);
+    holidays(&CALENDAR, around)
+}
+
 /// The days the academy is closed besides weekends, over the years that
 /// `around` and a few months either side touch.
 pub fn holidays(demo: &taxonomy::DemoCatalogue, around: NaiveDate) -> Vec<NaiveDate> {

@@ -1,0 +1,303 @@
+//! Staff change courses here, and only here: the back office, the CSV
+//! import and the REST API call these functions, and so does nothing else
+//! write a course. Each write
+//! - checks the caller is staff before it reads anything,
+//! - runs in one [`Catalogue::begin_write`] transaction, whose commit
+//!   forgets the cached catalogue,
+//! - names the version it read: `UPDATE … WHERE version = $n`, so that of
+//!   two people saving the same course the second is refused and shown what
+//!   the first saved ([`AppError::Stale`]), never silently overwritten,
+//! - and writes its audit entry in the same transaction.
+
+use super::changes::CourseChange;
+use super::{Catalogue, Write};
+use crate::error::AppError;
+use crate::model::account::{Role, User};
+use crate::model::enrolment::Refusal;
+use crate::model::form::{Field, FieldError, Problem};
+use crate::model::query::Level;
+use crate::server::audit::{self, Actor, Change, Diff};
+use crate::server::auth::must_be;
+use crate::server::db::{Tx, Unique, with_pool, with_tx};
+use crate::server::error::Error;
+use chrono::{DateTime, Utc};
+
+const COURSE_SLUG: Unique = Unique { postgres: "courses_slug_key", sqlite: "courses.slug" };
+
+/// A course as staff edit it: every field, its state and its version.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct CourseRecord {
+    pub id: i64,
+    pub version: i64,
+    pub slug: String,
+    pub title: String,
+    /// The category's slug.
+    pub category: String,
+    pub summary: String,
+    pub description: String,
+    pub outcomes: String,
+    pub prerequisites: String,
+    pub level: Level,
+    pub duration_hours: i64,
+    pub price_cents: i64,
+    pub currency: String,
+    pub language: String,
+    pub awards_certificate: bool,
+    pub published: bool,
+    pub archived: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+const RECORD: &str = "SELECT c.id, c.version, c.slug, c.title, k.slug AS category, c.summary, c.description, \
+     c.outcomes, c.prerequisites, c.level, c.duration_hours, c.price_cents, c.currency, c.language, \
+     c.awards_certificate, c.published, c.archived, c.updated_at \
+     FROM courses c JOIN categories k ON k.id = c.category_id WHERE c.id = $1";
+
+impl CourseRecord {
+    /// The fields of `change` that differ from this record, as (field,
+    /// before, after).
+    fn diff(&self, change: &CourseChange) -> Diff {
+        let mut diff = Diff::default();
+        diff.field("slug", &self.slug, &change.slug)
+            .field("title", &self.title, &change.title)
+            .field("category", &self.category, &change.category)
+            .field("summary", &self.summary, &change.summary)
+            .field("description", &self.description, &change.description)
+            .field("outcomes", &self.outcomes, &change.outcomes)
+            .field("prerequisites", &self.prerequisites, &change.prerequisites)
+            .field("level", self.level.as_str(), change.level.as_str())
+            .field("duration_hours", self.duration_hours, change.duration_hours)
+            .field("price_cents", self.price_cents, change.price_cents)
+            .field("language", &self.language, &change.language)
+            .field("awards_certificate", self.awards_certificate, change.awards_certificate);
+        diff
+    }
+
+    /// What this record holds where `change` differs, as (field, value)
+    /// for a person to compare with what they typed.
+    fn differences(&self, change: &CourseChange) -> Vec<(String, String)> {
+        self.diff(change)
+            .changes()
+            .iter()
+            .map(|c| (c.field.clone(), c.before.clone().unwrap_or_default()))
+            .collect()
+    }
+}
+
+fn created(change: &CourseChange) -> Diff {
+    let mut diff = Diff::default();
+    diff.created("slug", &change.slug)
+        .created("title", &change.title)
+        .created("category", &change.category)
+        .created("summary", &change.summary)
+        .created("description", &change.description)
+        .created("outcomes", &change.outcomes)
+        .created("prerequisites", &change.prerequisites)
+        .created("level", change.level.as_str())
+        .created("duration_hours", change.duration_hours)
+        .created("price_cents", change.price_cents)
+        .created("language", &change.language)
+        .created("awards_certificate", change.awards_certificate);
+    diff
+}
+
+async fn read_record(tx: &mut Tx, id: i64) -> Result<Option<CourseRecord>, sqlx::Error> {
+    with_tx!(tx, |c| sqlx::query_as::<_, CourseRecord>(RECORD).bind(id).fetch_optional(c).await)
+}
+
+/// The category's id, or the field error of a category that does not exist.
+async fn category_id(tx: &mut Tx, slug: &str) -> Result<i64, Error> {
+    let id: Option<i64> =
+        with_tx!(tx, |c| sqlx::query_scalar("SELECT id FROM categories WHERE slug = $1").bind(slug).fetch_optional(c).await)?;
+    id.ok_or_else(|| {
+        Error::Refused(AppError::Invalid(vec![FieldError { field: Field::Category, problem: Problem::UnknownChoice }]))
+    })
+}
+
+impl Catalogue {
+    /// One course as staff edit it.
+    pub async fn course_record(&self, actor: &User, id: i64) -> Result<CourseRecord, Error> {
+        must_be(actor, Role::Staff)?;
+        let record =
+            with_pool!(self.db, |pool| sqlx::query_as::<_, CourseRecord>(RECORD).bind(id).fetch_optional(pool).await)?;
+        record.ok_or(Error::NotFound)
+    }
+
+    /// Creates a course, unpublished, and returns its id.
+    pub async fn create_course(&self, actor: Actor<'_>, change: CourseChange) -> Result<i64, Error> {
+        must_be(actor.user, Role::Staff)?;
+        let mut write = self.begin_write().await?;
+        let category = category_id(write.tx(), &change.category).await?;
+        let now = Utc::now();
+        let inserted: Result<i64, sqlx::Error> = with_tx!(write.tx(), |c| {
+            sqlx::query_scalar(
+                "INSERT INTO courses (slug, category_id, title, summary, description, outcomes, prerequisites, level, \
+                 duration_hours, price_cents, language, awards_certificate, published, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, FALSE, $13, $13) RETURNING id",
+            )
+            .bind(&change.slug)
+            .bind(category)
+            .bind(&change.title)
+            .bind(&change.summary)
+            .bind(&change.description)
+            .bind(&change.outcomes)
+            .bind(&change.prerequisites)
+            .bind(change.level.as_str())
+            .bind(change.duration_hours)
+            .bind(change.price_cents)
+            .bind(&change.language)
+            .bind(change.awards_certificate)
+            .bind(now)
+            .fetch_one(c)
+            .await
+        });
+        let id = inserted.map_err(|e| COURSE_SLUG.as_field_error(e, Field::Slug))?;
+        let diff = created(&change);
+        record(&mut write, actor, "course.created", id, &diff).await?;
+        write.commit().await?;
+        Ok(id)
+    }
+
+    /// Saves a course's content over `version`, the one the editor read.
+    pub async fn update_course(
+        &self,
+        actor: Actor<'_>,
+        id: i64,
+        version: i64,
+        change: CourseChange,
+    ) -> Result<(), Error> {
+        must_be(actor.user, Role::Staff)?;
+        let mut write = self.begin_write().await?;
+        let before = read_record(write.tx(), id).await?.ok_or(Error::NotFound)?;
+        if before.version != version {
+            return Err(stale(&before, &change));
+        }
+        let diff = before.diff(&change);
+        if diff.is_empty() {
+            return Ok(());
+        }
+        let category = category_id(write.tx(), &change.category).await?;
+        let updated: Result<u64, sqlx::Error> = with_tx!(write.tx(), |c| {
+            sqlx::query(
+                "UPDATE courses SET slug = $1, category_id = $2, title = $3, summary = $4, description = $5, \
+                 outcomes = $6, prerequisites = $7, level = $8, duration_hours = $9, price_cents = $10, \
+                 language = $11, awards_certificate = $12, updated_at = $13, version = version + 1 \
+                 WHERE id = $14 AND version = $15",
+            )
+            .bind(&change.slug)
+            .bind(category)
+            .bind(&change.title)
+            .bind(&change.summary)
+            .bind(&change.description)
+            .bind(&change.outcomes)
+            .bind(&change.prerequisites)
+            .bind(change.level.as_str())
+            .bind(change.duration_hours)
+            .bind(change.price_cents)
+            .bind(&change.language)
+            .bind(change.awards_certificate)
+            .bind(Utc::now())
+            .bind(id)
+            .bind(version)
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected())
+        });
+        // Another save committed between the read and this UPDATE (on
+        // PostgreSQL the UPDATE waited for it, then found a newer version).
+        if updated.map_err(|e| COURSE_SLUG.as_field_error(e, Field::Slug))? != 1 {
+            drop(write);
+            let now = self.course_record(actor.user, id).await?;
+            return Err(stale(&now, &change));
+        }
+        record(&mut write, actor, "course.updated", id, &diff).await?;
+        write.commit().await
+    }
+
+    /// Puts a course in the public catalogue, or takes it out. An
+    /// archived course cannot be published.
+    pub async fn set_published(&self, actor: Actor<'_>, id: i64, published: bool) -> Result<(), Error> {
+        must_be(actor.user, Role::Staff)?;
+        let mut write = self.begin_write().await?;
+        let before = read_record(write.tx(), id).await?.ok_or(Error::NotFound)?;
+        if before.archived && published {
+            return Err(Error::Refused(AppError::Conflict(Refusal::Archived)));
+        }
+        if before.published == published {
+            return Ok(());
+        }
+        set_state(write.tx(), id, published, false).await?;
+        let mut diff = Diff::default();
+        diff.field("published", before.published, published);
+        let action = if published { "course.published" } else { "course.unpublished" };
+        record(&mut write, actor, action, id, &diff).await?;
+        write.commit().await
+    }
+
+    /// Takes a course out of the catalogue for good, keeping its sessions,
+    /// enrolments and certificates.
+    pub async fn archive_course(&self, actor: Actor<'_>, id: i64) -> Result<(), Error> {
+        must_be(actor.user, Role::Staff)?;
+        let mut write = self.begin_write().await?;
+        let before = read_record(write.tx(), id).await?.ok_or(Error::NotFound)?;
+        if before.archived {
+            return Ok(());
+        }
+        set_state(write.tx(), id, false, true).await?;
+        let mut diff = Diff::default();
+        diff.field("published", before.published, false).field("archived", false, true);
+        record(&mut write, actor, "course.archived", id, &diff).await?;
+        write.commit().await
+    }
+
+    /// Deletes a course that never had a learner: one with enrolments or
+    /// certificates is refused (archive it instead).
+    pub async fn delete_course(&self, actor: Actor<'_>, id: i64) -> Result<(), Error> {
+        must_be(actor.user, Role::Staff)?;
+        let mut write = self.begin_write().await?;
+        let before = read_record(write.tx(), id).await?.ok_or(Error::NotFound)?;
+        let history: i64 = with_tx!(write.tx(), |c| {
+            sqlx::query_scalar(
+                "SELECT (SELECT COUNT(*) FROM enrolments e JOIN course_sessions s ON s.id = e.session_id \
+                 WHERE s.course_id = $1) + (SELECT COUNT(*) FROM certificates WHERE course_id = $1)",
+            )
+            .bind(id)
+            .fetch_one(c)
+            .await
+        })?;
+        if history > 0 {
+            return Err(Error::Refused(AppError::Conflict(Refusal::InUse)));
+        }
+        with_tx!(write.tx(), |c| sqlx::query("DELETE FROM courses WHERE id = $1").bind(id).execute(c).await.map(|_| ()))?;
+        let mut diff = Diff::default();
+        diff.field("slug", &before.slug, "").field("title", &before.title, "");
+        record(&mut write, actor, "course.deleted", id, &diff).await?;
+        write.commit().await
+    }
+}
+
+async fn set_state(tx: &mut Tx, id: i64, published: bool, archived: bool) -> Result<(), sqlx::Error> {
+    with_tx!(tx, |c| {
+        sqlx::query(
+            "UPDATE courses SET published = $1, archived = archived OR $2, updated_at = $3, version = version + 1 \
+             WHERE id = $4",
+        )
+        .bind(published)
+        .bind(archived)
+        .bind(Utc::now())
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|_| ())
+    })
+}
+
+fn stale(now: &CourseRecord, change: &CourseChange) -> Error {
+    Error::Refused(AppError::Stale { version: now.version, changes: now.differences(change) })
+}
+
+async fn record(write: &mut Write<'_>, actor: Actor<'_>, action: &str, id: i64, diff: &Diff) -> Result<(), Error> {
+    let change = Change { action, entity: "course", entity_id: id, about: None, diff };
+    audit::change_in(write.tx(), actor, change).await?;
+    Ok(())
+}

@@ -1,0 +1,426 @@
+//! The back office's catalogue writes, through the same server functions
+//! its pages post to: courses created, edited, published, archived and
+//! deleted; dates scheduled one at a time or weekly; the stale-version
+//! refusal; roles checked on the server; an audit entry for every write,
+//! in the write's transaction; and Markdown cleaned on the public page.
+
+use crate::helpers::TestApp;
+use crate::visitor::{Visitor, count};
+use lyceum::model::account::Role;
+use scraper::{Html, Selector};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// A signed-in visitor of `role`, from an address of their own.
+async fn person<'a>(app: &'a TestApp, role: Role, n: u8) -> Visitor<'a> {
+    let email = format!("{}{n}@academy.test", role.as_str());
+    app.state.accounts.create_confirmed(&email, &format!("{} {n}", role.label()), PASSWORD, role).await.unwrap();
+    let mut visitor = Visitor::from_ip(app, format!("203.0.113.{}", 100 + n).parse().unwrap());
+    let res = visitor.call("account/login", &[("email", &email), ("password", PASSWORD)]).await;
+    assert!(res.status < 400, "login: {} {}", res.status, res.body);
+    visitor
+}
+
+async fn a_category(app: &TestApp) -> String {
+    lyceum::with_pool!(&app.state.db, |pool| {
+        sqlx::query_scalar("SELECT slug FROM categories ORDER BY id LIMIT 1").fetch_one(pool).await.unwrap()
+    })
+}
+
+fn course_fields<'a>(category: &'a str, title: &'a str, price: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("title", title),
+        ("slug", ""),
+        ("category", category),
+        ("summary", "Pandas, notebooks and plots."),
+        ("description", "Three days of *Python*.\n\nBring a laptop."),
+        ("outcomes", "Load data\nPlot it"),
+        ("prerequisites", ""),
+        ("level", "beginner"),
+        ("duration_hours", "21"),
+        ("price", price),
+        ("language", "en"),
+        ("awards_certificate", "on"),
+    ]
+}
+
+async fn course_id(app: &TestApp, slug: &str) -> i64 {
+    lyceum::with_pool!(&app.state.db, |pool| {
+        sqlx::query_scalar("SELECT id FROM courses WHERE slug = $1").bind(slug).fetch_one(pool).await.unwrap()
+    })
+}
+
+async fn audit_count(app: &TestApp) -> i64 {
+    count(app, "SELECT COUNT(*) FROM audit_log WHERE entity <> ''").await
+}
+
+#[tokio::test]
+async fn staff_create_edit_and_publish_a_course_and_the_catalogue_follows_at_once() {
+    let app = TestApp::demo().await;
+    let mut staff = person(&app, Role::Staff, 1).await;
+    let category = a_category(&app).await;
+    let res = staff.call("admin/courses/save", &course_fields(&category, "Python for analysts", "1,495")).await;
+    assert!(res.status < 400, "{} {}", res.status, res.body);
+    let id = course_id(&app, "python-for-analysts").await;
+    let id_text = id.to_string();
+    assert_eq!(staff.get("/courses/python-for-analysts").await.status, 404, "a new course is a draft");
+
+    let res = staff.call("admin/courses/publish", &[("id", &id_text), ("publish", "yes")]).await;
+    assert!(res.status < 400, "{} {}", res.status, res.body);
+    let page = staff.get("/courses/python-for-analysts").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("€1,495"), "the price as saved");
+    let found = staff.get("/courses?q=analysts").await;
+    assert!(found.body.contains("Python for analysts"), "found by the public search");
+
+    let mut edit = course_fields(&category, "Python for analysts", "1395.50");
+    edit.push(("id", &id_text));
+    edit.push(("version", "2"));
+    let res = staff.call("admin/courses/save", &edit).await;
+    assert!(res.status < 400, "{} {}", res.status, res.body);
+    assert!(staff.get("/courses/python-for-analysts").await.body.contains("€1,395.50"), "seen at once");
+
+    let actions: Vec<(String, i64, String)> = lyceum::with_pool!(&app.state.db, |pool| {
+        sqlx::query_as("SELECT event, actor_id, changes FROM audit_log WHERE entity = 'course' AND entity_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    });
+    let events: Vec<&str> = actions.iter().map(|a| a.0.as_str()).collect();
+    assert_eq!(events, ["course.created", "course.published", "course.updated"]);
+    let changes: serde_json::Value = serde_json::from_str(&actions[2].2).unwrap();
+    assert_eq!(changes, serde_json::json!([{ "field": "price_cents", "before": "149500", "after": "139550" }]));
+    let staff_id: i64 = count(&app, "SELECT id FROM users WHERE email = 'staff1@academy.test'").await;
+    assert!(actions.iter().all(|a| a.1 == staff_id), "the actor is the staff member");
+}
+
+#[tokio::test]
+async fn a_save_over_a_stale_version_is_refused_and_shows_what_was_saved() {
+    let app = TestApp::demo().await;
+    let mut first = person(&app, Role::Staff, 1).await;
+    let mut second = person(&app, Role::Staff, 2).await;
+    let category = a_category(&app).await;
+    first.call("admin/courses/save", &course_fields(&category, "Excel in a day", "300")).await;
+    let id = course_id(&app, "excel-in-a-day").await.to_string();
+    let mut mine = course_fields(&category, "Excel in a day", "350");
+    mine.extend([("id", id.as_str()), ("version", "1")]);
+    let mut theirs = course_fields(&category, "Excel in one day", "300");
+    theirs.extend([("id", id.as_str()), ("version", "1"), ("slug", "excel-in-a-day")]);
+    theirs.retain(|(name, value)| *name != "slug" || !value.is_empty());
+    assert!(first.call("admin/courses/save", &mine).await.status < 400);
+    let refused = second.call("admin/courses/save", &theirs).await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(refused.body.contains("Stale"), "{}", refused.body);
+    assert!(refused.body.contains("price_cents") && refused.body.contains("35000"), "what was saved: {}", refused.body);
+    let (title, price, version): (String, i64, i64) = lyceum::with_pool!(&app.state.db, |pool| {
+        sqlx::query_as("SELECT title, price_cents, version FROM courses WHERE slug = 'excel-in-a-day'")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!((title.as_str(), price, version), ("Excel in a day", 35_000, 2), "the first save stands");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log WHERE event = 'course.updated'").await, 1);
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_field_by_field_and_stores_nothing() {
+    let app = TestApp::demo().await;
+    let mut staff = person(&app, Role::Staff, 1).await;
+    let category = a_category(&app).await;
+    let (courses, audited) = (count(&app, "SELECT COUNT(*) FROM courses").await, audit_count(&app).await);
+    let cases: Vec<(&str, &str, &str)> = vec![
+        ("title", "", "title"),
+        ("title", "bad\u{1}title", "title"),
+        ("slug", "Not A Slug", "slug"),
+        ("category", "no-such-category", "category"),
+        ("level", "expert", "level"),
+        ("duration_hours", "0", "duration_hours"),
+        ("price", "12.345", "price"),
+        ("price", "-5", "price"),
+        ("language", "xx", "language"),
+        ("summary", "", "summary"),
+        ("description", "", "description"),
+    ];
+    for (field, value, named) in cases {
+        let mut fields = course_fields(&category, "A fine title", "100");
+        fields.retain(|(name, _)| *name != field);
+        fields.push((field, value));
+        let res = staff.call("admin/courses/save", &fields).await;
+        assert_eq!(res.status, 422, "{field}={value:?}: {}", res.body);
+        assert!(res.body.contains(&format!("\"{named}\"")), "{field} named: {}", res.body);
+    }
+    // A taken address, on create and on edit.
+    staff.call("admin/courses/save", &course_fields(&category, "Taken title", "100")).await;
+    let taken = staff.call("admin/courses/save", &course_fields(&category, "Taken title", "100")).await;
+    assert_eq!(taken.status, 422, "{}", taken.body);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM courses").await, courses + 1);
+    assert_eq!(audit_count(&app).await, audited + 1, "only the one good write is in the trail");
+    // Scheduling: in the past, ends before it starts, a campus that does not exist.
+    let id = course_id(&app, "taken-title").await.to_string();
+    let sessions = count(&app, "SELECT COUNT(*) FROM course_sessions").await;
+    for (start_date, end_time, mode, location) in [
+        ("2020-01-06", "17:00", "online", ""),
+        ("2099-01-05", "08:00", "online", ""),
+        ("2099-01-05", "17:00", "in-person", "atlantis"),
+        ("2099-01-05", "17:00", "in-person", ""),
+        ("not a date", "17:00", "online", ""),
+    ] {
+        let fields = [
+            ("course_id", id.as_str()),
+            ("start_date", start_date),
+            ("start_time", "09:00"),
+            ("end_time", end_time),
+            ("mode", mode),
+            ("location", location),
+            ("instructor", ""),
+            ("capacity", "12"),
+            ("weeks", "1"),
+        ];
+        let res = staff.call("admin/courses/schedule", &fields).await;
+        assert_eq!(res.status, 422, "{start_date} {end_time} {mode} {location}: {}", res.body);
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM course_sessions").await, sessions);
+    assert_eq!(audit_count(&app).await, audited + 1);
+}
+
+#[tokio::test]
+async fn learners_and_instructors_calling_staff_functions_are_refused_and_change_nothing() {
+    let app = TestApp::demo().await;
+    let category = a_category(&app).await;
+    let mut staff = person(&app, Role::Staff, 1).await;
+    staff.call("admin/courses/save", &course_fields(&category, "Staff only", "100")).await;
+    let id = course_id(&app, "staff-only").await.to_string();
+    let mut learner = person(&app, Role::Learner, 2).await;
+    let mut instructor = person(&app, Role::Instructor, 3).await;
+    let before = (count(&app, "SELECT COUNT(*) FROM courses").await, audit_count(&app).await);
+    let mut edit = course_fields(&category, "Taken over", "1");
+    edit.extend([("id", id.as_str()), ("version", "1")]);
+    let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("admin/courses/save", course_fields(&category, "Sneaky course", "1")),
+        ("admin/courses/save", edit),
+        ("admin/courses/publish", vec![("id", &id), ("publish", "yes")]),
+        ("admin/courses/retire", vec![("id", &id), ("action", "delete")]),
+        ("admin/courses/retire", vec![("id", &id), ("action", "archive")]),
+        (
+            "admin/courses/schedule",
+            vec![
+                ("course_id", &id),
+                ("start_date", "2099-01-05"),
+                ("start_time", "09:00"),
+                ("end_time", "17:00"),
+                ("mode", "online"),
+                ("location", ""),
+                ("instructor", ""),
+                ("capacity", "12"),
+                ("weeks", "1"),
+            ],
+        ),
+        ("admin/courses/list", vec![("raw", "")]),
+        ("admin/courses/get", vec![("id", &id)]),
+        ("admin/dashboard", vec![]),
+        ("admin/audit", vec![("raw", "")]),
+    ];
+    for visitor in [&mut learner, &mut instructor] {
+        for (endpoint, fields) in &calls {
+            let res = visitor.call(endpoint, fields).await;
+            assert_eq!(res.status, 403, "{endpoint}: {}", res.body);
+        }
+        for page in ["/admin", "/admin/courses", "/admin/audit", &format!("/admin/courses/{id}")] {
+            assert_eq!(visitor.get(page).await.status, 403, "{page}");
+        }
+    }
+    assert_eq!((count(&app, "SELECT COUNT(*) FROM courses").await, audit_count(&app).await), before);
+    let title: String = lyceum::with_pool!(&app.state.db, |pool| {
+        sqlx::query_scalar("SELECT title FROM courses WHERE slug = 'staff-only'").fetch_one(pool).await.unwrap()
+    });
+    assert_eq!(title, "Staff only");
+}
+
+#[tokio::test]
+async fn markdown_with_scripts_and_tricks_is_cleaned_on_the_course_page() {
+    let app = TestApp::demo().await;
+    let mut staff = person(&app, Role::Staff, 1).await;
+    let category = a_category(&app).await;
+    let hostile = "## Outline\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n\
+        [click](javascript:alert(3)) [data](data:text/html;base64,PHNjcmlwdD4=) \
+        <a href=\"jav&#x09;ascript:alert(4)\">tab</a>\n\n<svg onload=alert(5)><script>alert(6)</script></svg>\n\n\
+        <p style=\"x:expression(alert(7))\" onclick=\"alert(8)\">styled</p>\n\n<iframe src=\"https://example.com\"></iframe>\n\n\
+        **Bold** and a [real link](https://example.com/docs).";
+    let mut fields = course_fields(&category, "Hostile text", "10");
+    fields.retain(|(name, _)| *name != "description");
+    fields.push(("description", hostile));
+    assert!(staff.call("admin/courses/save", &fields).await.status < 400);
+    let id = course_id(&app, "hostile-text").await.to_string();
+    staff.call("admin/courses/publish", &[("id", &id), ("publish", "yes")]).await;
+    let page = staff.get("/courses/hostile-text").await;
+    assert_eq!(page.status, 200);
+    let html = Html::parse_document(&page.body);
+    let text = html.select(&Selector::parse(".course-text").unwrap()).next().expect("the course text");
+    for element in text.descendants().filter_map(scraper::ElementRef::wrap) {
+        let name = element.value().name();
+        assert!(!["script", "img", "svg", "iframe", "style"].contains(&name), "<{name}> survived");
+        for (attr, value) in element.value().attrs() {
+            assert!(!attr.starts_with("on") && attr != "style", "{attr} on <{name}>");
+            let value = value.to_ascii_lowercase();
+            assert!(!value.contains("javascript:") && !value.contains("data:"), "{attr}={value}");
+        }
+    }
+    assert!(text.select(&Selector::parse("h2").unwrap()).next().is_some(), "Markdown headings render");
+    let links: Vec<&str> =
+        text.select(&Selector::parse("a[href]").unwrap()).filter_map(|a| a.value().attr("href")).collect();
+    assert_eq!(links, ["https://example.com/docs"]);
+}
+
+/// The Monday before the last Sunday of March next year: a weekly series
+/// from it crosses the change to summer time.
+fn monday_before_summer_time() -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let year = chrono::Utc::now().year() + 1;
+    let mut last_sunday = chrono::NaiveDate::from_ymd_opt(year, 3, 31).unwrap();
+    while last_sunday.weekday() != chrono::Weekday::Sun {
+        last_sunday = last_sunday.pred_opt().unwrap();
+    }
+    last_sunday - chrono::Days::new(6)
+}
+
+#[tokio::test]
+async fn a_weekly_series_across_summer_time_keeps_its_local_hours() {
+    let app = TestApp::demo().await;
+    let mut staff = person(&app, Role::Staff, 1).await;
+    let category = a_category(&app).await;
+    staff.call("admin/courses/save", &course_fields(&category, "Evening Excel", "100")).await;
+    let id = course_id(&app, "evening-excel").await;
+    let (id_text, first) = (id.to_string(), monday_before_summer_time().to_string());
+    let fields = [
+        ("course_id", id_text.as_str()),
+        ("start_date", first.as_str()),
+        ("start_time", "09:00"),
+        ("end_time", "17:00"),
+        ("mode", "online"),
+        ("location", ""),
+        ("instructor", ""),
+        ("capacity", "12"),
+        ("weeks", "3"),
+        ("allow_holidays", "on"),
+    ];
+    let res = staff.call("admin/courses/schedule", &fields).await;
+    assert!(res.status < 400, "{} {}", res.status, res.body);
+    let starts: Vec<chrono::DateTime<chrono::Utc>> = lyceum::with_pool!(&app.state.db, |pool| {
+        sqlx::query_scalar("SELECT starts_at FROM course_sessions WHERE course_id = $1 ORDER BY starts_at")
+            .bind(id)
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    });
+    let utc: Vec<String> = starts.iter().map(|t| t.format("%H:%M").to_string()).collect();
+    assert_eq!(utc, ["08:00", "07:00", "07:00"], "09:00 in Malta, in winter and then in summer time");
+    let tz = chrono_tz::Europe::Malta;
+    assert!(starts.iter().all(|t| t.with_timezone(&tz).format("%H:%M %a").to_string() == "09:00 Mon"));
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log WHERE event = 'session.created'").await, 3);
+
+    // New Year's Day is a public holiday: refused unless staff say so.
+    let new_year = format!("{}-01-01", chrono::Datelike::year(&monday_before_summer_time()));
+    let mut holiday = fields.to_vec();
+    holiday.retain(|(name, _)| !["allow_holidays", "start_date", "weeks"].contains(name));
+    holiday.extend([("start_date", new_year.as_str()), ("weeks", "1")]);
+    let refused = staff.call("admin/courses/schedule", &holiday).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("holiday"), "{}", refused.body);
+    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM course_sessions WHERE course_id = {id}")).await, 3);
+}
+
+#[tokio::test]
+async fn a_course_with_learners_is_archived_never_deleted_and_the_trail_cannot_be_changed() {
+    let app = TestApp::demo().await;
+    let mut staff = person(&app, Role::Staff, 1).await;
+    let category = a_category(&app).await;
+    staff.call("admin/courses/save", &course_fields(&category, "Kept course", "100")).await;
+    staff.call("admin/courses/save", &course_fields(&category, "Gone course", "100")).await;
+    let (kept, gone) = (course_id(&app, "kept-course").await, course_id(&app, "gone-course").await);
+    let (kept_text, gone_text) = (kept.to_string(), gone.to_string());
+    let first = monday_before_summer_time().to_string();
+    for course in [&kept_text, &gone_text] {
+        let fields = [
+            ("course_id", course.as_str()),
+            ("start_date", first.as_str()),
+            ("start_time", "09:00"),
+            ("end_time", "17:00"),
+            ("mode", "online"),
+            ("location", ""),
+            ("instructor", ""),
+            ("capacity", "12"),
+            ("weeks", "1"),
+            ("allow_holidays", "on"),
+        ];
+        assert!(staff.call("admin/courses/schedule", &fields).await.status < 400);
+    }
+    // A learner on the kept course's date.
+    let learner: i64 = count(&app, "SELECT MIN(id) FROM users").await;
+    let now = chrono::Utc::now();
+    lyceum::with_pool!(&app.state.db, |pool| {
+        sqlx::query(
+            "INSERT INTO enrolments (session_id, user_id, status, created_at, updated_at) \
+             SELECT id, $1, 'confirmed', $2, $2 FROM course_sessions WHERE course_id = $3",
+        )
+        .bind(learner)
+        .bind(now)
+        .bind(kept)
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .unwrap()
+    });
+    let refused = staff.call("admin/courses/retire", &[("id", &kept_text), ("action", "delete")]).await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(staff.call("admin/courses/retire", &[("id", &kept_text), ("action", "archive")]).await.status < 400);
+    let republish = staff.call("admin/courses/publish", &[("id", &kept_text), ("publish", "yes")]).await;
+    assert_eq!(republish.status, 409, "an archived course stays out: {}", republish.body);
+    assert!(staff.call("admin/courses/retire", &[("id", &gone_text), ("action", "delete")]).await.status < 400);
+    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM courses WHERE id = {gone}")).await, 0);
+    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM course_sessions WHERE course_id = {gone}")).await, 0);
+    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM courses WHERE id = {kept} AND archived")).await, 1);
+
+    // The trail is append-only, whatever asks.
+    for sql in ["DELETE FROM audit_log", "UPDATE audit_log SET event = 'nothing'", "UPDATE audit_log SET changes = '[]'"] {
+        let result = lyceum::server::sql::Sql::new(sql).execute(&app.state.db).await;
+        assert!(result.is_err(), "{sql} was allowed");
+    }
+    let blanked = lyceum::server::sql::Sql::new("UPDATE audit_log SET ip = '' WHERE id = (SELECT MIN(id) FROM audit_log)")
+        .execute(&app.state.db)
+        .await;
+    assert!(blanked.is_ok(), "a deleted account's address can still be blanked");
+}
+
+#[tokio::test]
+async fn the_back_office_pages_show_hostile_text_as_text() {
+    let app = TestApp::demo().await;
+    let mut staff = person(&app, Role::Staff, 1).await;
+    let category = a_category(&app).await;
+    let hostile = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>";
+    let mut fields = course_fields(&category, hostile, "100");
+    fields.retain(|(name, _)| *name != "slug");
+    fields.push(("slug", "hostile-title"));
+    let res = staff.call("admin/courses/save", &fields).await;
+    assert!(res.status < 400, "{} {}", res.status, res.body);
+    let id = course_id(&app, "hostile-title").await;
+    for page in ["/admin/courses?q=script".to_string(), format!("/admin/courses/{id}"), "/admin/audit".into(), "/admin".into()] {
+        let res = staff.get(&page).await;
+        assert_eq!(res.status, 200, "{page}");
+        let html = Html::parse_document(&res.body);
+        let injected = Selector::parse("main script, main img, img[onerror]").unwrap();
+        assert_eq!(html.select(&injected).count(), 0, "{page}: markup got through");
+        if page != "/admin" {
+            let shown = html.root_element().text().collect::<String>();
+            assert!(shown.contains(hostile), "{page}: the title shown as typed");
+        }
+    }
+    let dashboard = Html::parse_document(&staff.get("/admin").await.body);
+    let chart = Selector::parse("figure.chart svg[role=img]").unwrap();
+    assert_eq!(dashboard.select(&chart).count(), 1, "the weekly chart is drawn on the server");
+    let rows = Selector::parse("figure.chart table tbody tr").unwrap();
+    assert_eq!(dashboard.select(&rows).count(), 12, "twelve weeks of figures behind it");
+    let audit = Html::parse_document(&staff.get("/admin/audit?action=course.created").await.body);
+    let entries = Selector::parse(".audit-entry").unwrap();
+    assert_eq!(audit.select(&entries).count(), 1);
+}
