@@ -111,6 +111,7 @@ fn SignedIn(viewer: Viewer) -> impl IntoView {
     let logout = ServerAction::<Logout>::new();
     view! {
         <ul class="account-links">
+            {viewer.role.includes(Role::Staff).then(|| view! { <li><a href="/admin">"Back office"</a></li> })}
             {viewer.role.includes(Role::Instructor).then(|| view! { <li><a href="/admin/sessions">"Rosters"</a></li> })}
             <li><a class="account-name" href="/account" title=viewer.email.clone()>{viewer.name.clone()}</a></li>
             <li>

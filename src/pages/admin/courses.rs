@@ -23,7 +23,7 @@ pub fn CoursesPage() -> impl IntoView {
     let list = Resource::new(move || location.search.get(), get_course_list);
     view! {
         <AdminPage title="Courses" section="/admin/courses">
-            <p><a class="button" href="/admin/courses/new">"New course"</a></p>
+            <p><a class="button-link" href="/admin/courses/new">"New course"</a></p>
             <Loaded data=list keep_previous=true render=|list| view! { <CourseList list/> }/>
         </AdminPage>
     }

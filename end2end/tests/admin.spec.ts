@@ -1,0 +1,88 @@
+import AxeBuilder from "@axe-core/playwright";
+import { test, expect, jsEnabled, logIn, waitForHydration } from "./fixtures";
+
+const staffPassword = process.env.STAFF_PASSWORD ?? "";
+
+async function axe(page: import("@playwright/test").Page) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`)).toEqual([]);
+}
+
+/** A Monday in June next year, as the date field takes it. */
+function juneMonday(): string {
+  const day = new Date(Date.UTC(new Date().getUTCFullYear() + 1, 5, 1));
+  while (day.getUTCDay() !== 1) day.setUTCDate(day.getUTCDate() + 1);
+  return day.toISOString().slice(0, 10);
+}
+
+test("staff create a course with a weekly series, publish it, and change its price", async ({ page, consoleErrors }, testInfo) => {
+  test.skip(!staffPassword, "STAFF_PASSWORD is not set (scripts/test sets it)");
+  const js = jsEnabled(testInfo);
+  testInfo.annotations.push({ type: "expected-http-status", description: "422" });
+  await logIn(page, js, "staff@lyceum.example", staffPassword);
+  await expect(page.getByRole("heading", { name: "Dashboard", level: 1 })).toBeVisible();
+  await expect(page.getByRole("img", { name: "Enrolments per week, last 12 weeks" })).toBeVisible();
+  if (js) await axe(page);
+  for (const width of [390, 1366]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: testInfo.outputPath(`dashboard-${width}.png`), fullPage: true });
+  }
+
+  // A new course: sent empty first, then filled in.
+  await page.getByRole("navigation", { name: "Back office" }).getByRole("link", { name: "Courses" }).click();
+  await page.getByRole("link", { name: "New course" }).click();
+  await expect(page.getByRole("heading", { name: "New course", level: 1 })).toBeVisible();
+  if (js) await waitForHydration(page);
+  await page.getByRole("button", { name: "Create course" }).click();
+  await expect(page.getByRole("alert")).toContainText("Please correct the fields marked below.");
+  await expect(page.getByLabel("Title")).toHaveAttribute("aria-invalid", "true");
+  if (js) await axe(page);
+  const title = `Data storytelling (${testInfo.project.name})`;
+  await page.getByLabel("Title").fill(title);
+  await page.getByLabel("Category").selectOption({ index: 1 });
+  await page.getByLabel("Summary").fill("Charts that make a point, and the words around them.");
+  await page.getByLabel("Description (Markdown)").fill("Two days on **charts**.\n\n- Pick the chart\n- Say the point");
+  await page.getByLabel("Hours of teaching").fill("14");
+  await page.getByLabel("Price (EUR)").fill("890");
+  await page.getByRole("button", { name: "Create course" }).click();
+  await expect(page).toHaveURL(/\/admin\/courses\/\d+\?notice=course-created$/);
+
+  // A weekly series of three Mondays, online.
+  if (js) await waitForHydration(page);
+  await page.getByLabel("First date").fill(juneMonday());
+  await page.getByLabel("Weeks").fill("3");
+  await page.getByLabel("Held").selectOption("online");
+  await page.getByRole("button", { name: "Schedule" }).click();
+  await expect(page).toHaveURL(/notice=sessions-scheduled/);
+  await expect(page.locator("#sessions + ul li")).toHaveCount(3);
+
+  // Published: the public catalogue and its search find it.
+  if (js) await waitForHydration(page);
+  await page.getByRole("button", { name: "Publish" }).click();
+  await expect(page).toHaveURL(/notice=published/);
+  const slug = `data-storytelling-${testInfo.project.name}`;
+  await page.goto(`/courses?q=${encodeURIComponent("storytelling")}`);
+  await expect(page.getByRole("link", { name: title })).toBeVisible();
+  await page.goto(`/courses/${slug}`);
+  await expect(page.getByRole("heading", { name: title, level: 1 })).toBeVisible();
+  await expect(page.locator(".course-text strong")).toHaveText("charts");
+  await expect(page.getByText("€890").first()).toBeVisible();
+
+  // The price changes, and the public page shows it at once.
+  await page.goBack();
+  await page.goto(`/admin/courses?q=${encodeURIComponent("storytelling")}`);
+  await page.getByRole("link", { name: title }).click();
+  if (js) await waitForHydration(page);
+  await page.getByLabel("Price (EUR)").fill("950");
+  await page.getByRole("button", { name: "Save course" }).click();
+  await expect(page).toHaveURL(/notice=saved/);
+  await page.goto(`/courses/${slug}`);
+  await expect(page.getByText("€950").first()).toBeVisible();
+
+  // The trail has every step.
+  await page.goto("/admin/audit?entity=course");
+  await expect(page.locator(".audit-entry").filter({ hasText: "course.updated" }).first()).toContainText("price_cents");
+  if (js) await axe(page);
+  expect(consoleErrors).toEqual([]);
+});
