@@ -12,6 +12,7 @@ use crate::pages::account::{
 use crate::pages::admin::audit::AuditPage;
 use crate::pages::admin::courses::{CoursePage as AdminCoursePage, CoursesPage, NewCoursePage};
 use crate::pages::admin::dashboard::DashboardPage as AdminDashboardPage;
+use crate::pages::admin::enquiries::{EnquiriesPage, EnquiryPage};
 use crate::pages::admin::roster::{RosterPage, RostersPage};
 use crate::pages::certificate::CertificatePage;
 use crate::pages::dev_mailbox::DevMailboxPage;
@@ -100,6 +101,8 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("admin"), StaticSegment("courses"), ParamSegment("id")) view=AdminCoursePage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("sessions")) view=RostersPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("sessions"), ParamSegment("id")) view=RosterPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("enquiries")) view=EnquiriesPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("enquiries"), ParamSegment("id")) view=EnquiryPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("dev"), StaticSegment("mailbox")) view=DevMailboxPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>

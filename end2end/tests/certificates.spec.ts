@@ -20,7 +20,7 @@ test("staff mark a learner completed on a roster, and the certificate verifies i
   await logInAsStaff(page, js);
 
   // The rosters: a session that ran a few weeks ago, of a course with a certificate.
-  await page.getByRole("link", { name: "Rosters" }).click();
+  await page.getByRole("banner").getByRole("link", { name: "Rosters" }).click();
   await expect(page.getByRole("heading", { name: "Rosters", level: 1 })).toBeVisible();
   await page.getByRole("list", { name: "Running and recent" }).getByRole("link", { name: /AWS/ }).first().click();
   await expect(page).toHaveURL(/\/admin\/sessions\/\d+$/);

@@ -141,6 +141,9 @@ pub enum Refusal {
     InUse,
     /// An archived course stays out of the catalogue.
     Archived,
+    /// Someone else saved the record since it was read: the save would
+    /// overwrite their change unseen, so it is refused.
+    Stale,
 }
 
 impl Refusal {
@@ -170,6 +173,11 @@ impl Refusal {
             Refusal::Archived => "This course is archived, so it cannot be published again.".into(),
             Refusal::InUse => {
                 "This course has enrolments or certificates, so it cannot be deleted: archive it instead.".into()
+            }
+            Refusal::Stale => {
+                "Someone else saved a change to this record after you opened it, so yours was not saved. \
+                 Reload the page to see theirs, then make yours again."
+                    .into()
             }
             Refusal::Unconfirmed => {
                 "Please confirm your e-mail address first: follow the link we sent you, or ask for a new one.".into()

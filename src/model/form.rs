@@ -52,6 +52,16 @@ pub enum Field {
     Capacity,
     /// How many weekly dates a series has.
     Weeks,
+    /// What an enquiry asks.
+    Message,
+    /// The course an enquiry is about.
+    Course,
+    Status,
+    Assignee,
+    /// An internal note on an enquiry.
+    Note,
+    /// A reply to an enquiry, sent by e-mail.
+    Reply,
 }
 
 impl Field {
@@ -94,6 +104,12 @@ impl Field {
             Field::Instructor => "instructor",
             Field::Capacity => "capacity",
             Field::Weeks => "weeks",
+            Field::Message => "message",
+            Field::Course => "course",
+            Field::Status => "status",
+            Field::Assignee => "assignee",
+            Field::Note => "note",
+            Field::Reply => "reply",
         }
     }
 }
@@ -271,10 +287,13 @@ pub enum Notice {
     Deleted,
     SessionsScheduled,
     SessionCancelled,
+    EnquirySent,
+    NoteAdded,
+    ReplySent,
 }
 
 impl Notice {
-    const ALL: [Notice; 24] = [
+    const ALL: [Notice; 27] = [
         Notice::CheckEmail,
         Notice::LinkSent,
         Notice::Verified,
@@ -299,6 +318,9 @@ impl Notice {
         Notice::Deleted,
         Notice::SessionsScheduled,
         Notice::SessionCancelled,
+        Notice::EnquirySent,
+        Notice::NoteAdded,
+        Notice::ReplySent,
     ];
 
     pub fn code(self) -> &'static str {
@@ -327,6 +349,9 @@ impl Notice {
             Notice::Deleted => "deleted",
             Notice::SessionsScheduled => "sessions-scheduled",
             Notice::SessionCancelled => "session-cancelled",
+            Notice::EnquirySent => "enquiry-sent",
+            Notice::NoteAdded => "note-added",
+            Notice::ReplySent => "reply-sent",
         }
     }
 
@@ -368,6 +393,11 @@ impl Notice {
             Notice::Deleted => "Deleted.",
             Notice::SessionsScheduled => "The dates are scheduled.",
             Notice::SessionCancelled => "The session is cancelled and every learner on it is told by e-mail.",
+            Notice::EnquirySent => {
+                "Thank you: we have your message and answer within two working days. We have e-mailed you to confirm."
+            }
+            Notice::NoteAdded => "The note is added.",
+            Notice::ReplySent => "Your reply is on its way, and the enquiry is marked answered.",
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod catalogue;
 pub mod certificate;
 pub mod date;
+pub mod enquiry;
 pub mod enrolment;
 pub mod form;
 pub mod mail;

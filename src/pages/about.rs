@@ -1,11 +1,20 @@
 //! The academy's own pages: `/contact`, `/privacy` and `/terms`. Plain
 //! pages, written for the people who read them; the contact details come
-//! from the academy's settings and campuses.
+//! from the academy's settings and campuses. `/contact` also has the
+//! enquiry form, which a course's page can open with the course chosen
+//! (`/contact?course=…`).
 
 use crate::components::contact::SiteContact;
+use crate::components::form::{FormAlert, NoticeBanner, Select, TextArea, TextField, last_error};
+use crate::components::loaded::Loaded;
 use crate::components::verbatim::PageTitle;
+use crate::model::account::{EMAIL_MAX, NAME_MAX, PHONE_MAX};
+use crate::model::enquiry::{ContactForm, MESSAGE_MAX};
+use crate::model::form::Field;
+use crate::server_fns::enquiries::{SendEnquiry, get_contact_form};
 use leptos::prelude::*;
 use leptos_meta::Meta;
+use leptos_router::hooks::use_query_map;
 
 /// One of these pages: its title (in the head and as its heading), the
 /// description search engines show, the lead paragraph, then the text.
@@ -24,6 +33,13 @@ fn Prose(title: &'static str, description: &'static str, lead: &'static str, chi
 
 #[component]
 pub fn ContactPage() -> impl IntoView {
+    let query = use_query_map();
+    let send = ServerAction::<SendEnquiry>::new();
+    // Drawn afresh once a message is sent, so the form starts empty again.
+    let form = Resource::new(
+        move || (query.read().get("course"), send.version().get()),
+        |(course, _)| get_contact_form(course),
+    );
     view! {
         <Prose
             title="Contact us"
@@ -31,11 +47,38 @@ pub fn ContactPage() -> impl IntoView {
             lead="Questions about a course, a booking for your team, or a certificate? We are glad to help."
         >
             <SiteContact/>
+            <h2 id="enquiry-heading">"Send us a message"</h2>
+            <Loaded data=form render=move |form| view! { <EnquiryForm form send/> }/>
             <h2>"Booking for a team"</h2>
             <p>"We run any course for a team of six or more, at one of our campuses, at your offices or online, on dates that suit you. Write to us with the course, the number of people and the weeks you have in mind."</p>
             <h2>"Your account and your data"</h2>
             <p>"You can see, download and delete what we keep about you from your account pages. How we handle it is set out in our " <a href="/privacy">"privacy notice"</a> "."</p>
         </Prose>
+    }
+}
+
+/// The enquiry form: errors by the fields, and what was typed kept when
+/// it comes back, with JavaScript or without.
+#[component]
+fn EnquiryForm(form: ContactForm, send: ServerAction<SendEnquiry>) -> impl IntoView {
+    let error = last_error(send);
+    view! {
+        <NoticeBanner unless=error/>
+        <FormAlert error/>
+        <ActionForm action=send attr:class="stack-form enquiry-form" attr:novalidate="" attr:aria-labelledby="enquiry-heading">
+            <TextField field=Field::Name label="Your name" value=form.name autocomplete="name" required=true maxlength=NAME_MAX error/>
+            <TextField field=Field::Email label="Your e-mail address" kind="email" value=form.email autocomplete="email" required=true maxlength=EMAIL_MAX hint="We answer here, and send nothing else." error/>
+            <TextField field=Field::Phone label="Phone (optional)" kind="tel" autocomplete="tel" maxlength=PHONE_MAX hint="If you would rather we call. Kept encrypted." error/>
+            <Select field=Field::Course label="Course (optional)" any="No course in particular" choices=form.courses value=form.course error/>
+            <TextArea field=Field::Message label="Your message" value="" max=MESSAGE_MAX error/>
+            // A trap for programs that fill in every field: hidden from
+            // people (and from screen readers), so only they fill it in.
+            <div class="form-trap" aria-hidden="true">
+                <label for="f-website">"Leave this field empty"</label>
+                <input id="f-website" name="website" type="text" value="" tabindex="-1" autocomplete="off"/>
+            </div>
+            <button type="submit" disabled=move || send.pending().get()>"Send message"</button>
+        </ActionForm>
     }
 }
 
@@ -54,6 +97,7 @@ pub fn PrivacyPage() -> impl IntoView {
                 <li>"Your enrolments, waiting-list places, attendance, completions and certificates."</li>
                 <li>"The sessions in which you are logged in (browser, network address, when), so you can see and end them."</li>
                 <li>"A record of security events on your account (logins, password changes), kept to protect it."</li>
+                <li>"The messages you send us through the contact form, with your name, e-mail address and, if you give it, your phone number (kept encrypted), and our replies."</li>
             </ul>
             <h2>"Why"</h2>
             <p>"To run the courses you book: to hold your seat, tell you about it, remind you before it starts, record that you attended and completed, and issue a certificate that others can check. We do not sell or share your data for marketing, and we only e-mail you about new courses if you ask us to."</p>

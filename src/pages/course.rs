@@ -137,6 +137,7 @@ fn Course(course: CourseDetail) -> impl IntoView {
                     <div><dt>"Language"</dt><dd>{language}</dd></div>
                     <div><dt>"Certificate"</dt><dd>{if course.awards_certificate { "Yes, on completion" } else { "No" }}</dd></div>
                 </dl>
+                <p class="course-ask"><a href=format!("/contact?course={}", course.slug)>"Ask about this course"</a></p>
             </header>
             <section aria-labelledby="sessions-heading">
                 <h2 id="sessions-heading">"Upcoming sessions"</h2>

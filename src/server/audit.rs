@@ -209,7 +209,12 @@ pub struct Entry {
 pub async fn entries_of(db: &Db, user_id: i64) -> Result<Vec<Entry>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_as(
-            "SELECT at, event, ip, user_agent, detail FROM audit_log WHERE user_id = $1 ORDER BY at DESC, id DESC",
+            // Where staff acted on the person's records, the staff member's
+            // address and browser are theirs, not the person's to export.
+            "SELECT at, event, \
+             CASE WHEN actor_id IS NULL OR actor_id = $1 THEN ip ELSE '' END AS ip, \
+             CASE WHEN actor_id IS NULL OR actor_id = $1 THEN user_agent ELSE '' END AS user_agent, \
+             detail FROM audit_log WHERE user_id = $1 ORDER BY at DESC, id DESC",
         )
         .bind(user_id)
         .fetch_all(pool)

@@ -94,8 +94,8 @@ pub async fn load(db: &Db, actor: &User, tz: Tz, now: DateTime<Utc>) -> Result<D
 }
 
 /// Enquiries not yet closed.
-async fn open_enquiries(_conn: &mut crate::server::db::Conn) -> Result<i64, sqlx::Error> {
-    Ok(0)
+async fn open_enquiries(conn: &mut crate::server::db::Conn) -> Result<i64, sqlx::Error> {
+    Sql::new("SELECT COUNT(*) FROM enquiries WHERE status <> 'closed'").fetch_count_on(conn).await
 }
 
 #[cfg(test)]

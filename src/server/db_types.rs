@@ -4,6 +4,7 @@
 //! the code disagree, and someone must look.
 
 use crate::model::account::Role;
+use crate::model::enquiry::{EnquiryStatus, NoteKind};
 use crate::model::enrolment::{Attendance, EnrolmentStatus};
 use crate::model::query::{Kind, Level, Mode};
 use sqlx::encode::IsNull;
@@ -41,4 +42,4 @@ macro_rules! text_column {
     };
 }
 
-text_column!(Role, Kind, Level, Mode, EnrolmentStatus, Attendance);
+text_column!(Role, Kind, Level, Mode, EnrolmentStatus, Attendance, EnquiryStatus, NoteKind);

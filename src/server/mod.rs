@@ -15,6 +15,7 @@ pub mod dashboard;
 pub mod db;
 pub mod db_types;
 pub mod downloads;
+pub mod enquiries;
 pub mod enrolment;
 pub mod error;
 pub mod fingerprint;
@@ -103,6 +104,7 @@ pub struct Domain {
     pub accounts: accounts::Accounts,
     pub calendars: calendar::Calendars,
     pub certificates: certificates::Certificates,
+    pub enquiries: enquiries::Enquiries,
     /// What the catalogue and the page cache forget together.
     pub epoch: page_cache::Epoch,
     /// The keys that seal personal data and queued mail.
@@ -145,9 +147,29 @@ impl Domain {
                 public_url: public_url.to_string(),
             },
         );
-        let accounts = accounts::Accounts::new(db.clone(), config, keys.clone(), limits.clone(), enrolments.clone());
+        let enquiries =
+            enquiries::Enquiries::new(db.clone(), keys.clone(), limits.clone(), public_url, &config.contact_email);
+        let accounts = accounts::Accounts::new(
+            db.clone(),
+            config,
+            keys.clone(),
+            limits.clone(),
+            accounts::Parts { enrolments: enrolments.clone(), enquiries: enquiries.clone() },
+        );
         let public_url = public_url.into();
-        Self { catalogue, enrolments, accounts, calendars, certificates, epoch, keys, limits, tz, public_url }
+        Self {
+            catalogue,
+            enrolments,
+            accounts,
+            calendars,
+            certificates,
+            enquiries,
+            epoch,
+            keys,
+            limits,
+            tz,
+            public_url,
+        }
     }
 
     /// Every kind of job Lyceum runs, with what each needs, delivering mail

@@ -8,4 +8,5 @@ pub mod catalogue;
 pub mod certificates;
 pub mod courses;
 pub mod dev;
+pub mod enquiries;
 pub mod enrolment;

@@ -94,6 +94,7 @@ pub fn mail_to(n: usize) -> Mail {
         text: format!("Hello, learner {n}."),
         html: format!("<p>Hello, learner {n}.</p>"),
         attachments: Vec::new(),
+        thread: Default::default(),
     }
 }
 

@@ -54,6 +54,7 @@ fn verification_mail() -> Mail {
         text: format!("Welcome to Lyceum.\n\nConfirm your address: {SECRET_LINK}\n</script><script>alert(1)</script>"),
         html: "<p>Welcome</p><script>alert(2)</script>".into(),
         attachments: Vec::new(),
+        thread: Default::default(),
     }
 }
 
@@ -240,15 +241,15 @@ async fn smtp_sends_both_bodies_and_a_refused_recipient_is_not_retried() {
 /// A real SMTP peer (Python's aiosmtpd) on a loopback port that offers
 /// STARTTLS and refuses mail before it, with a certificate for `localhost`
 /// from a certificate authority made for the test. Stopped when dropped.
-struct TlsRelay {
+pub(crate) struct TlsRelay {
     child: std::process::Child,
-    port: u16,
+    pub(crate) port: u16,
     folder: tempfile::TempDir,
-    ca_file: std::path::PathBuf,
+    pub(crate) ca_file: std::path::PathBuf,
 }
 
 impl TlsRelay {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
         use std::io::BufRead;
         let folder = tempfile::tempdir().unwrap();
@@ -285,7 +286,7 @@ impl TlsRelay {
     }
 
     /// Every message received, as Python's `email` parser read it.
-    fn received(&self) -> Vec<serde_json::Value> {
+    pub(crate) fn received(&self) -> Vec<serde_json::Value> {
         let mut files: Vec<_> =
             std::fs::read_dir(self.folder.path().join("mail")).unwrap().map(|e| e.unwrap().path()).collect();
         files.sort();

@@ -233,12 +233,12 @@ pub fn DataPage() -> impl IntoView {
             <Loaded data=profile render=move |_| view! {
                             <section>
                                 <h2>"Download your data"</h2>
-                                <p>"Everything Lyceum stores about you, as one JSON file: account, profile, settings, sessions and security events."</p>
+                                <p>"Everything Lyceum stores about you, as one JSON file: account, profile, settings, sessions, security events and the enquiries you sent us."</p>
                                 <p><a class="button-link" href="/account/data/export" download="lyceum-data.json">"Download my data"</a></p>
                             </section>
                             <section class="danger-zone">
                                 <h2>"Delete your account"</h2>
-                                <p>"Your personal data is removed and you are logged out everywhere. This cannot be undone. You can sign up again later with the same address."</p>
+                                <p>"Your personal data, and the enquiries you sent us from your account or its address, are removed and you are logged out everywhere. This cannot be undone. You can sign up again later with the same address."</p>
                                 <p>"Kept without your name or address: an empty account record (its number, role and dates) and, pointing to it, a record of each of your enrolments (the session, when you enrolled, attendance and completion; all marked cancelled, and any seat you held goes to the waitlist), for the academy's counts; and your account's security events (what happened and when, not from where)."</p>
                                 <p>"Kept with your name: the certificates already issued to you, so that they can still be verified. Each shows your name, and its signed credential carries your name and a salted hash of your e-mail address."</p>
                                 <FormAlert error/>

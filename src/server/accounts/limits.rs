@@ -1,7 +1,7 @@
-//! Request rate limits on the account endpoints, per client address and per
-//! account. They live in the database (`rate_limits`), so every instance
-//! shares them and a restart forgets nothing; only requests that are
-//! limited touch that table.
+//! Request rate limits, per client address and per account. They live in
+//! the database (`rate_limits`), so every instance shares them and a
+//! restart forgets nothing; only requests that are limited touch that
+//! table.
 //!
 //! Each limit is a GCRA ("generic cell rate algorithm"): a key may spend
 //! `burst` requests at once, and one comes back every `period / burst`.
@@ -58,6 +58,7 @@ pub struct Quotas {
     pub resend_per_ip: Rate,
     pub resend_per_account: Rate,
     pub certificate_per_ip: Rate,
+    pub contact_per_ip: Rate,
 }
 
 impl Default for Quotas {
@@ -77,6 +78,10 @@ impl Default for Quotas {
             // this keeps anyone from trying at speed. An employer checks a
             // handful of certificates, not hundreds a minute.
             certificate_per_ip: Rate::new(30, MINUTE),
+            // Each enquiry sends an acknowledgement to the address typed:
+            // enough for an office behind one address, too few to make the
+            // form a way of mailing strangers.
+            contact_per_ip: Rate::new(10, HOUR),
         }
     }
 }
@@ -92,6 +97,7 @@ pub enum Limit {
     ResendPerIp,
     ResendPerAccount,
     CertificatePerIp,
+    ContactPerIp,
 }
 
 impl Limit {
@@ -109,6 +115,7 @@ impl Limit {
             Limit::ResendPerIp => "resend-ip",
             Limit::ResendPerAccount => "resend-account",
             Limit::CertificatePerIp => "certificate-ip",
+            Limit::ContactPerIp => "contact-ip",
         }
     }
 }
@@ -158,6 +165,7 @@ impl Limits {
             Limit::ResendPerIp => q.resend_per_ip,
             Limit::ResendPerAccount => q.resend_per_account,
             Limit::CertificatePerIp => q.certificate_per_ip,
+            Limit::ContactPerIp => q.contact_per_ip,
         }
     }
 

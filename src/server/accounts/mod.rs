@@ -26,6 +26,7 @@ use crate::error::AppError;
 use crate::model::account::User;
 use crate::model::account::{self as rules, Email, Role};
 use crate::model::form::{Checks, Field, FieldError, Problem, check_line};
+use crate::server::enquiries::Enquiries;
 use crate::server::enrolment::Enrolments;
 use chrono::{DateTime, Duration as TimeDelta, Utc};
 use limits::{Limit, Limits, too_many};
@@ -54,6 +55,8 @@ pub struct Accounts {
     db: Db,
     /// A deleted account's enrolments are given up with it.
     enrolments: Enrolments,
+    /// An account's enquiries are in its export, and deleted with it.
+    enquiries: Enquiries,
     passwords: Passwords,
     keys: Arc<Keyring>,
     limits: Arc<Limits>,
@@ -97,6 +100,12 @@ fn lock_until(failures: i32, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     lockout(failures).map(|wait| now + TimeDelta::from_std(wait).unwrap_or_default())
 }
 
+/// The other areas an account's life reaches into.
+pub struct Parts {
+    pub enrolments: Enrolments,
+    pub enquiries: Enquiries,
+}
+
 pub struct SignupForm {
     pub name: String,
     pub email: String,
@@ -104,9 +113,11 @@ pub struct SignupForm {
 }
 
 impl Accounts {
-    pub fn new(db: Db, config: &Config, keys: Arc<Keyring>, limits: Arc<Limits>, enrolments: Enrolments) -> Self {
+    pub fn new(db: Db, config: &Config, keys: Arc<Keyring>, limits: Arc<Limits>, parts: Parts) -> Self {
+        let Parts { enrolments, enquiries } = parts;
         Self {
             enrolments,
+            enquiries,
             limits,
             db,
             passwords: Passwords::for_this_machine(),
@@ -304,6 +315,7 @@ impl Accounts {
         };
         let mut write = self.enrolments.begin_write().await?;
         self.enrolments.release_all_in(write.tx(), user.id, now).await?;
+        self.enquiries.forget_in(write.tx(), user.id, &user.email).await?;
         store::anonymise(write.tx(), user.id, &traces, now).await?;
         write.commit().await?;
         // Not where from: the person is gone, and so is what identified them.

@@ -146,6 +146,7 @@ impl Accounts {
         let profile = self.profile_of(user);
         let sessions = store::sessions_of(self.db(), user.id, Utc::now()).await?;
         let audit = crate::server::audit::entries_of(self.db(), user.id).await?;
+        let enquiries = self.enquiries.export(user.id, &user.email).await?;
         Ok(json!({
             "exported_at": Utc::now(),
             "account": {
@@ -187,6 +188,7 @@ impl Accounts {
                 "user_agent": a.user_agent,
                 "detail": a.detail,
             })).collect::<Vec<_>>(),
+            "enquiries": enquiries,
         }))
     }
 }

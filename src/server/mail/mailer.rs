@@ -144,15 +144,18 @@ impl Smtp {
     }
 
     /// Sends `mail` with plain-text and HTML alternatives and the given
-    /// `Message-ID`. A refusal the relay calls permanent (an unknown
-    /// recipient) is not retried.
+    /// `Message-ID` (and, for an answer, the id of the message it answers:
+    /// a token of Lyceum's, see `Thread`). A refusal the relay calls
+    /// permanent (an unknown recipient) is not retried.
     pub async fn send(&self, mail: &Mail, message_id: &str) -> Result<(), JobError> {
         let to: Mailbox =
             mail.to.parse().map_err(|_| JobError::permanent("the recipient is not a valid e-mail address"))?;
-        let message = Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .message_id(Some(message_id.to_string()))
+        let mut message = Message::builder().from(self.from.clone()).to(to).message_id(Some(message_id.to_string()));
+        if let Some(token) = &mail.thread.replies_to {
+            let original = super::thread_id(token, &self.domain);
+            message = message.in_reply_to(original.clone()).references(original);
+        }
+        let message = message
             .subject(mail.subject.clone())
             .multipart(body(mail)?)
             .map_err(|e| JobError::permanent(format!("the message cannot be built: {e}")))?;

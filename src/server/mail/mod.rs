@@ -52,6 +52,35 @@ pub struct Mail {
     /// Files sent along (a session's `.ics`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    /// The conversation it belongs to, if any.
+    #[serde(default, skip_serializing_if = "Thread::is_empty")]
+    pub thread: Thread,
+}
+
+/// Where a message stands in a conversation, for mail readers that group
+/// one (`Message-ID`, `In-Reply-To`, `References`). Each is the local part
+/// of an id, which the sending domain completes: a random token Lyceum
+/// made, never text anyone typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Thread {
+    /// The message's own id, when later messages will answer it; without
+    /// one, each job makes its own (see [`message_id`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The message this one answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replies_to: Option<String>,
+}
+
+impl Thread {
+    pub fn is_empty(&self) -> bool {
+        self.id.is_none() && self.replies_to.is_none()
+    }
+}
+
+/// A `Message-ID` of `domain` for the local part `token`.
+pub fn thread_id(token: &str, domain: &str) -> String {
+    format!("<{token}@{domain}>")
 }
 
 /// A file attached to a message.
@@ -67,6 +96,12 @@ impl Mail {
     /// The same message with `attachment` added.
     pub fn attach(mut self, attachment: Attachment) -> Self {
         self.attachments.push(attachment);
+        self
+    }
+
+    /// The same message, in `thread`.
+    pub fn in_thread(mut self, thread: Thread) -> Self {
+        self.thread = thread;
         self
     }
 }
@@ -102,7 +137,14 @@ pub fn message(to: &str, subject: &str, name: &str, paragraphs: &[&str], action:
     }
     text.push_str("Lyceum\n");
     html.push_str("<p>Lyceum</p></body></html>");
-    Mail { to: to.to_string(), subject: subject.to_string(), text, html, attachments: Vec::new() }
+    Mail {
+        to: to.to_string(),
+        subject: subject.to_string(),
+        text,
+        html,
+        attachments: Vec::new(),
+        thread: Thread::default(),
+    }
 }
 
 /// What a `mail.send` job holds: the account the message is for (if any)
@@ -151,6 +193,15 @@ pub fn message_id(job: &Job, domain: &str) -> String {
     format!("<{}.{}@{}>", job.id, &digest[..24], domain)
 }
 
+/// The `Message-ID` of `mail`, sent by `job`: the one its thread gives it,
+/// or the job's own.
+fn message_id_of(mail: &Mail, job: &Job, domain: &str) -> String {
+    match &mail.thread.id {
+        Some(token) => thread_id(token, domain),
+        None => message_id(job, domain),
+    }
+}
+
 /// Runs `mail.send` jobs.
 pub struct SendMail {
     mailer: Mailer,
@@ -188,7 +239,7 @@ impl Handler for SendMail {
             .ok_or_else(|| JobError::permanent("the message cannot be opened with this server's keys"))?;
         match &self.mailer {
             Mailer::Smtp(smtp) => {
-                smtp.send(&mail, &message_id(job, smtp.domain())).await?;
+                smtp.send(&mail, &message_id_of(&mail, job, smtp.domain())).await?;
                 Ok(Outcome::Done)
             }
             Mailer::Mailbox => {

@@ -3,11 +3,12 @@
 //! it; the domain never formats anything, so the back office and the API
 //! can read the same values as they are. One module per area: the
 //! catalogue (course pages, search, the home page, JSON-LD), enrolments
-//! (the dashboard, rosters) and the account pages.
+//! (the dashboard, rosters), the account pages and the enquiries' inbox.
 
 pub mod account;
 pub mod admin;
 mod catalogue;
+mod enquiry;
 mod enrolment;
 
 use super::catalogue::data::Money;
