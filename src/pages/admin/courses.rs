@@ -121,11 +121,40 @@ pub fn NewCoursePage() -> impl IntoView {
     }
 }
 
+/// The forms of a course's page. With JavaScript, a form that succeeds
+/// stays on the page, so the page reloads the course after each one: its
+/// state, its dates and the version the next save must name.
+#[derive(Clone, Copy)]
+struct CourseActions {
+    save: ServerAction<SaveCourse>,
+    publish: ServerAction<PublishCourse>,
+    schedule: ServerAction<ScheduleSessions>,
+    retire: ServerAction<RetireCourse>,
+}
+
+impl CourseActions {
+    fn new() -> Self {
+        Self { save: ServerAction::new(), publish: ServerAction::new(), schedule: ServerAction::new(), retire: ServerAction::new() }
+    }
+
+    /// The page's, or new ones for a form on a page of its own.
+    fn get() -> Self {
+        use_context::<Self>().unwrap_or_else(Self::new)
+    }
+
+    /// Changes each time one of the forms has been sent and answered.
+    fn versions(self) -> (usize, usize, usize, usize) {
+        (self.save.version().get(), self.publish.version().get(), self.schedule.version().get(), self.retire.version().get())
+    }
+}
+
 #[component]
 pub fn CoursePage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok());
-    let course = Resource::new(id, |id| async move {
+    let actions = CourseActions::new();
+    provide_context(actions);
+    let course = Resource::new(move || (id(), actions.versions()), |(id, _)| async move {
         match id {
             Some(id) => get_course_edit(Some(id)).await,
             None => Err(AppError::NotFound),
@@ -133,7 +162,7 @@ pub fn CoursePage() -> impl IntoView {
     });
     view! {
         <AdminPage title="Course" section="/admin/courses">
-            <Loaded data=course render=|course| view! { <CourseSections course/> }/>
+            <Loaded data=course keep_previous=true render=|course| view! { <CourseSections course/> }/>
         </AdminPage>
     }
 }
@@ -160,7 +189,7 @@ fn CourseSections(course: CourseEdit) -> impl IntoView {
 /// Publish or unpublish, as the course's state allows.
 #[component]
 fn CourseState(id: i64, state: CourseState) -> impl IntoView {
-    let action = ServerAction::<PublishCourse>::new();
+    let action = CourseActions::get().publish;
     let error = last_error(action);
     let (publish, label) = match state {
         CourseState::Draft => ("yes", "Publish"),
@@ -200,7 +229,7 @@ fn SavedMeanwhile(error: LastError) -> impl IntoView {
 #[component]
 fn CourseForm(course: CourseEdit) -> impl IntoView {
     use crate::model::admin::{DESCRIPTION_MAX, OUTCOMES_MAX, PREREQUISITES_MAX, SLUG_MAX, SUMMARY_MAX, TITLE_MAX};
-    let action = ServerAction::<SaveCourse>::new();
+    let action = CourseActions::get().save;
     let error = last_error(action);
     // After a refusal for a newer save, the form is sent again over the
     // version that was saved then.
@@ -261,7 +290,7 @@ fn SessionList(sessions: Vec<SessionLineView>) -> impl IntoView {
 
 #[component]
 fn ScheduleForm(course_id: i64, locations: Vec<(String, String)>, instructors: Vec<(String, String)>) -> impl IntoView {
-    let action = ServerAction::<ScheduleSessions>::new();
+    let action = CourseActions::get().schedule;
     let error = last_error(action);
     let modes: Vec<(String, String)> = Mode::ALL.iter().map(|m| (m.as_str().to_string(), m.label().to_string())).collect();
     let holidays = error.came_back() && error.typed("allow_holidays").is_some();
@@ -293,7 +322,7 @@ fn ScheduleForm(course_id: i64, locations: Vec<(String, String)>, instructors: V
 /// click, with or without JavaScript.
 #[component]
 fn Retire(id: i64, state: CourseState) -> impl IntoView {
-    let action = ServerAction::<RetireCourse>::new();
+    let action = CourseActions::get().retire;
     let error = last_error(action);
     let query = use_query_map();
     let asked = move || query.read().get("confirm").filter(|c| c == "archive" || c == "delete");
