@@ -142,9 +142,25 @@ impl CourseActions {
         use_context::<Self>().unwrap_or_else(Self::new)
     }
 
-    /// Changes each time one of the forms has been sent and answered.
-    fn versions(self) -> (usize, usize, usize, usize) {
-        (self.save.version().get(), self.publish.version().get(), self.schedule.version().get(), self.retire.version().get())
+    /// Changes each time one of the forms has succeeded. A refusal does
+    /// not reload the page: the form keeps what was typed, beside the error.
+    fn successes(self) -> Signal<usize> {
+        /// How many times `action` has been answered, as of its last success.
+        fn answered_ok<S>(action: ServerAction<S>) -> Memo<usize>
+        where
+            S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+            S::Output: Clone + Send + Sync + 'static,
+        {
+            Memo::new(move |previous: Option<&usize>| {
+                let answered = action.version().get();
+                match action.value().with(|value| matches!(value, Some(Ok(_)))) {
+                    true => answered,
+                    false => previous.copied().unwrap_or(0),
+                }
+            })
+        }
+        let counts = [answered_ok(self.save), answered_ok(self.publish), answered_ok(self.schedule), answered_ok(self.retire)];
+        Signal::derive(move || counts.iter().map(|count| count.get()).sum())
     }
 }
 
@@ -154,7 +170,8 @@ pub fn CoursePage() -> impl IntoView {
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok());
     let actions = CourseActions::new();
     provide_context(actions);
-    let course = Resource::new(move || (id(), actions.versions()), |(id, _)| async move {
+    let successes = actions.successes();
+    let course = Resource::new(move || (id(), successes.get()), |(id, _)| async move {
         match id {
             Some(id) => get_course_edit(Some(id)).await,
             None => Err(AppError::NotFound),
