@@ -84,6 +84,12 @@ pub struct Roster {
     pub started: bool,
     pub awards_certificate: bool,
     pub entries: Vec<RosterEntry>,
+    /// The academy called the session off.
+    pub cancelled: bool,
+    /// The reader is staff, who act for the session's learners.
+    pub manage: bool,
+    /// (session id, when and where) of the course's other upcoming dates.
+    pub other_dates: Vec<(i64, String)>,
 }
 
 /// A session in the list of rosters.

@@ -159,6 +159,8 @@ pub enum Problem {
     /// The time does not exist on that day in the academy's zone (the
     /// clocks go forward over it).
     SkippedTime,
+    /// No account has this address.
+    NoAccount,
 }
 
 impl Problem {
@@ -190,6 +192,7 @@ impl Problem {
                 "{dates} of the dates are public holidays. Choose other dates, or tick the box to schedule them anyway."
             ),
             Problem::SkippedTime => "That time does not exist on that day: the clocks go forward over it.".into(),
+            Problem::NoAccount => "No account has this address. Ask the person to sign up first.".into(),
         }
     }
 }
@@ -290,10 +293,16 @@ pub enum Notice {
     EnquirySent,
     NoteAdded,
     ReplySent,
+    EnrolledFor,
+    WaitlistedFor,
+    SeatCancelled,
+    SeatMoved,
+    Promoted,
+    SessionMoved,
 }
 
 impl Notice {
-    const ALL: [Notice; 27] = [
+    const ALL: [Notice; 33] = [
         Notice::CheckEmail,
         Notice::LinkSent,
         Notice::Verified,
@@ -321,6 +330,12 @@ impl Notice {
         Notice::EnquirySent,
         Notice::NoteAdded,
         Notice::ReplySent,
+        Notice::EnrolledFor,
+        Notice::WaitlistedFor,
+        Notice::SeatCancelled,
+        Notice::SeatMoved,
+        Notice::Promoted,
+        Notice::SessionMoved,
     ];
 
     pub fn code(self) -> &'static str {
@@ -352,6 +367,12 @@ impl Notice {
             Notice::EnquirySent => "enquiry-sent",
             Notice::NoteAdded => "note-added",
             Notice::ReplySent => "reply-sent",
+            Notice::EnrolledFor => "enrolled-for",
+            Notice::WaitlistedFor => "waitlisted-for",
+            Notice::SeatCancelled => "seat-cancelled",
+            Notice::SeatMoved => "seat-moved",
+            Notice::Promoted => "promoted",
+            Notice::SessionMoved => "session-moved",
         }
     }
 
@@ -398,6 +419,12 @@ impl Notice {
             }
             Notice::NoteAdded => "The note is added.",
             Notice::ReplySent => "Your reply is on its way, and the enquiry is marked answered.",
+            Notice::EnrolledFor => "Enrolled: the seat is confirmed and the learner is told by e-mail.",
+            Notice::WaitlistedFor => "The session is full, so the learner is on its waitlist and is told by e-mail.",
+            Notice::SeatCancelled => "The seat is cancelled and the learner is told; the waitlist moves up.",
+            Notice::SeatMoved => "The seat has moved to the other date, and the learner is told.",
+            Notice::Promoted => "The free seats went to the first on the waitlist, who are told.",
+            Notice::SessionMoved => "The session has moved; every learner is told, and their calendars follow.",
         }
     }
 }

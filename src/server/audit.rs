@@ -100,6 +100,36 @@ pub struct Actor<'a> {
     pub client: &'a Client,
 }
 
+/// Whoever acts on a record, and where from when that is known (a
+/// request's client; not a job's). Domain functions that learners and
+/// staff share take one: `&User` converts for a learner's own action, an
+/// [`Actor`] for a request that must be traced to its address.
+#[derive(Clone, Copy)]
+pub struct Acting<'a> {
+    pub user: &'a User,
+    pub client: Option<&'a Client>,
+}
+
+impl<'a> From<&'a User> for Acting<'a> {
+    fn from(user: &'a User) -> Self {
+        Acting { user, client: None }
+    }
+}
+
+impl<'a> From<Actor<'a>> for Acting<'a> {
+    fn from(actor: Actor<'a>) -> Self {
+        Acting { user: actor.user, client: Some(actor.client) }
+    }
+}
+
+impl Acting<'_> {
+    /// Writes the entry of a change made by this actor, in its transaction.
+    pub async fn record_in(self, tx: &mut Tx, change: Change<'_>) -> Result<(), sqlx::Error> {
+        let unknown = Client::default();
+        change_in(tx, Actor { user: self.user, client: self.client.unwrap_or(&unknown) }, change).await
+    }
+}
+
 /// What a field of a record held before a change and holds after it
 /// (`None`: the record did not exist, or no longer does).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -424,3 +424,143 @@ async fn the_back_office_pages_show_hostile_text_as_text() {
     let entries = Selector::parse(".audit-entry").unwrap();
     assert_eq!(audit.select(&entries).count(), 1);
 }
+
+/// Learners with a seat or a place in a session, made and enrolled directly.
+async fn seated(app: &TestApp, session: i64, n: usize, prefix: &str) -> Vec<lyceum::model::account::User> {
+    let learners = crate::enrolment::people(app, prefix, n, Role::Learner).await;
+    for learner in &learners {
+        app.state.enrolments.enrol(learner, learner.id, session).await.unwrap();
+    }
+    learners
+}
+
+#[tokio::test]
+async fn staff_cancel_a_session_and_each_learner_hears_once_with_a_cancelled_calendar() {
+    use crate::visitor::mails_to;
+    let app = TestApp::demo().await;
+    let (_, session, _) = crate::enrolment::two_sessions(&app, (2, 2)).await;
+    let learners = seated(&app, session, 3, "cancelled").await;
+    let mut staff = person(&app, Role::Staff, 1).await;
+    let mut before = Vec::new();
+    for learner in &learners {
+        before.push(mails_to(&app, &learner.email).await.len());
+    }
+    let id = session.to_string();
+    let res = staff.call("admin/sessions/cancel", &[("session_id", &id)]).await;
+    assert!(res.status < 400, "{} {}", res.status, res.body);
+    let again = staff.call("admin/sessions/cancel", &[("session_id", &id)]).await;
+    assert_eq!(again.status, 404, "a cancelled session is not cancelled twice: {}", again.body);
+    for (learner, before) in learners.iter().zip(before) {
+        let mails = mails_to(&app, &learner.email).await;
+        assert_eq!(mails.len(), before + 1, "{} is told once", learner.email);
+        let mail = mails.last().unwrap();
+        assert!(mail.subject.to_lowercase().contains("cancel"), "{}", mail.subject);
+        let calendar = mail.attachments.iter().find(|a| a.content_type.starts_with("text/calendar")).expect("a calendar");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("session.ics");
+        std::fs::write(&path, &calendar.body).unwrap();
+        let parsed = crate::helpers::python_check("check_calendar.py", &[path.to_str().unwrap()]).unwrap();
+        let event = &parsed["events"][0];
+        assert_eq!(event["status"], "CANCELLED", "{parsed}");
+        assert!(event["sequence"].as_i64().unwrap() >= 1, "{parsed}");
+    }
+    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM audit_log WHERE event = 'session.cancelled' AND entity_id = {session}")).await, 1);
+    let mut learner = person(&app, Role::Learner, 2).await;
+    let mut instructor = person(&app, Role::Instructor, 3).await;
+    for visitor in [&mut learner, &mut instructor] {
+        for (endpoint, fields) in [
+            ("admin/sessions/cancel", vec![("session_id", id.as_str())]),
+            ("admin/sessions/promote", vec![("session_id", id.as_str())]),
+            ("admin/sessions/enrol", vec![("session_id", id.as_str()), ("email", "cancelled0@example.com")]),
+            ("admin/sessions/move", vec![("session_id", id.as_str()), ("start_date", "2099-01-05"), ("start_time", "09:00"), ("end_time", "17:00")]),
+            ("admin/enrolments/cancel", vec![("session_id", id.as_str()), ("enrolment_id", "1")]),
+            ("admin/enrolments/move", vec![("session_id", id.as_str()), ("enrolment_id", "1"), ("to_session_id", "2")]),
+        ] {
+            let res = visitor.call(endpoint, &fields).await;
+            assert_eq!(res.status, 403, "{endpoint}: {}", res.body);
+        }
+    }
+}
+
+#[tokio::test]
+async fn staff_enrol_by_address_and_move_and_cancel_seats_under_the_learners_rules() {
+    use lyceum::model::enrolment::EnrolmentStatus;
+    let app = TestApp::demo().await;
+    let (_, first, second) = crate::enrolment::two_sessions(&app, (1, 2)).await;
+    let learners = crate::enrolment::people(&app, "desk", 2, Role::Learner).await;
+    let mut staff = person(&app, Role::Staff, 1).await;
+    let (first_text, second_text) = (first.to_string(), second.to_string());
+    let enrol = |email: &'static str| [("session_id", first_text.clone()), ("email", email.to_string())];
+    let call = async |staff: &mut Visitor<'_>, endpoint: &str, fields: &[(&str, String)]| {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        staff.call(endpoint, &fields).await
+    };
+    let res = call(&mut staff, "admin/sessions/enrol", &enrol("DESK0@example.com")).await;
+    assert!(res.status < 400, "{} {}", res.status, res.body);
+    let again = call(&mut staff, "admin/sessions/enrol", &enrol("desk0@example.com")).await;
+    assert_eq!(again.status, 409, "the learner's own rule: one place per session: {}", again.body);
+    let unknown = call(&mut staff, "admin/sessions/enrol", &enrol("nobody@example.com")).await;
+    assert_eq!(unknown.status, 422, "{}", unknown.body);
+    assert!(unknown.body.contains("email"), "{}", unknown.body);
+    let res = call(&mut staff, "admin/sessions/enrol", &enrol("desk1@example.com")).await;
+    assert!(res.status < 400, "the second goes on the waitlist: {}", res.body);
+    let status = |email: &'static str, session: i64| {
+        let app = &app;
+        async move {
+            let status: Option<String> = lyceum::with_pool!(&app.state.db, |pool| {
+                sqlx::query_scalar(
+                    "SELECT e.status FROM enrolments e JOIN users u ON u.id = e.user_id \
+                     WHERE u.email = $1 AND e.session_id = $2 AND e.status <> 'cancelled'",
+                )
+                .bind(email)
+                .bind(session)
+                .fetch_optional(pool)
+                .await
+                .unwrap()
+            });
+            status
+        }
+    };
+    assert_eq!(status("desk0@example.com", first).await.as_deref(), Some(EnrolmentStatus::Confirmed.as_str()));
+    assert_eq!(status("desk1@example.com", first).await.as_deref(), Some(EnrolmentStatus::Waitlisted.as_str()));
+    let seat: i64 = count(&app, &format!("SELECT e.id FROM enrolments e WHERE e.user_id = {} AND e.session_id = {first} AND e.status = 'confirmed'", learners[0].id)).await;
+    let seat_text = seat.to_string();
+    // Moved by staff: the seat goes to the second date, the waitlist's first takes the freed one.
+    let res = call(
+        &mut staff,
+        "admin/enrolments/move",
+        &[("session_id", first_text.clone()), ("enrolment_id", seat_text.clone()), ("to_session_id", second_text.clone())],
+    )
+    .await;
+    assert!(res.status < 400, "{} {}", res.status, res.body);
+    assert_eq!(status("desk0@example.com", second).await.as_deref(), Some("confirmed"));
+    assert_eq!(status("desk1@example.com", first).await.as_deref(), Some("confirmed"), "promoted into the freed seat");
+    let twice = call(
+        &mut staff,
+        "admin/enrolments/move",
+        &[("session_id", first_text.clone()), ("enrolment_id", seat_text.clone()), ("to_session_id", second_text.clone())],
+    )
+    .await;
+    assert_eq!(twice.status, 409, "a seat moves once: {}", twice.body);
+    let moved: i64 = count(&app, &format!("SELECT id FROM enrolments WHERE moved_from = {seat}")).await;
+    let res = call(&mut staff, "admin/enrolments/cancel", &[("session_id", second_text.clone()), ("enrolment_id", moved.to_string())]).await;
+    assert!(res.status < 400, "{} {}", res.status, res.body);
+    assert_eq!(status("desk0@example.com", second).await, None);
+    // Every one of these is in the trail, about the learner, by the staff member.
+    let staff_id: i64 = count(&app, "SELECT id FROM users WHERE email = 'staff1@academy.test'").await;
+    let entries: Vec<(String, i64)> = lyceum::with_pool!(&app.state.db, |pool| {
+        sqlx::query_as("SELECT event, actor_id FROM audit_log WHERE entity = 'enrolment' AND user_id = $1 ORDER BY id")
+            .bind(learners[0].id)
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    });
+    let events: Vec<&str> = entries.iter().map(|e| e.0.as_str()).collect();
+    assert_eq!(events, ["enrolment.enrolled", "enrolment.moved", "enrolment.cancelled"]);
+    assert!(entries.iter().all(|e| e.1 == staff_id));
+    // The learner's own export names what staff did, not where staff were.
+    let exported = lyceum::server::audit::entries_of(&app.state.db, learners[0].id).await.unwrap();
+    let by_staff: Vec<_> = exported.iter().filter(|e| e.event.starts_with("enrolment.")).collect();
+    assert_eq!(by_staff.len(), 3);
+    assert!(by_staff.iter().all(|e| e.ip.is_empty() && e.user_agent.is_empty()), "{by_staff:?}");
+}

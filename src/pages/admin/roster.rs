@@ -4,7 +4,8 @@
 //! which issues the certificate when the course awards one. Staff can
 //! revoke a certificate from here, giving a reason.
 
-use crate::components::form::{FormAlert, NoticeBanner, last_error};
+use crate::components::form::{FormAlert, NoticeBanner, TextField, last_error};
+use crate::model::form::Field;
 use crate::components::loaded::Loaded;
 use crate::components::status::set_no_store;
 use crate::components::verbatim::PageTitle;
@@ -12,6 +13,10 @@ use crate::model::enrolment::RosterSummary;
 use crate::model::enrolment::{Attendance, EnrolmentStatus, Roster, RosterEntry};
 use crate::server_fns::admin::{MarkAttendance, get_roster, get_rosters};
 use crate::server_fns::certificates::RevokeCertificate;
+use crate::server_fns::sessions::{
+    CancelSeat, CancelWholeSession, EnrolByEmail, MoveSeat, MoveWholeSession, PromoteWaitlist,
+};
+use leptos_router::hooks::use_query_map;
 use leptos::prelude::*;
 use leptos_meta::Meta;
 use leptos_router::hooks::use_params_map;
@@ -20,6 +25,39 @@ use leptos_router::hooks::use_params_map;
 struct Actions {
     mark: ServerAction<MarkAttendance>,
     revoke: ServerAction<RevokeCertificate>,
+    enrol: ServerAction<EnrolByEmail>,
+    cancel_seat: ServerAction<CancelSeat>,
+    move_seat: ServerAction<MoveSeat>,
+    promote: ServerAction<PromoteWaitlist>,
+    move_session: ServerAction<MoveWholeSession>,
+    cancel_session: ServerAction<CancelWholeSession>,
+}
+
+impl Actions {
+    fn new() -> Self {
+        Actions {
+            mark: ServerAction::new(),
+            revoke: ServerAction::new(),
+            enrol: ServerAction::new(),
+            cancel_seat: ServerAction::new(),
+            move_seat: ServerAction::new(),
+            promote: ServerAction::new(),
+            move_session: ServerAction::new(),
+            cancel_session: ServerAction::new(),
+        }
+    }
+
+    /// Changes whenever one of the roster's forms has been answered.
+    fn answered(self) -> usize {
+        self.mark.version().get()
+            + self.revoke.version().get()
+            + self.enrol.version().get()
+            + self.cancel_seat.version().get()
+            + self.move_seat.version().get()
+            + self.promote.version().get()
+            + self.move_session.version().get()
+            + self.cancel_session.version().get()
+    }
 }
 
 /// `/admin/sessions`: the sessions whose rosters the caller may open.
@@ -75,22 +113,26 @@ fn RosterLists(rosters: Vec<RosterSummary>) -> impl IntoView {
 pub fn RosterPage() -> impl IntoView {
     set_no_store();
     let params = use_params_map();
-    let actions = Actions { mark: ServerAction::new(), revoke: ServerAction::new() };
+    let actions = Actions::new();
     let roster = Resource::new(
         move || {
             let id = params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
-            (id, actions.mark.version().get(), actions.revoke.version().get())
+            (id, actions.answered())
         },
-        |(id, _, _)| get_roster(id),
+        |(id, _)| get_roster(id),
     );
     let mark_error = last_error(actions.mark);
     let revoke_error = last_error(actions.revoke);
+    let seat_errors = (last_error(actions.cancel_seat), last_error(actions.move_seat), last_error(actions.promote));
     view! {
         <Meta name="robots" content="noindex"/>
         <section class="roster">
             <NoticeBanner/>
             <FormAlert error=mark_error/>
             <FormAlert error=revoke_error/>
+            <FormAlert error=seat_errors.0/>
+            <FormAlert error=seat_errors.1/>
+            <FormAlert error=seat_errors.2/>
             <Loaded data=roster render=move |roster| view! { <RosterView roster actions/> }/>
         </section>
     }
@@ -102,6 +144,9 @@ fn RosterView(roster: Roster, actions: Actions) -> impl IntoView {
         roster.entries.iter().cloned().partition(|e| e.status == EnrolmentStatus::Confirmed);
     let session_id = roster.session_id;
     let started = roster.started;
+    let manage = roster.manage && !roster.started && !roster.cancelled;
+    let other_dates = roster.other_dates.clone();
+    let has_waitlist = !waiting.is_empty();
     view! {
         <PageTitle text=format!("Roster: {}, {} · Lyceum", roster.course_title, roster.when)/>
         <p><a href="/admin/sessions">"All rosters"</a></p>
@@ -114,13 +159,27 @@ fn RosterView(roster: Roster, actions: Actions) -> impl IntoView {
             {format!("{} of {} seats taken, {} on the waitlist.", roster.seats_taken, roster.capacity, waiting.len())}
             {(!started).then_some(" Attendance can be marked once the session starts.")}
         </p>
+        {roster.cancelled.then(|| view! { <p class="form-alert" role="status">"The academy cancelled this session."</p> })}
+        {manage.then(|| view! { <EnrolSomeone session_id actions/> })}
+        {(manage && has_waitlist).then(|| view! {
+            <ActionForm action=actions.promote attr:class="inline-form">
+                <input type="hidden" name="session_id" value=session_id.to_string()/>
+                <button type="submit">"Give free seats to the waitlist"</button>
+            </ActionForm>
+        })}
         <h2 id="seated-heading">"Confirmed"</h2>
         {if seated.is_empty() {
             view! { <p class="muted">"Nobody has a seat yet."</p> }.into_any()
         } else {
             view! {
                 <ul class="roster-list" aria-labelledby="seated-heading">
-                    {seated.into_iter().map(|entry| view! { <Seat entry session_id started actions/> }).collect_view()}
+                    {seated
+                        .into_iter()
+                        .map(|entry| {
+                            let other_dates = other_dates.clone();
+                            view! { <Seat entry session_id started manage other_dates actions/> }
+                        })
+                        .collect_view()}
                 </ul>
             }
             .into_any()
@@ -132,19 +191,108 @@ fn RosterView(roster: Roster, actions: Actions) -> impl IntoView {
                     .into_iter()
                     .map(|e| view! {
                         <li>
-                            <span class="roster-name">{e.learner_name}</span>" "
+                            <span class="roster-name">{e.learner_name.clone()}</span>" "
                             <span class="muted">{e.learner_email}</span>
                             {e.waitlist_position.map(|p| format!(" · position {p}"))}
+                            {manage.then(|| view! { <CancelSeatForm id=e.enrolment_id name=e.learner_name.clone() session_id actions/> })}
                         </li>
                     })
                     .collect_view()}
             </ol>
         })}
+        {manage.then(|| view! { <SessionChanges session_id actions/> })}
+    }
+}
+
+/// Enrol a person by their account's address: a seat if one is free,
+/// otherwise the waitlist, as if they had enrolled themselves.
+#[component]
+fn EnrolSomeone(session_id: i64, actions: Actions) -> impl IntoView {
+    let error = last_error(actions.enrol);
+    view! {
+        <h2 id="enrol-heading">"Enrol someone"</h2>
+        <FormAlert error/>
+        <ActionForm action=actions.enrol attr:class="stack-form" attr:novalidate="">
+            <input type="hidden" name="session_id" value=session_id.to_string()/>
+            <TextField field=Field::Email label="Their account's e-mail address" kind="email" required=true error/>
+            <button type="submit">"Enrol"</button>
+        </ActionForm>
+    }
+}
+
+/// Cancels a seat or a waitlist place, after asking (`?confirm=seat-{id}`).
+#[component]
+fn CancelSeatForm(id: i64, name: String, session_id: i64, actions: Actions) -> impl IntoView {
+    let query = use_query_map();
+    let key = format!("seat-{id}");
+    let asked = move || query.read().get("confirm").as_deref() == Some(key.as_str());
+    let label = format!("Cancel the place of {name}");
+    move || match asked() {
+        true => view! {
+            <div class="confirm" role="alertdialog" aria-label=format!("Cancel the place of {name}?")>
+                <p>{format!("Cancel the place of {name}? They are told by e-mail.")}</p>
+                <ActionForm action=actions.cancel_seat attr:class="inline-form">
+                    <input type="hidden" name="session_id" value=session_id.to_string()/>
+                    <input type="hidden" name="enrolment_id" value=id.to_string()/>
+                    <button type="submit" class="danger">"Yes, cancel it"</button>
+                </ActionForm>
+                <a href=format!("/admin/sessions/{session_id}")>"No, keep it"</a>
+            </div>
+        }
+        .into_any(),
+        false => view! {
+            " · "<a href=format!("/admin/sessions/{session_id}?confirm=seat-{id}#enrolment-{id}") aria-label=label.clone()>"Cancel…"</a>
+        }
+        .into_any(),
+    }
+}
+
+/// Move the whole session to another day, or cancel it (after asking).
+#[component]
+fn SessionChanges(session_id: i64, actions: Actions) -> impl IntoView {
+    let move_error = last_error(actions.move_session);
+    let cancel_error = last_error(actions.cancel_session);
+    let query = use_query_map();
+    let asked = move || query.read().get("confirm").as_deref() == Some("session");
+    view! {
+        <h2 id="move-heading">"Move the session"</h2>
+        <p class="field-hint">"Every learner keeps their place and is told by e-mail; their calendars and reminders follow. Local time."</p>
+        <FormAlert error=move_error/>
+        <ActionForm action=actions.move_session attr:class="stack-form" attr:novalidate="">
+            <input type="hidden" name="session_id" value=session_id.to_string()/>
+            <TextField field=Field::StartDate label="New date" kind="date" required=true error=move_error/>
+            <TextField field=Field::StartTime label="Starts at" kind="time" value="09:00" required=true error=move_error/>
+            <TextField field=Field::EndTime label="Ends at" kind="time" value="17:00" required=true error=move_error/>
+            <button type="submit">"Move the session"</button>
+        </ActionForm>
+        <h2 id="cancel-heading">"Cancel the session"</h2>
+        <FormAlert error=cancel_error/>
+        {move || match asked() {
+            true => view! {
+                <div class="confirm" role="alertdialog" aria-labelledby="cancel-question">
+                    <p id="cancel-question">"Cancel this session? Every learner on it and on its waitlist is told by e-mail, and their calendars mark it cancelled."</p>
+                    <ActionForm action=actions.cancel_session attr:class="inline-form">
+                        <input type="hidden" name="session_id" value=session_id.to_string()/>
+                        <button type="submit" class="danger">"Yes, cancel the session"</button>
+                    </ActionForm>
+                    <a href=format!("/admin/sessions/{session_id}")>"No, keep it"</a>
+                </div>
+            }
+            .into_any(),
+            false => view! { <p><a href=format!("/admin/sessions/{session_id}?confirm=session#cancel-heading")>"Cancel the session…"</a></p> }.into_any(),
+        }}
     }
 }
 
 #[component]
-fn Seat(entry: RosterEntry, session_id: i64, started: bool, actions: Actions) -> impl IntoView {
+fn Seat(
+    entry: RosterEntry,
+    session_id: i64,
+    started: bool,
+    manage: bool,
+    other_dates: Vec<(i64, String)>,
+    actions: Actions,
+) -> impl IntoView {
     let id = entry.enrolment_id;
     let select_id = format!("attendance-{id}");
     let completed_id = format!("completed-{id}");
@@ -164,7 +312,23 @@ fn Seat(entry: RosterEntry, session_id: i64, started: bool, actions: Actions) ->
                         {if entry.certificate_revoked { "Certificate (revoked)" } else { "Certificate" }}
                     </a>
                 })}
+                {manage.then(|| view! { <CancelSeatForm id name=name.clone() session_id actions/> })}
             </p>
+            {(manage && !other_dates.is_empty()).then(|| {
+                let move_id = format!("move-{id}");
+                let name = name.clone();
+                view! {
+                    <ActionForm action=actions.move_seat attr:class="inline-form roster-form">
+                        <input type="hidden" name="session_id" value=session_id.to_string()/>
+                        <input type="hidden" name="enrolment_id" value=id.to_string()/>
+                        <label for=move_id.clone()>{format!("Move {name} to")}</label>
+                        <select id=move_id name="to_session_id">
+                            {other_dates.into_iter().map(|(date, label)| view! { <option value=date.to_string()>{label}</option> }).collect_view()}
+                        </select>
+                        <button type="submit" aria-label=format!("Move the seat of {name}")>"Move"</button>
+                    </ActionForm>
+                }
+            })}
             {started.then(|| view! {
                 <ActionForm action=actions.mark attr:class="inline-form roster-form">
                     <input type="hidden" name="session_id" value=session_id.to_string()/>

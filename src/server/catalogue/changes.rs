@@ -199,30 +199,8 @@ pub struct ScheduleChange {
 
 impl ScheduleChange {
     pub fn parse(form: &ScheduleForm) -> Result<Self, Vec<FieldError>> {
-        use chrono::{NaiveDate, NaiveTime};
         let mut checks = Checks::default();
-        fn required(text: &str) -> Result<&str, Problem> {
-            if text.trim().is_empty() { Err(Problem::Required) } else { Ok(text.trim()) }
-        }
-        let start_date = checks.take(
-            Field::StartDate,
-            required(&form.start_date)
-                .and_then(|t| NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| Problem::MalformedDate)),
-        );
-        let time = |text: &str| {
-            required(text).and_then(|t| {
-                NaiveTime::parse_from_str(t, "%H:%M")
-                    .or_else(|_| NaiveTime::parse_from_str(t, "%H:%M:%S"))
-                    .map_err(|_| Problem::MalformedTime)
-            })
-        };
-        let start_time = checks.take(Field::StartTime, time(&form.start_time));
-        let end_time = checks.take(Field::EndTime, time(&form.end_time));
-        if let (Some(start), Some(end)) = (start_time, end_time)
-            && end <= start
-        {
-            checks.add(Field::EndTime, Problem::EndsBeforeStart);
-        }
+        let times = day_and_times(&mut checks, &form.start_date, &form.start_time, &form.end_time);
         let mode = checks.take(Field::Mode, Mode::parse(form.mode.trim()).ok_or(Problem::UnknownChoice));
         let location = Some(form.location.trim().to_string()).filter(|l| !l.is_empty());
         if mode == Some(Mode::InPerson) && location.is_none() {
@@ -235,8 +213,8 @@ impl ScheduleChange {
             text => checks.take(Field::Weeks, whole_number(text, 1, WEEKS_MAX)),
         };
         checks.finish()?;
-        let (Some(start_date), Some(start_time), Some(end_time), Some(mode), Some(capacity), Some(weeks)) =
-            (start_date, start_time, end_time, mode, capacity, weeks)
+        let (Some((start_date, start_time, end_time)), Some(mode), Some(capacity), Some(weeks)) =
+            (times, mode, capacity, weeks)
         else {
             unreachable!("a field that did not parse is an error above")
         };
@@ -251,6 +229,59 @@ impl ScheduleChange {
             weeks,
             allow_holidays: form.allow_holidays,
         })
+    }
+}
+
+/// A day and the start and end times on it, as the academy's wall clock
+/// reads them: recorded in `checks` when they do not parse, or end before
+/// they start.
+fn day_and_times(
+    checks: &mut Checks,
+    date: &str,
+    start: &str,
+    end: &str,
+) -> Option<(chrono::NaiveDate, chrono::NaiveTime, chrono::NaiveTime)> {
+    use chrono::{NaiveDate, NaiveTime};
+    fn required(text: &str) -> Result<&str, Problem> {
+        if text.trim().is_empty() { Err(Problem::Required) } else { Ok(text.trim()) }
+    }
+    fn time(text: &str) -> Result<NaiveTime, Problem> {
+        required(text).and_then(|t| {
+            NaiveTime::parse_from_str(t, "%H:%M")
+                .or_else(|_| NaiveTime::parse_from_str(t, "%H:%M:%S"))
+                .map_err(|_| Problem::MalformedTime)
+        })
+    }
+    let day = checks.take(
+        Field::StartDate,
+        required(date).and_then(|t| NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| Problem::MalformedDate)),
+    );
+    let start = checks.take(Field::StartTime, time(start));
+    let end = checks.take(Field::EndTime, time(end));
+    if let (Some(start), Some(end)) = (start, end)
+        && end <= start
+    {
+        checks.add(Field::EndTime, Problem::EndsBeforeStart);
+        return None;
+    }
+    Some((day?, start?, end?))
+}
+
+/// New times for one session: its day, start and end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NewTimes {
+    pub date: chrono::NaiveDate,
+    pub start: chrono::NaiveTime,
+    pub end: chrono::NaiveTime,
+}
+
+impl NewTimes {
+    pub fn parse(date: &str, start: &str, end: &str) -> Result<Self, Vec<FieldError>> {
+        let mut checks = Checks::default();
+        let times = day_and_times(&mut checks, date, start, end);
+        checks.finish()?;
+        let (date, start, end) = times.expect("times that parsed");
+        Ok(NewTimes { date, start, end })
     }
 }
 

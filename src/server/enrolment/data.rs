@@ -39,6 +39,13 @@ pub struct Roster {
     pub seats_taken: i64,
     pub awards_certificate: bool,
     pub entries: Vec<RosterEntry>,
+    /// `scheduled`, `cancelled` or `completed`.
+    pub status: String,
+    /// Whether the reader is staff, who act for the session's learners
+    /// (an instructor only marks attendance).
+    pub manage: bool,
+    /// For staff: the course's other upcoming dates, where a seat can move.
+    pub other_dates: Vec<super::store::OtherDate>,
 }
 
 /// A session whose roster its reader may open.

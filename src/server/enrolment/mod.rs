@@ -46,6 +46,7 @@ mod timetable;
 use crate::error::AppError;
 use crate::model::account::{Role, User};
 use crate::model::enrolment::{EnrolmentStatus, Refusal};
+use crate::server::audit::{Acting, Change, Diff};
 use crate::server::calendar::Calendars;
 use crate::server::catalogue::{Catalogue, Write};
 use crate::server::certificates::Certificates;
@@ -77,6 +78,14 @@ pub struct Enrolment {
 
 fn conflict(refusal: Refusal) -> Error {
     Error::Refused(AppError::Conflict(refusal))
+}
+
+/// Records, in the change's transaction, what staff did to a learner's
+/// enrolment (a learner's own actions are theirs, not the back office's).
+async fn on_behalf(tx: &mut Tx, acting: Acting<'_>, action: &str, id: i64, learner: i64, diff: &Diff) -> Result<(), Error> {
+    let change = Change { action, entity: "enrolment", entity_id: id, about: Some(learner), diff };
+    acting.record_in(tx, change).await?;
+    Ok(())
 }
 
 /// Whether `actor` may act for the learner `user_id`: themselves, or staff.
@@ -150,8 +159,16 @@ impl Enrolments {
     /// Enrols the learner `learner_id` (the actor, or anyone when staff ask)
     /// in a session: a confirmed seat when one is free, otherwise a place
     /// at the end of its waitlist.
-    #[tracing::instrument(level = "debug", skip_all, fields(user_id = actor.id, session_id))]
-    pub async fn enrol(&self, actor: &User, learner_id: i64, session_id: i64) -> Result<Enrolment, Error> {
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty, session_id))]
+    pub async fn enrol(
+        &self,
+        actor: impl Into<Acting<'_>>,
+        learner_id: i64,
+        session_id: i64,
+    ) -> Result<Enrolment, Error> {
+        let acting = actor.into();
+        let actor = acting.user;
+        tracing::Span::current().record("user_id", actor.id);
         if !may_act_for(actor, learner_id) {
             return Err(Error::Refused(AppError::Forbidden));
         }
@@ -183,8 +200,36 @@ impl Enrolments {
         if position.is_none() {
             reminders::schedule_in(tx, id, now).await?;
         }
+        if actor.id != learner_id {
+            let mut diff = Diff::default();
+            diff.created("session_id", session_id).created("status", status.as_str());
+            on_behalf(tx, acting, "enrolment.enrolled", id, learner_id, &diff).await?;
+        }
         write.commit().await?;
         Ok(Enrolment { id, session_id, status, waitlist_position: position })
+    }
+
+    /// Enrols the person with this e-mail address (staff, at the front
+    /// desk): the same rules as their own enrolment.
+    pub async fn enrol_address(
+        &self,
+        actor: impl Into<Acting<'_>>,
+        email: &str,
+        session_id: i64,
+    ) -> Result<Enrolment, Error> {
+        use crate::model::form::{Field, FieldError, Problem};
+        let acting = actor.into();
+        staff_only(acting.user)?;
+        let email = crate::model::account::normalize_email(email);
+        let learner = {
+            let mut tx = self.db.begin().await?;
+            store::user_id_by_email(&mut tx, &email).await?
+        };
+        let Some(learner) = learner else {
+            let problem = FieldError { field: Field::Email, problem: Problem::NoAccount };
+            return Err(Error::Refused(AppError::Invalid(vec![problem])));
+        };
+        self.enrol(acting, learner, session_id).await
     }
 
     /// The enrolment `id` and its session, read in the order every change
@@ -270,9 +315,10 @@ impl Enrolments {
     /// Gives the session's free seats to those first on its waitlist, for
     /// staff (after the capacity was raised, say): how many were promoted,
     /// each told as on a cancellation. Refused when nobody could be.
-    #[tracing::instrument(level = "debug", skip_all, fields(user_id = actor.id, session_id))]
-    pub async fn promote_waitlisted(&self, actor: &User, session_id: i64) -> Result<usize, Error> {
-        staff_only(actor)?;
+    #[tracing::instrument(level = "debug", skip_all, fields(session_id))]
+    pub async fn promote_waitlisted(&self, actor: impl Into<Acting<'_>>, session_id: i64) -> Result<usize, Error> {
+        let acting = actor.into();
+        staff_only(acting.user)?;
         let now = Utc::now();
         let mut write = self.catalogue.begin_write().await?;
         let tx = write.tx();
@@ -284,6 +330,10 @@ impl Enrolments {
         if promoted == 0 {
             return Err(conflict(Refusal::NobodyToPromote));
         }
+        let mut diff = Diff::default();
+        diff.field("promoted", 0, promoted);
+        let change = Change { action: "session.promoted", entity: "session", entity_id: session_id, about: None, diff: &diff };
+        acting.record_in(tx, change).await?;
         write.commit().await?;
         Ok(promoted)
     }
@@ -304,8 +354,11 @@ impl Enrolments {
 
     /// Cancels an enrolment: a confirmed seat (the first on the waitlist
     /// is promoted) or a place on the waitlist (those behind move up).
-    #[tracing::instrument(level = "debug", skip_all, fields(user_id = actor.id, enrolment_id))]
-    pub async fn cancel(&self, actor: &User, enrolment_id: i64) -> Result<(), Error> {
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty, enrolment_id))]
+    pub async fn cancel(&self, actor: impl Into<Acting<'_>>, enrolment_id: i64) -> Result<(), Error> {
+        let acting = actor.into();
+        let actor = acting.user;
+        tracing::Span::current().record("user_id", actor.id);
         let now = Utc::now();
         let mut write = self.catalogue.begin_write().await?;
         let tx = write.tx();
@@ -319,6 +372,11 @@ impl Enrolments {
             let mail = emails::cancelled(&learner, &session, self.tz, &self.public_url);
             self.send(tx, enrolment.user_id, mail).await?;
         }
+        if actor.id != enrolment.user_id {
+            let mut diff = Diff::default();
+            diff.field("status", enrolment.status.as_str(), EnrolmentStatus::Cancelled.as_str());
+            on_behalf(tx, acting, "enrolment.cancelled", enrolment.id, enrolment.user_id, &diff).await?;
+        }
         write.commit().await?;
         Ok(())
     }
@@ -327,8 +385,16 @@ impl Enrolments {
     /// course, in one step: confirmed there if a seat is free, otherwise
     /// refused and the seat held is kept. Both sessions are locked, in
     /// ascending id order, before the enrolment is read.
-    #[tracing::instrument(level = "debug", skip_all, fields(user_id = actor.id, enrolment_id, to_session_id))]
-    pub async fn transfer(&self, actor: &User, enrolment_id: i64, to_session_id: i64) -> Result<Enrolment, Error> {
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty, enrolment_id, to_session_id))]
+    pub async fn transfer(
+        &self,
+        actor: impl Into<Acting<'_>>,
+        enrolment_id: i64,
+        to_session_id: i64,
+    ) -> Result<Enrolment, Error> {
+        let acting = actor.into();
+        let actor = acting.user;
+        tracing::Span::current().record("user_id", actor.id);
         let now = Utc::now();
         let mut write: Write<'_> = self.catalogue.begin_write().await?;
         let tx = write.tx();
@@ -373,6 +439,11 @@ impl Enrolments {
         if let Some(learner) = store::recipient(tx, enrolment.user_id).await? {
             let mail = emails::moved(&learner, &from, &to, self.tz, &self.public_url).attach(self.calendar_file(&to));
             self.send(tx, enrolment.user_id, mail).await?;
+        }
+        if actor.id != enrolment.user_id {
+            let mut diff = Diff::default();
+            diff.field("session_id", enrolment.session_id, to_session_id).field("enrolment_id", enrolment.id, id);
+            on_behalf(tx, acting, "enrolment.moved", enrolment.id, enrolment.user_id, &diff).await?;
         }
         write.commit().await?;
         Ok(Enrolment { id, session_id: to_session_id, status: EnrolmentStatus::Confirmed, waitlist_position: None })

@@ -184,8 +184,16 @@ impl Enrolments {
         let access = Self::roster_access(&mut tx, actor, session_id).await?;
         let session = store::session_facts(&mut tx, session_id).await?.ok_or(Error::NotFound)?;
         let rows = entries(&mut tx, session_id).await?;
+        let manage = actor.role.includes(Role::Staff);
+        let other_dates = match manage {
+            true => store::dates_of_course(&mut tx, session.course_id, session_id, chrono::Utc::now()).await?,
+            false => Vec::new(),
+        };
         tx.commit().await?;
         Ok(Roster {
+            status: session.status.clone(),
+            manage,
+            other_dates,
             session_id,
             course_title: session.course_title,
             course_slug: session.course_slug,

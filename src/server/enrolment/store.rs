@@ -522,3 +522,36 @@ pub async fn other_dates(db: &Db, user_id: i64, now: DateTime<Utc>) -> Result<Ve
         .await
     })
 }
+
+/// The course's other upcoming scheduled dates, for staff moving a seat
+/// (whether one is free is checked when the seat moves).
+pub async fn dates_of_course(
+    tx: &mut Tx,
+    course_id: i64,
+    except: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<OtherDate>, sqlx::Error> {
+    with_tx!(tx, |c| {
+        sqlx::query_as(
+            "SELECT s.id, s.course_id, s.starts_at, s.ends_at, s.mode, l.name AS location
+             FROM course_sessions s LEFT JOIN locations l ON l.id = s.location_id
+             WHERE s.course_id = $1 AND s.id <> $2 AND s.status = 'scheduled' AND s.starts_at > $3
+             ORDER BY s.starts_at, s.id LIMIT 100",
+        )
+        .bind(course_id)
+        .bind(except)
+        .bind(now)
+        .fetch_all(c)
+        .await
+    })
+}
+
+/// The account with this address, if any.
+pub async fn user_id_by_email(tx: &mut Tx, email: &str) -> Result<Option<i64>, sqlx::Error> {
+    with_tx!(tx, |c| {
+        sqlx::query_scalar("SELECT id FROM users WHERE email = $1 AND deleted_at IS NULL")
+            .bind(email)
+            .fetch_optional(c)
+            .await
+    })
+}

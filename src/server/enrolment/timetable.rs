@@ -6,7 +6,7 @@
 
 use super::{Enrolments, emails, reminders, staff_only, store};
 use crate::error::AppError;
-use crate::model::account::User;
+use crate::server::audit::{Acting, Change, Diff};
 use crate::model::form::{Field, FieldError, Problem};
 use crate::server::db::{Tx, with_tx};
 use crate::server::error::Error;
@@ -58,15 +58,16 @@ impl Enrolments {
 
     /// Moves a scheduled session to new times (staff): its learners keep
     /// their places and are told, and their reminders follow it.
-    #[tracing::instrument(level = "debug", skip_all, fields(user_id = actor.id, session_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(session_id))]
     pub async fn move_session(
         &self,
-        actor: &User,
+        actor: impl Into<Acting<'_>>,
         session_id: i64,
         starts_at: DateTime<Utc>,
         ends_at: DateTime<Utc>,
     ) -> Result<(), Error> {
-        staff_only(actor)?;
+        let acting = actor.into();
+        staff_only(acting.user)?;
         let now = Utc::now();
         if ends_at <= starts_at || starts_at <= now {
             let problem = FieldError { field: Field::Session, problem: Problem::OutOfRange { min: 0, max: 0 } };
@@ -74,20 +75,27 @@ impl Enrolments {
         }
         let mut write = self.catalogue.begin_write().await?;
         let tx = write.tx();
+        let before = store::session_facts(tx, session_id).await?.ok_or(Error::NotFound)?;
         if !update_session(tx, session_id, Some((starts_at, ends_at)), false, now).await? {
             return Err(Error::NotFound);
         }
         reminders::schedule_session_in(tx, session_id, now).await?;
         self.tell_learners(tx, session_id, false).await?;
+        let mut diff = Diff::default();
+        diff.field("starts_at", before.starts_at.to_rfc3339(), starts_at.to_rfc3339())
+            .field("ends_at", before.ends_at.to_rfc3339(), ends_at.to_rfc3339());
+        let change = Change { action: "session.moved", entity: "session", entity_id: session_id, about: None, diff: &diff };
+        acting.record_in(tx, change).await?;
         write.commit().await?;
         Ok(())
     }
 
     /// Cancels a scheduled session (staff). Its learners are told; their
     /// enrolments stay, as the record of a session the academy called off.
-    #[tracing::instrument(level = "debug", skip_all, fields(user_id = actor.id, session_id))]
-    pub async fn cancel_session(&self, actor: &User, session_id: i64) -> Result<(), Error> {
-        staff_only(actor)?;
+    #[tracing::instrument(level = "debug", skip_all, fields(session_id))]
+    pub async fn cancel_session(&self, actor: impl Into<Acting<'_>>, session_id: i64) -> Result<(), Error> {
+        let acting = actor.into();
+        staff_only(acting.user)?;
         let now = Utc::now();
         let mut write = self.catalogue.begin_write().await?;
         let tx = write.tx();
@@ -95,6 +103,11 @@ impl Enrolments {
             return Err(Error::NotFound);
         }
         self.tell_learners(tx, session_id, true).await?;
+        let mut diff = Diff::default();
+        diff.field("status", "scheduled", "cancelled");
+        let change =
+            Change { action: "session.cancelled", entity: "session", entity_id: session_id, about: None, diff: &diff };
+        acting.record_in(tx, change).await?;
         write.commit().await?;
         Ok(())
     }

@@ -46,6 +46,13 @@ impl Presenter<'_> {
             started: roster.starts_at <= now,
             awards_certificate: roster.awards_certificate,
             entries: roster.entries,
+            cancelled: roster.status == "cancelled",
+            manage: roster.manage,
+            other_dates: roster
+                .other_dates
+                .into_iter()
+                .map(|d| (d.id, format!("{} · {}", when(d.starts_at, d.ends_at, self.tz), place(d.location, d.mode))))
+                .collect(),
         }
     }
 
