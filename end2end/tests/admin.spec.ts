@@ -1,5 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import { test, expect, jsEnabled, logIn, waitForHydration } from "./fixtures";
+import { test, expect, jsEnabled, logIn, mailTo, waitForHydration } from "./fixtures";
 
 const staffPassword = process.env.STAFF_PASSWORD ?? "";
 
@@ -79,6 +79,25 @@ test("staff create a course with a weekly series, publish it, and change its pri
   await expect(page).toHaveURL(/notice=saved/);
   await page.goto(`/courses/${slug}`);
   await expect(page.getByText("€950").first()).toBeVisible();
+
+  // From the first date's roster: the demo learner enrolled by address,
+  // then the whole session cancelled (asked first); the learner is told.
+  await page.goto(`/admin/courses?q=${encodeURIComponent("storytelling")}`);
+  await page.getByRole("link", { name: title }).click();
+  await page.locator("#sessions + ul li a").first().click();
+  await expect(page.getByRole("heading", { name: "Roster", level: 1 })).toBeVisible();
+  if (js) await waitForHydration(page);
+  await page.getByLabel("Their account's e-mail address").fill("learner@lyceum.example");
+  await page.getByRole("button", { name: "Enrol", exact: true }).click();
+  await expect(page).toHaveURL(/notice=enrolled-for/);
+  await expect(page.getByRole("list", { name: "Confirmed" })).toContainText("learner@lyceum.example");
+  await page.getByRole("link", { name: "Cancel the session…" }).click();
+  await expect(page.getByRole("alertdialog")).toBeVisible();
+  if (js) await waitForHydration(page);
+  await page.getByRole("button", { name: "Yes, cancel the session" }).click();
+  await expect(page).toHaveURL(/notice=session-cancelled/);
+  await expect(page.getByText("The academy cancelled this session.")).toBeVisible();
+  await mailTo(page, "learner@lyceum.example", `Session cancelled: ${title}`);
 
   // The trail has every step.
   await page.goto("/admin/audit?entity=course");
