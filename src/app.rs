@@ -14,6 +14,11 @@ use crate::pages::admin::courses::{CoursePage as AdminCoursePage, CoursesPage, N
 use crate::pages::admin::dashboard::DashboardPage as AdminDashboardPage;
 use crate::pages::admin::enquiries::{EnquiriesPage, EnquiryPage};
 use crate::pages::admin::roster::{RosterPage, RostersPage};
+use crate::pages::admin::settings::SettingsPage as AdminSettingsPage;
+use crate::pages::admin::taxonomy::{
+    CampusPage, CampusesPage, CategoriesPage, CategoryPage, InstructorPage, InstructorsPage, NewCampusPage,
+    NewCategoryPage, NewInstructorPage,
+};
 use crate::pages::certificate::CertificatePage;
 use crate::pages::dev_mailbox::DevMailboxPage;
 use crate::pages::{catalogue::CataloguePage, course::CoursePage, home::HomePage};
@@ -103,6 +108,16 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("admin"), StaticSegment("sessions"), ParamSegment("id")) view=RosterPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("enquiries")) view=EnquiriesPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("enquiries"), ParamSegment("id")) view=EnquiryPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("categories")) view=CategoriesPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("categories"), StaticSegment("new")) view=NewCategoryPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("categories"), ParamSegment("id")) view=CategoryPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("campuses")) view=CampusesPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("campuses"), StaticSegment("new")) view=NewCampusPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("campuses"), ParamSegment("id")) view=CampusPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("instructors")) view=InstructorsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("instructors"), StaticSegment("new")) view=NewInstructorPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("instructors"), ParamSegment("id")) view=InstructorPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("settings")) view=AdminSettingsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("dev"), StaticSegment("mailbox")) view=DevMailboxPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>

@@ -235,6 +235,9 @@ async fn serve(config: Config, db: Db) -> Result<(), String> {
     let leptos = leptos_options(&config)?;
     let addr = config.addr;
     let state = AppState::new(config, db, leptos);
+    // A new database takes its contact details and holidays from the
+    // environment and the bundled calendar; after that they are data.
+    state.catalogue.fill_academy().await.map_err(|e| format!("filling the academy's settings failed: {e}"))?;
     let app = http::router(state.clone());
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let worker = if state.config.run_worker {

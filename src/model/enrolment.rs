@@ -150,6 +150,11 @@ pub enum Refusal {
     /// Someone else saved the record since it was read: the save would
     /// overwrite their change unseen, so it is refused.
     Stale,
+    /// A category keeps its courses: it is deleted only once it has none.
+    CategoryHasCourses,
+    /// A campus or an instructor named by a session, past or coming, stays.
+    CampusHasSessions,
+    InstructorHasSessions,
 }
 
 impl Refusal {
@@ -183,6 +188,16 @@ impl Refusal {
             Refusal::Stale => {
                 "Someone else saved a change to this record after you opened it, so yours was not saved. \
                  Reload the page to see theirs, then make yours again."
+                    .into()
+            }
+            Refusal::CategoryHasCourses => {
+                "This category has courses, so it cannot be deleted: move them to another category first.".into()
+            }
+            Refusal::CampusHasSessions => {
+                "Sessions are held at this campus, so it cannot be deleted: its history would be lost.".into()
+            }
+            Refusal::InstructorHasSessions => {
+                "This instructor teaches or taught sessions, so they cannot be deleted: their history would be lost."
                     .into()
             }
             Refusal::Unconfirmed => {

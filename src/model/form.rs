@@ -62,6 +62,18 @@ pub enum Field {
     Note,
     /// A reply to an enquiry, sent by e-mail.
     Reply,
+    /// The family a category belongs to (IT or soft skills).
+    Kind,
+    /// Where a category comes in its family's list.
+    Position,
+    /// Words a category is searched by besides its name.
+    Keywords,
+    Address,
+    City,
+    /// The academy's opening hours, as the contact page gives them.
+    OpeningHours,
+    /// A day, such as a public holiday's.
+    Date,
 }
 
 impl Field {
@@ -110,6 +122,13 @@ impl Field {
             Field::Assignee => "assignee",
             Field::Note => "note",
             Field::Reply => "reply",
+            Field::Kind => "kind",
+            Field::Position => "position",
+            Field::Keywords => "keywords",
+            Field::Address => "address",
+            Field::City => "city",
+            Field::OpeningHours => "opening_hours",
+            Field::Date => "date",
         }
     }
 }

@@ -11,4 +11,5 @@ pub mod form;
 pub mod mail;
 pub mod query;
 pub mod returned;
+pub mod taxonomy;
 pub mod url;

@@ -118,7 +118,8 @@ pub struct Domain {
 impl Domain {
     pub fn new(config: &Config, db: &Db) -> Self {
         let epoch = page_cache::Epoch::default();
-        let catalogue = Catalogue::new(db.clone(), config.timezone, config.cache_ttl, epoch.clone());
+        let catalogue = Catalogue::new(db.clone(), config.timezone, config.cache_ttl, epoch.clone())
+            .with_academy_defaults(catalogue::settings::AcademyDefaults::from(config));
         let keys = Arc::new(crypto::Keyring::from_secrets(config.secret.as_ref(), &config.previous_secrets));
         let (tz, public_url, academy) = (config.timezone, config.public_url.as_str(), config.academy_name.as_str());
         let calendars = calendar::Calendars::new(db.clone(), keys.clone(), tz, public_url, academy);

@@ -34,13 +34,14 @@ pub async fn get_course(slug: String) -> Result<CourseDetail, AppError> {
 pub async fn get_site() -> Result<SiteInfo, AppError> {
     let state = expect_context::<crate::server::AppState>();
     let facets = state.catalogue.facets().await?;
-    let config = &state.config;
+    // The contact details are the academy's settings, which staff edit.
+    let academy = state.catalogue.academy().await?;
     Ok(SiteInfo {
-        academy: config.academy_name.clone(),
+        academy: state.config.academy_name.clone(),
         campuses: facets.locations.clone(),
-        phone: config.contact_phone.clone(),
-        email: config.contact_email.clone(),
-        hours: config.opening_hours.clone(),
+        phone: academy.phone.clone(),
+        email: academy.email.clone(),
+        hours: academy.opening_hours.clone(),
     })
 }
 

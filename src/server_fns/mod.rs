@@ -11,3 +11,5 @@ pub mod dev;
 pub mod enquiries;
 pub mod enrolment;
 pub mod sessions;
+pub mod settings;
+pub mod taxonomy;

@@ -24,3 +24,4 @@ mod privacy;
 mod races;
 mod relevance;
 mod security;
+mod taxonomy;

@@ -8,6 +8,8 @@ pub mod courses;
 pub mod dashboard;
 pub mod enquiries;
 pub mod roster;
+pub mod settings;
+pub mod taxonomy;
 
 use crate::components::form::NoticeBanner;
 use crate::components::status::set_no_store;
@@ -16,9 +18,12 @@ use leptos::prelude::*;
 use leptos_meta::Meta;
 
 /// The back office's sections, as (path, label).
-const SECTIONS: [(&str, &str); 5] = [
+const SECTIONS: [(&str, &str); 7] = [
     ("/admin", "Dashboard"),
     ("/admin/courses", "Courses"),
+    // Categories, campuses and instructors, one list each under this tab.
+    (taxonomy::SECTION, "Academy data"),
+    ("/admin/settings", "Settings"),
     ("/admin/sessions", "Rosters"),
     ("/admin/enquiries", "Enquiries"),
     ("/admin/audit", "Audit trail"),

@@ -99,7 +99,7 @@ fn required_text(text: &str, max: usize) -> Result<(), Problem> {
     if text.trim().is_empty() { Err(Problem::Required) } else { check_text(text, max) }
 }
 
-fn check_slug(slug: &str) -> Result<(), Problem> {
+pub fn check_slug(slug: &str) -> Result<(), Problem> {
     if slug.chars().count() > SLUG_MAX {
         Err(Problem::TooLong { max: SLUG_MAX as u16 })
     } else if !is_slug(slug) || slug.contains("--") || slug.starts_with('-') || slug.ends_with('-') {
@@ -155,7 +155,7 @@ pub fn price_cents(text: &str) -> Result<i64, Problem> {
 }
 
 /// Line breaks as `\n`, no trailing space at line ends, none around the text.
-fn normalise_text(text: &str) -> String {
+pub fn normalise_text(text: &str) -> String {
     text.replace("\r\n", "\n").replace('\r', "\n").lines().map(str::trim_end).collect::<Vec<_>>().join("\n").trim().to_string()
 }
 

@@ -13,7 +13,10 @@ pub mod edit;
 pub mod queries;
 pub mod schedule;
 mod search;
+pub mod settings;
 pub mod staff;
+pub mod taxonomy;
+pub mod taxonomy_changes;
 
 use crate::model::catalogue::{CategoryOption, Facets, LocationOption};
 use crate::model::query::{CatalogueQuery, Notice, is_slug};
@@ -64,6 +67,8 @@ pub struct Catalogue {
     home: Cache<(), Arc<Home>>,
     /// Shared with the page cache, which forgets with us.
     epoch: Epoch,
+    /// The academy's contact details and holidays (see `settings`).
+    academy: settings::AcademyCache,
 }
 
 /// About what the cached search answers may hold (a course card is about
@@ -97,7 +102,14 @@ impl Catalogue {
             facets: cache(1, ttl.max(FACETS_TTL)),
             home: cache(1, ttl),
             epoch,
+            academy: settings::AcademyCache::new(ttl, settings::AcademyDefaults::default()),
         }
+    }
+
+    /// What a new database's settings start with (see `settings`).
+    pub fn with_academy_defaults(mut self, defaults: settings::AcademyDefaults) -> Self {
+        self.academy = self.academy.with_defaults(defaults);
+        self
     }
 
     /// A transaction that changes the catalogue: courses, sessions,
@@ -115,6 +127,7 @@ impl Catalogue {
         self.courses.invalidate_all();
         self.facets.invalidate_all();
         self.home.invalidate_all();
+        self.academy.forget();
     }
 
     fn now() -> DateTime<Utc> {

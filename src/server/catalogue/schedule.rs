@@ -88,16 +88,12 @@ async fn id_of(tx: &mut Tx, table: &str, slug: &str) -> Result<Option<i64>, sqlx
 }
 
 impl Catalogue {
-    /// The days the academy is closed, besides weekends, around `date`.
-    pub fn closed_days(&self, around: NaiveDate) -> Vec<NaiveDate> {
-        crate::server::seed::demo::public_holidays(around)
-    }
-
     /// Schedules one session, or a weekly series, of a course; returns the
     /// new sessions' ids.
     pub async fn schedule(&self, actor: Actor<'_>, course_id: i64, change: ScheduleChange) -> Result<Vec<i64>, Error> {
         must_be(actor.user, Role::Staff)?;
-        let closed = self.closed_days(change.start_date);
+        // The public holidays in the academy's settings (see `settings`).
+        let closed = self.closed_days().await?;
         let planned =
             plan(&change, self.tz, Utc::now(), &closed).map_err(|problems| Error::Refused(AppError::Invalid(problems)))?;
         let mut write = self.begin_write().await?;

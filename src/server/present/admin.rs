@@ -162,6 +162,10 @@ impl Presenter<'_> {
             ("course", Some(id)) => Some(format!("/admin/courses/{id}")),
             ("session", Some(id)) => Some(format!("/admin/sessions/{id}")),
             ("enquiry", Some(id)) => Some(format!("/admin/enquiries/{id}")),
+            ("category", Some(id)) => Some(format!("/admin/categories/{id}")),
+            ("campus", Some(id)) => Some(format!("/admin/campuses/{id}")),
+            ("instructor", Some(id)) => Some(format!("/admin/instructors/{id}")),
+            ("settings" | "holiday", Some(_)) => Some("/admin/settings".into()),
             _ => None,
         };
         crate::model::admin::AuditLine {

@@ -10,6 +10,7 @@ pub mod admin;
 mod catalogue;
 mod enquiry;
 mod enrolment;
+mod taxonomy;
 
 use super::catalogue::data::Money;
 use crate::model::catalogue::format_price;

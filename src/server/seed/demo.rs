@@ -136,6 +136,17 @@ pub fn public_holidays(around: NaiveDate) -> Vec<NaiveDate> {
     holidays(&CALENDAR, around)
 }
 
+/// The bundled calendar's public holidays in `years`, with their names,
+/// in date order: what the academy's settings start with.
+pub fn named_holidays(years: std::ops::RangeInclusive<i32>) -> Vec<(NaiveDate, String)> {
+    let demo = taxonomy::demo_catalogue();
+    let mut days: Vec<(NaiveDate, String)> = years
+        .flat_map(|year| demo.holidays.iter().filter_map(move |h| Some((h.in_year(year)?, h.name.clone()))))
+        .collect();
+    days.sort();
+    days
+}
+
 /// The days the academy is closed besides weekends, over the years that
 /// `around` and a few months either side touch.
 pub fn holidays(demo: &taxonomy::DemoCatalogue, around: NaiveDate) -> Vec<NaiveDate> {
