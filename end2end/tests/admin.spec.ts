@@ -104,3 +104,28 @@ test("staff create a course with a weekly series, publish it, and change its pri
   await expect(page.locator(".audit-entry").filter({ hasText: "course.updated" }).first()).toContainText("price_cents");
   if (js) await axe(page);
 });
+
+test("a visitor asks about a course and staff answer from the inbox", async ({ page, consoleErrors }, testInfo) => {
+  test.skip(!staffPassword, "STAFF_PASSWORD is not set (scripts/test sets it)");
+  const js = jsEnabled(testInfo);
+  const email = `asker-${testInfo.project.name}-${Date.now()}@example.com`;
+  await page.goto("/contact");
+  if (js) await waitForHydration(page);
+  await page.getByLabel("Your name").fill(`Ada Asker ${testInfo.project.name}`);
+  await page.getByLabel("Your e-mail address").fill(email);
+  await page.getByLabel("Your message").fill("Is there an evening date for this course?");
+  await page.getByRole("button", { name: "Send message" }).click();
+  await expect(page.getByRole("status")).toContainText("we have your message");
+
+  await logIn(page, js, "staff@lyceum.example", staffPassword);
+  await page.getByRole("navigation", { name: "Back office" }).getByRole("link", { name: "Enquiries" }).click();
+  await expect(page.getByRole("heading", { name: "Enquiries", level: 1 })).toBeVisible();
+  if (js) await axe(page);
+  await page.getByRole("link", { name: `Ada Asker ${testInfo.project.name}` }).click();
+  if (js) await waitForHydration(page);
+  await page.getByLabel("Your reply").fill("Yes: Tuesdays from 18:00. Shall I book you?");
+  await page.getByRole("button", { name: "Send reply" }).click();
+  await expect(page).toHaveURL(/notice=reply-sent/);
+  const reply = await mailTo(page, email, "Re: ");
+  await expect(reply).toContainText("Tuesdays from 18:00");
+});

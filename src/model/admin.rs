@@ -351,3 +351,64 @@ pub struct AuditView {
     pub lines: Vec<AuditLine>,
     pub more: bool,
 }
+
+/// `/admin/sessions?q=&campus=&from=&to=&page=`: the rosters a busy day needs.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterQuery {
+    /// Part of the course's title.
+    pub q: String,
+    /// A campus's slug, or `online`.
+    pub campus: Option<String>,
+    pub from: Option<super::date::Date>,
+    pub to: Option<super::date::Date>,
+    pub page: u32,
+}
+
+impl RosterQuery {
+    pub const PER_PAGE: i64 = 25;
+
+    pub fn parse(raw: &str) -> Self {
+        let mut query = RosterQuery { page: 1, ..Self::default() };
+        for (name, value) in parse_pairs(raw) {
+            let value = value.trim();
+            match name.as_str() {
+                "q" => query.q = value.chars().filter(|c| !c.is_control()).take(Q_MAX).collect(),
+                "campus" => query.campus = Some(value.to_string()).filter(|v| super::query::is_slug(v)),
+                "from" => query.from = super::date::Date::parse(value),
+                "to" => query.to = super::date::Date::parse(value),
+                "page" => query.page = value.parse::<u32>().unwrap_or(1).clamp(1, PAGE_MAX),
+                _ => {}
+            }
+        }
+        query
+    }
+
+    pub fn href(&self, page: u32) -> String {
+        let (page, from, to) = (
+            page.to_string(),
+            self.from.map(|d| d.to_string()).unwrap_or_default(),
+            self.to.map(|d| d.to_string()).unwrap_or_default(),
+        );
+        let pairs = [
+            ("q", self.q.as_str()),
+            ("campus", self.campus.as_deref().unwrap_or("")),
+            ("from", &from),
+            ("to", &to),
+            ("page", if page == "1" { "" } else { &page }),
+        ];
+        match encode_pairs(pairs.into_iter().filter(|(_, v)| !v.is_empty())) {
+            query if query.is_empty() => "/admin/sessions".into(),
+            query => format!("/admin/sessions?{query}"),
+        }
+    }
+}
+
+/// A page of rosters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterListView {
+    pub query: RosterQuery,
+    pub rosters: Vec<super::enrolment::RosterSummary>,
+    pub more: bool,
+    /// (slug, name) of every campus, for the filter.
+    pub campuses: Vec<(String, String)>,
+}

@@ -58,11 +58,37 @@ pub async fn mark_attendance(
     Ok(())
 }
 
-/// The sessions whose rosters the caller may open.
+/// `/admin/sessions?{raw}`: a page of the rosters the caller may open.
 #[server(prefix = "/rpc", endpoint = "admin/sessions/list")]
-pub async fn get_rosters() -> Result<Vec<crate::model::enrolment::RosterSummary>, AppError> {
-    use crate::server::{auth, present::Presenter};
+pub async fn get_rosters(raw: String) -> Result<crate::model::admin::RosterListView, AppError> {
+    use crate::model::admin::{RosterListView, RosterQuery};
+    use crate::server::{auth, enrolment::RosterFilter, present::Presenter};
     let (state, _, user) = auth::signed_in().await?;
+    let query = RosterQuery::parse(&raw);
+    let tz = state.config.timezone;
+    let day = |d: crate::model::date::Date, next: u64| {
+        use chrono::TimeZone;
+        let date = chrono::NaiveDate::from_ymd_opt(d.year, d.month, d.day)?.checked_add_days(chrono::Days::new(next))?;
+        tz.from_local_datetime(&date.and_time(chrono::NaiveTime::MIN)).earliest().map(|t| t.with_timezone(&chrono::Utc))
+    };
+    let filter = RosterFilter {
+        q: query.q.clone(),
+        campus: query.campus.clone(),
+        from: query.from.and_then(|d| day(d, 0)),
+        until: query.to.and_then(|d| day(d, 1)),
+        offset: i64::from(query.page - 1) * RosterQuery::PER_PAGE,
+        // One more than a page, to know whether there is a next one.
+        limit: RosterQuery::PER_PAGE + 1,
+    };
+    let mut rosters = state.enrolments.rosters(&user, &filter).await?;
+    let more = rosters.len() > RosterQuery::PER_PAGE as usize;
+    rosters.truncate(RosterQuery::PER_PAGE as usize);
     let (presenter, now) = (Presenter::of(&state.config), chrono::Utc::now());
-    Ok(state.enrolments.rosters(&user).await?.into_iter().map(|s| presenter.roster_summary(s, now)).collect())
+    let campuses = state.accounts.locations().await?.into_iter().map(|l| (l.slug, l.name)).collect();
+    Ok(RosterListView {
+        rosters: rosters.into_iter().map(|s| presenter.roster_summary(s, now)).collect(),
+        query,
+        more,
+        campuses,
+    })
 }

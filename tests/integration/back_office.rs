@@ -564,3 +564,38 @@ async fn staff_enrol_by_address_and_move_and_cancel_seats_under_the_learners_rul
     assert_eq!(by_staff.len(), 3);
     assert!(by_staff.iter().all(|e| e.ip.is_empty() && e.user_agent.is_empty()), "{by_staff:?}");
 }
+
+#[tokio::test]
+async fn the_rosters_list_is_searched_by_course_campus_and_dates_and_paged() {
+    use scraper::{Html, Selector};
+    let app = TestApp::demo().await;
+    let mut staff = person(&app, Role::Staff, 1).await;
+    let titles = |body: &str| -> Vec<String> {
+        let html = Html::parse_document(body);
+        let links = Selector::parse(".roster-entry a").unwrap();
+        html.select(&links).map(|a| a.text().collect::<String>()).collect()
+    };
+    let all = staff.get("/admin/sessions").await;
+    assert_eq!(all.status, 200);
+    let every = titles(&all.body);
+    assert_eq!(every.len(), 25, "a page of 25");
+    assert!(Html::parse_document(&all.body).select(&Selector::parse("a[rel=next]").unwrap()).next().is_some());
+    let second = titles(&staff.get("/admin/sessions?page=2").await.body);
+    assert!(!second.is_empty() && second.len() <= 25);
+    let title: String = lyceum::with_pool!(&app.state.db, |pool| {
+        sqlx::query_scalar("SELECT title FROM courses ORDER BY id LIMIT 1").fetch_one(pool).await.unwrap()
+    });
+    let word = title.split_whitespace().next().unwrap().to_string();
+    let found = titles(&staff.get(&format!("/admin/sessions?q={word}")).await.body);
+    assert!(!found.is_empty() && found.iter().all(|t| t.to_lowercase().contains(&word.to_lowercase())), "{found:?}");
+    let online = staff.get("/admin/sessions?campus=online").await.body;
+    let places: Vec<String> = Html::parse_document(&online)
+        .select(&Selector::parse(".roster-entry").unwrap())
+        .map(|li| li.text().collect::<String>())
+        .collect();
+    assert!(!places.is_empty() && places.iter().all(|p| p.contains("Online")), "{places:?}");
+    let none = titles(&staff.get("/admin/sessions?from=2099-01-01&to=2099-01-31").await.body);
+    assert!(none.is_empty(), "{none:?}");
+    let mut learner = person(&app, Role::Learner, 2).await;
+    assert_eq!(learner.get("/admin/sessions").await.status, 403);
+}

@@ -9,6 +9,7 @@ use crate::model::form::Field;
 use crate::components::loaded::Loaded;
 use crate::components::status::set_no_store;
 use crate::components::verbatim::PageTitle;
+use crate::model::admin::RosterListView;
 use crate::model::enrolment::RosterSummary;
 use crate::model::enrolment::{Attendance, EnrolmentStatus, Roster, RosterEntry};
 use crate::server_fns::admin::{MarkAttendance, get_roster, get_rosters};
@@ -19,7 +20,7 @@ use crate::server_fns::sessions::{
 use leptos_router::hooks::use_query_map;
 use leptos::prelude::*;
 use leptos_meta::Meta;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_location, use_params_map};
 
 #[derive(Clone, Copy)]
 struct Actions {
@@ -60,18 +61,70 @@ impl Actions {
     }
 }
 
-/// `/admin/sessions`: the sessions whose rosters the caller may open.
+/// `/admin/sessions`: the sessions whose rosters the caller may open,
+/// searched by course, campus and dates, a page at a time.
 #[component]
 pub fn RostersPage() -> impl IntoView {
     set_no_store();
-    let rosters = Resource::new(|| (), |_| get_rosters());
+    let location = use_location();
+    let rosters = Resource::new(move || location.search.get(), get_rosters);
     view! {
         <PageTitle text="Rosters · Lyceum".to_string()/>
         <Meta name="robots" content="noindex"/>
         <section class="roster">
             <h1>"Rosters"</h1>
-            <Loaded data=rosters render=|rosters| view! { <RosterLists rosters/> }/>
+            <Loaded data=rosters keep_previous=true render=|list| view! { <RosterFilter list=list.clone()/><RosterLists rosters=list.rosters.clone()/><RosterPages list/> }/>
         </section>
+    }
+}
+
+#[component]
+fn RosterFilter(list: RosterListView) -> impl IntoView {
+    let q = list.query;
+    let date = |d: Option<crate::model::date::Date>| d.map(|d| d.to_string()).unwrap_or_default();
+    let chosen = q.campus.clone().unwrap_or_default();
+    let campuses = std::iter::once(("online".to_string(), "Online".to_string())).chain(list.campuses);
+    view! {
+        <form method="get" action="/admin/sessions" class="admin-filter" role="search">
+            <div class="field">
+                <label for="f-q">"Course"</label>
+                <input id="f-q" type="search" name="q" value=q.q.clone() maxlength="100"/>
+            </div>
+            <div class="field">
+                <label for="f-campus">"Campus"</label>
+                <select id="f-campus" name="campus">
+                    <option value="" selected=chosen.is_empty()>"Any campus"</option>
+                    {campuses.map(|(slug, name)| {
+                        let selected = slug == chosen;
+                        view! { <option value=slug selected=selected>{name}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="f-from">"From"</label>
+                <input id="f-from" type="date" name="from" value=date(q.from)/>
+            </div>
+            <div class="field">
+                <label for="f-to">"To"</label>
+                <input id="f-to" type="date" name="to" value=date(q.to)/>
+            </div>
+            <button type="submit">"Show rosters"</button>
+        </form>
+    }
+}
+
+#[component]
+fn RosterPages(list: RosterListView) -> impl IntoView {
+    let q = list.query;
+    let prev = (q.page > 1).then(|| q.href(q.page - 1));
+    let next = list.more.then(|| q.href(q.page + 1));
+    view! {
+        <nav class="pagination" aria-label="Pages of rosters">
+            <ul>
+                {prev.map(|href| view! { <li><a rel="prev" href=href>"Previous"</a></li> })}
+                {next.map(|href| view! { <li><a rel="next" href=href>"Next"</a></li> })}
+            </ul>
+        </nav>
     }
 }
 

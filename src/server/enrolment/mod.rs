@@ -40,6 +40,7 @@ mod emails;
 pub mod notices;
 pub mod reminders;
 mod roster;
+pub use roster::RosterFilter;
 pub mod store;
 mod timetable;
 

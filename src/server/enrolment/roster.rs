@@ -119,33 +119,58 @@ struct SummaryRow {
 const ROSTERS_BACK: i64 = 60;
 const ROSTERS_AHEAD: i64 = 90;
 
+/// Which rosters a list shows (instants in UTC; `None` for the default
+/// window) and which page of them.
+#[derive(Clone, Debug, Default)]
+pub struct RosterFilter {
+    pub q: String,
+    /// A campus's slug, or `online`.
+    pub campus: Option<String>,
+    pub from: Option<chrono::DateTime<Utc>>,
+    pub until: Option<chrono::DateTime<Utc>>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
 impl Enrolments {
-    /// The sessions whose rosters `actor` may open, from two months back to
-    /// three ahead, soonest first: every session for staff, their own for
-    /// an instructor.
+    /// The sessions whose rosters `actor` may open, soonest first: every
+    /// session for staff, their own for an instructor; by default from two
+    /// months back to three ahead, else between the filter's instants,
+    /// narrowed by course title and campus, a page at a time.
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = actor.id))]
-    pub async fn rosters(&self, actor: &User) -> Result<Vec<RosterSummary>, Error> {
+    pub async fn rosters(&self, actor: &User, filter: &RosterFilter) -> Result<Vec<RosterSummary>, Error> {
+        use crate::server::sql::{Arg, Sql};
         if !actor.role.includes(Role::Instructor) {
             return Err(Error::Refused(AppError::Forbidden));
         }
         let now = Utc::now();
-        let everyone = actor.role.includes(Role::Staff);
-        let rows: Vec<SummaryRow> = crate::server::db::with_pool!(&self.db, |pool| {
-            sqlx::query_as(
-                "SELECT s.id, c.title AS course_title, s.starts_at, s.ends_at, l.name AS location, s.mode,
-                        s.seats_taken, s.capacity
-                 FROM course_sessions s JOIN courses c ON c.id = s.course_id
-                 LEFT JOIN locations l ON l.id = s.location_id LEFT JOIN instructors i ON i.id = s.instructor_id
-                 WHERE s.starts_at > $1 AND s.starts_at < $2 AND s.status <> 'cancelled' AND ($3 OR i.user_id = $4)
-                 ORDER BY s.starts_at, s.id LIMIT 500",
-            )
-            .bind(now - chrono::Duration::days(ROSTERS_BACK))
-            .bind(now + chrono::Duration::days(ROSTERS_AHEAD))
-            .bind(everyone)
-            .bind(actor.id)
-            .fetch_all(pool)
-            .await
-        })?;
+        let mut sql = Sql::new(
+            "SELECT s.id, c.title AS course_title, s.starts_at, s.ends_at, l.name AS location, s.mode,
+                    s.seats_taken, s.capacity
+             FROM course_sessions s JOIN courses c ON c.id = s.course_id
+             LEFT JOIN locations l ON l.id = s.location_id LEFT JOIN instructors i ON i.id = s.instructor_id
+             WHERE s.status <> 'cancelled' AND s.starts_at > ",
+        );
+        sql.bind(Arg::Time(filter.from.unwrap_or(now - chrono::Duration::days(ROSTERS_BACK))));
+        sql.push(" AND s.starts_at < ").bind(Arg::Time(filter.until.unwrap_or(now + chrono::Duration::days(ROSTERS_AHEAD))));
+        if !actor.role.includes(Role::Staff) {
+            sql.push(" AND i.user_id = ").bind(Arg::Int(actor.id));
+        }
+        if !filter.q.trim().is_empty() {
+            let pattern = crate::server::catalogue::staff::like_pattern(&filter.q);
+            sql.push(" AND lower(c.title) LIKE ").bind(Arg::Text(pattern)).push(" ESCAPE '\\'");
+        }
+        match filter.campus.as_deref() {
+            None => {}
+            Some("online") => {
+                sql.push(" AND s.location_id IS NULL");
+            }
+            Some(slug) => {
+                sql.push(" AND l.slug = ").bind(Arg::Text(slug.to_string()));
+            }
+        }
+        sql.push(&format!(" ORDER BY s.starts_at, s.id LIMIT {} OFFSET {}", filter.limit.clamp(1, 500), filter.offset.max(0)));
+        let rows: Vec<SummaryRow> = sql.fetch_all(&self.db).await?;
         Ok(rows
             .into_iter()
             .map(|row| RosterSummary {
