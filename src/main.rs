@@ -5,7 +5,7 @@
 use chrono::Utc;
 use clap::{Parser, Subcommand};
 use lyceum::server::jobs::worker::{Worker, WorkerConfig};
-use lyceum::server::{AppState, config::Config, db::Db, http, mail, seed, telemetry};
+use lyceum::server::{AppState, cache_notices, config::Config, db::Db, http, mail, seed, telemetry};
 use std::process::ExitCode;
 use tokio::{sync::watch, task::JoinHandle};
 use tracing::{error, info, warn};
@@ -149,6 +149,7 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
                 seed::demo::load(&db, config.timezone, today).await.map_err(|e| format!("seeding failed: {e}"))?;
             println!("demo catalogue: {courses} courses and {sessions} sessions added");
             demo_accounts(&config, &db).await?;
+            catalogue_changed(&db).await;
         }
         Command::Seed { what: SeedCommand::Jobs { count } } => {
             let started = std::time::Instant::now();
@@ -161,6 +162,7 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
             let (courses, sessions) =
                 seed::bench::load(&db, courses as usize).await.map_err(|e| format!("seeding failed: {e}"))?;
             println!("bench catalogue: {courses} courses and {sessions} sessions added in {:.1?}", started.elapsed());
+            catalogue_changed(&db).await;
         }
         Command::Serve => serve(config, db.clone()).await?,
         Command::Worker { drain: false } => {
@@ -229,6 +231,7 @@ async fn serve(config: Config, db: Db) -> Result<(), String> {
             .await
             .map_err(|e| format!("loading demo data failed: {e}"))?;
         info!(courses, sessions, "empty database: demo catalogue loaded");
+        catalogue_changed(&db).await;
         let accounts = demo_accounts(&config, &db).await?;
         announce_demo_data(courses, sessions, &accounts);
     }
@@ -245,6 +248,8 @@ async fn serve(config: Config, db: Db) -> Result<(), String> {
     } else {
         None
     };
+    // Other instances' writes, heard through PostgreSQL (none on SQLite).
+    let cache_notices = cache_notices::Listener::start(&state.db, &state.catalogue);
     info!(%addr, "Lyceum is serving on http://{addr}");
     if state.config.mode == lyceum::server::config::Mode::Development {
         // Loud on purpose: development shows every message sent, reset
@@ -266,9 +271,21 @@ async fn serve(config: Config, db: Db) -> Result<(), String> {
     if let Some(worker) = worker {
         worker.stop().await;
     }
+    if let Some(listener) = cache_notices {
+        listener.stop().await;
+    }
     served.map_err(|e| e.to_string())?;
     info!("stopped");
     Ok(())
+}
+
+/// Tells the instances serving this database that its catalogue was loaded
+/// behind their backs (see `cache_notices`); one that does not hear it
+/// still shows the change within `LYCEUM_CACHE_TTL_SECS`.
+async fn catalogue_changed(db: &Db) {
+    if let Err(error) = cache_notices::announce(db, &cache_notices::Instance::random()).await {
+        warn!(%error, "could not tell running instances that the catalogue changed");
+    }
 }
 
 /// Where a development server keeps the secret it made up (see `LYCEUM_SECRET`).

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod cache_notices;
 pub mod calendar;
 pub mod canonical;
 pub mod catalogue;

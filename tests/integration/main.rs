@@ -14,6 +14,7 @@ mod catalogue;
 mod certificates;
 mod enquiries;
 mod enrolment;
+mod instances;
 mod jobs;
 mod load;
 mod mail;

@@ -3,8 +3,9 @@
 //!
 //! Cached answers live at most `LYCEUM_CACHE_TTL_SECS` (sessions start and
 //! seats change with time). Every write goes through
-//! [`Catalogue::begin_write`], whose commit forgets the cached answers: a
-//! new write path cannot forget to.
+//! [`Catalogue::begin_write`], whose commit forgets the cached answers and,
+//! in the same transaction, tells the other instances on the database to
+//! forget theirs (see `cache_notices`): a new write path cannot forget to.
 
 pub mod changes;
 pub mod data;
@@ -20,6 +21,7 @@ pub mod taxonomy_changes;
 
 use crate::model::catalogue::{CategoryOption, Facets, LocationOption};
 use crate::model::query::{CatalogueQuery, Notice, is_slug};
+use crate::server::cache_notices::{self, Instance};
 use crate::server::db::{Db, Tx};
 use crate::server::error::Error;
 use crate::server::page_cache::Epoch;
@@ -31,8 +33,6 @@ use std::{sync::Arc, time::Duration};
 
 /// How many sessions a course page lists.
 const COURSE_PAGE_SESSIONS: i64 = 24;
-/// Least time the filter choices are kept.
-const FACETS_TTL: Duration = Duration::from_secs(3600);
 /// How many sessions the home page lists.
 const HOME_SESSIONS: i64 = 6;
 
@@ -49,26 +49,35 @@ impl Write<'_> {
     }
 
     /// Commits, then forgets every cached answer (and every cached page).
-    pub async fn commit(self) -> Result<(), Error> {
+    /// The other instances hear of it through the database when, and only
+    /// if, the transaction commits.
+    pub async fn commit(mut self) -> Result<(), Error> {
+        cache_notices::announce_in(&mut self.tx, &self.catalogue.instance).await?;
         self.tx.commit().await?;
         self.catalogue.invalidate();
         Ok(())
     }
 }
 
+/// The caches are keyed by the [`Epoch`] as well as by what was asked: an
+/// answer whose reading began before a write was announced is kept under
+/// the older epoch, where nobody looks, instead of outliving the write
+/// until its lifetime ends.
 #[derive(Clone)]
 pub struct Catalogue {
     db: Db,
     /// The academy's zone: a date in a filter is a day there.
     tz: Tz,
-    pages: Cache<CatalogueQuery, Arc<SearchResults>>,
-    courses: Cache<String, Option<Arc<Course>>>,
-    facets: Cache<(), Arc<Facets>>,
-    home: Cache<(), Arc<Home>>,
+    pages: Cache<(u64, CatalogueQuery), Arc<SearchResults>>,
+    courses: Cache<(u64, String), Option<Arc<Course>>>,
+    facets: Cache<u64, Arc<Facets>>,
+    home: Cache<u64, Arc<Home>>,
     /// Shared with the page cache, which forgets with us.
     epoch: Epoch,
     /// The academy's contact details and holidays (see `settings`).
     academy: settings::AcademyCache,
+    /// This process, as its notices to the other instances name it.
+    instance: Instance,
 }
 
 /// About what the cached search answers may hold (a course card is about
@@ -97,12 +106,15 @@ impl Catalogue {
                 .time_to_live(ttl.max(Duration::from_millis(1)))
                 .build(),
             courses: cache(4_096, ttl),
-            // Names and counts do not change with time, only with writes,
-            // which invalidate them: keep them longer than the rest.
-            facets: cache(1, ttl.max(FACETS_TTL)),
-            home: cache(1, ttl),
+            // Names and counts change only with writes, but a write made
+            // while this instance could not hear of it (its listener
+            // reconnecting, a change made by hand) must still show within
+            // the lifetime every other answer has.
+            facets: cache(2, ttl),
+            home: cache(2, ttl),
             epoch,
             academy: settings::AcademyCache::new(ttl, settings::AcademyDefaults::default()),
+            instance: Instance::random(),
         }
     }
 
@@ -112,6 +124,11 @@ impl Catalogue {
         self
     }
 
+    /// This process, as its notices to the other instances name it.
+    pub fn instance(&self) -> &Instance {
+        &self.instance
+    }
+
     /// A transaction that changes the catalogue: courses, sessions,
     /// categories, locations, instructors or seats. Its `commit` forgets
     /// every cached answer; dropped, it rolls back and forgets nothing.
@@ -119,8 +136,8 @@ impl Catalogue {
         Ok(Write { tx: self.db.begin_write().await?, catalogue: self })
     }
 
-    /// Forgets every cached answer (after a write, or when seats change
-    /// elsewhere).
+    /// Forgets every cached answer, here only: after a write of ours
+    /// ([`Write::commit`]) or when another instance announced one.
     pub fn invalidate(&self) {
         self.epoch.bump();
         self.pages.invalidate_all();
@@ -135,10 +152,15 @@ impl Catalogue {
     }
 
     /// Categories and locations for the filter form.
-    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn facets(&self) -> Result<Arc<Facets>, Error> {
+        self.facets_at(self.epoch.current()).await
+    }
+
+    /// The facets as of `epoch`, for an answer that holds them.
+    #[tracing::instrument(name = "facets", level = "debug", skip_all)]
+    async fn facets_at(&self, epoch: u64) -> Result<Arc<Facets>, Error> {
         self.facets
-            .try_get_with((), async {
+            .try_get_with(epoch, async {
                 let categories = queries::categories(&self.db).await?;
                 let locations = queries::locations(&self.db).await?;
                 Ok::<_, Error>(Arc::new(Facets {
@@ -161,7 +183,8 @@ impl Catalogue {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn search(&self, raw: &str) -> Result<SearchResults, Error> {
         let (mut query, mut notices) = CatalogueQuery::from_query_string(raw);
-        let facets = self.facets().await?;
+        let epoch = self.epoch.current();
+        let facets = self.facets_at(epoch).await?;
         // Names in the URL must exist; an unknown one is dropped, not an error.
         let known_category = |slug: &str| facets.categories.iter().any(|c| c.slug == slug);
         let known_location = |slug: &str| facets.locations.iter().any(|l| l.slug == slug);
@@ -179,7 +202,7 @@ impl Catalogue {
         }
         let page = self
             .pages
-            .try_get_with(query.clone(), self.load_page(query.clone(), facets))
+            .try_get_with((epoch, query.clone()), self.load_page(query.clone(), facets))
             .await
             .map_err(Error::from_shared)?;
         let mut page = (*page).clone();
@@ -225,7 +248,8 @@ impl Catalogue {
         if !is_slug(slug) {
             return Ok(None);
         }
-        self.courses.try_get_with(slug.to_string(), self.load_course(slug)).await.map_err(Error::from_shared)
+        let key = (self.epoch.current(), slug.to_string());
+        self.courses.try_get_with(key, self.load_course(slug)).await.map_err(Error::from_shared)
     }
 
     async fn load_course(&self, slug: &str) -> Result<Option<Arc<Course>>, Error> {
@@ -262,9 +286,10 @@ impl Catalogue {
 
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn home(&self) -> Result<Arc<Home>, Error> {
+        let epoch = self.epoch.current();
         self.home
-            .try_get_with((), async {
-                let facets = self.facets().await?;
+            .try_get_with(epoch, async {
+                let facets = self.facets_at(epoch).await?;
                 let upcoming = queries::next_sessions(&self.db, Self::now(), HOME_SESSIONS).await?;
                 Ok::<_, Error>(Arc::new(Home {
                     categories: facets.categories.clone(),
