@@ -166,7 +166,7 @@ impl Catalogue {
         }
         let today = Utc::now().with_timezone(&self.tz).date_naive();
         if fill_if_empty(&self.db, &self.academy.defaults, today).await? {
-            tracing::info!("empty settings: the academy's contact details and holidays filled from the environment");
+            tracing::debug!("empty settings: the academy's contact details and holidays filled from the environment");
         }
         self.academy.filled.store(true, Ordering::Release);
         Ok(())
