@@ -249,7 +249,7 @@ async fn serve(config: Config, db: Db) -> Result<(), String> {
         None
     };
     // Other instances' writes, heard through PostgreSQL (none on SQLite).
-    let cache_notices = cache_notices::Listener::start(&state.db, &state.catalogue);
+    let cache_notices = state.catalogue.listen(&state.db);
     info!(%addr, "Lyceum is serving on http://{addr}");
     if state.config.mode == lyceum::server::config::Mode::Development {
         // Loud on purpose: development shows every message sent, reset

@@ -14,7 +14,6 @@
 //!
 //! SQLite is one instance per database file: there is nobody to tell.
 
-use crate::server::catalogue::Catalogue;
 use crate::server::db::{Db, Pools, Tx};
 use sqlx::postgres::{PgListener, PgPoolOptions};
 use std::sync::{
@@ -98,12 +97,12 @@ pub struct Listener {
 }
 
 impl Listener {
-    /// Starts listening for `catalogue`'s instance on `db`, on a
-    /// connection of its own; `None` on SQLite, where there is no other
-    /// instance to hear from.
-    pub fn start(db: &Db, catalogue: &Catalogue) -> Option<Self> {
+    /// Starts listening for `instance` on `db`, on a connection of its
+    /// own, calling `forget` to empty the caches; `None` on SQLite, where
+    /// there is no other instance to hear from. (The catalogue starts it:
+    /// `Catalogue::listen`.)
+    pub fn start(db: &Db, instance: Instance, forget: Forget) -> Option<Self> {
         let Pools::Postgres(pool) = db.pools() else { return None };
-        let instance = catalogue.instance().clone();
         // A pool of one, which PgListener uses to reconnect; never closed
         // for idleness or age, since the connection is idle by design.
         let options = (*pool.connect_options()).clone().application_name(&instance.application_name());
@@ -117,7 +116,7 @@ impl Listener {
         let (stop, stopped) = watch::channel(false);
         let (listening_tx, listening) = watch::channel(0);
         let counts = Arc::new(Counts::default());
-        let run = Run { pool, catalogue: catalogue.clone(), instance, counts: counts.clone(), listening: listening_tx };
+        let run = Run { pool, forget, instance, counts: counts.clone(), listening: listening_tx };
         Some(Self { stop, task: tokio::spawn(run.run(stopped)), counts, listening })
     }
 
@@ -151,10 +150,13 @@ impl Listener {
     }
 }
 
+/// What empties this instance's caches.
+pub type Forget = Arc<dyn Fn() + Send + Sync>;
+
 /// The listening task's state.
 struct Run {
     pool: sqlx::PgPool,
-    catalogue: Catalogue,
+    forget: Forget,
     instance: Instance,
     counts: Arc<Counts>,
     listening: watch::Sender<u64>,
@@ -176,7 +178,7 @@ impl Run {
                         _ = stopped.wait_for(|stop| *stop) => break,
                         error = self.hear(listener) => {
                             warn!(%error, "cache notices: the listening connection failed; caches emptied, listening again");
-                            self.catalogue.invalidate();
+                            (self.forget)();
                         }
                     }
                 }
@@ -208,7 +210,7 @@ impl Run {
             *n += 1;
             times = *n;
         });
-        self.catalogue.invalidate();
+        (self.forget)();
         if times == 1 {
             info!(instance = self.instance.as_str(), "cache notices: listening");
         } else {
@@ -225,7 +227,7 @@ impl Run {
                 }
                 Ok(Some(notice)) => {
                     self.counts.others.fetch_add(1, Ordering::Relaxed);
-                    self.catalogue.invalidate();
+                    (self.forget)();
                     debug!(from = notice.payload(), "cache notices: another instance wrote; caches emptied");
                 }
                 // The connection was lost and PgListener has already

@@ -27,7 +27,7 @@ async fn two_instances() -> Option<(TestApp, TestApp)> {
 
 /// `app`'s listener, once it listens.
 async fn listen(app: &TestApp) -> Listener {
-    let listener = Listener::start(&app.state.db, &app.state.catalogue).expect("a listener on PostgreSQL");
+    let listener = app.state.catalogue.listen(&app.state.db).expect("a listener on PostgreSQL");
     tokio::time::timeout(Duration::from_secs(5), listener.listening(1)).await.expect("listening within 5 s");
     listener
 }

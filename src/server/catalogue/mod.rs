@@ -129,6 +129,14 @@ impl Catalogue {
         &self.instance
     }
 
+    /// Starts hearing other instances' changes on `db` (PostgreSQL only):
+    /// each one, and every reconnection, empties this catalogue's caches.
+    pub fn listen(&self, db: &Db) -> Option<crate::server::cache_notices::Listener> {
+        let catalogue = self.clone();
+        let forget: crate::server::cache_notices::Forget = Arc::new(move || catalogue.invalidate());
+        crate::server::cache_notices::Listener::start(db, self.instance.clone(), forget)
+    }
+
     /// A transaction that changes the catalogue: courses, sessions,
     /// categories, locations, instructors or seats. Its `commit` forgets
     /// every cached answer; dropped, it rolls back and forgets nothing.
