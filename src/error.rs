@@ -42,7 +42,9 @@ pub enum AppError {
     /// was saved. `changes` are the fields they changed (name, what they
     /// saved) and `version` the record's version now, for the form to
     /// send when it is saved again.
-    #[error("Someone else saved this record after you opened it, so your changes are not saved. Compare them with what was saved, then save again.")]
+    #[error(
+        "Someone else saved this record after you opened it, so your changes are not saved. Compare them with what was saved, then save again."
+    )]
     Stale { version: i64, changes: Vec<(String, String)> },
     /// The request itself could not be read (a malformed body, a missing or
     /// repeated field, a character no form sends). The text is always one

@@ -116,7 +116,9 @@ pub enum Refusal {
     /// The session was cancelled by the academy.
     SessionCancelled,
     /// Cancelling online closes this many hours before the start.
-    CancellationClosed { hours: u16 },
+    CancellationClosed {
+        hours: u16,
+    },
     /// The enrolment is already cancelled.
     AlreadyCancelled,
     /// Only a confirmed seat can move to another date.

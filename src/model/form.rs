@@ -174,7 +174,9 @@ pub enum Problem {
     /// The date is in the past.
     InThePast,
     /// A date of the series is a public holiday (the count of them).
-    Holiday { dates: u16 },
+    Holiday {
+        dates: u16,
+    },
     /// The time does not exist on that day in the academy's zone (the
     /// clocks go forward over it).
     SkippedTime,
@@ -201,11 +203,14 @@ impl Problem {
             Problem::MalformedNumber => "Enter a whole number.".into(),
             Problem::MalformedDate => "Enter a date such as 2027-03-29.".into(),
             Problem::MalformedTime => "Enter a time such as 09:30.".into(),
-            Problem::MalformedSlug => "Use lowercase letters, digits and single hyphens, such as intro-to-python.".into(),
+            Problem::MalformedSlug => {
+                "Use lowercase letters, digits and single hyphens, such as intro-to-python.".into()
+            }
             Problem::EndsBeforeStart => "The end must come after the start.".into(),
             Problem::InThePast => "Choose a date that is still to come.".into(),
             Problem::Holiday { dates: 1 } => {
-                "One of the dates is a public holiday. Choose other dates, or tick the box to schedule it anyway.".into()
+                "One of the dates is a public holiday. Choose other dates, or tick the box to schedule it anyway."
+                    .into()
             }
             Problem::Holiday { dates } => format!(
                 "{dates} of the dates are public holidays. Choose other dates, or tick the box to schedule them anyway."

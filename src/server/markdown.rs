@@ -13,8 +13,28 @@ use std::sync::LazyLock;
 /// The tags course text may use: text, emphasis, lists, links, headings
 /// below the page's own, quotes, code and simple tables.
 const TAGS: &[&str] = &[
-    "p", "br", "hr", "em", "strong", "del", "code", "pre", "blockquote", "ul", "ol", "li", "a", "h2", "h3", "h4",
-    "table", "thead", "tbody", "tr", "th", "td",
+    "p",
+    "br",
+    "hr",
+    "em",
+    "strong",
+    "del",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "h2",
+    "h3",
+    "h4",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
 ];
 
 static CLEANER: LazyLock<Builder<'static>> = LazyLock::new(|| {
@@ -56,7 +76,10 @@ mod tests {
         let html = to_html("# Title\n\nSome *words* and [a link](https://example.com).\n\n- one\n- two");
         assert!(html.contains("<h2>Title</h2>"), "{html}");
         assert!(html.contains("<em>words</em>"), "{html}");
-        assert!(html.contains(r#"<a href="https://example.com" rel="noopener noreferrer nofollow">a link</a>"#), "{html}");
+        assert!(
+            html.contains(r#"<a href="https://example.com" rel="noopener noreferrer nofollow">a link</a>"#),
+            "{html}"
+        );
         assert!(html.contains("<li>one</li>"), "{html}");
     }
 

@@ -19,12 +19,7 @@ pub async fn get_settings() -> Result<SettingsView, AppError> {
 /// Saves the phone, e-mail and opening hours over the `version` the form
 /// was opened at.
 #[server(prefix = "/rpc", endpoint = "admin/settings/save")]
-pub async fn save_settings(
-    version: i64,
-    phone: String,
-    email: String,
-    opening_hours: String,
-) -> Result<(), AppError> {
+pub async fn save_settings(version: i64, phone: String, email: String, opening_hours: String) -> Result<(), AppError> {
     use crate::server::catalogue::taxonomy_changes::{SettingsChange, SettingsForm};
     let (state, _, user) = auth::signed_in().await?;
     // The role first: a learner learns nothing from the form's errors.
@@ -44,8 +39,8 @@ pub async fn add_holiday(date: String, name: String) -> Result<(), AppError> {
     let (state, _, user) = auth::signed_in().await?;
     auth::must_be(&user, crate::model::account::Role::Staff)?;
     let client = request::client();
-    let change =
-        HolidayChange::parse(&HolidayForm { date, name }).map_err(|problems| Error::Refused(AppError::Invalid(problems)))?;
+    let change = HolidayChange::parse(&HolidayForm { date, name })
+        .map_err(|problems| Error::Refused(AppError::Invalid(problems)))?;
     state.catalogue.add_holiday(Actor { user: &user, client: &client }, change).await?;
     leptos_axum::redirect("/admin/settings?notice=saved#holidays");
     Ok(())

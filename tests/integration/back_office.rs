@@ -81,11 +81,13 @@ async fn staff_create_edit_and_publish_a_course_and_the_catalogue_follows_at_onc
     assert!(staff.get("/courses/python-for-analysts").await.body.contains("€1,395.50"), "seen at once");
 
     let actions: Vec<(String, i64, String)> = lyceum::with_pool!(&app.state.db, |pool| {
-        sqlx::query_as("SELECT event, actor_id, changes FROM audit_log WHERE entity = 'course' AND entity_id = $1 ORDER BY id")
-            .bind(id)
-            .fetch_all(pool)
-            .await
-            .unwrap()
+        sqlx::query_as(
+            "SELECT event, actor_id, changes FROM audit_log WHERE entity = 'course' AND entity_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await
+        .unwrap()
     });
     let events: Vec<&str> = actions.iter().map(|a| a.0.as_str()).collect();
     assert_eq!(events, ["course.created", "course.published", "course.updated"]);
@@ -382,13 +384,16 @@ async fn a_course_with_learners_is_archived_never_deleted_and_the_trail_cannot_b
     assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM courses WHERE id = {kept} AND archived")).await, 1);
 
     // The trail is append-only, whatever asks.
-    for sql in ["DELETE FROM audit_log", "UPDATE audit_log SET event = 'nothing'", "UPDATE audit_log SET changes = '[]'"] {
+    for sql in
+        ["DELETE FROM audit_log", "UPDATE audit_log SET event = 'nothing'", "UPDATE audit_log SET changes = '[]'"]
+    {
         let result = lyceum::server::sql::Sql::new(sql).execute(&app.state.db).await;
         assert!(result.is_err(), "{sql} was allowed");
     }
-    let blanked = lyceum::server::sql::Sql::new("UPDATE audit_log SET ip = '' WHERE id = (SELECT MIN(id) FROM audit_log)")
-        .execute(&app.state.db)
-        .await;
+    let blanked =
+        lyceum::server::sql::Sql::new("UPDATE audit_log SET ip = '' WHERE id = (SELECT MIN(id) FROM audit_log)")
+            .execute(&app.state.db)
+            .await;
     assert!(blanked.is_ok(), "a deleted account's address can still be blanked");
 }
 
@@ -404,7 +409,9 @@ async fn the_back_office_pages_show_hostile_text_as_text() {
     let res = staff.call("admin/courses/save", &fields).await;
     assert!(res.status < 400, "{} {}", res.status, res.body);
     let id = course_id(&app, "hostile-title").await;
-    for page in ["/admin/courses?q=script".to_string(), format!("/admin/courses/{id}"), "/admin/audit".into(), "/admin".into()] {
+    for page in
+        ["/admin/courses?q=script".to_string(), format!("/admin/courses/{id}"), "/admin/audit".into(), "/admin".into()]
+    {
         let res = staff.get(&page).await;
         assert_eq!(res.status, 200, "{page}");
         let html = Html::parse_document(&res.body);
@@ -455,7 +462,8 @@ async fn staff_cancel_a_session_and_each_learner_hears_once_with_a_cancelled_cal
         assert_eq!(mails.len(), before + 1, "{} is told once", learner.email);
         let mail = mails.last().unwrap();
         assert!(mail.subject.to_lowercase().contains("cancel"), "{}", mail.subject);
-        let calendar = mail.attachments.iter().find(|a| a.content_type.starts_with("text/calendar")).expect("a calendar");
+        let calendar =
+            mail.attachments.iter().find(|a| a.content_type.starts_with("text/calendar")).expect("a calendar");
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("session.ics");
         std::fs::write(&path, &calendar.body).unwrap();
@@ -464,7 +472,14 @@ async fn staff_cancel_a_session_and_each_learner_hears_once_with_a_cancelled_cal
         assert_eq!(event["status"], "CANCELLED", "{parsed}");
         assert!(event["sequence"].as_i64().unwrap() >= 1, "{parsed}");
     }
-    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM audit_log WHERE event = 'session.cancelled' AND entity_id = {session}")).await, 1);
+    assert_eq!(
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM audit_log WHERE event = 'session.cancelled' AND entity_id = {session}")
+        )
+        .await,
+        1
+    );
     let mut learner = person(&app, Role::Learner, 2).await;
     let mut instructor = person(&app, Role::Instructor, 3).await;
     for visitor in [&mut learner, &mut instructor] {
@@ -472,7 +487,15 @@ async fn staff_cancel_a_session_and_each_learner_hears_once_with_a_cancelled_cal
             ("admin/sessions/cancel", vec![("session_id", id.as_str())]),
             ("admin/sessions/promote", vec![("session_id", id.as_str())]),
             ("admin/sessions/enrol", vec![("session_id", id.as_str()), ("email", "cancelled0@example.com")]),
-            ("admin/sessions/move", vec![("session_id", id.as_str()), ("start_date", "2099-01-05"), ("start_time", "09:00"), ("end_time", "17:00")]),
+            (
+                "admin/sessions/move",
+                vec![
+                    ("session_id", id.as_str()),
+                    ("start_date", "2099-01-05"),
+                    ("start_time", "09:00"),
+                    ("end_time", "17:00"),
+                ],
+            ),
             ("admin/enrolments/cancel", vec![("session_id", id.as_str()), ("enrolment_id", "1")]),
             ("admin/enrolments/move", vec![("session_id", id.as_str()), ("enrolment_id", "1"), ("to_session_id", "2")]),
         ] {
@@ -523,13 +546,24 @@ async fn staff_enrol_by_address_and_move_and_cancel_seats_under_the_learners_rul
     };
     assert_eq!(status("desk0@example.com", first).await.as_deref(), Some(EnrolmentStatus::Confirmed.as_str()));
     assert_eq!(status("desk1@example.com", first).await.as_deref(), Some(EnrolmentStatus::Waitlisted.as_str()));
-    let seat: i64 = count(&app, &format!("SELECT e.id FROM enrolments e WHERE e.user_id = {} AND e.session_id = {first} AND e.status = 'confirmed'", learners[0].id)).await;
+    let seat: i64 = count(
+        &app,
+        &format!(
+            "SELECT e.id FROM enrolments e WHERE e.user_id = {} AND e.session_id = {first} AND e.status = 'confirmed'",
+            learners[0].id
+        ),
+    )
+    .await;
     let seat_text = seat.to_string();
     // Moved by staff: the seat goes to the second date, the waitlist's first takes the freed one.
     let res = call(
         &mut staff,
         "admin/enrolments/move",
-        &[("session_id", first_text.clone()), ("enrolment_id", seat_text.clone()), ("to_session_id", second_text.clone())],
+        &[
+            ("session_id", first_text.clone()),
+            ("enrolment_id", seat_text.clone()),
+            ("to_session_id", second_text.clone()),
+        ],
     )
     .await;
     assert!(res.status < 400, "{} {}", res.status, res.body);
@@ -538,12 +572,21 @@ async fn staff_enrol_by_address_and_move_and_cancel_seats_under_the_learners_rul
     let twice = call(
         &mut staff,
         "admin/enrolments/move",
-        &[("session_id", first_text.clone()), ("enrolment_id", seat_text.clone()), ("to_session_id", second_text.clone())],
+        &[
+            ("session_id", first_text.clone()),
+            ("enrolment_id", seat_text.clone()),
+            ("to_session_id", second_text.clone()),
+        ],
     )
     .await;
     assert_eq!(twice.status, 409, "a seat moves once: {}", twice.body);
     let moved: i64 = count(&app, &format!("SELECT id FROM enrolments WHERE moved_from = {seat}")).await;
-    let res = call(&mut staff, "admin/enrolments/cancel", &[("session_id", second_text.clone()), ("enrolment_id", moved.to_string())]).await;
+    let res = call(
+        &mut staff,
+        "admin/enrolments/cancel",
+        &[("session_id", second_text.clone()), ("enrolment_id", moved.to_string())],
+    )
+    .await;
     assert!(res.status < 400, "{} {}", res.status, res.body);
     assert_eq!(status("desk0@example.com", second).await, None);
     // Every one of these is in the trail, about the learner, by the staff member.

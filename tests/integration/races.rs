@@ -193,9 +193,7 @@ impl Harness {
             Op::StaffLeave => enrolments.cancel(&self.staff, round.w1_place).await,
             Op::Promote => enrolments.promote_waitlisted(&self.staff, round.first).await.map(drop),
             Op::Delete => self.app.state.accounts.delete_account(&round.a, PASSWORD).await,
-            Op::StaffEnrol => {
-                enrolments.enrol_address(&self.staff, &round.newcomer.email, round.first).await.map(drop)
-            }
+            Op::StaffEnrol => enrolments.enrol_address(&self.staff, &round.newcomer.email, round.first).await.map(drop),
             Op::CancelSession => enrolments.cancel_session(&self.staff, round.first).await,
             Op::MoveSession => {
                 let starts = chrono::Utc::now() + chrono::Duration::days(300);
@@ -218,10 +216,12 @@ impl Harness {
             }
             // Nobody waits while a seat is free, in a session still to run
             // (one the academy called off keeps its learners as they were).
-            let scheduled =
-                count(&self.app, &format!("SELECT COUNT(*) FROM course_sessions WHERE id = {session} AND status = 'scheduled'"))
-                    .await
-                    == 1;
+            let scheduled = count(
+                &self.app,
+                &format!("SELECT COUNT(*) FROM course_sessions WHERE id = {session} AND status = 'scheduled'"),
+            )
+            .await
+                == 1;
             if scheduled && taken < capacity && length > 0 {
                 return Err(format!("session {session}: {taken} of {capacity} taken with {length} waiting"));
             }

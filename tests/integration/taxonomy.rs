@@ -53,11 +53,23 @@ fn category<'a>(name: &'a str, keywords: &'a str) -> Vec<(&'a str, &'a str)> {
 }
 
 fn campus(name: &str) -> Vec<(&str, &str)> {
-    vec![("slug", ""), ("name", name), ("address", "1 Republic Street, Victoria"), ("city", "Victoria"), ("timezone", "Europe/Malta")]
+    vec![
+        ("slug", ""),
+        ("name", name),
+        ("address", "1 Republic Street, Victoria"),
+        ("city", "Victoria"),
+        ("timezone", "Europe/Malta"),
+    ]
 }
 
 fn instructor<'a>(name: &'a str, email: &'a str) -> Vec<(&'a str, &'a str)> {
-    vec![("slug", ""), ("name", name), ("title", "Cloud architect"), ("bio", "Twenty years of clouds."), ("email", email)]
+    vec![
+        ("slug", ""),
+        ("name", name),
+        ("title", "Cloud architect"),
+        ("bio", "Twenty years of clouds."),
+        ("email", email),
+    ]
 }
 
 /// `fields` with `name` set to `value`.
@@ -102,7 +114,10 @@ async fn staff_create_edit_and_delete_each_kind_with_an_audit_entry_for_every_wr
     let mut edit = instructor("Grace Hopper", "");
     edit.extend([("id", person_text.as_str()), ("version", "1")]);
     assert!(staff.call("admin/instructors/save", &edit).await.status < 400);
-    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM instructors WHERE id = {person_id} AND user_id IS NULL")).await, 1);
+    assert_eq!(
+        count(&app, &format!("SELECT COUNT(*) FROM instructors WHERE id = {person_id} AND user_id IS NULL")).await,
+        1
+    );
     assert_eq!(count(&app, &format!("SELECT version FROM locations WHERE id = {place}")).await, 2);
 
     // The trail: the account's address is personal, so only "changed".
@@ -116,11 +131,13 @@ async fn staff_create_edit_and_delete_each_kind_with_an_audit_entry_for_every_wr
     assert!(!changes.contains("teacher@academy.test"), "{changes}");
     assert!(changes.contains("\"email\""), "{changes}");
     let changes: serde_json::Value = serde_json::from_str(&lyceum::with_pool!(&app.state.db, |pool| {
-        sqlx::query_scalar::<_, String>("SELECT changes FROM audit_log WHERE event = 'campus.updated' AND entity_id = $1")
-            .bind(place)
-            .fetch_one(pool)
-            .await
-            .unwrap()
+        sqlx::query_scalar::<_, String>(
+            "SELECT changes FROM audit_log WHERE event = 'campus.updated' AND entity_id = $1",
+        )
+        .bind(place)
+        .fetch_one(pool)
+        .await
+        .unwrap()
     }))
     .unwrap();
     assert_eq!(changes, serde_json::json!([{ "field": "city", "before": "Victoria", "after": "Rabat" }]));
@@ -138,7 +155,10 @@ async fn staff_create_edit_and_delete_each_kind_with_an_audit_entry_for_every_wr
         assert_eq!(events(&app, entity, id).await, actions);
     }
     let staff_id = count(&app, "SELECT id FROM users WHERE email = 'staff1@academy.test'").await;
-    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM audit_log WHERE entity <> '' AND actor_id <> {staff_id}")).await, 0);
+    assert_eq!(
+        count(&app, &format!("SELECT COUNT(*) FROM audit_log WHERE entity <> '' AND actor_id <> {staff_id}")).await,
+        0
+    );
 
     // The lists find what they hold.
     let page = staff.get("/admin/campuses?q=valletta").await;
@@ -195,7 +215,9 @@ async fn bad_input_is_refused_field_by_field_and_stores_nothing() {
     assert_eq!((after.0, after.1, after.2, after.3), (before.0, before.1, before.2 + 1, before.3 + 1));
     // Settings: a bad phone, address and hours; a bad holiday.
     let settings_before = count(&app, "SELECT COUNT(*) FROM public_holidays").await;
-    let res = staff.call("admin/settings/save", &[("version", "1"), ("phone", "call us"), ("email", "x"), ("opening_hours", "")]).await;
+    let res = staff
+        .call("admin/settings/save", &[("version", "1"), ("phone", "call us"), ("email", "x"), ("opening_hours", "")])
+        .await;
     assert_eq!(res.status, 422, "{}", res.body);
     for named in ["phone", "email", "opening_hours"] {
         assert!(res.body.contains(&format!("\"{named}\"")), "{named}: {}", res.body);
@@ -224,13 +246,18 @@ async fn a_save_over_a_stale_version_is_refused_and_shows_what_was_saved() {
     assert_eq!(refused.status, 409, "{}", refused.body);
     assert!(refused.body.contains("Stale") && refused.body.contains("Robotics & drones"), "{}", refused.body);
     let (name, position, version): (String, i64, i64) = lyceum::with_pool!(&app.state.db, |pool| {
-        sqlx::query_as("SELECT name, position, version FROM categories WHERE slug = 'robotics'").fetch_one(pool).await.unwrap()
+        sqlx::query_as("SELECT name, position, version FROM categories WHERE slug = 'robotics'")
+            .fetch_one(pool)
+            .await
+            .unwrap()
     });
     assert_eq!((name.as_str(), position, version), ("Robotics & drones", 7, 2), "the first save stands");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log WHERE event = 'category.updated'").await, 1);
 
     // The settings too: the second of two saves over one version is refused.
-    let fields = |phone: &'static str| vec![("version", "1"), ("phone", phone), ("email", "desk@academy.test"), ("opening_hours", "Always")];
+    let fields = |phone: &'static str| {
+        vec![("version", "1"), ("phone", phone), ("email", "desk@academy.test"), ("opening_hours", "Always")]
+    };
     assert!(first.call("admin/settings/save", &fields("+356 2100 0001")).await.status < 400);
     let refused = second.call("admin/settings/save", &fields("+356 2100 0002")).await;
     assert_eq!(refused.status, 409, "{}", refused.body);
@@ -254,9 +281,11 @@ async fn a_record_something_points_at_is_not_deleted() {
         count(&app, "SELECT COUNT(*) FROM instructors").await,
         audit_count(&app).await,
     );
-    for (taxon, id, words) in
-        [("category", &category, "category_has_courses"), ("campus", &campus, "campus_has_sessions"), ("instructor", &teacher, "instructor_has_sessions")]
-    {
+    for (taxon, id, words) in [
+        ("category", &category, "category_has_courses"),
+        ("campus", &campus, "campus_has_sessions"),
+        ("instructor", &teacher, "instructor_has_sessions"),
+    ] {
         let res = staff.call("admin/taxonomy/delete", &[("taxon", taxon), ("id", id)]).await;
         assert_eq!(res.status, 409, "{taxon}: {}", res.body);
         assert!(res.body.contains(words), "{taxon}: {}", res.body);
@@ -306,7 +335,10 @@ async fn learners_and_instructors_calling_the_new_staff_functions_are_refused_an
         ("admin/instructors/save", instructor("Sneaky teacher", "")),
         ("admin/taxonomy/delete", vec![("taxon", "campus"), ("id", &place)]),
         ("admin/settings/get", vec![]),
-        ("admin/settings/save", vec![("version", "1"), ("phone", "+356 2000 0000"), ("email", "x@y.test"), ("opening_hours", "Never")]),
+        (
+            "admin/settings/save",
+            vec![("version", "1"), ("phone", "+356 2000 0000"), ("email", "x@y.test"), ("opening_hours", "Never")],
+        ),
         ("admin/settings/holidays/add", vec![("date", "2099-06-01"), ("name", "Sneaky day")]),
         ("admin/settings/holidays/remove", vec![("id", &holiday_id)]),
     ];
@@ -315,7 +347,9 @@ async fn learners_and_instructors_calling_the_new_staff_functions_are_refused_an
             let res = visitor.call(endpoint, fields).await;
             assert_eq!(res.status, 403, "{endpoint}: {}", res.body);
         }
-        for page in ["/admin/categories", "/admin/campuses/new", &format!("/admin/instructors/{cat}"), "/admin/settings"] {
+        for page in
+            ["/admin/categories", "/admin/campuses/new", &format!("/admin/instructors/{cat}"), "/admin/settings"]
+        {
             assert_eq!(visitor.get(page).await.status, 403, "{page}");
         }
     }
@@ -353,9 +387,16 @@ async fn a_renamed_category_and_its_new_keywords_reach_the_public_catalogue_at_o
     let record = staff.call("admin/taxonomy/get", &[("taxon", "category"), ("id", &id.to_string())]).await;
     let record: serde_json::Value = serde_json::from_str(&record.body).unwrap();
     let value = |name: &str| {
-        record["values"].as_array().unwrap().iter().find(|v| v[0] == name).map(|v| v[1].as_str().unwrap().to_string()).unwrap()
+        record["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v[0] == name)
+            .map(|v| v[1].as_str().unwrap().to_string())
+            .unwrap()
     };
-    let (kind, keywords, version) = (value("kind"), format!("{} zyzzyva", value("keywords")), record["version"].to_string());
+    let (kind, keywords, version) =
+        (value("kind"), format!("{} zyzzyva", value("keywords")), record["version"].to_string());
     let id_text = id.to_string();
     let fields = [
         ("id", id_text.as_str()),
@@ -402,11 +443,19 @@ async fn the_settings_feed_the_contact_page_and_the_schedule() {
         let days = count(&app, &format!("SELECT COUNT(*) FROM public_holidays WHERE day = '{y}-12-25'")).await;
         assert_eq!(days, 1, "Christmas {y} is in the settings");
     }
-    let fields = [("version", "1"), ("phone", "+356 2999 1234"), ("email", "desk@academy.test"), ("opening_hours", "Weekdays 9 to 5")];
+    let fields = [
+        ("version", "1"),
+        ("phone", "+356 2999 1234"),
+        ("email", "desk@academy.test"),
+        ("opening_hours", "Weekdays 9 to 5"),
+    ];
     let res = staff.call("admin/settings/save", &fields).await;
     assert!(res.status < 400, "{} {}", res.status, res.body);
     let contact = Visitor::new(&app).get("/contact").await;
-    assert!(contact.body.contains("+356 2999 1234") && contact.body.contains("Weekdays 9 to 5"), "the saved phone and hours");
+    assert!(
+        contact.body.contains("+356 2999 1234") && contact.body.contains("Weekdays 9 to 5"),
+        "the saved phone and hours"
+    );
     assert!(contact.body.contains("desk@academy.test"));
     assert!(!contact.body.contains(&app.state.config.contact_phone));
     // Another instance on the same database reads the same settings.

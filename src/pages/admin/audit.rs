@@ -25,10 +25,7 @@ fn Trail(view: AuditView) -> impl IntoView {
     let q = view.query.clone();
     let date = |d: Option<crate::model::date::Date>| d.map(|d| d.to_string()).unwrap_or_default();
     let entity_id = q.entity_id.map(|id| id.to_string()).unwrap_or_default();
-    let (prev, next) = (
-        (q.page > 1).then(|| q.href(q.page - 1)),
-        view.more.then(|| q.href(q.page + 1)),
-    );
+    let (prev, next) = ((q.page > 1).then(|| q.href(q.page - 1)), view.more.then(|| q.href(q.page + 1)));
     view! {
         <form method="get" action="/admin/audit" class="admin-filter" role="search">
             <div class="field">

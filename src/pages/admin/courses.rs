@@ -134,7 +134,12 @@ struct CourseActions {
 
 impl CourseActions {
     fn new() -> Self {
-        Self { save: ServerAction::new(), publish: ServerAction::new(), schedule: ServerAction::new(), retire: ServerAction::new() }
+        Self {
+            save: ServerAction::new(),
+            publish: ServerAction::new(),
+            schedule: ServerAction::new(),
+            retire: ServerAction::new(),
+        }
     }
 
     /// The page's, or new ones for a form on a page of its own.
@@ -159,7 +164,8 @@ impl CourseActions {
                 }
             })
         }
-        let counts = [answered_ok(self.save), answered_ok(self.publish), answered_ok(self.schedule), answered_ok(self.retire)];
+        let counts =
+            [answered_ok(self.save), answered_ok(self.publish), answered_ok(self.schedule), answered_ok(self.retire)];
         Signal::derive(move || counts.iter().map(|count| count.get()).sum())
     }
 }
@@ -171,12 +177,15 @@ pub fn CoursePage() -> impl IntoView {
     let actions = CourseActions::new();
     provide_context(actions);
     let successes = actions.successes();
-    let course = Resource::new(move || (id(), successes.get()), |(id, _)| async move {
-        match id {
-            Some(id) => get_course_edit(Some(id)).await,
-            None => Err(AppError::NotFound),
-        }
-    });
+    let course = Resource::new(
+        move || (id(), successes.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_course_edit(Some(id)).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
     view! {
         <AdminPage title="Course" section="/admin/courses">
             <Loaded data=course keep_previous=true render=|course| view! { <CourseSections course/> }/>
@@ -254,7 +263,8 @@ fn CourseForm(course: CourseEdit) -> impl IntoView {
         Some(AppError::Stale { version, .. }) => version,
         _ => course.version,
     };
-    let awards = if error.came_back() { error.typed("awards_certificate").is_some() } else { course.awards_certificate };
+    let awards =
+        if error.came_back() { error.typed("awards_certificate").is_some() } else { course.awards_certificate };
     let new = course.id.is_none();
     view! {
         <FormAlert error/>
@@ -309,7 +319,8 @@ fn SessionList(sessions: Vec<SessionLineView>) -> impl IntoView {
 fn ScheduleForm(course_id: i64, locations: Vec<(String, String)>, instructors: Vec<(String, String)>) -> impl IntoView {
     let action = CourseActions::get().schedule;
     let error = last_error(action);
-    let modes: Vec<(String, String)> = Mode::ALL.iter().map(|m| (m.as_str().to_string(), m.label().to_string())).collect();
+    let modes: Vec<(String, String)> =
+        Mode::ALL.iter().map(|m| (m.as_str().to_string(), m.label().to_string())).collect();
     let holidays = error.came_back() && error.typed("allow_holidays").is_some();
     view! {
         <h3>"Open dates"</h3>

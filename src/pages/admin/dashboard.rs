@@ -117,10 +117,8 @@ fn WeeklyChart(weeks: Vec<(String, i64)>) -> impl IntoView {
             }
         })
         .collect_view();
-    let rows = weeks
-        .into_iter()
-        .map(|(label, n)| view! { <tr><th scope="row">{label}</th><td>{n}</td></tr> })
-        .collect_view();
+    let rows =
+        weeks.into_iter().map(|(label, n)| view! { <tr><th scope="row">{label}</th><td>{n}</td></tr> }).collect_view();
     view! {
         <figure class="chart">
             <figcaption id="weekly-title">"Enrolments per week, last 12 weeks"</figcaption>

@@ -5,21 +5,21 @@
 //! revoke a certificate from here, giving a reason.
 
 use crate::components::form::{FormAlert, NoticeBanner, TextField, last_error};
-use crate::model::form::Field;
 use crate::components::loaded::Loaded;
 use crate::components::status::set_no_store;
 use crate::components::verbatim::PageTitle;
 use crate::model::admin::RosterListView;
 use crate::model::enrolment::RosterSummary;
 use crate::model::enrolment::{Attendance, EnrolmentStatus, Roster, RosterEntry};
+use crate::model::form::Field;
 use crate::server_fns::admin::{MarkAttendance, get_roster, get_rosters};
 use crate::server_fns::certificates::RevokeCertificate;
 use crate::server_fns::sessions::{
     CancelSeat, CancelWholeSession, EnrolByEmail, MoveSeat, MoveWholeSession, PromoteWaitlist,
 };
-use leptos_router::hooks::use_query_map;
 use leptos::prelude::*;
 use leptos_meta::Meta;
+use leptos_router::hooks::use_query_map;
 use leptos_router::hooks::{use_location, use_params_map};
 
 #[derive(Clone, Copy)]
@@ -280,7 +280,8 @@ fn CancelSeatForm(id: i64, name: String, session_id: i64, actions: Actions) -> i
     let key = format!("seat-{id}");
     let asked = move || query.read().get("confirm").as_deref() == Some(key.as_str());
     let label = format!("Cancel the place of {name}");
-    move || match asked() {
+    move || {
+        match asked() {
         true => view! {
             <div class="confirm" role="alertdialog" aria-label=format!("Cancel the place of {name}?")>
                 <p>{format!("Cancel the place of {name}? They are told by e-mail.")}</p>
@@ -297,6 +298,7 @@ fn CancelSeatForm(id: i64, name: String, session_id: i64, actions: Actions) -> i
             " · "<a href=format!("/admin/sessions/{session_id}?confirm=seat-{id}#enrolment-{id}") aria-label=label.clone()>"Cancel…"</a>
         }
         .into_any(),
+    }
     }
 }
 

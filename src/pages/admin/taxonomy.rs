@@ -14,7 +14,9 @@ use crate::model::taxonomy::{
     ADDRESS_MAX, CATEGORY_DESCRIPTION_MAX, CITY_MAX, INSTRUCTOR_BIO_MAX, INSTRUCTOR_TITLE_MAX, KEYWORDS_MAX, NAME_MAX,
     SortTaxa, Taxon, TaxonEdit, TaxonListView,
 };
-use crate::server_fns::taxonomy::{DeleteTaxon, SaveCampus, SaveCategory, SaveInstructor, get_taxon_edit, get_taxon_list};
+use crate::server_fns::taxonomy::{
+    DeleteTaxon, SaveCampus, SaveCategory, SaveInstructor, get_taxon_edit, get_taxon_list,
+};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
@@ -222,12 +224,15 @@ fn TaxonPage(taxon: Taxon) -> impl IntoView {
     let actions = TaxonActions::new();
     provide_context(actions);
     let successes = actions.successes();
-    let edit = Resource::new(move || (id(), successes.get()), move |(id, _)| async move {
-        match id {
-            Some(id) => get_taxon_edit(taxon.as_str().into(), Some(id)).await,
-            None => Err(AppError::NotFound),
-        }
-    });
+    let edit = Resource::new(
+        move || (id(), successes.get()),
+        move |(id, _)| async move {
+            match id {
+                Some(id) => get_taxon_edit(taxon.as_str().into(), Some(id)).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
     view! {
         <AdminPage title=taxon.plural() section=SECTION>
             <TaxonTabs current=taxon/>
@@ -267,9 +272,11 @@ fn Identity(id: Option<i64>, version: i64, error: LastError) -> impl IntoView {
         Some(AppError::Stale { version, .. }) => version,
         _ => version,
     };
-    id.map(|id| view! {
-        <input type="hidden" name="id" value=id/>
-        <input type="hidden" name="version" value=version/>
+    id.map(|id| {
+        view! {
+            <input type="hidden" name="id" value=id/>
+            <input type="hidden" name="version" value=version/>
+        }
     })
 }
 
@@ -289,7 +296,8 @@ fn button_label(edit: &TaxonEdit) -> String {
     }
 }
 
-const SLUG_HINT: &str = "Its address in links: lowercase letters, digits and hyphens. Left empty, it is made from the name.";
+const SLUG_HINT: &str =
+    "Its address in links: lowercase letters, digits and hyphens. Left empty, it is made from the name.";
 
 #[component]
 fn CategoryForm(edit: TaxonEdit) -> impl IntoView {

@@ -66,7 +66,8 @@ impl CourseChange {
         checks.check(Field::Outcomes, check_text(&form.outcomes, OUTCOMES_MAX));
         checks.check(Field::Prerequisites, check_text(&form.prerequisites, PREREQUISITES_MAX));
         let level = checks.take(Field::Level, Level::parse(form.level.trim()).ok_or(Problem::UnknownChoice));
-        let duration_hours = checks.take(Field::DurationHours, whole_number(&form.duration_hours, 1, DURATION_MAX_HOURS));
+        let duration_hours =
+            checks.take(Field::DurationHours, whole_number(&form.duration_hours, 1, DURATION_MAX_HOURS));
         let price_cents = checks.take(Field::Price, price_cents(&form.price));
         let language = form.language.trim();
         checks.check(
@@ -156,7 +157,14 @@ pub fn price_cents(text: &str) -> Result<i64, Problem> {
 
 /// Line breaks as `\n`, no trailing space at line ends, none around the text.
 pub fn normalise_text(text: &str) -> String {
-    text.replace("\r\n", "\n").replace('\r', "\n").lines().map(str::trim_end).collect::<Vec<_>>().join("\n").trim().to_string()
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
 }
 
 /// One item per line, blank lines dropped.

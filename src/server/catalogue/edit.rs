@@ -76,11 +76,7 @@ impl CourseRecord {
     /// What this record holds where `change` differs, as (field, value)
     /// for a person to compare with what they typed.
     fn differences(&self, change: &CourseChange) -> Vec<(String, String)> {
-        self.diff(change)
-            .changes()
-            .iter()
-            .map(|c| (c.field.clone(), c.before.clone().unwrap_or_default()))
-            .collect()
+        self.diff(change).changes().iter().map(|c| (c.field.clone(), c.before.clone().unwrap_or_default())).collect()
     }
 }
 
@@ -107,8 +103,10 @@ async fn read_record(tx: &mut Tx, id: i64) -> Result<Option<CourseRecord>, sqlx:
 
 /// The category's id, or the field error of a category that does not exist.
 async fn category_id(tx: &mut Tx, slug: &str) -> Result<i64, Error> {
-    let id: Option<i64> =
-        with_tx!(tx, |c| sqlx::query_scalar("SELECT id FROM categories WHERE slug = $1").bind(slug).fetch_optional(c).await)?;
+    let id: Option<i64> = with_tx!(tx, |c| sqlx::query_scalar("SELECT id FROM categories WHERE slug = $1")
+        .bind(slug)
+        .fetch_optional(c)
+        .await)?;
     id.ok_or_else(|| {
         Error::Refused(AppError::Invalid(vec![FieldError { field: Field::Category, problem: Problem::UnknownChoice }]))
     })
@@ -268,7 +266,11 @@ impl Catalogue {
         if history > 0 {
             return Err(Error::Refused(AppError::Conflict(Refusal::InUse)));
         }
-        with_tx!(write.tx(), |c| sqlx::query("DELETE FROM courses WHERE id = $1").bind(id).execute(c).await.map(|_| ()))?;
+        with_tx!(write.tx(), |c| sqlx::query("DELETE FROM courses WHERE id = $1")
+            .bind(id)
+            .execute(c)
+            .await
+            .map(|_| ()))?;
         let mut diff = Diff::default();
         diff.field("slug", &before.slug, "").field("title", &before.title, "");
         record(&mut write, actor, "course.deleted", id, &diff).await?;

@@ -94,8 +94,8 @@ impl Catalogue {
         must_be(actor.user, Role::Staff)?;
         // The public holidays in the academy's settings (see `settings`).
         let closed = self.closed_days().await?;
-        let planned =
-            plan(&change, self.tz, Utc::now(), &closed).map_err(|problems| Error::Refused(AppError::Invalid(problems)))?;
+        let planned = plan(&change, self.tz, Utc::now(), &closed)
+            .map_err(|problems| Error::Refused(AppError::Invalid(problems)))?;
         let mut write = self.begin_write().await?;
         let archived: Option<bool> = with_tx!(write.tx(), |c| {
             sqlx::query_scalar("SELECT archived FROM courses WHERE id = $1").bind(course_id).fetch_optional(c).await
@@ -110,7 +110,9 @@ impl Catalogue {
             None => None,
         };
         let instructor = match &change.instructor {
-            Some(slug) => Some(id_of(write.tx(), "instructors", slug).await?.ok_or_else(|| unknown(Field::Instructor))?),
+            Some(slug) => {
+                Some(id_of(write.tx(), "instructors", slug).await?.ok_or_else(|| unknown(Field::Instructor))?)
+            }
             None => None,
         };
         let now = Utc::now();

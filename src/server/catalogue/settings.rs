@@ -77,9 +77,11 @@ struct SettingsRow {
 impl SettingsRow {
     fn diff(&self, change: &SettingsChange) -> Diff {
         let mut diff = Diff::default();
-        diff.field("phone", &self.phone, &change.phone)
-            .field("email", &self.email, change.email.as_str())
-            .field("opening_hours", &self.opening_hours, &change.opening_hours);
+        diff.field("phone", &self.phone, &change.phone).field("email", &self.email, change.email.as_str()).field(
+            "opening_hours",
+            &self.opening_hours,
+            &change.opening_hours,
+        );
         diff
     }
 }
@@ -151,9 +153,11 @@ pub async fn fill_if_empty(db: &Db, defaults: &AcademyDefaults, today: NaiveDate
 
 async fn read_settings(tx: &mut Tx) -> Result<Option<SettingsRow>, sqlx::Error> {
     with_tx!(tx, |c| {
-        sqlx::query_as::<_, SettingsRow>("SELECT version, phone, email, opening_hours FROM academy_settings WHERE id = 1")
-            .fetch_optional(c)
-            .await
+        sqlx::query_as::<_, SettingsRow>(
+            "SELECT version, phone, email, opening_hours FROM academy_settings WHERE id = 1",
+        )
+        .fetch_optional(c)
+        .await
     })
 }
 
@@ -291,11 +295,19 @@ impl Catalogue {
 }
 
 fn stale(now: &SettingsRow, change: &SettingsChange) -> Error {
-    let changes = now.diff(change).changes().iter().map(|c| (c.field.clone(), c.before.clone().unwrap_or_default())).collect();
+    let changes =
+        now.diff(change).changes().iter().map(|c| (c.field.clone(), c.before.clone().unwrap_or_default())).collect();
     Error::Refused(AppError::Stale { version: now.version, changes })
 }
 
-async fn record(write: &mut Write<'_>, actor: Actor<'_>, action: &str, entity: &str, id: i64, diff: &Diff) -> Result<(), Error> {
+async fn record(
+    write: &mut Write<'_>,
+    actor: Actor<'_>,
+    action: &str,
+    entity: &str,
+    id: i64,
+    diff: &Diff,
+) -> Result<(), Error> {
     let change = Change { action, entity, entity_id: id, about: None, diff };
     audit::change_in(write.tx(), actor, change).await?;
     Ok(())

@@ -223,7 +223,8 @@ fn instructor_columns(change: &InstructorChange, user_id: Option<i64>) -> Column
 async fn read(tx: &mut Tx, taxon: Taxon, id: i64) -> Result<Option<TaxonRecord>, sqlx::Error> {
     let t = table(taxon);
     let fields: Vec<String> = t.fields.iter().map(|(_, sql)| format!("COALESCE({sql}, '')")).collect();
-    let sql = format!("SELECT t.version, ({}) AS uses, {} FROM {} t WHERE t.id = $1", t.uses, fields.join(", "), t.name);
+    let sql =
+        format!("SELECT t.version, ({}) AS uses, {} FROM {} t WHERE t.id = $1", t.uses, fields.join(", "), t.name);
     with_tx!(tx, |c| {
         use sqlx::Row;
         let Some(row) = sqlx::query(&sql).bind(id).fetch_optional(c).await? else { return Ok(None) };
@@ -252,13 +253,21 @@ async fn account_id(tx: &mut Tx, change: &InstructorChange) -> Result<Option<i64
     })?;
     match id {
         Some(id) => Ok(Some(id)),
-        None => Err(Error::Refused(AppError::Invalid(vec![FieldError { field: Field::Email, problem: Problem::NoAccount }]))),
+        None => Err(Error::Refused(AppError::Invalid(vec![FieldError {
+            field: Field::Email,
+            problem: Problem::NoAccount,
+        }]))),
     }
 }
 
 impl Catalogue {
     /// A page of the records of one kind, and how many match in all.
-    pub async fn taxa(&self, actor: &User, taxon: Taxon, query: &TaxonListQuery) -> Result<(Vec<TaxonLineRow>, i64), Error> {
+    pub async fn taxa(
+        &self,
+        actor: &User,
+        taxon: Taxon,
+        query: &TaxonListQuery,
+    ) -> Result<(Vec<TaxonLineRow>, i64), Error> {
         must_be(actor, Role::Staff)?;
         let t = table(taxon);
         let filter = |sql: &mut Sql| {
@@ -306,7 +315,13 @@ impl Catalogue {
     }
 
     /// Saves a category over `version`, the one the editor read.
-    pub async fn update_category(&self, actor: Actor<'_>, id: i64, version: i64, change: CategoryChange) -> Result<(), Error> {
+    pub async fn update_category(
+        &self,
+        actor: Actor<'_>,
+        id: i64,
+        version: i64,
+        change: CategoryChange,
+    ) -> Result<(), Error> {
         must_be(actor.user, Role::Staff)?;
         let write = self.begin_write().await?;
         self.update(write, actor, Taxon::Category, id, version, category_columns(&change)).await
@@ -320,7 +335,13 @@ impl Catalogue {
         Ok(id)
     }
 
-    pub async fn update_campus(&self, actor: Actor<'_>, id: i64, version: i64, change: CampusChange) -> Result<(), Error> {
+    pub async fn update_campus(
+        &self,
+        actor: Actor<'_>,
+        id: i64,
+        version: i64,
+        change: CampusChange,
+    ) -> Result<(), Error> {
         must_be(actor.user, Role::Staff)?;
         let write = self.begin_write().await?;
         self.update(write, actor, Taxon::Campus, id, version, campus_columns(&change)).await
@@ -369,7 +390,10 @@ impl Catalogue {
         for (column, value) in columns.set {
             sql.push(column).push(" = ").bind(value).push(", ");
         }
-        sql.push("version = version + 1 WHERE id = ").bind(Arg::Int(id)).push(" AND version = ").bind(Arg::Int(version));
+        sql.push("version = version + 1 WHERE id = ")
+            .bind(Arg::Int(id))
+            .push(" AND version = ")
+            .bind(Arg::Int(version));
         let updated = sql.execute_in(write.tx()).await.map_err(|e| unique_error(taxon, e))?;
         // Another save committed between the read and this UPDATE (on
         // PostgreSQL the UPDATE waited for it, then found a newer version).
@@ -399,7 +423,8 @@ impl Catalogue {
             Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => return Err(in_use),
             other => other?,
         }
-        let gone: Vec<(&'static str, String)> = before.values.iter().map(|(field, _)| (*field, String::new())).collect();
+        let gone: Vec<(&'static str, String)> =
+            before.values.iter().map(|(field, _)| (*field, String::new())).collect();
         let diff = before.diff(&gone);
         record(&mut write, actor, taxon, "deleted", id, &diff).await?;
         write.commit().await
@@ -435,7 +460,14 @@ fn stale(now: &TaxonRecord, shown: &[(&'static str, String)]) -> Error {
     Error::Refused(AppError::Stale { version: now.version, changes: now.differences(shown) })
 }
 
-async fn record(write: &mut Write<'_>, actor: Actor<'_>, taxon: Taxon, verb: &str, id: i64, diff: &Diff) -> Result<(), Error> {
+async fn record(
+    write: &mut Write<'_>,
+    actor: Actor<'_>,
+    taxon: Taxon,
+    verb: &str,
+    id: i64,
+    diff: &Diff,
+) -> Result<(), Error> {
     let action = format!("{}.{verb}", taxon.as_str());
     let change = Change { action: &action, entity: taxon.as_str(), entity_id: id, about: None, diff };
     audit::change_in(write.tx(), actor, change).await?;

@@ -117,12 +117,20 @@ impl CampusChange {
             Field::Timezone,
             match form.timezone.trim() {
                 "" => Err(Problem::Required),
-                name => name.parse::<chrono_tz::Tz>().map(|tz| tz.name().to_string()).map_err(|_| Problem::UnknownChoice),
+                name => {
+                    name.parse::<chrono_tz::Tz>().map(|tz| tz.name().to_string()).map_err(|_| Problem::UnknownChoice)
+                }
             },
         );
         checks.finish()?;
         let Some(timezone) = timezone else { unreachable!("a field that did not parse is an error above") };
-        Ok(CampusChange { slug, name: line(&form.name), address: line(&form.address), city: line(&form.city), timezone })
+        Ok(CampusChange {
+            slug,
+            name: line(&form.name),
+            address: line(&form.address),
+            city: line(&form.city),
+            timezone,
+        })
     }
 }
 
@@ -270,7 +278,8 @@ mod tests {
 
     #[test]
     fn an_instructor_may_name_an_account_by_its_address() {
-        let form = InstructorForm { name: "Ada Lovelace".into(), email: " Ada@Example.com ".into(), ..Default::default() };
+        let form =
+            InstructorForm { name: "Ada Lovelace".into(), email: " Ada@Example.com ".into(), ..Default::default() };
         let change = InstructorChange::parse(&form).unwrap();
         assert_eq!(change.account.as_ref().map(Email::as_str), Some("ada@example.com"));
         let none = InstructorChange::parse(&InstructorForm { email: String::new(), ..form.clone() }).unwrap();
@@ -289,7 +298,8 @@ mod tests {
         assert_eq!(SettingsChange::parse(&form).unwrap().email.as_str(), "hello@lyceum.example");
         let bad = SettingsForm { phone: "call us".into(), email: "".into(), opening_hours: "".into() };
         assert_eq!(fields(SettingsChange::parse(&bad).unwrap_err()), [Field::Phone, Field::Email, Field::OpeningHours]);
-        let holiday = HolidayChange::parse(&HolidayForm { date: "2027-03-19".into(), name: "St Joseph".into() }).unwrap();
+        let holiday =
+            HolidayChange::parse(&HolidayForm { date: "2027-03-19".into(), name: "St Joseph".into() }).unwrap();
         assert_eq!(holiday.date, NaiveDate::from_ymd_opt(2027, 3, 19).unwrap());
         let bad = HolidayForm { date: "19/03/2027".into(), name: String::new() };
         assert_eq!(fields(HolidayChange::parse(&bad).unwrap_err()), [Field::Date, Field::Name]);

@@ -83,7 +83,14 @@ fn conflict(refusal: Refusal) -> Error {
 
 /// Records, in the change's transaction, what staff did to a learner's
 /// enrolment (a learner's own actions are theirs, not the back office's).
-async fn on_behalf(tx: &mut Tx, acting: Acting<'_>, action: &str, id: i64, learner: i64, diff: &Diff) -> Result<(), Error> {
+async fn on_behalf(
+    tx: &mut Tx,
+    acting: Acting<'_>,
+    action: &str,
+    id: i64,
+    learner: i64,
+    diff: &Diff,
+) -> Result<(), Error> {
     let change = Change { action, entity: "enrolment", entity_id: id, about: Some(learner), diff };
     acting.record_in(tx, change).await?;
     Ok(())
@@ -333,7 +340,8 @@ impl Enrolments {
         }
         let mut diff = Diff::default();
         diff.field("promoted", 0, promoted);
-        let change = Change { action: "session.promoted", entity: "session", entity_id: session_id, about: None, diff: &diff };
+        let change =
+            Change { action: "session.promoted", entity: "session", entity_id: session_id, about: None, diff: &diff };
         acting.record_in(tx, change).await?;
         write.commit().await?;
         Ok(promoted)

@@ -152,7 +152,8 @@ impl Enrolments {
              WHERE s.status <> 'cancelled' AND s.starts_at > ",
         );
         sql.bind(Arg::Time(filter.from.unwrap_or(now - chrono::Duration::days(ROSTERS_BACK))));
-        sql.push(" AND s.starts_at < ").bind(Arg::Time(filter.until.unwrap_or(now + chrono::Duration::days(ROSTERS_AHEAD))));
+        sql.push(" AND s.starts_at < ")
+            .bind(Arg::Time(filter.until.unwrap_or(now + chrono::Duration::days(ROSTERS_AHEAD))));
         if !actor.role.includes(Role::Staff) {
             sql.push(" AND i.user_id = ").bind(Arg::Int(actor.id));
         }
@@ -169,7 +170,11 @@ impl Enrolments {
                 sql.push(" AND l.slug = ").bind(Arg::Text(slug.to_string()));
             }
         }
-        sql.push(&format!(" ORDER BY s.starts_at, s.id LIMIT {} OFFSET {}", filter.limit.clamp(1, 500), filter.offset.max(0)));
+        sql.push(&format!(
+            " ORDER BY s.starts_at, s.id LIMIT {} OFFSET {}",
+            filter.limit.clamp(1, 500),
+            filter.offset.max(0)
+        ));
         let rows: Vec<SummaryRow> = sql.fetch_all(&self.db).await?;
         Ok(rows
             .into_iter()

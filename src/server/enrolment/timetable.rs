@@ -6,8 +6,8 @@
 
 use super::{Enrolments, emails, reminders, staff_only, store};
 use crate::error::AppError;
-use crate::server::audit::{Acting, Change, Diff};
 use crate::model::form::{Field, FieldError, Problem};
+use crate::server::audit::{Acting, Change, Diff};
 use crate::server::db::{Tx, with_tx};
 use crate::server::error::Error;
 use chrono::{DateTime, Utc};
@@ -82,9 +82,13 @@ impl Enrolments {
         reminders::schedule_session_in(tx, session_id, now).await?;
         self.tell_learners(tx, session_id, false).await?;
         let mut diff = Diff::default();
-        diff.field("starts_at", before.starts_at.to_rfc3339(), starts_at.to_rfc3339())
-            .field("ends_at", before.ends_at.to_rfc3339(), ends_at.to_rfc3339());
-        let change = Change { action: "session.moved", entity: "session", entity_id: session_id, about: None, diff: &diff };
+        diff.field("starts_at", before.starts_at.to_rfc3339(), starts_at.to_rfc3339()).field(
+            "ends_at",
+            before.ends_at.to_rfc3339(),
+            ends_at.to_rfc3339(),
+        );
+        let change =
+            Change { action: "session.moved", entity: "session", entity_id: session_id, about: None, diff: &diff };
         acting.record_in(tx, change).await?;
         write.commit().await?;
         Ok(())

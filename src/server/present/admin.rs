@@ -50,7 +50,12 @@ impl Presenter<'_> {
     }
 
     /// A course's edit form: `record` is `None` for a new course.
-    pub fn course_edit(&self, record: Option<CourseRecord>, sessions: Vec<SessionLine>, choices: Choices) -> CourseEdit {
+    pub fn course_edit(
+        &self,
+        record: Option<CourseRecord>,
+        sessions: Vec<SessionLine>,
+        choices: Choices,
+    ) -> CourseEdit {
         let mut edit = match record {
             Some(r) => CourseEdit {
                 id: Some(r.id),

@@ -12,7 +12,13 @@ fn kinds() -> Vec<(String, String)> {
 }
 
 impl Presenter<'_> {
-    pub fn taxon_list(&self, taxon: Taxon, query: TaxonListQuery, rows: Vec<TaxonLineRow>, total: i64) -> TaxonListView {
+    pub fn taxon_list(
+        &self,
+        taxon: Taxon,
+        query: TaxonListQuery,
+        rows: Vec<TaxonLineRow>,
+        total: i64,
+    ) -> TaxonListView {
         let lines = rows
             .into_iter()
             .map(|row| TaxonLine {
