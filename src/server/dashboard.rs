@@ -39,11 +39,18 @@ pub struct Dashboard {
 }
 
 /// Midnight starting `date` in `tz`, as an instant.
-fn midnight(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
+pub fn midnight(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
     tz.from_local_datetime(&date.and_time(NaiveTime::MIN))
         .earliest()
         .unwrap_or_else(|| tz.from_utc_datetime(&date.and_time(NaiveTime::MIN)))
         .with_timezone(&Utc)
+}
+
+/// The start of a filter's day in `tz`, `days_after` days on (1 for the
+/// end of a "to" date): the back office's date filters all read days so.
+pub fn day_start(tz: Tz, day: crate::model::date::Date, days_after: u64) -> Option<DateTime<Utc>> {
+    let date = NaiveDate::from_ymd_opt(day.year, day.month, day.day)?.checked_add_days(Days::new(days_after))?;
+    Some(midnight(tz, date))
 }
 
 /// The Mondays of the last `WEEKS` weeks in `tz`, oldest first.

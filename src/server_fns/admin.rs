@@ -66,12 +66,7 @@ pub async fn get_rosters(raw: String) -> Result<crate::model::admin::RosterListV
     let (state, _, user) = auth::signed_in().await?;
     let query = RosterQuery::parse(&raw);
     let tz = state.config.timezone;
-    let day = |d: crate::model::date::Date, next: u64| {
-        use chrono::TimeZone;
-        let date =
-            chrono::NaiveDate::from_ymd_opt(d.year, d.month, d.day)?.checked_add_days(chrono::Days::new(next))?;
-        tz.from_local_datetime(&date.and_time(chrono::NaiveTime::MIN)).earliest().map(|t| t.with_timezone(&chrono::Utc))
-    };
+    let day = |d, next| crate::server::dashboard::day_start(tz, d, next);
     let filter = RosterFilter {
         q: query.q.clone(),
         campus: query.campus.clone(),

@@ -176,12 +176,7 @@ pub async fn get_audit(raw: String) -> Result<crate::model::admin::AuditView, Ap
     let (state, _, user) = auth::signed_in().await?;
     let query = AuditQuery::parse(&raw);
     let tz = state.config.timezone;
-    let day = |d: crate::model::date::Date, next: u64| {
-        use chrono::TimeZone;
-        let date =
-            chrono::NaiveDate::from_ymd_opt(d.year, d.month, d.day)?.checked_add_days(chrono::Days::new(next))?;
-        tz.from_local_datetime(&date.and_time(chrono::NaiveTime::MIN)).earliest().map(|t| t.with_timezone(&chrono::Utc))
-    };
+    let day = |d, next| crate::server::dashboard::day_start(tz, d, next);
     let filter = TrailFilter {
         person: query.person.clone(),
         entity: query.entity.clone(),
