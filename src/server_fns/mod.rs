@@ -10,3 +10,4 @@ pub mod courses;
 pub mod dev;
 pub mod enquiries;
 pub mod enrolment;
+pub mod import;

@@ -114,6 +114,7 @@ fn RosterView(roster: Roster, actions: Actions) -> impl IntoView {
             {format!("{} of {} seats taken, {} on the waitlist.", roster.seats_taken, roster.capacity, waiting.len())}
             {(!started).then_some(" Attendance can be marked once the session starts.")}
         </p>
+        <p><a href=format!("/admin/sessions/{session_id}/roster.csv") download="" rel="external">"Download the roster (CSV)"</a></p>
         <h2 id="seated-heading">"Confirmed"</h2>
         {if seated.is_empty() {
             view! { <p class="muted">"Nobody has a seat yet."</p> }.into_any()
