@@ -13,6 +13,7 @@ use crate::pages::admin::audit::AuditPage;
 use crate::pages::admin::courses::{CoursePage as AdminCoursePage, CoursesPage, NewCoursePage};
 use crate::pages::admin::dashboard::DashboardPage as AdminDashboardPage;
 use crate::pages::admin::enquiries::{EnquiriesPage, EnquiryPage};
+use crate::pages::admin::import::ImportPage;
 use crate::pages::admin::roster::{RosterPage, RostersPage};
 use crate::pages::admin::settings::SettingsPage as AdminSettingsPage;
 use crate::pages::admin::taxonomy::{
@@ -102,6 +103,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("admin") view=AdminDashboardPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("audit")) view=AuditPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("courses")) view=CoursesPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("import")) view=ImportPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("courses"), StaticSegment("new")) view=NewCoursePage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("courses"), ParamSegment("id")) view=AdminCoursePage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("sessions")) view=RostersPage ssr=SsrMode::Async/>

@@ -8,6 +8,7 @@ pub mod date;
 pub mod enquiry;
 pub mod enrolment;
 pub mod form;
+pub mod import;
 pub mod mail;
 pub mod query;
 pub mod returned;

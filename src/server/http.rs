@@ -2,7 +2,8 @@
 //! files, wrapped in the middleware every response passes through.
 
 use super::{
-    AppState, certificates, client, downloads, metrics, ops, page_cache, security, session_store::DbSessionStore,
+    AppState, certificates, client, downloads, exchange, metrics, ops, page_cache, security,
+    session_store::DbSessionStore,
 };
 use crate::app::{App, shell};
 use axum::{
@@ -11,7 +12,7 @@ use axum::{
     extract::State,
     http::{HeaderName, HeaderValue, Request, Response, header},
     response::IntoResponse,
-    routing::get,
+    routing::{get, post},
 };
 use leptos::prelude::provide_context;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
@@ -88,6 +89,14 @@ pub fn router(state: AppState) -> Router {
         .route("/calendar/{file}", get(downloads::calendar_feed))
         .route(certificates::keys::JWKS_PATH, get(downloads::jwks))
         .route("/certificates/{code}/credential.jwt", get(downloads::credential))
+        .route("/admin/export/courses.csv", get(exchange::export_courses))
+        .route("/admin/export/sessions.csv", get(exchange::export_sessions))
+        .route("/admin/sessions/{id}/roster.csv", get(exchange::export_roster))
+        // The page itself is the app's (GET); the form posts here.
+        .route(
+            exchange::IMPORT_PATH,
+            post(exchange::import).layer(axum::extract::DefaultBodyLimit::max(exchange::IMPORT_MAX_BYTES)),
+        )
         .nest_service("/pkg", pkg)
         .route_service("/favicon.svg", favicon)
         .nest_service("/subjects", subjects)

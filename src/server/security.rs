@@ -12,7 +12,8 @@ use axum::{
 };
 use std::sync::Arc;
 
-/// The largest request body accepted: forms and JSON are far smaller.
+/// The largest request body accepted: forms and JSON are far smaller. (The
+/// CSV import's file has a limit of its own: see [`upload`].)
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Whether an incoming `X-Request-Id` may be kept (see `is_plain_reference`).
@@ -88,6 +89,9 @@ pub fn body_type(headers: &HeaderMap) -> BodyType {
 /// with a short message of Lyceum's own.
 pub async fn sound_input(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
+    if path == super::exchange::IMPORT_PATH && request.method() == Method::POST {
+        return upload(request, next).await;
+    }
     let bad = |what: &'static str| refuse(&path, StatusCode::BAD_REQUEST, AppError::BadRequest(what.into()));
     let declared =
         request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
@@ -130,6 +134,41 @@ pub async fn sound_input(request: Request, next: Next) -> Response {
         }
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// The one request that carries a file: the back office's CSV import, a
+/// `multipart/form-data` form of up to [`super::exchange::IMPORT_MAX_BYTES`]
+/// (413 beyond, whatever the `Content-Length` says). Its file's text is
+/// the import's to check (UTF-8, no NUL), so that a file in another
+/// encoding gets a message about the file, not about the request.
+async fn upload(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    let limit = super::exchange::IMPORT_MAX_BYTES;
+    let declared =
+        request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return refuse(&path, StatusCode::PAYLOAD_TOO_LARGE, AppError::TooLarge);
+    }
+    let multipart =
+        request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+            v.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("multipart/form-data")
+        });
+    if !multipart {
+        return refuse(&path, StatusCode::UNSUPPORTED_MEDIA_TYPE, AppError::UnsupportedBody);
+    }
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        Err(error) => {
+            let too_large =
+                std::error::Error::source(&error).is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
+            if too_large {
+                refuse(&path, StatusCode::PAYLOAD_TOO_LARGE, AppError::TooLarge)
+            } else {
+                refuse(&path, StatusCode::BAD_REQUEST, AppError::BadRequest("The request could not be read.".into()))
+            }
+        }
+    }
 }
 
 /// What [`check_body`] found in a non-empty body.

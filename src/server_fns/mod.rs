@@ -10,6 +10,7 @@ pub mod courses;
 pub mod dev;
 pub mod enquiries;
 pub mod enrolment;
+pub mod import;
 pub mod sessions;
 pub mod settings;
 pub mod taxonomy;

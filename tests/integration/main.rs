@@ -12,6 +12,7 @@ mod back_office;
 mod calendars;
 mod catalogue;
 mod certificates;
+mod csv;
 mod enquiries;
 mod enrolment;
 mod instances;

@@ -23,7 +23,12 @@ pub fn CoursesPage() -> impl IntoView {
     let list = Resource::new(move || location.search.get(), get_course_list);
     view! {
         <AdminPage title="Courses" section="/admin/courses">
-            <p><a class="button-link" href="/admin/courses/new">"New course"</a></p>
+            <p>
+                <a class="button-link" href="/admin/courses/new">"New course"</a>" "
+                <a href="/admin/import">"Import from CSV"</a>" · "
+                <a href="/admin/export/courses.csv" download="" rel="external">"Export courses (CSV)"</a>" · "
+                <a href="/admin/export/sessions.csv" download="" rel="external">"Export dates (CSV)"</a>
+            </p>
             <Loaded data=list keep_previous=true render=|list| view! { <CourseList list/> }/>
         </AdminPage>
     }
@@ -200,12 +205,14 @@ fn CourseSections(course: CourseEdit) -> impl IntoView {
     let sessions = course.sessions.clone();
     let (locations, instructors) = (course.locations.clone(), course.instructors.clone());
     let title = course.title.clone();
+    let dates_csv = format!("/admin/export/sessions.csv?course={}", course.slug);
     view! {
         <h2 class="course-heading">{title}" "<span class=format!("state state-{}", state.as_str())>{state.label()}</span></h2>
         <CourseState id state/>
         <CourseForm course/>
         <h2 id="sessions">"Dates"</h2>
         <SessionList sessions/>
+        <p><a href=dates_csv download="" rel="external">"Export these dates (CSV)"</a></p>
         <ScheduleForm course_id=id locations instructors/>
         <Retire id state/>
     }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod courses;
 pub mod dashboard;
 pub mod enquiries;
+pub mod import;
 pub mod roster;
 pub mod settings;
 pub mod taxonomy;

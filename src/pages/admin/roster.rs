@@ -220,6 +220,7 @@ fn RosterView(roster: Roster, actions: Actions) -> impl IntoView {
                 <button type="submit">"Give free seats to the waitlist"</button>
             </ActionForm>
         })}
+        <p><a href=format!("/admin/sessions/{session_id}/roster.csv") download="" rel="external">"Download the roster (CSV)"</a></p>
         <h2 id="seated-heading">"Confirmed"</h2>
         {if seated.is_empty() {
             view! { <p class="muted">"Nobody has a seat yet."</p> }.into_any()

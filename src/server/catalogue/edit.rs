@@ -126,32 +126,9 @@ impl Catalogue {
         must_be(actor.user, Role::Staff)?;
         let mut write = self.begin_write().await?;
         let category = category_id(write.tx(), &change.category).await?;
-        let now = Utc::now();
-        let inserted: Result<i64, sqlx::Error> = with_tx!(write.tx(), |c| {
-            sqlx::query_scalar(
-                "INSERT INTO courses (slug, category_id, title, summary, description, outcomes, prerequisites, level, \
-                 duration_hours, price_cents, language, awards_certificate, published, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, FALSE, $13, $13) RETURNING id",
-            )
-            .bind(&change.slug)
-            .bind(category)
-            .bind(&change.title)
-            .bind(&change.summary)
-            .bind(&change.description)
-            .bind(&change.outcomes)
-            .bind(&change.prerequisites)
-            .bind(change.level.as_str())
-            .bind(change.duration_hours)
-            .bind(change.price_cents)
-            .bind(&change.language)
-            .bind(change.awards_certificate)
-            .bind(now)
-            .fetch_one(c)
-            .await
-        });
+        let inserted = insert_course(write.tx(), category, &change, Utc::now()).await;
         let id = inserted.map_err(|e| COURSE_SLUG.as_field_error(e, Field::Slug))?;
-        let diff = created(&change);
-        record(&mut write, actor, "course.created", id, &diff).await?;
+        record_created(&mut write, actor, id, &change).await?;
         write.commit().await?;
         Ok(id)
     }
@@ -276,6 +253,53 @@ impl Catalogue {
         record(&mut write, actor, "course.deleted", id, &diff).await?;
         write.commit().await
     }
+}
+
+/// Inserts a new course, unpublished, in category `category` (an id):
+/// the one `INSERT` of a course, for the form and the CSV import alike.
+pub(super) async fn insert_course(
+    tx: &mut Tx,
+    category: i64,
+    change: &CourseChange,
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    with_tx!(tx, |c| {
+        sqlx::query_scalar(
+            "INSERT INTO courses (slug, category_id, title, summary, description, outcomes, prerequisites, level, \
+             duration_hours, price_cents, language, awards_certificate, published, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, FALSE, $13, $13) RETURNING id",
+        )
+        .bind(&change.slug)
+        .bind(category)
+        .bind(&change.title)
+        .bind(&change.summary)
+        .bind(&change.description)
+        .bind(&change.outcomes)
+        .bind(&change.prerequisites)
+        .bind(change.level.as_str())
+        .bind(change.duration_hours)
+        .bind(change.price_cents)
+        .bind(&change.language)
+        .bind(change.awards_certificate)
+        .bind(now)
+        .fetch_one(c)
+        .await
+    })
+}
+
+/// Whether `error` is a second course with the same slug.
+pub(super) fn is_taken_slug(error: &sqlx::Error) -> bool {
+    COURSE_SLUG.violated_by(error)
+}
+
+/// The audit entry of a course just created, every field as created.
+pub(super) async fn record_created(
+    write: &mut Write<'_>,
+    actor: Actor<'_>,
+    id: i64,
+    change: &CourseChange,
+) -> Result<(), Error> {
+    record(write, actor, "course.created", id, &created(change)).await
 }
 
 async fn set_state(tx: &mut Tx, id: i64, published: bool, archived: bool) -> Result<(), sqlx::Error> {

@@ -11,6 +11,8 @@ pub mod changes;
 pub mod data;
 mod dialect;
 pub mod edit;
+pub mod export;
+pub mod import;
 pub mod queries;
 pub mod schedule;
 mod search;

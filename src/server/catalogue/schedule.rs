@@ -33,6 +33,15 @@ pub struct SessionLine {
     pub status: String,
 }
 
+/// Where a new session is held, as ids: its course, its campus and its
+/// instructor, each looked up from the slug staff gave.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Place {
+    pub course_id: i64,
+    pub location: Option<i64>,
+    pub instructor: Option<i64>,
+}
+
 /// The days of a series: one a week from the first.
 pub fn series_dates(first: NaiveDate, weeks: i64) -> Vec<NaiveDate> {
     (0..weeks.max(1)).filter_map(|week| first.checked_add_days(Days::new(7 * u64::try_from(week).ok()?))).collect()
@@ -117,38 +126,54 @@ impl Catalogue {
         };
         let now = Utc::now();
         let mut ids = Vec::with_capacity(planned.len());
+        let place = Place { course_id, location, instructor };
         for (starts_at, ends_at) in planned {
-            let id: i64 = with_tx!(write.tx(), |c| {
-                sqlx::query_scalar(
-                    "INSERT INTO course_sessions (course_id, starts_at, ends_at, timezone, mode, location_id, \
-                     instructor_id, capacity, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
-                )
-                .bind(course_id)
-                .bind(starts_at)
-                .bind(ends_at)
-                .bind(self.tz.name())
-                .bind(change.mode.as_str())
-                .bind(location)
-                .bind(instructor)
-                .bind(change.capacity)
-                .bind(now)
-                .fetch_one(c)
-                .await
-            })?;
-            let mut diff = Diff::default();
-            diff.created("course_id", course_id)
-                .created("starts_at", starts_at.to_rfc3339())
-                .created("ends_at", ends_at.to_rfc3339())
-                .created("mode", change.mode.as_str())
-                .created("location", change.location.as_deref().unwrap_or(""))
-                .created("instructor", change.instructor.as_deref().unwrap_or(""))
-                .created("capacity", change.capacity);
-            record(&mut write, actor, "session.created", id, &diff).await?;
-            ids.push(id);
+            ids.push(self.insert_session(&mut write, actor, &change, &place, (starts_at, ends_at), now).await?);
         }
         write.commit().await?;
         Ok(ids)
+    }
+
+    /// Inserts one session of `change` at `when`, with its audit entry:
+    /// the one `INSERT` of a session, for the form and the CSV import alike.
+    pub(super) async fn insert_session(
+        &self,
+        write: &mut Write<'_>,
+        actor: Actor<'_>,
+        change: &ScheduleChange,
+        place: &Place,
+        (starts_at, ends_at): (DateTime<Utc>, DateTime<Utc>),
+        now: DateTime<Utc>,
+    ) -> Result<i64, Error> {
+        let Place { course_id, location, instructor } = *place;
+        let id: i64 = with_tx!(write.tx(), |c| {
+            sqlx::query_scalar(
+                "INSERT INTO course_sessions (course_id, starts_at, ends_at, timezone, mode, location_id, \
+                 instructor_id, capacity, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+            )
+            .bind(course_id)
+            .bind(starts_at)
+            .bind(ends_at)
+            .bind(self.tz.name())
+            .bind(change.mode.as_str())
+            .bind(location)
+            .bind(instructor)
+            .bind(change.capacity)
+            .bind(now)
+            .fetch_one(c)
+            .await
+        })?;
+        let mut diff = Diff::default();
+        diff.created("course_id", course_id)
+            .created("starts_at", starts_at.to_rfc3339())
+            .created("ends_at", ends_at.to_rfc3339())
+            .created("mode", change.mode.as_str())
+            .created("location", change.location.as_deref().unwrap_or(""))
+            .created("instructor", change.instructor.as_deref().unwrap_or(""))
+            .created("capacity", change.capacity);
+        record(write, actor, "session.created", id, &diff).await?;
+        Ok(id)
     }
 
     /// Every session of a course, oldest first.
