@@ -16,6 +16,7 @@ use crate::pages::admin::enquiries::{EnquiriesPage, EnquiryPage};
 use crate::pages::admin::import::ImportPage;
 use crate::pages::admin::roster::{RosterPage, RostersPage};
 use crate::pages::admin::settings::SettingsPage as AdminSettingsPage;
+use crate::pages::admin::sign_in::SignInSheetPage;
 use crate::pages::admin::taxonomy::{
     CampusPage, CampusesPage, CategoriesPage, CategoryPage, InstructorPage, InstructorsPage, NewCampusPage,
     NewCategoryPage, NewInstructorPage,
@@ -108,6 +109,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("admin"), StaticSegment("courses"), ParamSegment("id")) view=AdminCoursePage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("sessions")) view=RostersPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("sessions"), ParamSegment("id")) view=RosterPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("sessions"), ParamSegment("id"), StaticSegment("sign-in")) view=SignInSheetPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("enquiries")) view=EnquiriesPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("enquiries"), ParamSegment("id")) view=EnquiryPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("categories")) view=CategoriesPage ssr=SsrMode::Async/>

@@ -28,12 +28,12 @@ test("staff mark a learner completed on a roster, and the certificate verifies i
 
   // The first learner not yet completed: attended, completed.
   if (js) await waitForHydration(page);
-  const id = await page.locator("li.roster-entry:has(input[name=completed]:not(:checked))").first().getAttribute("id");
+  const id = await page.locator('li.roster-entry:has(input[name$="[completed]"]:not(:checked))').first().getAttribute("id");
   const entry = page.locator(`li#${id}`);
   const name = (await entry.locator(".roster-name").textContent())!.trim();
   await entry.getByLabel(`Attendance of ${name}`, { exact: true }).selectOption("attended");
   await entry.getByLabel("Completed the course").check();
-  await entry.getByRole("button", { name: `Save attendance of ${name}` }).click();
+  await page.getByRole("button", { name: "Save the roster" }).click();
   await expect(page).toHaveURL(/notice=marked/);
   const done = page.locator(`li#${id}`);
   await expect(done.getByLabel("Completed the course")).toBeChecked();
@@ -53,5 +53,36 @@ test("staff mark a learner completed on a roster, and the certificate verifies i
   const pdf = (await page.pdf({ format: "A4", printBackground: true })).toString("latin1");
   expect(pdf.match(/\/Type\s*\/Page[^s]/g) ?? [], "pages in the printed certificate").toHaveLength(1);
   await page.emulateMedia({ media: "screen" });
+  if (js) await axe(page);
+});
+
+test("a busy day's roster: everyone marked present at once, a sign-in sheet, and both fit a phone", async ({ page, consoleErrors }, testInfo) => {
+  const js = jsEnabled(testInfo);
+  await logInAsStaff(page, js);
+  await page.goto("/admin/sessions");
+  await page.getByRole("list", { name: "Running and recent" }).getByRole("link").nth(1).click();
+  await expect(page).toHaveURL(/\/admin\/sessions\/\d+$/);
+  const roster = new URL(page.url()).pathname;
+  if (js) await waitForHydration(page);
+  await page.getByRole("button", { name: "Mark everyone not yet marked as attended" }).click();
+  await expect(page).toHaveURL(/notice=marked/);
+  await expect(page.getByRole("status").first()).toBeVisible();
+  // Nobody on it is left unmarked on a day that has begun.
+  const unmarked = page.locator('select[form="roster-marks"]:not([disabled]) option[value=""][selected]');
+  await expect(unmarked).toHaveCount(0);
+
+  for (const width of [390, 1366]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.goto(roster);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), `roster at ${width}px`).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: testInfo.outputPath(`roster-${width}.png`), fullPage: true });
+    await page.goto(`${roster}/sign-in`);
+    await expect(page.getByRole("heading", { name: "Sign-in sheet", level: 1 })).toBeVisible();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), `sheet at ${width}px`).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: testInfo.outputPath(`sign-in-${width}.png`), fullPage: true });
+  }
+  await expect(page.locator(".sign-in-table tbody tr").first()).toBeVisible();
+  if (js) await axe(page);
+  await page.goto(roster);
   if (js) await axe(page);
 });

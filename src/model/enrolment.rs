@@ -64,7 +64,10 @@ pub struct RosterEntry {
     pub learner_email: String,
     pub status: EnrolmentStatus,
     pub waitlist_position: Option<i64>,
+    /// The summary of the days: attended on any, or a no-show on all marked.
     pub attendance: Option<Attendance>,
+    /// Each day's mark, in the order of the roster's days.
+    pub days: Vec<Option<Attendance>>,
     pub completed: bool,
     pub certificate: Option<String>,
     pub certificate_revoked: bool,
@@ -82,6 +85,8 @@ pub struct Roster {
     pub seats_taken: i64,
     /// Attendance can be marked: the session has started.
     pub started: bool,
+    /// The session's days: each marked on its own once it has begun.
+    pub days: Vec<RosterDay>,
     pub awards_certificate: bool,
     pub entries: Vec<RosterEntry>,
     /// The academy called the session off.
@@ -90,6 +95,47 @@ pub struct Roster {
     pub manage: bool,
     /// (session id, when and where) of the course's other upcoming dates.
     pub other_dates: Vec<(i64, String)>,
+}
+
+/// One learner's row of the roster form, as the browser sends it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterMarkForm {
+    pub enrolment_id: i64,
+    /// Each day's mark by `on-YYYY-MM-DD` (a key that starts with a digit
+    /// would be read as a list's index): `attended`, `no_show` or empty.
+    #[serde(default)]
+    pub d: std::collections::BTreeMap<String, String>,
+    /// The checkbox: present when ticked.
+    #[serde(default)]
+    pub completed: Option<String>,
+}
+
+impl RosterMarkForm {
+    /// The days and their marks; `None` when a day or a mark is not one
+    /// the form offers.
+    #[cfg(feature = "ssr")]
+    pub fn parse_days(&self) -> Option<Vec<(chrono::NaiveDate, Option<Attendance>)>> {
+        self.d
+            .iter()
+            .map(|(day, mark)| {
+                let day = chrono::NaiveDate::parse_from_str(day.strip_prefix("on-")?, "%Y-%m-%d").ok()?;
+                match mark.as_str() {
+                    "" => Some((day, None)),
+                    mark => Some((day, Some(Attendance::parse(mark)?))),
+                }
+            })
+            .collect()
+    }
+}
+
+/// A day of a session on its roster.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterDay {
+    /// `YYYY-MM-DD`, as the roster form sends it back.
+    pub date: String,
+    /// As people read it: "Mon 7 Dec".
+    pub label: String,
+    pub begun: bool,
 }
 
 /// A session in the list of rosters.

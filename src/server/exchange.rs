@@ -216,9 +216,16 @@ pub async fn export_roster(
     let roster = state.enrolments.roster(&user, id).await?;
     let tz = state.config.timezone;
     let name = format!("roster-{}-{}.csv", roster.course_slug, local(tz, roster.starts_at, "%Y-%m-%d"));
-    let body = write_table(roster.entries, |entries| {
-        let mut table =
-            Table::new(&["name", "email", "status", "waitlist_position", "attendance", "completed", "certificate"]);
+    // A session over several days has a column for each day's attendance.
+    let day_headings: Vec<String> = match roster.days.len() {
+        1 => Vec::new(),
+        _ => roster.days.iter().map(|d| format!("attendance_{}", d.day)).collect(),
+    };
+    let body = write_table(roster.entries, move |entries| {
+        let mut headings = vec!["name", "email", "status", "waitlist_position", "attendance"];
+        headings.extend(day_headings.iter().map(String::as_str));
+        headings.extend(["completed", "certificate"]);
+        let mut table = Table::new(&headings);
         for e in entries {
             let position = e.waitlist_position.map(|p| p.to_string()).unwrap_or_default();
             let certificate = match (&e.certificate, e.certificate_revoked) {
@@ -226,15 +233,17 @@ pub async fn export_roster(
                 (Some(code), true) => format!("{code} (revoked)"),
                 (None, _) => String::new(),
             };
-            table.row([
+            let days = e.days.iter().take(day_headings.len()).map(|a| a.map(|a| a.as_str()).unwrap_or(""));
+            let mut row = vec![
                 e.learner_name.as_str(),
                 &e.learner_email,
                 e.status.as_str(),
                 &position,
                 e.attendance.map(|a| a.as_str()).unwrap_or(""),
-                yes_no(e.completed),
-                &certificate,
-            ]);
+            ];
+            row.extend(days);
+            row.extend([yes_no(e.completed), &certificate]);
+            table.row(row);
         }
         table
     })

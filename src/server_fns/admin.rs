@@ -58,6 +58,40 @@ pub async fn mark_attendance(
     Ok(())
 }
 
+/// Saves a whole roster in one form: each learner's attendance day by day
+/// (`marks[i][d][YYYY-MM-DD]`, empty for not marked) and completion. All
+/// or nothing, as `Enrolments::mark_roster`.
+#[server(prefix = "/rpc", endpoint = "admin/sessions/mark-roster")]
+pub async fn mark_roster(
+    session_id: i64,
+    #[server(default)] marks: Vec<crate::model::enrolment::RosterMarkForm>,
+) -> Result<(), AppError> {
+    use crate::server::{auth, enrolment::RosterMark, error::Error};
+    let (state, _, user) = auth::signed_in().await?;
+    let marks = marks
+        .into_iter()
+        .map(|row| {
+            let days = row
+                .parse_days()
+                .ok_or_else(|| Error::Refused(AppError::BadRequest("A day of the roster could not be read.".into())))?;
+            Ok(RosterMark { enrolment_id: row.enrolment_id, days, completed: row.completed.is_some() })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    state.enrolments.mark_roster(&user, session_id, marks).await?;
+    leptos_axum::redirect(&format!("/admin/sessions/{session_id}?notice=marked#attendance-heading"));
+    Ok(())
+}
+
+/// Marks everyone seated and not yet marked as attended on each day begun.
+#[server(prefix = "/rpc", endpoint = "admin/sessions/mark-all")]
+pub async fn mark_all_attended(session_id: i64) -> Result<(), AppError> {
+    use crate::server::auth;
+    let (state, _, user) = auth::signed_in().await?;
+    state.enrolments.mark_all_attended(&user, session_id).await?;
+    leptos_axum::redirect(&format!("/admin/sessions/{session_id}?notice=marked#attendance-heading"));
+    Ok(())
+}
+
 /// `/admin/sessions?{raw}`: a page of the rosters the caller may open.
 #[server(prefix = "/rpc", endpoint = "admin/sessions/list")]
 pub async fn get_rosters(raw: String) -> Result<crate::model::admin::RosterListView, AppError> {

@@ -15,7 +15,7 @@ use scraper::{Html, Selector};
 
 /// A session that started yesterday, with an instructor account linked to
 /// its instructor; (session, instructor, another instructor).
-async fn running_session(app: &TestApp) -> (i64, User, User) {
+pub(crate) async fn running_session(app: &TestApp) -> (i64, User, User) {
     let (_, session, _) = two_sessions(app, (3, 3)).await;
     let [teacher, other]: [User; 2] = people(app, "teacher", 2, Role::Instructor).await.try_into().unwrap();
     set(app, &format!(
@@ -214,7 +214,7 @@ fn base64_url_encode(bytes: &[u8]) -> String {
 }
 
 /// The account a visitor signed up with, as the domain sees it.
-async fn account(app: &TestApp, email: &str) -> User {
+pub(crate) async fn account(app: &TestApp, email: &str) -> User {
     let (id, name, role): (i64, String, Role) = lyceum::with_pool!(&app.state.db, |pool| {
         sqlx::query_as("SELECT id, name, role FROM users WHERE email = $1").bind(email).fetch_one(pool).await.unwrap()
     });

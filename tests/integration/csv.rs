@@ -59,7 +59,7 @@ async fn import(visitor: &mut Visitor<'_>, kind: &str, file: &[u8], declare_leng
 }
 
 /// A downloaded CSV, read by Python's csv module.
-fn read_back(res: &TestResponse) -> Value {
+pub(crate) fn read_back(res: &TestResponse) -> Value {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("export.csv");
     std::fs::write(&path, res.body.as_bytes()).unwrap();

@@ -10,6 +10,7 @@ pub mod enquiries;
 pub mod import;
 pub mod roster;
 pub mod settings;
+pub mod sign_in;
 pub mod taxonomy;
 
 use crate::components::form::NoticeBanner;

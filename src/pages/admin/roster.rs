@@ -10,9 +10,9 @@ use crate::components::status::set_no_store;
 use crate::components::verbatim::PageTitle;
 use crate::model::admin::RosterListView;
 use crate::model::enrolment::RosterSummary;
-use crate::model::enrolment::{Attendance, EnrolmentStatus, Roster, RosterEntry};
+use crate::model::enrolment::{Attendance, EnrolmentStatus, Roster, RosterDay, RosterEntry};
 use crate::model::form::Field;
-use crate::server_fns::admin::{MarkAttendance, get_roster, get_rosters};
+use crate::server_fns::admin::{MarkAllAttended, MarkRoster, get_roster, get_rosters};
 use crate::server_fns::certificates::RevokeCertificate;
 use crate::server_fns::sessions::{
     CancelSeat, CancelWholeSession, EnrolByEmail, MoveSeat, MoveWholeSession, PromoteWaitlist,
@@ -24,7 +24,8 @@ use leptos_router::hooks::{use_location, use_params_map};
 
 #[derive(Clone, Copy)]
 struct Actions {
-    mark: ServerAction<MarkAttendance>,
+    mark: ServerAction<MarkRoster>,
+    mark_all: ServerAction<MarkAllAttended>,
     revoke: ServerAction<RevokeCertificate>,
     enrol: ServerAction<EnrolByEmail>,
     cancel_seat: ServerAction<CancelSeat>,
@@ -38,6 +39,7 @@ impl Actions {
     fn new() -> Self {
         Actions {
             mark: ServerAction::new(),
+            mark_all: ServerAction::new(),
             revoke: ServerAction::new(),
             enrol: ServerAction::new(),
             cancel_seat: ServerAction::new(),
@@ -51,6 +53,7 @@ impl Actions {
     /// Changes whenever one of the roster's forms has been answered.
     fn answered(self) -> usize {
         self.mark.version().get()
+            + self.mark_all.version().get()
             + self.revoke.version().get()
             + self.enrol.version().get()
             + self.cancel_seat.version().get()
@@ -175,6 +178,7 @@ pub fn RosterPage() -> impl IntoView {
         |(id, _)| get_roster(id),
     );
     let mark_error = last_error(actions.mark);
+    let mark_all_error = last_error(actions.mark_all);
     let revoke_error = last_error(actions.revoke);
     let seat_errors = (last_error(actions.cancel_seat), last_error(actions.move_seat), last_error(actions.promote));
     view! {
@@ -182,6 +186,7 @@ pub fn RosterPage() -> impl IntoView {
         <section class="roster">
             <NoticeBanner/>
             <FormAlert error=mark_error/>
+            <FormAlert error=mark_all_error/>
             <FormAlert error=revoke_error/>
             <FormAlert error=seat_errors.0/>
             <FormAlert error=seat_errors.1/>
@@ -200,6 +205,7 @@ fn RosterView(roster: Roster, actions: Actions) -> impl IntoView {
     let manage = roster.manage && !roster.started && !roster.cancelled;
     let other_dates = roster.other_dates.clone();
     let has_waitlist = !waiting.is_empty();
+    let days = roster.days.clone();
     view! {
         <PageTitle text=format!("Roster: {}, {} · Lyceum", roster.course_title, roster.when)/>
         <p><a href="/admin/sessions">"All rosters"</a></p>
@@ -221,6 +227,7 @@ fn RosterView(roster: Roster, actions: Actions) -> impl IntoView {
             </ActionForm>
         })}
         <p><a href=format!("/admin/sessions/{session_id}/roster.csv") download="" rel="external">"Download the roster (CSV)"</a></p>
+        <p><a href=format!("/admin/sessions/{session_id}/sign-in")>"Sign-in sheet to print"</a></p>
         <h2 id="seated-heading">"Confirmed"</h2>
         {if seated.is_empty() {
             view! { <p class="muted">"Nobody has a seat yet."</p> }.into_any()
@@ -228,16 +235,20 @@ fn RosterView(roster: Roster, actions: Actions) -> impl IntoView {
             view! {
                 <ul class="roster-list" aria-labelledby="seated-heading">
                     {seated
-                        .into_iter()
-                        .map(|entry| {
+                        .iter()
+                        .cloned()
+                        .enumerate()
+                        .map(|(row, entry)| {
                             let other_dates = other_dates.clone();
-                            view! { <Seat entry session_id started manage other_dates actions/> }
+                            let days = days.clone();
+                            view! { <Seat entry row days session_id started manage other_dates actions/> }
                         })
                         .collect_view()}
                 </ul>
             }
             .into_any()
         }}
+        {(started && !seated.is_empty()).then(|| view! { <SaveRoster session_id actions/> })}
         {(!waiting.is_empty()).then(|| view! {
             <h2 id="waitlist-heading">"Waitlist"</h2>
             <ol class="roster-list" aria-labelledby="waitlist-heading">
@@ -343,6 +354,9 @@ fn SessionChanges(session_id: i64, actions: Actions) -> impl IntoView {
 #[component]
 fn Seat(
     entry: RosterEntry,
+    /// The learner's row in the roster form (`marks[row]`).
+    row: usize,
+    days: Vec<RosterDay>,
     session_id: i64,
     started: bool,
     manage: bool,
@@ -350,14 +364,8 @@ fn Seat(
     actions: Actions,
 ) -> impl IntoView {
     let id = entry.enrolment_id;
-    let select_id = format!("attendance-{id}");
-    let completed_id = format!("completed-{id}");
     let reason_id = format!("reason-{id}");
     let name = entry.learner_name.clone();
-    let option = move |value: Option<Attendance>, label: &'static str| {
-        let selected = entry.attendance == value;
-        view! { <option value=value.map(|a| a.as_str()).unwrap_or("") selected=selected>{label}</option> }
-    };
     view! {
         <li class="roster-entry" id=format!("enrolment-{id}")>
             <p>
@@ -385,21 +393,7 @@ fn Seat(
                     </ActionForm>
                 }
             })}
-            {started.then(|| view! {
-                <ActionForm action=actions.mark attr:class="inline-form roster-form">
-                    <input type="hidden" name="session_id" value=session_id.to_string()/>
-                    <input type="hidden" name="enrolment_id" value=id.to_string()/>
-                    <label for=select_id.clone()>{format!("Attendance of {name}")}</label>
-                    <select id=select_id name="attendance">
-                        {option(None, "Not marked")}
-                        {option(Some(Attendance::Attended), "Attended")}
-                        {option(Some(Attendance::NoShow), "No-show")}
-                    </select>
-                    <input type="checkbox" id=completed_id.clone() name="completed" value="on" checked=entry.completed/>
-                    <label for=completed_id>"Completed the course"</label>
-                    <button type="submit" aria-label=format!("Save attendance of {name}")>"Save"</button>
-                </ActionForm>
-            })}
+            {started.then(|| view! { <SeatMarks entry=entry.clone() row days/> })}
             {entry.certificate.clone().filter(|_| !entry.certificate_revoked).map(|code| view! {
                 <ActionForm action=actions.revoke attr:class="inline-form roster-form">
                     <input type="hidden" name="session_id" value=session_id.to_string()/>
@@ -410,5 +404,72 @@ fn Seat(
                 </ActionForm>
             })}
         </li>
+    }
+}
+
+/// The id of the form that saves the whole roster: each seat's marks
+/// belong to it through their `form` attribute, since a seat also holds
+/// forms of its own (a certificate's revocation) and forms cannot nest.
+const MARKS_FORM: &str = "roster-marks";
+
+/// A seat's attendance, day by day (a day not begun yet cannot be marked),
+/// and its completion, as fields of the roster form.
+#[component]
+fn SeatMarks(entry: RosterEntry, row: usize, days: Vec<RosterDay>) -> impl IntoView {
+    let id = entry.enrolment_id;
+    let name = entry.learner_name.clone();
+    let several = days.len() > 1;
+    let completed_id = format!("completed-{id}");
+    view! {
+        <div class="roster-form seat-marks">
+            <input type="hidden" form=MARKS_FORM name=format!("marks[{row}][enrolment_id]") value=id.to_string()/>
+            {days
+                .into_iter()
+                .zip(entry.days.clone())
+                .map(|(day, mark)| {
+                    let select_id = format!("attendance-{id}-{}", day.date);
+                    let label = match several {
+                        true => format!("{name}, {}", day.label),
+                        false => format!("Attendance of {name}"),
+                    };
+                    let option = move |value: Option<Attendance>, text: &'static str| {
+                        view! { <option value=value.map(|a| a.as_str()).unwrap_or("") selected=mark == value>{text}</option> }
+                    };
+                    view! {
+                        <span class="day-mark">
+                            <label for=select_id.clone() class:visually-hidden=!several>{label}</label>
+                            <select id=select_id form=MARKS_FORM name=format!("marks[{row}][d][on-{}]", day.date) disabled=!day.begun>
+                                {option(None, "Not marked")}
+                                {option(Some(Attendance::Attended), "Attended")}
+                                {option(Some(Attendance::NoShow), "No-show")}
+                            </select>
+                        </span>
+                    }
+                })
+                .collect_view()}
+            <span class="day-mark">
+                <input type="checkbox" id=completed_id.clone() form=MARKS_FORM name=format!("marks[{row}][completed]") value="on" checked=entry.completed/>
+                <label for=completed_id>"Completed the course"</label>
+            </span>
+        </div>
+    }
+}
+
+/// The form every seat's marks belong to, and marking everyone present.
+#[component]
+fn SaveRoster(session_id: i64, actions: Actions) -> impl IntoView {
+    view! {
+        <h2 id="attendance-heading">"Attendance"</h2>
+        <p class="field-hint">"Mark each learner above, then save them all at once. Days not begun yet cannot be marked."</p>
+        <div class="inline-form roster-actions">
+            <ActionForm action=actions.mark attr:id=MARKS_FORM attr:class="inline-form">
+                <input type="hidden" name="session_id" value=session_id.to_string()/>
+                <button type="submit">"Save the roster"</button>
+            </ActionForm>
+            <ActionForm action=actions.mark_all attr:class="inline-form">
+                <input type="hidden" name="session_id" value=session_id.to_string()/>
+                <button type="submit" class="button-quiet">"Mark everyone not yet marked as attended"</button>
+            </ActionForm>
+        </div>
     }
 }

@@ -38,6 +38,9 @@ pub struct Roster {
     pub capacity: i64,
     pub seats_taken: i64,
     pub awards_certificate: bool,
+    /// The calendar days the session runs over, each marked on its own
+    /// (`RosterEntry::days` follows their order).
+    pub days: Vec<RosterDay>,
     pub entries: Vec<RosterEntry>,
     /// `scheduled`, `cancelled` or `completed`.
     pub status: String,
@@ -59,4 +62,12 @@ pub struct RosterSummary {
     pub location: Option<String>,
     pub seats_taken: i64,
     pub capacity: i64,
+}
+
+/// A day of a session, in the academy's zone, and when it begins: its
+/// attendance can be marked from then on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RosterDay {
+    pub day: chrono::NaiveDate,
+    pub begins_at: DateTime<Utc>,
 }

@@ -34,11 +34,13 @@
 //! own enrolments; staff may act on anyone's (the back office), through the
 //! same functions and so the same rules.
 
+mod attendance;
 pub mod check;
 pub mod data;
 mod emails;
 pub mod notices;
 pub mod reminders;
+pub use attendance::RosterMark;
 mod roster;
 pub use roster::RosterFilter;
 pub mod store;

@@ -6,11 +6,12 @@
 //! Completing a course that awards a certificate issues it, in the same
 //! transaction as the completion.
 
-use super::data::{Roster, RosterSummary};
-use super::{Enrolments, conflict, store};
+use super::attendance;
+use super::data::{Roster, RosterDay, RosterSummary};
+use super::{Enrolments, store};
 use crate::error::AppError;
 use crate::model::account::{Role, User};
-use crate::model::enrolment::{Attendance, EnrolmentStatus, Refusal, RosterEntry};
+use crate::model::enrolment::{Attendance, EnrolmentStatus, RosterEntry};
 use crate::model::query::Mode;
 use crate::server::db::{Tx, with_tx};
 use crate::server::error::Error;
@@ -18,7 +19,7 @@ use chrono::{DateTime, Utc};
 
 /// What the roster needs of its session, beyond `SessionFacts`.
 #[derive(sqlx::FromRow)]
-struct RosterSession {
+pub(super) struct RosterSession {
     capacity: i64,
     seats_taken: i64,
     awards_certificate: bool,
@@ -63,42 +64,6 @@ async fn entries(tx: &mut Tx, session_id: i64) -> Result<Vec<EntryRow>, sqlx::Er
         )
         .bind(session_id)
         .fetch_all(conn)
-        .await
-    })
-}
-
-async fn set_marks(
-    tx: &mut Tx,
-    enrolment_id: i64,
-    attendance: Option<Attendance>,
-    completed_at: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
-    with_tx!(tx, |conn| {
-        sqlx::query(
-            "UPDATE enrolments SET attendance = $2, completed_at = $3, updated_at = $4
-             WHERE id = $1 AND status = 'confirmed'",
-        )
-        .bind(enrolment_id)
-        .bind(attendance)
-        .bind(completed_at)
-        .bind(now)
-        .execute(conn)
-        .await
-        .map(|done| done.rows_affected() == 1)
-    })
-}
-
-/// When the enrolment was completed, and the code of the certificate it
-/// earned, if either.
-async fn completion(tx: &mut Tx, enrolment_id: i64) -> Result<(Option<DateTime<Utc>>, Option<String>), sqlx::Error> {
-    with_tx!(tx, |conn| {
-        sqlx::query_as(
-            "SELECT e.completed_at, k.code FROM enrolments e LEFT JOIN certificates k ON k.enrolment_id = e.id
-             WHERE e.id = $1",
-        )
-        .bind(enrolment_id)
-        .fetch_one(conn)
         .await
     })
 }
@@ -194,7 +159,7 @@ impl Enrolments {
     /// Whether `actor` may see and mark the roster of `session_id`:
     /// staff, or the session's own instructor. A learner is refused; an
     /// instructor of other sessions is told there is no such session.
-    async fn roster_access(tx: &mut Tx, actor: &User, session_id: i64) -> Result<RosterSession, Error> {
+    pub(super) async fn roster_access(tx: &mut Tx, actor: &User, session_id: i64) -> Result<RosterSession, Error> {
         if !actor.role.includes(Role::Instructor) {
             return Err(Error::Refused(AppError::Forbidden));
         }
@@ -214,6 +179,8 @@ impl Enrolments {
         let access = Self::roster_access(&mut tx, actor, session_id).await?;
         let session = store::session_facts(&mut tx, session_id).await?.ok_or(Error::NotFound)?;
         let rows = entries(&mut tx, session_id).await?;
+        let days = attendance::session_days(session.starts_at, session.ends_at, self.tz);
+        let mut marked = attendance::day_marks(&mut tx, session_id).await?;
         let manage = actor.role.includes(Role::Staff);
         let other_dates = match manage {
             true => store::dates_of_course(&mut tx, session.course_id, session_id, chrono::Utc::now()).await?,
@@ -234,6 +201,10 @@ impl Enrolments {
             capacity: access.capacity,
             seats_taken: access.seats_taken,
             awards_certificate: access.awards_certificate,
+            days: days
+                .iter()
+                .map(|day| RosterDay { day: *day, begins_at: attendance::day_begins(*day, session.starts_at, self.tz) })
+                .collect(),
             entries: rows
                 .into_iter()
                 .map(|row| RosterEntry {
@@ -242,6 +213,7 @@ impl Enrolments {
                     learner_email: row.email,
                     status: row.status,
                     waitlist_position: row.waitlist_position,
+                    days: attendance::marks_of(&days, marked.remove(&row.id).as_ref(), row.attendance),
                     attendance: row.attendance,
                     completed: row.completed_at.is_some(),
                     certificate_revoked: row.revoked_at.is_some(),
@@ -249,55 +221,5 @@ impl Enrolments {
                 })
                 .collect(),
         })
-    }
-
-    /// Marks a learner attended or no-show (or neither), and completed or
-    /// not. Completing issues the course's certificate, if it awards one,
-    /// in the same transaction; a completion with a certificate stays (the
-    /// certificate is revoked instead). Returns the certificate's code.
-    #[tracing::instrument(level = "debug", skip_all, fields(user_id = actor.id, enrolment_id))]
-    pub async fn mark(
-        &self,
-        actor: &User,
-        enrolment_id: i64,
-        attendance: Option<Attendance>,
-        completed: bool,
-    ) -> Result<Option<String>, Error> {
-        // The role first, before anything is looked up: a learner learns
-        // nothing of which enrolments exist.
-        if !actor.role.includes(Role::Instructor) {
-            return Err(Error::Refused(AppError::Forbidden));
-        }
-        let now = Utc::now();
-        let mut tx = self.db.begin_write().await?;
-        // Someone else's enrolment (another instructor's session) is not found.
-        let seen = store::enrolment(&mut tx, enrolment_id).await?.ok_or(Error::NotFound)?;
-        Self::roster_access(&mut tx, actor, seen.session_id).await?;
-        // The order of every change to an enrolment: its session's row, then the enrolment.
-        let session = store::lock_session(&mut tx, seen.session_id).await?.ok_or(Error::NotFound)?;
-        let enrolment = store::enrolment(&mut tx, enrolment_id).await?.ok_or(Error::NotFound)?;
-        if enrolment.status != EnrolmentStatus::Confirmed {
-            return Err(conflict(Refusal::NotOnRoster));
-        }
-        if session.starts_at > now {
-            return Err(conflict(Refusal::NotStarted));
-        }
-        if completed && attendance != Some(Attendance::Attended) {
-            return Err(conflict(Refusal::NotAttended));
-        }
-        let (was_completed, certificate) = completion(&mut tx, enrolment_id).await?;
-        if certificate.is_some() && !completed {
-            return Err(conflict(Refusal::CompletionFinal));
-        }
-        let completed_at = if completed { Some(was_completed.unwrap_or(now)) } else { None };
-        if !set_marks(&mut tx, enrolment_id, attendance, completed_at, now).await? {
-            return Err(conflict(Refusal::NotOnRoster));
-        }
-        let code = match (completed, certificate) {
-            (true, None) => self.certificates.issue_in(&mut tx, enrolment_id, now).await?,
-            (_, code) => code,
-        };
-        tx.commit().await?;
-        Ok(code)
     }
 }

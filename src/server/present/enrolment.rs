@@ -3,7 +3,7 @@
 //! session without a campus is named by how it is held.
 
 use super::{Presenter, place, when};
-use crate::model::enrolment::{MyEnrolment, Roster, RosterSummary};
+use crate::model::enrolment::{MyEnrolment, Roster, RosterDay, RosterSummary};
 use crate::server::enrolment::data;
 use chrono::{DateTime, SecondsFormat, Utc};
 
@@ -44,6 +44,15 @@ impl Presenter<'_> {
             capacity: roster.capacity,
             seats_taken: roster.seats_taken,
             started: roster.starts_at <= now,
+            days: roster
+                .days
+                .iter()
+                .map(|d| RosterDay {
+                    date: d.day.to_string(),
+                    label: d.day.format("%a %-d %b").to_string(),
+                    begun: d.begins_at <= now,
+                })
+                .collect(),
             awards_certificate: roster.awards_certificate,
             entries: roster.entries,
             cancelled: roster.status == "cancelled",
