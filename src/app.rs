@@ -21,6 +21,7 @@ use crate::pages::admin::taxonomy::{
     CampusPage, CampusesPage, CategoriesPage, CategoryPage, InstructorPage, InstructorsPage, NewCampusPage,
     NewCategoryPage, NewInstructorPage,
 };
+use crate::pages::admin::users::{UserPage, UsersPage};
 use crate::pages::certificate::CertificatePage;
 use crate::pages::dev_mailbox::DevMailboxPage;
 use crate::pages::{catalogue::CataloguePage, course::CoursePage, home::HomePage};
@@ -122,6 +123,8 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("admin"), StaticSegment("instructors"), StaticSegment("new")) view=NewInstructorPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("instructors"), ParamSegment("id")) view=InstructorPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("settings")) view=AdminSettingsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("users")) view=UsersPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("users"), ParamSegment("id")) view=UserPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("dev"), StaticSegment("mailbox")) view=DevMailboxPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>

@@ -26,6 +26,12 @@ pub enum AppError {
     /// The password was right, but the address has not been confirmed yet.
     #[error("Please confirm your e-mail address first: open the link in the e-mail we sent you when you signed up.")]
     Unverified,
+    /// The password was right, but an administrator has deactivated the
+    /// account: said plainly, since only its owner can get this far.
+    #[error(
+        "This account has been deactivated, so it cannot sign in. Please contact the academy if you think this is a mistake."
+    )]
+    Deactivated,
     #[error("This link is not valid any more. It may have been used already or have expired; ask for a new one.")]
     InvalidLink,
     #[error("Too many attempts. Please wait {} and try again.", wait_text(*retry_after_secs))]
@@ -75,7 +81,7 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Invalid(_) => 422,
             AppError::Unauthorized | AppError::LoginFailed => 401,
-            AppError::Forbidden | AppError::CrossSite | AppError::Unverified => 403,
+            AppError::Forbidden | AppError::CrossSite | AppError::Unverified | AppError::Deactivated => 403,
             AppError::InvalidLink => 410,
             AppError::BadRequest(_) => 400,
             AppError::Conflict(_) | AppError::Stale { .. } => 409,
@@ -97,6 +103,7 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::LoginFailed => "login-failed",
             AppError::Unverified => "unverified",
+            AppError::Deactivated => "deactivated",
             AppError::InvalidLink => "invalid-link",
             AppError::TooManyRequests { .. } => "too-many-requests",
             AppError::Unavailable { .. } => "unavailable",

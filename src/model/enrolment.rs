@@ -203,6 +203,15 @@ pub enum Refusal {
     /// A campus or an instructor named by a session, past or coming, stays.
     CampusHasSessions,
     InstructorHasSessions,
+    /// An administrator's own role and activity are not theirs to change:
+    /// another administrator does it.
+    OwnAccount,
+    /// The change would leave the academy without an active administrator.
+    LastAdmin,
+    /// The account is deactivated already.
+    AlreadyDeactivated,
+    /// The account is active already.
+    NotDeactivated,
 }
 
 impl Refusal {
@@ -248,6 +257,15 @@ impl Refusal {
                 "This instructor teaches or taught sessions, so they cannot be deleted: their history would be lost."
                     .into()
             }
+            Refusal::OwnAccount => {
+                "You cannot change your own role or deactivate your own account: ask another administrator.".into()
+            }
+            Refusal::LastAdmin => {
+                "This is the last active administrator, so the academy would be left without one: make someone else an administrator first."
+                    .into()
+            }
+            Refusal::AlreadyDeactivated => "This account is already deactivated.".into(),
+            Refusal::NotDeactivated => "This account is active already.".into(),
             Refusal::Unconfirmed => {
                 "Please confirm your e-mail address first: follow the link we sent you, or ask for a new one.".into()
             }

@@ -182,6 +182,10 @@ pub enum Problem {
     SkippedTime,
     /// No account has this address.
     NoAccount,
+    /// The account signs in for another instructor profile already.
+    AccountLinked,
+    /// The instructor profile is another account's already.
+    ProfileLinked,
 }
 
 impl Problem {
@@ -217,6 +221,10 @@ impl Problem {
             ),
             Problem::SkippedTime => "That time does not exist on that day: the clocks go forward over it.".into(),
             Problem::NoAccount => "No account has this address. Ask the person to sign up first.".into(),
+            Problem::AccountLinked => {
+                "This account is linked to another instructor profile already: unlink it there first.".into()
+            }
+            Problem::ProfileLinked => "Another account is linked to this instructor profile already.".into(),
         }
     }
 }
@@ -323,10 +331,15 @@ pub enum Notice {
     SeatMoved,
     Promoted,
     SessionMoved,
+    RoleChanged,
+    AccountDeactivated,
+    AccountReactivated,
+    InstructorLinked,
+    InstructorUnlinked,
 }
 
 impl Notice {
-    const ALL: [Notice; 33] = [
+    const ALL: [Notice; 38] = [
         Notice::CheckEmail,
         Notice::LinkSent,
         Notice::Verified,
@@ -360,6 +373,11 @@ impl Notice {
         Notice::SeatMoved,
         Notice::Promoted,
         Notice::SessionMoved,
+        Notice::RoleChanged,
+        Notice::AccountDeactivated,
+        Notice::AccountReactivated,
+        Notice::InstructorLinked,
+        Notice::InstructorUnlinked,
     ];
 
     pub fn code(self) -> &'static str {
@@ -397,6 +415,11 @@ impl Notice {
             Notice::SeatMoved => "seat-moved",
             Notice::Promoted => "promoted",
             Notice::SessionMoved => "session-moved",
+            Notice::RoleChanged => "role-changed",
+            Notice::AccountDeactivated => "account-deactivated",
+            Notice::AccountReactivated => "account-reactivated",
+            Notice::InstructorLinked => "instructor-linked",
+            Notice::InstructorUnlinked => "instructor-unlinked",
         }
     }
 
@@ -449,6 +472,13 @@ impl Notice {
             Notice::SeatMoved => "The seat has moved to the other date, and the learner is told.",
             Notice::Promoted => "The free seats went to the first on the waitlist, who are told.",
             Notice::SessionMoved => "The session has moved; every learner is told, and their calendars follow.",
+            Notice::RoleChanged => "The role is changed. The person's sessions ended: they sign in again with it.",
+            Notice::AccountDeactivated => {
+                "The account is deactivated: its sessions ended and it can no longer sign in."
+            }
+            Notice::AccountReactivated => "The account is active again: its owner can sign in.",
+            Notice::InstructorLinked => "The account is linked to the instructor profile.",
+            Notice::InstructorUnlinked => "The account is no longer linked to the instructor profile.",
         }
     }
 }

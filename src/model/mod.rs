@@ -14,3 +14,4 @@ pub mod query;
 pub mod returned;
 pub mod taxonomy;
 pub mod url;
+pub mod users;

@@ -4,7 +4,7 @@
 //! [`User`].
 //!
 //! A session holds its user's id once they sign in; each request checks it
-//! again (the absolute lifetime, the account still there) and gets a
+//! again (the absolute lifetime, the account still there and active) and gets a
 //! [`User`]: id, address, name and role, never the row with the password
 //! hash. Axum handlers take [`CurrentUser`] or [`Require`] as arguments;
 //! server functions call [`signed_in`] or [`require`], which run the same
@@ -79,7 +79,11 @@ pub async fn current(accounts: &Accounts, session: &Session) -> Result<Option<Us
         session.flush().await?;
         return Ok(None);
     }
-    let Some(row) = super::accounts::store::user_by_id(accounts.db(), user_id).await? else {
+    // A deactivated account's sessions are ended when it is deactivated;
+    // one that survived anyway (restored from a backup, written by a
+    // request that was under way) is ended here.
+    let row = super::accounts::store::user_by_id(accounts.db(), user_id).await?;
+    let Some(row) = row.filter(|row| row.deactivated_at.is_none()) else {
         session.flush().await?;
         return Ok(None);
     };

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 /// Gives an account another role. Admins only: roles decide who runs the
 /// back office. The account's sessions end, so its next request starts
-/// afresh with the new role.
+/// afresh with the new role. Sent from the account's page on `/admin/users`.
 #[server(prefix = "/rpc", endpoint = "admin/users/role")]
 pub async fn set_user_role(user_id: i64, role: String) -> Result<(), AppError> {
     use crate::model::account::Role;
@@ -18,6 +18,8 @@ pub async fn set_user_role(user_id: i64, role: String) -> Result<(), AppError> {
         return Err(Error::Refused(AppError::Invalid(vec![problem])).into());
     };
     state.accounts.set_role(Some(&admin), user_id, role, &request::client()).await?;
+    let notice = crate::model::form::Notice::RoleChanged.code();
+    leptos_axum::redirect(&format!("{}/{user_id}?notice={notice}", crate::model::users::USERS_PATH));
     Ok(())
 }
 

@@ -14,3 +14,4 @@ pub mod import;
 pub mod sessions;
 pub mod settings;
 pub mod taxonomy;
+pub mod users;

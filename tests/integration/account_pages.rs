@@ -260,22 +260,28 @@ async fn roles_are_checked_on_the_server() {
     });
     assert_eq!(role, "staff");
     assert_eq!(learner.get("/account/profile").await.status, 302, "a role change ends the user's sessions");
-    let detail: String = lyceum::with_pool!(&app.state.db, |pool| {
-        sqlx::query_scalar("SELECT detail FROM audit_log WHERE event = 'role_changed'").fetch_one(pool).await.unwrap()
+    let changes: String = lyceum::with_pool!(&app.state.db, |pool| {
+        sqlx::query_scalar("SELECT changes FROM audit_log WHERE event = 'user.role_changed' AND entity_id = $1")
+            .bind(lea)
+            .fetch_one(pool)
+            .await
+            .unwrap()
     });
-    assert!(detail.starts_with("role staff set by user"), "{detail}");
+    assert!(changes.contains("\"learner\"") && changes.contains("\"staff\""), "{changes}");
 }
 
 #[tokio::test]
 async fn demo_accounts_are_made_once_with_a_usable_password() {
-    use lyceum::server::seed::accounts::{DEMO_LEARNER, DEMO_STAFF, demo};
+    use lyceum::server::seed::accounts::{DEMO_ADMIN, DEMO_LEARNER, DEMO_STAFF, demo};
     let app = TestApp::empty().await;
     let staff_password = lyceum::server::config::Secret::new("lighthouse demo passphrase");
     let created = demo(&app.state.accounts, None, Some(&staff_password)).await.unwrap();
-    assert_eq!(created.len(), 2);
+    assert_eq!(created.len(), 3);
     assert_eq!((created[0].email, created[0].role), (DEMO_LEARNER, Role::Learner));
     assert_eq!((created[1].email, created[1].role), (DEMO_STAFF, Role::Staff));
+    assert_eq!((created[2].email, created[2].role), (DEMO_ADMIN, Role::Admin));
     assert!(created[1].generated_password.is_none(), "given passwords are not shown again");
+    assert!(created[2].generated_password.is_none(), "the administrator shares the staff password");
     let generated = created[0].generated_password.clone().expect("a generated password is shown once");
     let mut learner = Visitor::new(&app);
     let res = learner.call("account/login", &[("email", DEMO_LEARNER), ("password", &generated)]).await;

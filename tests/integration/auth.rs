@@ -80,7 +80,10 @@ async fn the_accounts_domain_is_called_directly() {
     // An administrator may not change their own role, and no one else may
     // change roles at all.
     let refused = accounts.set_role(Some(&ada), ada.id, Role::Learner, &client).await.unwrap_err();
-    assert!(matches!(refused, Error::Refused(AppError::Forbidden)), "{refused:?}");
+    assert!(
+        matches!(refused, Error::Refused(AppError::Conflict(lyceum::model::enrolment::Refusal::OwnAccount))),
+        "{refused:?}"
+    );
     let bob_id = accounts.create_confirmed("bob@academy.test", "Bob", PASSWORD, Role::Staff).await.unwrap().unwrap();
     let bob = accounts.login("bob@academy.test", PASSWORD, &client).await.unwrap();
     let refused = accounts.set_role(Some(&bob), admin_id, Role::Learner, &client).await.unwrap_err();

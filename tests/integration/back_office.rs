@@ -9,10 +9,10 @@ use crate::visitor::{Visitor, count};
 use lyceum::model::account::Role;
 use scraper::{Html, Selector};
 
-const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
 /// A signed-in visitor of `role`, from an address of their own.
-async fn person<'a>(app: &'a TestApp, role: Role, n: u8) -> Visitor<'a> {
+pub(crate) async fn person<'a>(app: &'a TestApp, role: Role, n: u8) -> Visitor<'a> {
     let email = format!("{}{n}@academy.test", role.as_str());
     app.state.accounts.create_confirmed(&email, &format!("{} {n}", role.label()), PASSWORD, role).await.unwrap();
     let mut visitor = Visitor::from_ip(app, format!("203.0.113.{}", 100 + n).parse().unwrap());

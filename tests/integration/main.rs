@@ -28,3 +28,4 @@ mod races;
 mod relevance;
 mod security;
 mod taxonomy;
+mod users;

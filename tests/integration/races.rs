@@ -1,7 +1,8 @@
 //! The enrolment race harness. Every pair of operations that touch one
 //! enrolment or one session (enrol, cancel, move, promote, leave the
 //! waitlist, staff cancelling and moving seats, enrolling someone by
-//! address, cancelling or moving the whole session, an account's deletion) runs at
+//! address, cancelling or moving the whole session, an account's deletion,
+//! an administrator deactivating it and handing its seats on) runs at
 //! the same instant, many times, against the same rows; after each round
 //! every rule is checked with SQL of the test's own. A double click, two
 //! tabs, or a learner and staff at once must leave the rules intact and get
@@ -50,9 +51,12 @@ enum Op {
     CancelSession,
     /// Staff move the whole first session to other times.
     MoveSession,
+    /// An administrator deactivates the account holding seat A and hands
+    /// its seats on.
+    Deactivate,
 }
 
-const OPS: [Op; 12] = [
+const OPS: [Op; 13] = [
     Op::Enrol,
     Op::Cancel,
     Op::StaffCancel,
@@ -65,6 +69,7 @@ const OPS: [Op; 12] = [
     Op::StaffEnrol,
     Op::CancelSession,
     Op::MoveSession,
+    Op::Deactivate,
 ];
 
 /// One round's rows: three new dates of one course. The first is full (A
@@ -90,6 +95,7 @@ struct Round {
 struct Harness {
     app: TestApp,
     staff: User,
+    admin: User,
     template: i64,
     password_hash: String,
     made: std::sync::atomic::AtomicUsize,
@@ -99,6 +105,7 @@ impl Harness {
     async fn new() -> Self {
         let app = TestApp::demo().await;
         let staff = people(&app, "race-staff", 1, Role::Staff).await.remove(0);
+        let admin = people(&app, "race-admin", 1, Role::Admin).await.remove(0);
         // A date of a published course that can be cancelled until it starts.
         let template: i64 = lyceum::with_pool!(&app.state.db, |pool| {
             sqlx::query_scalar(
@@ -110,7 +117,7 @@ impl Harness {
             .unwrap()
         });
         let password_hash = lyceum::server::accounts::password::Passwords::new(1).hash(PASSWORD).await.unwrap();
-        Self { app, staff, template, password_hash, made: Default::default() }
+        Self { app, staff, admin, template, password_hash, made: Default::default() }
     }
 
     /// A new scheduled date of the harness's course, `days` ahead, empty.
@@ -199,6 +206,11 @@ impl Harness {
                 let starts = chrono::Utc::now() + chrono::Duration::days(300);
                 enrolments.move_session(&self.staff, round.first, starts, starts + chrono::Duration::hours(3)).await
             }
+            Op::Deactivate => {
+                let client = lyceum::server::client::Client::default();
+                let actor = lyceum::server::audit::Actor { user: &self.admin, client: &client };
+                self.app.state.accounts.deactivate(actor, round.a.id, true).await
+            }
         }
     }
 
@@ -285,7 +297,8 @@ async fn every_pair_of_enrolment_operations_raced_leaves_the_rules_intact() {
                     panic!("{first:?} with {second:?} (round {index}): {broken}");
                 }
                 // Two operations on seat A: at most one may release it. (A
-                // deletion after a move releases the seat moved to, rightly.)
+                // deletion or deactivation after a move releases the seat
+                // moved to, rightly.)
                 let on_a = |op: &Op| matches!(op, Op::Cancel | Op::StaffCancel | Op::Move | Op::StaffMove);
                 if on_a(first) && on_a(second) {
                     assert!(one.is_err() || two.is_err(), "{first:?} and {second:?} both released seat A");

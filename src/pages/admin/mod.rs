@@ -12,6 +12,7 @@ pub mod roster;
 pub mod settings;
 pub mod sign_in;
 pub mod taxonomy;
+pub mod users;
 
 use crate::components::form::NoticeBanner;
 use crate::components::status::set_no_store;
@@ -31,18 +32,27 @@ const SECTIONS: [(&str, &str); 7] = [
     ("/admin/audit", "Audit trail"),
 ];
 
-/// Tabs between the back office's sections; `current` is the section's path.
+/// Tabs between the back office's sections; `current` is the section's
+/// path. Administrators have one more, the users'; the server refuses
+/// everyone else there anyway, the tab only saves them a dead end.
 #[component]
 fn AdminNav(current: &'static str) -> impl IntoView {
+    use crate::model::account::Role;
+    use crate::model::users::USERS_PATH;
+    let viewer = Resource::new(|| (), |_| crate::server_fns::account::get_viewer());
+    let tab = move |href: &'static str, label: &'static str| {
+        view! { <li><a href=href aria-current=(href == current).then_some("page")>{label}</a></li> }
+    };
     view! {
         <nav class="account-nav admin-nav" aria-label="Back office">
             <ul>
-                {SECTIONS
-                    .into_iter()
-                    .map(|(href, label)| {
-                        view! { <li><a href=href aria-current=(href == current).then_some("page")>{label}</a></li> }
-                    })
-                    .collect_view()}
+                {SECTIONS.into_iter().map(|(href, label)| tab(href, label)).collect_view()}
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let admin = matches!(viewer.await, Ok(Some(v)) if v.role.includes(Role::Admin));
+                        admin.then(|| tab(USERS_PATH, "Users"))
+                    })}
+                </Transition>
             </ul>
         </nav>
     }

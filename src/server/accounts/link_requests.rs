@@ -145,9 +145,11 @@ impl Handler for AnswerLinkRequest {
             .and_then(|json| serde_json::from_str(&json).ok())
             .ok_or_else(|| JobError::permanent("the request cannot be opened with this server's keys"))?;
         let user = store::user_by_email(db, &asked.email).await?;
-        // A new confirmation link for a confirmed address would serve no one.
-        let Some(user) = user.filter(|user| self.request == LinkRequest::Reset || user.email_verified_at.is_none())
-        else {
+        // A new confirmation link for a confirmed address would serve no
+        // one, and no link serves a deactivated account, which cannot sign in.
+        let Some(user) = user.filter(|user| {
+            user.deactivated_at.is_none() && (self.request == LinkRequest::Reset || user.email_verified_at.is_none())
+        }) else {
             return Ok(Outcome::Done);
         };
         let client = Client { ip: asked.ip, user_agent: asked.user_agent, local: false };

@@ -135,6 +135,8 @@ impl Accounts {
         })?;
         let Some((id, stamp)) = link else { return Ok(None) };
         let user = store::user_by_id(&self.db, id).await?;
-        Ok(user.filter(|user| stamp == link_stamp(user)))
+        // A deactivated account's links are retired with it; this also
+        // refuses one that was being used at that very moment.
+        Ok(user.filter(|user| stamp == link_stamp(user) && user.deactivated_at.is_none()))
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod changes;
 pub mod data;
+pub mod directory;
 pub mod emails;
 pub mod limits;
 pub mod link_requests;
@@ -250,6 +251,12 @@ impl Accounts {
             return Err(refused(AppError::LoginFailed));
         };
         store::clear_throttle(&self.db, &email_hash).await?;
+        // Only someone who knows the password learns that the account is
+        // deactivated: to them it is said plainly.
+        if user.deactivated_at.is_some() {
+            self.audit(Event::LoginFailed, Some(user.id), client, "deactivated").await;
+            return Err(refused(AppError::Deactivated));
+        }
         // Not confirmed yet: said so, and nothing sent, so the link already
         // on its way keeps working (a new one would retire it).
         if user.email_verified_at.is_none() {
@@ -354,34 +361,16 @@ impl Accounts {
         Ok(Some(id))
     }
 
-    /// Gives an account another role (a privilege change: its sessions end,
-    /// so the next request signs in afresh with the new role). `by` is the
-    /// administrator who asks, or `None` for the operator's command line.
-    /// An administrator may not change their own role: demoting oneself
-    /// could leave the academy without one.
+    /// Gives an account another role: `by` is the administrator who asks,
+    /// from `client`, or `None` for the operator's command line. The rules
+    /// are [`Accounts::change_role`]'s.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn set_role(&self, by: Option<&User>, user_id: i64, role: Role, client: &Client) -> Result<(), Error> {
-        if let Some(admin) = by {
-            if !admin.role.includes(Role::Admin) {
-                return Err(refused(AppError::Forbidden));
-            }
-            if admin.id == user_id {
-                return Err(refused(AppError::Forbidden));
-            }
-        }
-        let now = Utc::now();
-        if store::set_role(&self.db, user_id, role, now).await? == 0 {
-            return Err(Error::NotFound);
-        }
-        let mut tx = self.db.begin().await?;
-        store::end_other_sessions(&mut tx, user_id, None).await?;
-        tx.commit().await?;
-        let detail = match by {
-            Some(by) => format!("role {} set by user {}", role.as_str(), by.id),
-            None => format!("role {} set by the operator", role.as_str()),
+        let setter = match by {
+            Some(user) => directory::RoleSetter::Admin(crate::server::audit::Actor { user, client }),
+            None => directory::RoleSetter::Operator,
         };
-        self.audit(Event::RoleChanged, Some(user_id), client, &detail).await;
-        Ok(())
+        self.change_role(setter, user_id, role).await
     }
 }
 

@@ -46,13 +46,14 @@ pub async fn of_learner(db: &Db, user_id: i64) -> Result<Vec<SessionEntry>, sqlx
     with_pool!(db, |pool| sqlx::query_as(&sql).bind(user_id).fetch_all(pool).await)
 }
 
-/// The live account a feed token belongs to.
+/// The live, active account a feed token belongs to: a deactivated
+/// account's feed answers as an unknown one until it is reactivated.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn feed_owner(db: &Db, token_hash: &str) -> Result<Option<i64>, sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query_scalar(
             "SELECT u.id FROM calendar_feeds f JOIN users u ON u.id = f.user_id
-             WHERE f.token_hash = $1 AND u.deleted_at IS NULL",
+             WHERE f.token_hash = $1 AND u.deleted_at IS NULL AND u.deactivated_at IS NULL",
         )
         .bind(token_hash)
         .fetch_optional(pool)

@@ -13,6 +13,7 @@ mod dialect;
 pub mod edit;
 pub mod export;
 pub mod import;
+pub mod instructor_accounts;
 pub mod queries;
 pub mod schedule;
 mod search;

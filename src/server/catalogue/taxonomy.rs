@@ -110,7 +110,7 @@ const INSTRUCTORS: Table = Table {
 };
 
 /// An account is an instructor's at most once.
-const INSTRUCTOR_ACCOUNT: Unique = Unique { postgres: "instructors_user", sqlite: "instructors.user_id" };
+pub(super) const INSTRUCTOR_ACCOUNT: Unique = Unique { postgres: "instructors_user", sqlite: "instructors.user_id" };
 
 fn table(taxon: Taxon) -> &'static Table {
     match taxon {
@@ -133,7 +133,7 @@ pub struct TaxonRecord {
 
 impl TaxonRecord {
     /// The fields `after` changes, before and after.
-    fn diff(&self, after: &[(&'static str, String)]) -> Diff {
+    pub(super) fn diff(&self, after: &[(&'static str, String)]) -> Diff {
         let personal = table(self.taxon).personal;
         let mut diff = Diff::default();
         for (field, before) in &self.values {
@@ -220,7 +220,7 @@ fn instructor_columns(change: &InstructorChange, user_id: Option<i64>) -> Column
     Columns { set, shown }
 }
 
-async fn read(tx: &mut Tx, taxon: Taxon, id: i64) -> Result<Option<TaxonRecord>, sqlx::Error> {
+pub(super) async fn read(tx: &mut Tx, taxon: Taxon, id: i64) -> Result<Option<TaxonRecord>, sqlx::Error> {
     let t = table(taxon);
     let fields: Vec<String> = t.fields.iter().map(|(_, sql)| format!("COALESCE({sql}, '')")).collect();
     let sql =
@@ -456,11 +456,11 @@ async fn insert(write: &mut Write<'_>, actor: Actor<'_>, taxon: Taxon, columns: 
     Ok(id)
 }
 
-fn stale(now: &TaxonRecord, shown: &[(&'static str, String)]) -> Error {
+pub(super) fn stale(now: &TaxonRecord, shown: &[(&'static str, String)]) -> Error {
     Error::Refused(AppError::Stale { version: now.version, changes: now.differences(shown) })
 }
 
-async fn record(
+pub(super) async fn record(
     write: &mut Write<'_>,
     actor: Actor<'_>,
     taxon: Taxon,

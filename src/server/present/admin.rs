@@ -170,6 +170,7 @@ impl Presenter<'_> {
             ("category", Some(id)) => Some(format!("/admin/categories/{id}")),
             ("campus", Some(id)) => Some(format!("/admin/campuses/{id}")),
             ("instructor", Some(id)) => Some(format!("/admin/instructors/{id}")),
+            ("user", Some(id)) => Some(format!("{}/{id}", crate::model::users::USERS_PATH)),
             ("settings" | "holiday", Some(_)) => Some("/admin/settings".into()),
             _ => None,
         };

@@ -11,6 +11,7 @@ mod catalogue;
 mod enquiry;
 mod enrolment;
 mod taxonomy;
+mod users;
 
 use super::catalogue::data::Money;
 use crate::model::catalogue::format_price;

@@ -10,6 +10,10 @@ use crate::server::error::Error;
 
 pub const DEMO_LEARNER: &str = "learner@lyceum.example";
 pub const DEMO_STAFF: &str = "staff@lyceum.example";
+/// The demo administrator, who manages people on `/admin/users`. It signs
+/// in with the demo staff member's password: one setting for the demo's
+/// back office.
+pub const DEMO_ADMIN: &str = "admin@lyceum.example";
 
 /// An account made by a seed, with its password when it was generated.
 pub struct Created {
@@ -32,6 +36,7 @@ pub fn check_demo_passwords(config: &Config) -> Result<(), ConfigError> {
     let settings = [
         ("LYCEUM_DEMO_LEARNER_PASSWORD", DEMO_LEARNER, &config.demo_learner_password),
         ("LYCEUM_DEMO_STAFF_PASSWORD", DEMO_STAFF, &config.demo_staff_password),
+        ("LYCEUM_DEMO_STAFF_PASSWORD", DEMO_ADMIN, &config.demo_staff_password),
     ];
     for (name, email, password) in settings {
         let Some(password) = password else { continue };
@@ -50,7 +55,8 @@ pub fn check_demo_passwords(config: &Config) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// Creates the demo learner and the demo staff member when missing.
+/// Creates the demo learner, the demo staff member and the demo
+/// administrator when missing.
 pub async fn demo(
     accounts: &Accounts,
     learner_password: Option<&Secret>,
@@ -59,6 +65,7 @@ pub async fn demo(
     let people = [
         (DEMO_LEARNER, "Demo Learner", Role::Learner, learner_password),
         (DEMO_STAFF, "Demo Staff", Role::Staff, staff_password),
+        (DEMO_ADMIN, "Demo Administrator", Role::Admin, staff_password),
     ];
     let mut created = Vec::new();
     for (email, name, role, given) in people {

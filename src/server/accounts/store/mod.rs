@@ -7,6 +7,7 @@ use crate::model::query::Mode;
 use crate::server::db::{Db, Tx, with_pool, with_tx};
 use chrono::{DateTime, Utc};
 
+pub mod directory;
 mod sessions;
 mod throttle;
 mod tokens;
@@ -18,7 +19,7 @@ pub use tokens::{NewToken, consume_token, insert_token, retire_tokens};
 const USER_COLUMNS: &str =
     "id, email, name, password_hash, role, email_verified_at, phone_enc, company, job_title, bio,
      notify_enrolment, notify_reminders, notify_waitlist, notify_news, reminder_hours,
-     preferred_location_id, preferred_mode, timezone, created_at";
+     preferred_location_id, preferred_mode, timezone, created_at, deactivated_at";
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct UserRow {
@@ -41,6 +42,8 @@ pub struct UserRow {
     pub preferred_mode: Option<Mode>,
     pub timezone: String,
     pub created_at: DateTime<Utc>,
+    /// Set while an administrator has the account deactivated.
+    pub deactivated_at: Option<DateTime<Utc>>,
 }
 
 impl From<&UserRow> for crate::model::account::User {
@@ -134,19 +137,6 @@ pub async fn replace_password(
         retire_tokens(tx, user_id, "reset-password", now).await?;
     }
     Ok(replaced)
-}
-
-#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
-pub async fn set_role(db: &Db, user_id: i64, role: Role, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    with_pool!(db, |pool| {
-        sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3 AND deleted_at IS NULL")
-            .bind(role)
-            .bind(now)
-            .bind(user_id)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-    })
 }
 
 #[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
