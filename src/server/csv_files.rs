@@ -11,6 +11,13 @@
 //! in front of one of those characters is dropped, so an exported file
 //! comes back as it was.
 
+/// Where the import form is sent (kept here, below the request checks that
+/// treat its upload apart, rather than with its handler, which renders pages).
+pub const IMPORT_PATH: &str = "/admin/import";
+/// The largest file the import takes (10,000 courses with a paragraph of
+/// description each are about 3 MiB).
+pub const IMPORT_MAX_BYTES: usize = 5 * 1024 * 1024;
+
 /// The byte order mark spreadsheets look for to read UTF-8.
 pub const BOM: &str = "\u{feff}";
 

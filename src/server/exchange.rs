@@ -30,11 +30,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use leptos::prelude::provide_context;
 
-/// Where the import form is sent.
-pub const IMPORT_PATH: &str = "/admin/import";
-/// The largest file the import takes (10,000 courses with a paragraph of
-/// description each are about 3 MiB).
-pub const IMPORT_MAX_BYTES: usize = 5 * 1024 * 1024;
+pub use super::csv_files::{IMPORT_MAX_BYTES, IMPORT_PATH};
 
 /// A CSV attachment named `name` (made safe here).
 fn attachment(name: &str, body: Vec<u8>) -> Response {

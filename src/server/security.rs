@@ -89,7 +89,7 @@ pub fn body_type(headers: &HeaderMap) -> BodyType {
 /// with a short message of Lyceum's own.
 pub async fn sound_input(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
-    if path == super::exchange::IMPORT_PATH && request.method() == Method::POST {
+    if path == super::csv_files::IMPORT_PATH && request.method() == Method::POST {
         return upload(request, next).await;
     }
     let bad = |what: &'static str| refuse(&path, StatusCode::BAD_REQUEST, AppError::BadRequest(what.into()));
@@ -137,13 +137,13 @@ pub async fn sound_input(request: Request, next: Next) -> Response {
 }
 
 /// The one request that carries a file: the back office's CSV import, a
-/// `multipart/form-data` form of up to [`super::exchange::IMPORT_MAX_BYTES`]
+/// `multipart/form-data` form of up to [`super::csv_files::IMPORT_MAX_BYTES`]
 /// (413 beyond, whatever the `Content-Length` says). Its file's text is
 /// the import's to check (UTF-8, no NUL), so that a file in another
 /// encoding gets a message about the file, not about the request.
 async fn upload(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
-    let limit = super::exchange::IMPORT_MAX_BYTES;
+    let limit = super::csv_files::IMPORT_MAX_BYTES;
     let declared =
         request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {

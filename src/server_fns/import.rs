@@ -13,7 +13,7 @@ pub async fn get_import_page() -> Result<ImportView, AppError> {
     use crate::model::account::Role;
     use crate::model::import::ImportRefusal;
     use crate::server::catalogue::import::{MAX_ROWS, course_columns, session_columns};
-    use crate::server::{auth, exchange::IMPORT_MAX_BYTES};
+    use crate::server::{auth, csv_files::IMPORT_MAX_BYTES};
     auth::require(Role::Staff).await?;
     Ok(ImportView {
         courses: course_columns(),
