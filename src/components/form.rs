@@ -160,21 +160,25 @@ pub fn TextArea(
     label: &'static str,
     #[prop(into)] value: String,
     max: usize,
+    #[prop(optional)] hint: Option<&'static str>,
     error: LastError,
 ) -> impl IntoView {
     let id = format!("f-{}", field.key());
+    let hint_id = format!("{id}-hint");
     let problem = FieldProblem { field, error };
     let value = error.typed(field.key()).unwrap_or(value);
+    let described = problem.described_by(hint.map(|_| hint_id.clone()));
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
+            {hint.map(|hint| view! { <p class="field-hint" id=hint_id.clone()>{hint}</p> })}
             <textarea
                 id=id
                 name=field.key()
                 rows="5"
                 maxlength=max.to_string()
                 aria-invalid=problem.invalid()
-                aria-describedby=problem.described_by(None)
+                aria-describedby=described
             >
                 {crate::components::verbatim::textarea_text(&value)}
             </textarea>

@@ -3,6 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The longest message staff send a session's learners, in characters:
+/// a page of joining details or directions, not a newsletter.
+pub const MESSAGE_MAX: usize = 5_000;
+
 /// Where an enrolment stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -81,6 +85,8 @@ pub struct Roster {
     pub course_slug: String,
     pub when: String,
     pub place: String,
+    /// Held online, with no campus: joining details go to its learners.
+    pub online: bool,
     pub capacity: i64,
     pub seats_taken: i64,
     /// Attendance can be marked: the session has started.
@@ -212,6 +218,12 @@ pub enum Refusal {
     AlreadyDeactivated,
     /// The account is active already.
     NotDeactivated,
+    /// A cancelled session's learners were told already; nothing more is sent.
+    MessageCancelled,
+    /// A session that is over is not messaged from its roster.
+    MessageOver,
+    /// Nobody holds a place to message (or only on the waitlist, left out).
+    NobodyToMessage,
 }
 
 impl Refusal {
@@ -266,6 +278,15 @@ impl Refusal {
             }
             Refusal::AlreadyDeactivated => "This account is already deactivated.".into(),
             Refusal::NotDeactivated => "This account is active already.".into(),
+            Refusal::MessageCancelled => {
+                "This session is cancelled and its learners were told, so no message was sent.".into()
+            }
+            Refusal::MessageOver => "This session is over, so no message was sent.".into(),
+            Refusal::NobodyToMessage => {
+                "Nobody holds a seat in this session (nor, if you included it, a place on its waitlist), so no \
+                 message was sent."
+                    .into()
+            }
             Refusal::Unconfirmed => {
                 "Please confirm your e-mail address first: follow the link we sent you, or ask for a new one.".into()
             }

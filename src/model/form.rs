@@ -74,6 +74,8 @@ pub enum Field {
     OpeningHours,
     /// A day, such as a public holiday's.
     Date,
+    /// What staff write to a session's learners, sent by e-mail.
+    Body,
 }
 
 impl Field {
@@ -129,6 +131,7 @@ impl Field {
             Field::City => "city",
             Field::OpeningHours => "opening_hours",
             Field::Date => "date",
+            Field::Body => "body",
         }
     }
 }
@@ -336,10 +339,11 @@ pub enum Notice {
     AccountReactivated,
     InstructorLinked,
     InstructorUnlinked,
+    Messaged,
 }
 
 impl Notice {
-    const ALL: [Notice; 38] = [
+    const ALL: [Notice; 39] = [
         Notice::CheckEmail,
         Notice::LinkSent,
         Notice::Verified,
@@ -378,6 +382,7 @@ impl Notice {
         Notice::AccountReactivated,
         Notice::InstructorLinked,
         Notice::InstructorUnlinked,
+        Notice::Messaged,
     ];
 
     pub fn code(self) -> &'static str {
@@ -420,6 +425,7 @@ impl Notice {
             Notice::AccountReactivated => "account-reactivated",
             Notice::InstructorLinked => "instructor-linked",
             Notice::InstructorUnlinked => "instructor-unlinked",
+            Notice::Messaged => "messaged",
         }
     }
 
@@ -479,6 +485,7 @@ impl Notice {
             Notice::AccountReactivated => "The account is active again: its owner can sign in.",
             Notice::InstructorLinked => "The account is linked to the instructor profile.",
             Notice::InstructorUnlinked => "The account is no longer linked to the instructor profile.",
+            Notice::Messaged => "The message is on its way to the session's learners, one e-mail each.",
         }
     }
 }

@@ -26,6 +26,7 @@ mod pages;
 mod privacy;
 mod races;
 mod relevance;
+mod roster_messages;
 mod security;
 mod taxonomy;
 mod users;

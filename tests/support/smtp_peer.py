@@ -2,7 +2,7 @@
 STARTTLS and refusing mail until the client has switched to TLS. Each
 message it accepts is written to a folder as JSON, with whether it arrived
 over TLS. Each message is parsed with Python's
-`email` package and its headers, parts and text recorded. It prints
+`email` package and its headers, parts, text and HTML recorded. It prints
 "ready" once it listens, and stops when its standard
 input closes.
 
@@ -37,6 +37,7 @@ class Keep:
             "subject": str(message["Subject"]),
             "parts": [part.get_content_type() for part in message.walk()],
             "text": message.get_body(preferencelist=("plain",)).get_content(),
+            "html": html.get_content() if (html := message.get_body(preferencelist=("html",))) else None,
             "defects": [type(defect).__name__ for defect in message.defects],
         }
         (self.folder / f"{self.count:04}.json").write_text(json.dumps(record))

@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod enquiries;
 pub mod import;
 pub mod roster;
+pub mod roster_message;
 pub mod settings;
 pub mod sign_in;
 pub mod taxonomy;

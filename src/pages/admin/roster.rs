@@ -4,6 +4,7 @@
 //! which issues the certificate when the course awards one. Staff can
 //! revoke a certificate from here, giving a reason.
 
+use super::roster_message::MessageLearners;
 use crate::components::form::{FormAlert, NoticeBanner, TextField, last_error};
 use crate::components::loaded::Loaded;
 use crate::components::status::set_no_store;
@@ -206,6 +207,7 @@ fn RosterView(roster: Roster, actions: Actions) -> impl IntoView {
     let other_dates = roster.other_dates.clone();
     let has_waitlist = !waiting.is_empty();
     let days = roster.days.clone();
+    let online = roster.online;
     view! {
         <PageTitle text=format!("Roster: {}, {} · Lyceum", roster.course_title, roster.when)/>
         <p><a href="/admin/sessions">"All rosters"</a></p>
@@ -266,6 +268,7 @@ fn RosterView(roster: Roster, actions: Actions) -> impl IntoView {
             </ol>
         })}
         {manage.then(|| view! { <SessionChanges session_id actions/> })}
+        {manage.then(|| view! { <MessageLearners session_id online/> })}
     }
 }
 

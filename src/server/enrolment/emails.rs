@@ -1,9 +1,9 @@
 //! The messages enrolment sends, each in plain text and HTML: a seat
 //! confirmed, a place on a waitlist, a promotion from it, a cancellation,
-//! a move to another date.
+//! a move to another date; and what staff write to a session's learners.
 
 use super::store::{Recipient, SessionFacts};
-use crate::server::mail::{Mail, message};
+use crate::server::mail::{self, Mail};
 use crate::server::present::when;
 use chrono_tz::Tz;
 
@@ -19,7 +19,7 @@ fn course_link(public_url: &str, session: &SessionFacts) -> String {
 }
 
 pub fn confirmed(to: &Recipient, session: &SessionFacts, tz: Tz, public_url: &str) -> Mail {
-    message(
+    mail::message(
         &to.email,
         &format!("Your seat is confirmed: {}", session.course_title),
         &to.name,
@@ -32,7 +32,7 @@ pub fn confirmed(to: &Recipient, session: &SessionFacts, tz: Tz, public_url: &st
 }
 
 pub fn waitlisted(to: &Recipient, session: &SessionFacts, position: i64, tz: Tz, public_url: &str) -> Mail {
-    message(
+    mail::message(
         &to.email,
         &format!("You are on the waitlist: {}", session.course_title),
         &to.name,
@@ -45,7 +45,7 @@ pub fn waitlisted(to: &Recipient, session: &SessionFacts, position: i64, tz: Tz,
 }
 
 pub fn promoted(to: &Recipient, session: &SessionFacts, tz: Tz, public_url: &str) -> Mail {
-    message(
+    mail::message(
         &to.email,
         &format!("A seat freed up: you are confirmed for {}", session.course_title),
         &to.name,
@@ -58,7 +58,7 @@ pub fn promoted(to: &Recipient, session: &SessionFacts, tz: Tz, public_url: &str
 }
 
 pub fn cancelled(to: &Recipient, session: &SessionFacts, tz: Tz, public_url: &str) -> Mail {
-    message(
+    mail::message(
         &to.email,
         &format!("Cancelled: {}", session.course_title),
         &to.name,
@@ -68,7 +68,7 @@ pub fn cancelled(to: &Recipient, session: &SessionFacts, tz: Tz, public_url: &st
 }
 
 pub fn moved(to: &Recipient, from: &SessionFacts, session: &SessionFacts, tz: Tz, public_url: &str) -> Mail {
-    message(
+    mail::message(
         &to.email,
         &format!("Moved to another date: {}", session.course_title),
         &to.name,
@@ -81,7 +81,7 @@ pub fn moved(to: &Recipient, from: &SessionFacts, session: &SessionFacts, tz: Tz
 }
 
 pub fn session_moved(to: &Recipient, session: &SessionFacts, tz: Tz, public_url: &str) -> Mail {
-    message(
+    mail::message(
         &to.email,
         &format!("New dates: {}", session.course_title),
         &to.name,
@@ -95,7 +95,7 @@ pub fn session_moved(to: &Recipient, session: &SessionFacts, tz: Tz, public_url:
 }
 
 pub fn session_cancelled(to: &Recipient, session: &SessionFacts, tz: Tz, public_url: &str) -> Mail {
-    message(
+    mail::message(
         &to.email,
         &format!("Session cancelled: {}", session.course_title),
         &to.name,
@@ -105,4 +105,62 @@ pub fn session_cancelled(to: &Recipient, session: &SessionFacts, tz: Tz, public_
         ],
         Some(("Find another date", &course_link(public_url, session))),
     )
+}
+
+/// What staff wrote to a session's learners. The subject is Lyceum's own
+/// words (the course and the session's local date), so nothing typed can
+/// reach a header; the text is the body, a paragraph per blank line.
+pub fn message(to: &Recipient, session: &SessionFacts, body: &str, tz: Tz, public_url: &str) -> Mail {
+    let day = session.starts_at.with_timezone(&tz).format("%a %-d %b %Y");
+    let mut paragraphs = vec![format!("A message from the academy about {}:", session_line(session, tz))];
+    paragraphs.extend(body.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_string));
+    let paragraphs: Vec<&str> = paragraphs.iter().map(String::as_str).collect();
+    mail::message(
+        &to.email,
+        &format!("About your session: {}, {day}", session.course_title),
+        &to.name,
+        &paragraphs,
+        Some(("Your enrolments", &format!("{public_url}/account"))),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::query::Mode;
+    use chrono::TimeZone;
+
+    fn session() -> SessionFacts {
+        SessionFacts {
+            id: 7,
+            course_id: 3,
+            course_slug: "cloud-101".into(),
+            course_title: "Cloud 101".into(),
+            published: true,
+            cutoff_hours: 48,
+            starts_at: chrono::Utc.with_ymd_and_hms(2027, 3, 29, 22, 30, 0).unwrap(),
+            ends_at: chrono::Utc.with_ymd_and_hms(2027, 3, 30, 6, 0, 0).unwrap(),
+            mode: Mode::Online,
+            location: None,
+            location_address: None,
+            location_city: None,
+            course_summary: String::new(),
+            status: "scheduled".into(),
+            revision: 0,
+        }
+    }
+
+    #[test]
+    fn a_message_keeps_typed_text_out_of_the_subject_and_escapes_it_in_html() {
+        let to = Recipient { name: "Ann <b>".into(), email: "ann@example.com".into(), verified: true };
+        let body =
+            "Join at https://meet.test/x?a=1&b=2\nPasscode 4711\n\nBcc: all@evil.test\n<script>alert(1)</script>";
+        let mail = message(&to, &session(), body, chrono_tz::Europe::Malta, "https://academy.test");
+        // The session's local day, not the UTC one it starts on.
+        assert_eq!(mail.subject, "About your session: Cloud 101, Tue 30 Mar 2027");
+        assert!(mail.text.contains("Join at https://meet.test/x?a=1&b=2\nPasscode 4711\n\nBcc: all@evil.test"));
+        assert!(mail.html.contains("Join at https://meet.test/x?a=1&amp;b=2<br>Passcode 4711</p>"), "{}", mail.html);
+        assert!(mail.html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !mail.html.contains("<script"));
+        assert!(mail.html.contains("Hello Ann &lt;b&gt;,"));
+    }
 }

@@ -1,6 +1,7 @@
 //! Enrolment: taking a seat in a session, or a place on its waitlist;
 //! cancelling, which promotes the first on the waitlist; and moving a seat
-//! to another date of the same course.
+//! to another date of the same course. Staff also write to a session's
+//! learners from its roster (`messages`).
 //!
 //! Every change of an enrolment is a checked transition, made in one fixed
 //! order whatever the operation (enrol, cancel, move, promote, leave the
@@ -38,6 +39,8 @@ mod attendance;
 pub mod check;
 pub mod data;
 mod emails;
+mod messages;
+pub use messages::MessageToSession;
 pub mod notices;
 pub mod reminders;
 pub use attendance::RosterMark;

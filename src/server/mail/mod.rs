@@ -113,6 +113,7 @@ impl fmt::Debug for Mail {
 }
 
 /// A short message: greeting, paragraphs, an optional button, sign-off.
+/// Every text is escaped in the HTML part.
 pub fn message(to: &str, subject: &str, name: &str, paragraphs: &[&str], action: Option<(&str, &str)>) -> Mail {
     let mut text = format!("Hello {name},\n\n");
     let mut html = format!(
@@ -123,7 +124,9 @@ pub fn message(to: &str, subject: &str, name: &str, paragraphs: &[&str], action:
     for paragraph in paragraphs {
         text.push_str(paragraph);
         text.push_str("\n\n");
-        html.push_str(&format!("<p>{}</p>", escape(paragraph)));
+        // A line break inside a paragraph (an address, joining details)
+        // stays one in HTML, where a bare one would run the lines together.
+        html.push_str(&format!("<p>{}</p>", escape(paragraph).replace('\n', "<br>")));
     }
     if let Some((label, link)) = action {
         text.push_str(&format!("{label}:\n{link}\n\n"));

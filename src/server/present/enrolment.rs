@@ -40,6 +40,7 @@ impl Presenter<'_> {
             course_title: roster.course_title,
             course_slug: roster.course_slug,
             when: when(roster.starts_at, roster.ends_at, self.tz),
+            online: roster.mode == crate::model::query::Mode::Online,
             place: place(roster.location, roster.mode),
             capacity: roster.capacity,
             seats_taken: roster.seats_taken,
