@@ -10,6 +10,7 @@ async function axe(page: import("@playwright/test").Page) {
 }
 
 test("an administrator finds a learner, changes their role and deactivates them", async ({ page, browser, consoleErrors }, testInfo) => {
+  test.slow();
   test.skip(!staffPassword, "STAFF_PASSWORD is not set (scripts/test sets it)");
   const js = jsEnabled(testInfo);
   const project = testInfo.project.name;

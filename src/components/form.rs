@@ -251,3 +251,23 @@ pub fn NoticeBanner(#[prop(optional)] unless: Option<LastError>) -> impl IntoVie
         })
     }
 }
+
+/// What someone else saved, when this form's save was refused for it
+/// (`AppError::Stale`): each field they changed and what it holds now.
+#[component]
+pub fn SavedMeanwhile(error: LastError) -> impl IntoView {
+    move || match error.get() {
+        Some(AppError::Stale { changes, .. }) if !changes.is_empty() => Some(view! {
+            <div class="saved-meanwhile">
+                <h3>"What was saved meanwhile"</h3>
+                <dl>
+                    {changes
+                        .into_iter()
+                        .map(|(field, value)| view! { <dt>{field.replace('_', " ")}</dt><dd>{value}</dd> })
+                        .collect_view()}
+                </dl>
+            </div>
+        }),
+        _ => None,
+    }
+}

@@ -201,9 +201,6 @@ pub enum Refusal {
     InUse,
     /// An archived course stays out of the catalogue.
     Archived,
-    /// Someone else saved the record since it was read: the save would
-    /// overwrite their change unseen, so it is refused.
-    Stale,
     /// A category keeps its courses: it is deleted only once it has none.
     CategoryHasCourses,
     /// A campus or an instructor named by a session, past or coming, stays.
@@ -253,11 +250,6 @@ impl Refusal {
             Refusal::Archived => "This course is archived, so it cannot be published again.".into(),
             Refusal::InUse => {
                 "This course has enrolments or certificates, so it cannot be deleted: archive it instead.".into()
-            }
-            Refusal::Stale => {
-                "Someone else saved a change to this record after you opened it, so yours was not saved. \
-                 Reload the page to see theirs, then make yours again."
-                    .into()
             }
             Refusal::CategoryHasCourses => {
                 "This category has courses, so it cannot be deleted: move them to another category first.".into()

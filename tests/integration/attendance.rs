@@ -4,7 +4,7 @@
 //! sign-in sheet parsed as HTML; the roster's CSV with a column a day, read
 //! back by Python's csv module.
 
-use crate::certificates::{account, running_session};
+use crate::certificates::{account, place_session, running_session};
 use crate::csv::read_back;
 use crate::enrolment::{people, set};
 use crate::helpers::TestApp;
@@ -39,16 +39,7 @@ async fn four_days(learners: usize) -> Course {
         tz.from_local_datetime(&day.and_hms_opt(h, 0, 0).unwrap()).unwrap().with_timezone(&Utc)
     };
     let (starts, ends) = (local(days[0], 0), local(days[3], 23));
-    lyceum::with_pool!(&app.state.db, |pool| {
-        sqlx::query("UPDATE course_sessions SET starts_at = $2, ends_at = $3 WHERE id = $1")
-            .bind(session)
-            .bind(starts)
-            .bind(ends)
-            .execute(pool)
-            .await
-            .map(|_| ())
-            .unwrap()
-    });
+    place_session(&app, session, starts, ends).await;
     Course { app, session, days, seats }
 }
 

@@ -28,7 +28,16 @@ pub(crate) async fn running_session(app: &TestApp) -> (i64, User, User) {
 
 async fn start_now(app: &TestApp, session: i64) {
     let now = chrono::Utc::now();
-    let (starts, ends) = (now - chrono::Duration::days(1), now + chrono::Duration::hours(2));
+    place_session(app, session, now - chrono::Duration::days(1), now + chrono::Duration::hours(2)).await;
+}
+
+/// Puts a session at `starts`..`ends`, past or not (the domain refuses to).
+pub(crate) async fn place_session(
+    app: &TestApp,
+    session: i64,
+    starts: chrono::DateTime<chrono::Utc>,
+    ends: chrono::DateTime<chrono::Utc>,
+) {
     lyceum::with_pool!(&app.state.db, |pool| {
         sqlx::query("UPDATE course_sessions SET starts_at = $2, ends_at = $3 WHERE id = $1")
             .bind(session)

@@ -359,7 +359,11 @@ async fn a_save_over_someone_elses_is_refused_and_nothing_is_stored() {
     let take = [("id", id.as_str()), ("version", version.as_str()), ("status", "new"), ("assignee", &tess_id)];
     let res = tess.call("admin/enquiries/state", &take).await;
     assert_eq!(res.status, 409, "{}", res.body);
-    assert_eq!(res.body, r#"{"Conflict":"stale"}"#);
+    // It shows what Sam saved, and the version to save over now.
+    let refusal: serde_json::Value = serde_json::from_str(&res.body).unwrap();
+    assert_eq!(refusal["Stale"]["changes"][0], serde_json::json!(["Status", "Closed"]), "{}", res.body);
+    assert_eq!(refusal["Stale"]["changes"][1], serde_json::json!(["Assigned to", "Nobody"]));
+    assert_eq!(refusal["Stale"]["version"].as_i64(), Some(version.parse::<i64>().unwrap() + 1));
     let reply = [("id", id.as_str()), ("version", version.as_str()), ("reply", "On it.")];
     assert_eq!(tess.call("admin/enquiries/reply", &reply).await.status, 409);
 
@@ -375,7 +379,17 @@ async fn a_save_over_someone_elses_is_refused_and_nothing_is_stored() {
     let res = tess.submit(&format!("/admin/enquiries/{id}"), "admin/enquiries/state", &take).await;
     assert_eq!(res.status, 303);
     let page = tess.get(res.header("location").unwrap()).await;
-    assert!(page.body.contains("Someone else saved a change"), "{}", page.body);
+    let html = scraper::Html::parse_document(&page.body);
+    let alert = html
+        .select(&scraper::Selector::parse(".form-alert").unwrap())
+        .map(|e| e.text().collect::<String>())
+        .collect::<String>();
+    assert!(alert.contains("Someone else saved this record"), "{alert}");
+    let saved = html
+        .select(&scraper::Selector::parse(".saved-meanwhile dd").unwrap())
+        .map(|e| e.text().collect::<String>())
+        .collect::<Vec<_>>();
+    assert_eq!(saved, ["Closed", "Nobody"], "what Sam saved, beside the form");
 
     // Bad input is refused by its field, and stores nothing either.
     let version = "2";

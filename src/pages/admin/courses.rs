@@ -4,7 +4,7 @@
 //! delete it (asked first, with or without JavaScript).
 
 use super::AdminPage;
-use crate::components::form::{FormAlert, LastError, Select, TextArea, TextField, last_error};
+use crate::components::form::{FormAlert, SavedMeanwhile, Select, TextArea, TextField, last_error};
 use crate::components::loaded::Loaded;
 use crate::components::pagination::PageLinks;
 use crate::error::AppError;
@@ -238,25 +238,6 @@ fn CourseState(id: i64, state: CourseState) -> impl IntoView {
         </ActionForm>
     }
     .into_any()
-}
-
-/// What someone else saved, when this form's save was refused for it.
-#[component]
-fn SavedMeanwhile(error: LastError) -> impl IntoView {
-    move || match error.get() {
-        Some(AppError::Stale { changes, .. }) if !changes.is_empty() => Some(view! {
-            <div class="saved-meanwhile">
-                <h3>"What was saved meanwhile"</h3>
-                <dl>
-                    {changes
-                        .into_iter()
-                        .map(|(field, value)| view! { <dt>{field.replace('_', " ")}</dt><dd>{value}</dd> })
-                        .collect_view()}
-                </dl>
-            </div>
-        }),
-        _ => None,
-    }
 }
 
 #[component]

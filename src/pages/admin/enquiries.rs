@@ -6,7 +6,7 @@
 //! page was drawn from, so a save over someone else's is refused.
 
 use super::AdminPage;
-use crate::components::form::{FormAlert, Select, TextArea, last_error};
+use crate::components::form::{FormAlert, SavedMeanwhile, Select, TextArea, last_error};
 use crate::components::loaded::Loaded;
 use crate::model::enquiry::{
     EnquiryStatus, EnquiryView, Inbox, InboxItem, InboxQuery, NOTE_MAX, NoteKind, NoteView, SEARCH_MAX,
@@ -200,6 +200,7 @@ fn EnquiryDetail(enquiry: EnquiryView, actions: Actions) -> impl IntoView {
         <section aria-labelledby="state-heading">
             <h2 id="state-heading">"Status and assignee"</h2>
             <FormAlert error=state_error/>
+            <SavedMeanwhile error=state_error/>
             <ActionForm action=actions.state attr:class="inline-form" attr:novalidate="">
                 <input type="hidden" name="id" value=state_id/>
                 <input type="hidden" name="version" value=state_version/>
@@ -220,6 +221,7 @@ fn EnquiryDetail(enquiry: EnquiryView, actions: Actions) -> impl IntoView {
             <h2 id="reply-heading">"Reply by e-mail"</h2>
             <p class="muted">{format!("Sent to {} in the thread of our acknowledgement; the enquiry is then marked answered.", enquiry.email)}</p>
             <FormAlert error=reply_error/>
+            <SavedMeanwhile error=reply_error/>
             <ActionForm action=actions.reply attr:class="stack-form" attr:novalidate="">
                 <input type="hidden" name="id" value=reply_id/>
                 <input type="hidden" name="version" value=reply_version/>

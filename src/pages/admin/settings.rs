@@ -4,8 +4,8 @@
 //! environment only filled them on the first start.
 
 use super::AdminPage;
-use super::taxonomy::{SECTION, SavedMeanwhile};
-use crate::components::form::{FormAlert, TextField, last_error};
+use super::taxonomy::SECTION;
+use crate::components::form::{FormAlert, SavedMeanwhile, TextField, last_error};
 use crate::components::loaded::Loaded;
 use crate::error::AppError;
 use crate::model::account::{EMAIL_MAX, PHONE_MAX};

@@ -5,7 +5,7 @@
 //! JavaScript) when nothing points at it any more.
 
 use super::AdminPage;
-use crate::components::form::{FormAlert, LastError, Select, TextArea, TextField, last_error};
+use crate::components::form::{FormAlert, LastError, SavedMeanwhile, Select, TextArea, TextField, last_error};
 use crate::components::loaded::Loaded;
 use crate::components::pagination::PageLinks;
 use crate::error::AppError;
@@ -242,25 +242,6 @@ fn TaxonPage(taxon: Taxon) -> impl IntoView {
                 <Delete edit/>
             }/>
         </AdminPage>
-    }
-}
-
-/// What someone else saved, when this form's save was refused for it.
-#[component]
-pub(super) fn SavedMeanwhile(error: LastError) -> impl IntoView {
-    move || match error.get() {
-        Some(AppError::Stale { changes, .. }) if !changes.is_empty() => Some(view! {
-            <div class="saved-meanwhile">
-                <h3>"What was saved meanwhile"</h3>
-                <dl>
-                    {changes
-                        .into_iter()
-                        .map(|(field, value)| view! { <dt>{field.replace('_', " ")}</dt><dd>{value}</dd> })
-                        .collect_view()}
-                </dl>
-            </div>
-        }),
-        _ => None,
     }
 }
 

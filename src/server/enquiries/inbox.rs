@@ -14,7 +14,6 @@ use super::{Enquiries, emails, store};
 use crate::error::AppError;
 use crate::model::account::{Role, User};
 use crate::model::enquiry::{Assigned, EnquiryStatus, INBOX_PER_PAGE, InboxQuery, NoteKind};
-use crate::model::enrolment::Refusal;
 use crate::model::form::Field;
 use crate::server::audit::{self, Actor, Change, Diff};
 use crate::server::db::Tx;
@@ -31,9 +30,27 @@ fn staff_only(actor: &User) -> Result<(), Error> {
     crate::server::auth::must_be(actor, Role::Staff)
 }
 
-/// The refusal of a change made to a version that is no longer current.
-fn stale() -> Error {
-    Error::Refused(AppError::Conflict(Refusal::Stale))
+/// The refusal of a change made to a version that is no longer current,
+/// showing what the enquiry holds now and the version to save over.
+async fn stale(tx: &mut Tx, id: i64) -> Error {
+    let now = match store::enquiry_in(tx, id).await {
+        Ok(Some(row)) => row,
+        Ok(None) => return Error::NotFound,
+        Err(error) => return error.into(),
+    };
+    let assignee: Option<String> = match now.assignee_id {
+        None => None,
+        Some(user_id) => crate::server::db::with_tx!(tx, |conn| {
+            sqlx::query_scalar("SELECT name FROM users WHERE id = $1").bind(user_id).fetch_optional(conn).await
+        })
+        .ok()
+        .flatten(),
+    };
+    let changes = vec![
+        ("Status".to_string(), now.status.label().to_string()),
+        ("Assigned to".to_string(), assignee.unwrap_or_else(|| "Nobody".to_string())),
+    ];
+    Error::Refused(AppError::Stale { version: now.version, changes })
 }
 
 /// An assignee as the trail records it: the account's id, or empty.
@@ -99,7 +116,7 @@ impl Enquiries {
     async fn current(tx: &mut Tx, id: i64, version: i64) -> Result<store::EnquiryRow, Error> {
         let row = store::enquiry_in(tx, id).await?.ok_or(Error::NotFound)?;
         if row.version != version {
-            return Err(stale());
+            return Err(stale(tx, id).await);
         }
         Ok(row)
     }
@@ -121,7 +138,7 @@ impl Enquiries {
         }
         let now = Utc::now();
         if !store::set_state(&mut tx, id, change.version, change.status, change.assignee, now).await? {
-            return Err(stale());
+            return Err(stale(&mut tx, id).await);
         }
         let change =
             Change { action: "enquiry.updated", entity: ENTITY, entity_id: id, about: before.user_id, diff: &diff };
@@ -158,7 +175,7 @@ impl Enquiries {
         let before = Self::current(&mut tx, id, version).await?;
         let now = Utc::now();
         if !store::set_state(&mut tx, id, version, EnquiryStatus::Answered, before.assignee_id, now).await? {
-            return Err(stale());
+            return Err(stale(&mut tx, id).await);
         }
         store::add_note(&mut tx, id, NoteKind::Reply, actor.user.id, body.as_str(), now).await?;
         let reply = emails::reply(&before.email, &before.name, body.as_str(), &before.thread_token);
