@@ -22,7 +22,7 @@ use crate::pages::admin::taxonomy::{
     NewCategoryPage, NewInstructorPage,
 };
 use crate::pages::admin::users::{UserPage, UsersPage};
-use crate::pages::certificate::CertificatePage;
+use crate::pages::certificate::{CertificatePage, VerifyCertificatePage};
 use crate::pages::dev_mailbox::DevMailboxPage;
 use crate::pages::{catalogue::CataloguePage, course::CoursePage, home::HomePage};
 use leptos::prelude::*;
@@ -101,6 +101,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("account"), StaticSegment("settings")) view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("security")) view=SecurityPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("data")) view=DataPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("certificates") view=VerifyCertificatePage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("certificates"), ParamSegment("code")) view=CertificatePage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("admin") view=AdminDashboardPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("audit")) view=AuditPage ssr=SsrMode::Async/>

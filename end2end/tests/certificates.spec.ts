@@ -96,3 +96,55 @@ test("a busy day's roster: everyone marked present at once, a sign-in sheet, and
   await page.goto(roster);
   if (js) await axe(page);
 });
+
+test("a revoked certificate is found from its grouped number through the footer, and prints as revoked", async ({ page, consoleErrors }, testInfo) => {
+  test.slow();
+  const js = jsEnabled(testInfo);
+  await logInAsStaff(page, js);
+
+  // A learner of a recent AWS session completes it; staff then revoke the
+  // certificate. From the end of the roster (the other test takes the first),
+  // one learner per project, so runs side by side do not meet.
+  await page.goto("/admin/sessions");
+  await page.getByRole("list", { name: "Running and recent" }).getByRole("link", { name: /AWS/ }).first().click();
+  await expect(page).toHaveURL(/\/admin\/sessions\/\d+$/);
+  if (js) await waitForHydration(page);
+  const pending = page.locator('li.roster-entry:has(input[name$="[completed]"]:not(:checked))');
+  const id = await (js ? pending.last() : pending.nth(-2)).getAttribute("id");
+  const entry = page.locator(`li#${id}`);
+  for (const day of await entry.locator('select[form="roster-marks"]:not([disabled])').all()) await day.selectOption("attended");
+  await entry.getByLabel("Completed the course").check();
+  await page.getByRole("button", { name: "Save the roster" }).click();
+  await expect(page).toHaveURL(/notice=marked/);
+  if (js) await waitForHydration(page);
+  await page.locator(`li#${id}`).getByLabel(/^Reason to revoke the certificate of/).fill("Issued in error: wrong course");
+  await page.locator(`li#${id}`).getByRole("button", { name: "Revoke certificate" }).click();
+  await expect(page).toHaveURL(/notice=certificate-revoked/);
+  const href = await page.locator(`li#${id}`).getByRole("link", { name: "Certificate (revoked)" }).getAttribute("href");
+  const code = href!.match(/\/certificates\/([0-9a-z]{26})$/)![1];
+
+  // Someone holding the paper copy types the number as it is read out.
+  await page.getByRole("contentinfo").getByRole("link", { name: "Verify a certificate" }).click();
+  await expect(page).toHaveURL(/\/certificates$/);
+  await expect(page.getByRole("heading", { name: "Verify a certificate", level: 1 })).toBeVisible();
+  if (js) await waitForHydration(page);
+  const grouped = code.toUpperCase().match(/.{1,4}/g)!.join(" ");
+  await page.getByLabel("Certificate number").fill(grouped);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page).toHaveURL(new RegExp(`/certificates/${code}$`));
+  await expect(page.getByRole("alert")).toContainText("Revoked.");
+  const shown = (await page.locator(".certificate-code").textContent())!;
+  expect(shown).toContain(" ");
+  expect(shown.replace(/\s/g, "")).toBe(code);
+  const band = page.locator(".certificate-sheet .certificate-revoked");
+  await expect(band).toContainText(/Revoked on .*: Issued in error: wrong course/);
+
+  // Printed, the sheet itself says it is revoked, on one A4 page.
+  await page.emulateMedia({ media: "print" });
+  await expect(band).toBeVisible();
+  await expect(page.locator(".certificate-name")).toBeVisible();
+  const pdf = (await page.pdf({ format: "A4", printBackground: true })).toString("latin1");
+  expect(pdf.match(/\/Type\s*\/Page[^s]/g) ?? [], "pages in the printed certificate").toHaveLength(1);
+  await page.emulateMedia({ media: "screen" });
+  if (js) await axe(page);
+});

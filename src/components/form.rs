@@ -38,6 +38,12 @@ pub struct LastError {
 }
 
 impl LastError {
+    /// A failure found without a server action: a GET form the page
+    /// itself checks, whose fields show it all the same.
+    pub fn found(error: Option<AppError>) -> Self {
+        LastError { error: Signal::derive(move || error.clone()), returned: StoredValue::new(None) }
+    }
+
     pub fn get(&self) -> Option<AppError> {
         self.error.get()
     }

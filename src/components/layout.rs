@@ -49,6 +49,7 @@ fn Footer() -> impl IntoView {
                     <h2 id="footer-more" class="footer-heading">"More"</h2>
                     <ul class="footer-links">
                         <li><a href="/courses">"All courses"</a></li>
+                        <li><a href="/certificates">"Verify a certificate"</a></li>
                         <li><a href="/contact">"Contact us"</a></li>
                         <li><a href="/terms">"Terms of booking"</a></li>
                         <li><a href="/privacy">"Privacy notice"</a></li>

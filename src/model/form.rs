@@ -76,6 +76,8 @@ pub enum Field {
     Date,
     /// What staff write to a session's learners, sent by e-mail.
     Body,
+    /// A certificate's number, as typed to verify it.
+    Code,
 }
 
 impl Field {
@@ -132,6 +134,7 @@ impl Field {
             Field::OpeningHours => "opening_hours",
             Field::Date => "date",
             Field::Body => "body",
+            Field::Code => "code",
         }
     }
 }
@@ -189,6 +192,8 @@ pub enum Problem {
     AccountLinked,
     /// The instructor profile is another account's already.
     ProfileLinked,
+    /// Not 26 letters and digits of Crockford's base32.
+    MalformedCertificateCode,
 }
 
 impl Problem {
@@ -228,6 +233,11 @@ impl Problem {
                 "This account is linked to another instructor profile already: unlink it there first.".into()
             }
             Problem::ProfileLinked => "Another account is linked to this instructor profile already.".into(),
+            Problem::MalformedCertificateCode => {
+                "A certificate number has 26 letters and digits, such as 7zk3 m9qf 2hx8 r4tb w6np d1cv yg. \
+                 Check it against the certificate and try again."
+                    .into()
+            }
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Rosters, attendance and certificates: who may see and mark a roster,
 //! the rules of marking, a certificate issued on completion with its mail,
-//! the public verification page (parsed as HTML), revocation, the rate
-//! limit on lookups, and the signed credential verified by PyJWT against
-//! the JWKS the app serves.
+//! the public verification page (parsed as HTML), revocation (on the
+//! printed sheet too), the rate limit on lookups, the form that takes a
+//! typed number to its certificate, and the signed credential verified by
+//! PyJWT against the JWKS the app serves.
 
 use crate::enrolment::{people, refused_with, set, two_sessions};
 use crate::helpers::{TestApp, python_check};
@@ -136,7 +137,7 @@ async fn the_verification_page_says_valid_or_revoked_and_the_credential_verifies
     assert!(select(&html, ".verdict").concat().starts_with("Valid."));
     assert_eq!(html.select(&Selector::parse(".certificate-qr svg path").unwrap()).count(), 1, "an inline QR code");
     assert!(html.select(&Selector::parse("b").unwrap()).next().is_none(), "no markup from the name");
-    assert_eq!(select(&html, ".certificate-code"), [code.clone()]);
+    assert_eq!(select(&html, ".certificate-code"), [lyceum::model::certificate::grouped_code(&code)]);
 
     // The credential, verified by PyJWT against the JWKS served over HTTP.
     let addr = app.serve().await;
@@ -210,6 +211,137 @@ async fn certificate_lookups_are_rate_limited_per_client() {
     }
     assert_eq!(statuses.iter().filter(|s| **s == 404).count(), 30, "{statuses:?}");
     assert_eq!(statuses[30..], [429, 429]);
+}
+
+/// A certificate issued to a new learner of a session that ran; (its
+/// code, the learner, a staff member who may revoke it).
+async fn issued(app: &TestApp) -> (String, User, User) {
+    let (session, teacher, _) = running_session(app).await;
+    let learner = people(app, "graduate", 1, Role::Learner).await.remove(0);
+    let seat = app.state.enrolments.enrol(&learner, learner.id, session).await.unwrap();
+    start_now(app, session).await;
+    let code = app.state.enrolments.mark(&teacher, seat.id, Some(Attendance::Attended), true).await.unwrap().unwrap();
+    let staff = people(app, "staff", 1, Role::Staff).await.remove(0);
+    (code, learner, staff)
+}
+
+/// `text` as a URL query value.
+fn query_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            b' ' => "+".to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+fn attr(html: &Html, css: &str, name: &str) -> Option<String> {
+    html.select(&Selector::parse(css).unwrap()).next().and_then(|e| e.value().attr(name)).map(str::to_string)
+}
+
+#[tokio::test]
+async fn an_unknown_number_says_so_with_a_404_and_offers_to_try_another() {
+    let app = TestApp::demo().await;
+    let (code, _, _) = issued(&app).await;
+    let mut unknown = code.clone();
+    unknown.replace_range(25..26, if code.ends_with('0') { "1" } else { "0" });
+    for path in [
+        format!("/certificates/{unknown}"),
+        "/certificates/not-a-code".to_string(),
+        format!("/certificates/{}", query_value("<script>alert(\"x\")</script>")),
+    ] {
+        let page = app.get(&path).await;
+        assert_eq!(page.status, 404, "{path}");
+        let html = Html::parse_document(&page.body);
+        assert_eq!(select(&html, ".certificate-missing"), ["No certificate has this number."], "{path}");
+        assert_eq!(select(&html, "h1"), ["Certificate not found"]);
+        assert!(attr(&html, "form.verify-form", "method").is_some_and(|m| m == "get"));
+        assert_eq!(attr(&html, "form.verify-form", "action").as_deref(), Some("/certificates"));
+        assert_eq!(html.select(&Selector::parse("form.verify-form input[name=code]").unwrap()).count(), 1);
+        assert!(!page.body.contains("<script>alert"), "no markup from the address");
+    }
+}
+
+#[tokio::test]
+async fn the_verify_form_takes_a_number_typed_any_way_to_its_certificate_and_names_a_bad_one() {
+    let app = TestApp::demo().await;
+    let (code, _, _) = issued(&app).await;
+
+    // The entry point, from every page's footer.
+    let home = Html::parse_document(&app.get("/").await.body);
+    assert_eq!(select(&home, "footer a[href='/certificates']"), ["Verify a certificate"]);
+    let form = app.get("/certificates").await;
+    assert_eq!(form.status, 200);
+    let html = Html::parse_document(&form.body);
+    assert_eq!(select(&html, "h1"), ["Verify a certificate"]);
+    assert_eq!(select(&html, "label[for=f-code]"), ["Certificate number"]);
+    assert!(select(&html, ".field-error").is_empty());
+
+    // Grouped, upper case, hyphens, spaces around: the same certificate,
+    // reached by a redirect a browser (asking for HTML) follows.
+    let mut browser = crate::visitor::Visitor::new(&app);
+    let grouped = lyceum::model::certificate::grouped_code(&code);
+    for typed in [grouped.clone(), grouped.to_uppercase().replace(' ', "-"), format!("  {} ", grouped.to_uppercase())] {
+        let answer = browser.get(&format!("/certificates?code={}", query_value(&typed))).await;
+        assert!(matches!(answer.status, 302 | 303), "{typed}: {}", answer.status);
+        let location = answer.header("location").unwrap_or_default().to_string();
+        assert_eq!(location, format!("/certificates/{code}"), "{typed}");
+        let page = app.get(&location).await;
+        assert_eq!(page.status, 200);
+        assert!(select(&Html::parse_document(&page.body), ".verdict").concat().starts_with("Valid."));
+    }
+
+    // Not a number: the problem beside the field, what was typed kept, as text.
+    let hostile = "<script>alert(\"x\")</script>' \" onfocus=alert(1)";
+    for (typed, message) in [
+        ("1234 5678", "A certificate number has 26 letters and digits"),
+        ("", "This field is required."),
+        (hostile, "A certificate number has 26 letters and digits"),
+        (&format!("{code}u"), "A certificate number has 26 letters and digits"),
+    ] {
+        let answer = app.get(&format!("/certificates?code={}", query_value(typed))).await;
+        assert_eq!(answer.status, 422, "{typed}");
+        let html = Html::parse_document(&answer.body);
+        let errors = select(&html, "#f-code-error");
+        assert!(errors.len() == 1 && errors[0].starts_with(message), "{typed}: {errors:?}");
+        assert_eq!(attr(&html, "#f-code", "aria-invalid").as_deref(), Some("true"));
+        assert!(attr(&html, "#f-code", "aria-describedby").is_some_and(|ids| ids.contains("f-code-error")));
+        assert_eq!(attr(&html, "#f-code", "value").as_deref(), Some(typed), "kept as typed, as text");
+        assert!(attr(&html, "#f-code", "onfocus").is_none());
+        assert!(!answer.body.contains("<script>alert"), "no markup from the query");
+    }
+}
+
+#[tokio::test]
+async fn a_revoked_certificate_says_so_on_its_sheet_and_the_number_reads_in_groups() {
+    let app = TestApp::demo().await;
+    let (code, learner, staff) = issued(&app).await;
+
+    let html = Html::parse_document(&app.get(&format!("/certificates/{code}")).await.body);
+    let shown = select(&html, ".certificate-sheet .certificate-code");
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].replace(' ', ""), code, "the grouped number is the code");
+    assert!(shown[0].split(' ').all(|group| (1..=4).contains(&group.len())), "{}", shown[0]);
+    let spoken = attr(&html, ".certificate-code", "aria-label").unwrap();
+    assert_eq!(spoken.replace([' ', ','], ""), code.to_uppercase(), "spelled out for a screen reader");
+    assert!(select(&html, ".certificate-revoked").is_empty(), "a valid one carries no band");
+    assert_eq!(html.select(&Selector::parse(".certificate-sheet.is-revoked").unwrap()).count(), 0);
+    let mail = mails_to(&app, &learner.email).await.pop().unwrap();
+    assert!(mail.text.contains(&lyceum::model::certificate::grouped_code(&code)), "{}", mail.text);
+
+    app.state.certificates.revoke(&staff, &code, "Issued in error: <b>wrong</b> \"course\"").await.unwrap();
+    let page = app.get(&format!("/certificates/{code}")).await;
+    assert_eq!(page.status, 200);
+    let html = Html::parse_document(&page.body);
+    let band = select(&html, ".certificate-sheet.is-revoked .certificate-revoked");
+    assert_eq!(band.len(), 1, "the revocation is on the sheet that prints");
+    assert!(
+        band[0].starts_with("Revoked on ") && band[0].ends_with(": Issued in error: <b>wrong</b> \"course\""),
+        "{}",
+        band[0]
+    );
+    assert!(html.select(&Selector::parse(".certificate-sheet b").unwrap()).next().is_none(), "the reason stays text");
 }
 
 fn base64_url_decode(text: &str) -> Vec<u8> {

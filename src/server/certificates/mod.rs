@@ -14,7 +14,7 @@ mod store;
 
 use crate::error::AppError;
 use crate::model::account::{Role, User};
-use crate::model::certificate::{CODE_ALPHABET, CertificateView, MyCertificate, Revocation, is_code};
+use crate::model::certificate::{CODE_ALPHABET, CertificateView, MyCertificate, Revocation, grouped_code, is_code};
 use crate::model::form::{Field, FieldError, check_line};
 use crate::server::accounts::limits::{Limit, Limits};
 use crate::server::crypto::Keyring;
@@ -124,6 +124,9 @@ impl Certificates {
         };
         store::insert(tx, &new).await?;
         let url = credential::verification_url(&self.public_url, &code);
+        // Grouped, as the certificate prints it, for reading out to
+        // someone who checks it at /certificates.
+        let number = format!("Its number is {}.", grouped_code(&code));
         let mail = message(
             &earned.learner_email,
             &format!("Your certificate: {}", earned.course_title),
@@ -132,6 +135,7 @@ impl Certificates {
                 &format!("Congratulations on completing {}.", earned.course_title),
                 "Your certificate is ready. Anyone you share its address with can check that it is genuine, \
                  and you can print it or download it as a signed digital credential from the same page.",
+                &number,
             ],
             Some(("Your certificate", &url)),
         );
