@@ -277,3 +277,20 @@ pub fn SavedMeanwhile(error: LastError) -> impl IntoView {
         _ => None,
     }
 }
+
+/// The "From" and "To" days of a back-office filter (`from`, `to`), each
+/// showing the day in force.
+#[component]
+pub fn DateRange(from: Option<crate::model::date::Date>, to: Option<crate::model::date::Date>) -> impl IntoView {
+    let day = |d: Option<crate::model::date::Date>| d.map(|d| d.to_string()).unwrap_or_default();
+    view! {
+        <div class="field">
+            <label for="f-from">"From"</label>
+            <input id="f-from" type="date" name="from" value=day(from)/>
+        </div>
+        <div class="field">
+            <label for="f-to">"To"</label>
+            <input id="f-to" type="date" name="to" value=day(to)/>
+        </div>
+    }
+}

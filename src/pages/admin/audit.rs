@@ -3,6 +3,7 @@
 //! edits or removes an entry.
 
 use super::AdminPage;
+use crate::components::form::DateRange;
 use crate::components::loaded::Loaded;
 use crate::model::admin::{AuditLine, AuditView};
 use crate::server_fns::courses::get_audit;
@@ -23,7 +24,6 @@ pub fn AuditPage() -> impl IntoView {
 #[component]
 fn Trail(view: AuditView) -> impl IntoView {
     let q = view.query.clone();
-    let date = |d: Option<crate::model::date::Date>| d.map(|d| d.to_string()).unwrap_or_default();
     let entity_id = q.entity_id.map(|id| id.to_string()).unwrap_or_default();
     let (prev, next) = ((q.page > 1).then(|| q.href(q.page - 1)), view.more.then(|| q.href(q.page + 1)));
     view! {
@@ -49,14 +49,7 @@ fn Trail(view: AuditView) -> impl IntoView {
                 <label for="f-action">"Action"</label>
                 <input id="f-action" type="search" name="action" value=q.action.clone() placeholder="course.updated" maxlength="40"/>
             </div>
-            <div class="field">
-                <label for="f-from">"From"</label>
-                <input id="f-from" type="date" name="from" value=date(q.from)/>
-            </div>
-            <div class="field">
-                <label for="f-to">"To"</label>
-                <input id="f-to" type="date" name="to" value=date(q.to)/>
-            </div>
+            <DateRange from=q.from to=q.to/>
             <button type="submit">"Show"</button>
         </form>
         {if view.lines.is_empty() {

@@ -5,6 +5,7 @@
 //! revoke a certificate from here, giving a reason.
 
 use super::roster_message::MessageLearners;
+use crate::components::form::DateRange;
 use crate::components::form::{FormAlert, NoticeBanner, TextField, last_error};
 use crate::components::loaded::Loaded;
 use crate::components::status::set_no_store;
@@ -85,7 +86,6 @@ pub fn RostersPage() -> impl IntoView {
 #[component]
 fn RosterFilter(list: RosterListView) -> impl IntoView {
     let q = list.query;
-    let date = |d: Option<crate::model::date::Date>| d.map(|d| d.to_string()).unwrap_or_default();
     let chosen = q.campus.clone().unwrap_or_default();
     let campuses = std::iter::once(("online".to_string(), "Online".to_string())).chain(list.campuses);
     view! {
@@ -104,14 +104,7 @@ fn RosterFilter(list: RosterListView) -> impl IntoView {
                     }).collect_view()}
                 </select>
             </div>
-            <div class="field">
-                <label for="f-from">"From"</label>
-                <input id="f-from" type="date" name="from" value=date(q.from)/>
-            </div>
-            <div class="field">
-                <label for="f-to">"To"</label>
-                <input id="f-to" type="date" name="to" value=date(q.to)/>
-            </div>
+            <DateRange from=q.from to=q.to/>
             <button type="submit">"Show rosters"</button>
         </form>
     }

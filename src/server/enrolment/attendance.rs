@@ -299,7 +299,10 @@ impl Enrolments {
         }
         let days = session_days(session.starts_at, session.ends_at, self.tz);
         let mut kept = day_marks_of(tx, mark.enrolment_id).await?;
-        if kept.is_empty() {
+        // Nothing kept day by day yet: every day is written, so a summary
+        // marked before days were kept becomes days of its own.
+        let unkept = kept.is_empty();
+        if unkept {
             // Marked before days were kept: its summary held for every day begun.
             if let Some(summary) = before.attendance {
                 for day in days.iter().filter(|d| day_begins(**d, session.starts_at, self.tz) <= now) {
@@ -330,7 +333,7 @@ impl Enrolments {
         if prior == kept && before.attendance == attendance && before.completed_at.is_some() == mark.completed {
             return Ok((false, before.code));
         }
-        for day in &days {
+        for day in days.iter().filter(|d| unkept || prior.get(d) != kept.get(d)) {
             set_day(tx, mark.enrolment_id, *day, kept.get(day).copied()).await?;
         }
         let completed_at = if mark.completed { Some(before.completed_at.unwrap_or(now)) } else { None };
@@ -345,7 +348,7 @@ impl Enrolments {
         if before.attendance != attendance {
             diff.field("attendance", label(before.attendance), label(attendance));
         }
-        for day in days.iter().filter(|d| prior.get(d) != kept.get(d)) {
+        for day in days.iter().filter(|d| unkept || prior.get(d) != kept.get(d)) {
             diff.field(&format!("attendance {day}"), label(prior.get(day).copied()), label(kept.get(day).copied()));
         }
         if before.completed_at.is_some() != mark.completed {
