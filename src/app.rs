@@ -4,6 +4,7 @@ use crate::components::bundle::{HydrateOnIntent, Stylesheet};
 use crate::components::error_view::NotFound;
 use crate::components::layout::Layout;
 use crate::pages::about::{ContactPage, PrivacyPage, TermsPage};
+use crate::pages::account::orders::{MyOrderPage, MyOrdersPage};
 use crate::pages::account::{
     dashboard::DashboardPage,
     entry::{CheckEmailPage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SignupPage, VerifyEmailPage},
@@ -14,6 +15,7 @@ use crate::pages::admin::courses::{CoursePage as AdminCoursePage, CoursesPage, N
 use crate::pages::admin::dashboard::DashboardPage as AdminDashboardPage;
 use crate::pages::admin::enquiries::{EnquiriesPage, EnquiryPage};
 use crate::pages::admin::import::ImportPage;
+use crate::pages::admin::orders::{AdminOrderPage, OrdersPage};
 use crate::pages::admin::roster::{RosterPage, RostersPage};
 use crate::pages::admin::settings::SettingsPage as AdminSettingsPage;
 use crate::pages::admin::sign_in::SignInSheetPage;
@@ -22,6 +24,7 @@ use crate::pages::admin::taxonomy::{
     NewCategoryPage, NewInstructorPage,
 };
 use crate::pages::admin::users::{UserPage, UsersPage};
+use crate::pages::book::BookPage;
 use crate::pages::certificate::{CertificatePage, VerifyCertificatePage};
 use crate::pages::dev_mailbox::DevMailboxPage;
 use crate::pages::{catalogue::CataloguePage, course::CoursePage, home::HomePage};
@@ -101,6 +104,9 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("account"), StaticSegment("settings")) view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("security")) view=SecurityPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("data")) view=DataPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("account"), StaticSegment("orders")) view=MyOrdersPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("account"), StaticSegment("orders"), ParamSegment("reference")) view=MyOrderPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("book"), ParamSegment("session")) view=BookPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("certificates") view=VerifyCertificatePage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("certificates"), ParamSegment("code")) view=CertificatePage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("admin") view=AdminDashboardPage ssr=SsrMode::Async/>
@@ -124,6 +130,8 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("admin"), StaticSegment("instructors"), StaticSegment("new")) view=NewInstructorPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("instructors"), ParamSegment("id")) view=InstructorPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("settings")) view=AdminSettingsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("orders")) view=OrdersPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("orders"), ParamSegment("reference")) view=AdminOrderPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("users")) view=UsersPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("users"), ParamSegment("id")) view=UserPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("dev"), StaticSegment("mailbox")) view=DevMailboxPage ssr=SsrMode::Async/>

@@ -231,6 +231,68 @@ pub fn Select(
     }
 }
 
+/// A labelled set of radio buttons (`<fieldset>`), with the problem the
+/// server found in the choice; what was chosen comes back after a failed
+/// post. `hints` say more of a choice, by its value.
+#[component]
+pub fn RadioGroup(
+    field: Field,
+    legend: &'static str,
+    /// (value, label) of each choice.
+    choices: Vec<(&'static str, &'static str)>,
+    #[prop(into)] value: String,
+    error: LastError,
+) -> impl IntoView {
+    let problem = FieldProblem { field, error };
+    let chosen = error.typed(field.key()).unwrap_or(value);
+    let options = choices
+        .into_iter()
+        .map(|(value, label)| {
+            let id = format!("f-{}-{value}", field.key());
+            let checked = value == chosen;
+            view! {
+                <div class="check">
+                    <input type="radio" id=id.clone() name=field.key() value=value checked=checked/>
+                    <label for=id>{label}</label>
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <fieldset class="field choices" aria-invalid=problem.invalid() aria-describedby=problem.described_by(None)>
+            <legend>{legend}</legend>
+            {options}
+            {problem.view()}
+        </fieldset>
+    }
+}
+
+/// A checkbox that must be ticked (accepting terms), with the problem the
+/// server found when it was not; `label` may hold links.
+#[component]
+pub fn CheckField(field: Field, error: LastError, children: Children) -> impl IntoView {
+    let id = format!("f-{}", field.key());
+    let problem = FieldProblem { field, error };
+    let checked = error.came_back() && error.typed(field.key()).is_some();
+    view! {
+        <div class="field">
+            <div class="check">
+                <input
+                    type="checkbox"
+                    id=id.clone()
+                    name=field.key()
+                    value="on"
+                    checked=checked
+                    aria-invalid=problem.invalid()
+                    aria-describedby=problem.described_by(None)
+                />
+                <label for=id>{children()}</label>
+            </div>
+            {problem.view()}
+        </div>
+    }
+}
+
 /// What went wrong with the whole form, when it is not one field's fault.
 #[component]
 pub fn FormAlert(error: LastError) -> impl IntoView {

@@ -7,6 +7,7 @@ pub mod error_view;
 pub mod form;
 pub mod layout;
 pub mod loaded;
+pub mod order;
 pub mod pagination;
 pub mod session_row;
 pub mod status;

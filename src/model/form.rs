@@ -78,6 +78,22 @@ pub enum Field {
     Body,
     /// A certificate's number, as typed to verify it.
     Code,
+    /// Who pays an order: a private person or a company.
+    Billing,
+    /// The name an invoice is made out to.
+    BillingName,
+    Postcode,
+    Country,
+    VatNumber,
+    /// A company's purchase-order reference for an order.
+    PurchaseOrder,
+    PaymentMethod,
+    /// The box that accepts the terms and conditions.
+    Terms,
+    /// An amount of money received.
+    Amount,
+    /// A bank's or provider's reference for a payment.
+    Reference,
 }
 
 impl Field {
@@ -135,6 +151,16 @@ impl Field {
             Field::Date => "date",
             Field::Body => "body",
             Field::Code => "code",
+            Field::Billing => "billing",
+            Field::BillingName => "billing_name",
+            Field::Postcode => "postcode",
+            Field::Country => "country",
+            Field::VatNumber => "vat_number",
+            Field::PurchaseOrder => "purchase_order",
+            Field::PaymentMethod => "payment",
+            Field::Terms => "accept_terms",
+            Field::Amount => "amount",
+            Field::Reference => "bank_reference",
         }
     }
 }
@@ -179,6 +205,8 @@ pub enum Problem {
     EndsBeforeStart,
     /// The date is in the past.
     InThePast,
+    /// The date has not come yet (money received tomorrow).
+    InTheFuture,
     /// A date of the series is a public holiday (the count of them).
     Holiday {
         dates: u16,
@@ -194,6 +222,14 @@ pub enum Problem {
     ProfileLinked,
     /// Not 26 letters and digits of Crockford's base32.
     MalformedCertificateCode,
+    /// Not a VAT number of an EU member state in its country's format.
+    MalformedVatNumber,
+    /// A VAT number on a private person's order.
+    PrivateVatNumber,
+    /// The VAT number is another country's than the address.
+    VatNumberCountry,
+    /// The terms and conditions box is not ticked.
+    TermsNotAccepted,
 }
 
 impl Problem {
@@ -220,6 +256,7 @@ impl Problem {
             }
             Problem::EndsBeforeStart => "The end must come after the start.".into(),
             Problem::InThePast => "Choose a date that is still to come.".into(),
+            Problem::InTheFuture => "Choose today or a day before.".into(),
             Problem::Holiday { dates: 1 } => {
                 "One of the dates is a public holiday. Choose other dates, or tick the box to schedule it anyway."
                     .into()
@@ -238,6 +275,14 @@ impl Problem {
                  Check it against the certificate and try again."
                     .into()
             }
+            Problem::MalformedVatNumber => "Enter a VAT number of an EU member state with its country prefix, \
+                 such as MT12345678 or DE123456789."
+                .into(),
+            Problem::PrivateVatNumber => {
+                "A private person has no VAT number: choose \"A company\" to give one, or leave it empty.".into()
+            }
+            Problem::VatNumberCountry => "The VAT number's country prefix does not match the address's country.".into(),
+            Problem::TermsNotAccepted => "Please read and accept the terms and conditions to book.".into(),
         }
     }
 }
@@ -350,10 +395,11 @@ pub enum Notice {
     InstructorLinked,
     InstructorUnlinked,
     Messaged,
+    PaymentRecorded,
 }
 
 impl Notice {
-    const ALL: [Notice; 39] = [
+    const ALL: [Notice; 40] = [
         Notice::CheckEmail,
         Notice::LinkSent,
         Notice::Verified,
@@ -393,6 +439,7 @@ impl Notice {
         Notice::InstructorLinked,
         Notice::InstructorUnlinked,
         Notice::Messaged,
+        Notice::PaymentRecorded,
     ];
 
     pub fn code(self) -> &'static str {
@@ -436,6 +483,7 @@ impl Notice {
             Notice::InstructorLinked => "instructor-linked",
             Notice::InstructorUnlinked => "instructor-unlinked",
             Notice::Messaged => "messaged",
+            Notice::PaymentRecorded => "payment-recorded",
         }
     }
 
@@ -496,6 +544,7 @@ impl Notice {
             Notice::InstructorLinked => "The account is linked to the instructor profile.",
             Notice::InstructorUnlinked => "The account is no longer linked to the instructor profile.",
             Notice::Messaged => "The message is on its way to the session's learners, one e-mail each.",
+            Notice::PaymentRecorded => "The payment is recorded against the order.",
         }
     }
 }

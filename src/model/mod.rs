@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod billing;
 pub mod catalogue;
 pub mod certificate;
 pub mod date;
@@ -10,6 +11,7 @@ pub mod enrolment;
 pub mod form;
 pub mod import;
 pub mod mail;
+pub mod order;
 pub mod query;
 pub mod returned;
 pub mod taxonomy;

@@ -94,7 +94,8 @@ pub fn PrivacyPage() -> impl IntoView {
             <ul>
                 <li>"Your account: your name, e-mail address and a one-way hash of your password (never the password itself)."</li>
                 <li>"What you choose to add to your profile: phone number (kept encrypted), company, job title and a few words about yourself."</li>
-                <li>"Your enrolments, waiting-list places, attendance, completions and certificates."</li>
+                <li>"Your enrolments, waiting-list places, attendance, completions and certificates, and your private calendar address if you made one."</li>
+                <li>"Your orders: who they are billed to (a name or company, postal address, VAT number, purchase-order reference), how you pay, the version of the terms you accepted, the invoices and credit notes issued, and the payments received."</li>
                 <li>"The sessions in which you are logged in (browser, network address, when), so you can see and end them."</li>
                 <li>"A record of security events on your account (logins, password changes), kept to protect it."</li>
                 <li>"The messages you send us through the contact form, with your name, e-mail address and, if you give it, your phone number (kept encrypted), and our replies."</li>
@@ -105,6 +106,7 @@ pub fn PrivacyPage() -> impl IntoView {
             <p>"A certificate's page shows your name, the course, its dates and hours, to anyone who has its link or code: that is how an employer can check it. Certificates are not listed or searchable."</p>
             <h2>"How long"</h2>
             <p>"We keep your account until you delete it. Certificates stay verifiable after that, as they were issued; everything else about you is removed or made anonymous. Logged-out sessions and expired links are deleted."</p>
+            <p>"Invoices and credit notes, with the billing details printed on them and the payments against them, are kept for as long as tax law requires the academy to keep its accounting records, also after you delete your account: the law does not let us delete them sooner. The billing details of an order that was never invoiced are deleted with your account."</p>
             <h2>"Your rights"</h2>
             <p>"You can download everything we keep about you, and delete your account, from " <a href="/account/data">"your account's data page"</a> ". You can also ask us to correct anything, or complain to the Information and Data Protection Commissioner of Malta."</p>
             <p>"For anything else, " <a href="/contact">"contact us"</a> "."</p>
@@ -124,13 +126,18 @@ pub fn TermsPage() -> impl IntoView {
             <p>"A seat is yours once we confirm it by e-mail. When a session is full you can join its waiting list: if a seat frees up, the first person waiting gets it at once and we tell them by e-mail."</p>
             <h2>"Prices"</h2>
             <p>"Prices are per person for the whole course, and say whether VAT is included. Course materials, exercises and the certificate are included; exam vouchers for vendor certifications are not, unless the course says so."</p>
+            <h2>"Paying"</h2>
+            <p>"Every booking is an order with an invoice for each seat confirmed, sent by e-mail and kept in your account. Pay by bank transfer, quoting the payment reference on the invoice, by its due date: the academy's payment terms, and never later than the day before the course begins. A company can ask for the invoice in its name, with its VAT number and purchase-order reference. A place on a waiting list costs nothing until a seat is confirmed; its invoice follows then. Unpaid invoices are followed up by our staff; a seat is never cancelled without telling you."</p>
+            <p>"Business customers registered for VAT in another EU member state who book online training are invoiced without VAT under the reverse charge; training attended in person is taxed where it takes place."</p>
             <h2>"Cancelling or moving"</h2>
             <p>"You can cancel a seat, or move it to another date of the same course with free seats, from your account until the cut-off the course sets before it starts. After that, please contact us. A waiting-list place can be given up until the session starts."</p>
             <h2>"If we change a session"</h2>
             <p>"If we must move or cancel a session, we tell you by e-mail at once, with an updated calendar entry, and you can move to another date or cancel."</p>
             <h2>"Certificates"</h2>
             <p>"Courses that award a certificate do so when you have attended and completed them. Each certificate has a page of its own where anyone can check it, and a signed digital credential you can keep."</p>
+            <p>"Cancelling a seat before the cut-off costs nothing: the invoice is cancelled by a credit note for the full amount, and anything paid for it is refunded to the account it came from. Invoices themselves are never edited."</p>
             <p>"Questions? " <a href="/contact">"Contact us"</a> "."</p>
+            <p class="muted">{format!("Version {} of these terms.", crate::model::billing::TERMS_VERSION)}</p>
         </Prose>
     }
 }

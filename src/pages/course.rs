@@ -1,12 +1,10 @@
 //! `/courses/{slug}`: the whole course and its upcoming sessions.
 
-use crate::components::form::{FormAlert, last_error};
 use crate::components::loaded::Loaded;
 use crate::components::session_row::{SeatsLeft, SessionWhen};
 use crate::components::verbatim::PageTitle;
 use crate::model::catalogue::{CourseDetail, subject_art};
 use crate::server_fns::catalogue::get_course;
-use crate::server_fns::enrolment::Enrol;
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta};
 use leptos_router::hooks::use_params_map;
@@ -20,8 +18,6 @@ pub fn CoursePage() -> impl IntoView {
 
 #[component]
 fn Course(course: CourseDetail) -> impl IntoView {
-    let enrol = ServerAction::<Enrol>::new();
-    let enrol_error = last_error(enrol);
     let sessions = if course.sessions.is_empty() {
         view! {
             <p class="muted">"No dates are scheduled yet. New dates are added every few weeks."</p>
@@ -39,12 +35,11 @@ fn Course(course: CourseDetail) -> impl IntoView {
                 let (button, label) = if session.is_full() {
                     ("Join the waitlist", format!("Join the waitlist for {}", session.when))
                 } else {
-                    ("Enrol", format!("Enrol in the session of {}", session.when))
+                    ("Book", format!("Book the session of {}", session.when))
                 };
                 let session_id = session.id.to_string();
                 let session_id_text = session_id.clone();
                 let calendar_label = format!("Add to calendar: the session of {}", session.when);
-                let slug = course.slug.clone();
                 let dates = dates_label.clone();
                 view! {
                     <tr>
@@ -56,11 +51,7 @@ fn Course(course: CourseDetail) -> impl IntoView {
                         <td data-label="Instructor">{instructor}</td>
                         <td data-label="Seats"><SeatsLeft session/></td>
                         <td class="row-actions">
-                            <ActionForm action=enrol attr:class="inline-form">
-                                <input type="hidden" name="session_id" value=session_id/>
-                                <input type="hidden" name="course" value=slug/>
-                                <button type="submit" aria-label=label>{button}</button>
-                            </ActionForm>
+                            <a class="button" href=format!("/book/{session_id}") aria-label=label>{button}</a>
                             <a class="calendar-link" href=format!("/sessions/{session_id_text}.ics") download=""
                                 aria-label=calendar_label>"Add to calendar"</a>
                         </td>
@@ -69,7 +60,6 @@ fn Course(course: CourseDetail) -> impl IntoView {
             })
             .collect_view();
         view! {
-            <FormAlert error=enrol_error/>
             <div class="table-scroll">
                 <table class="sessions stack">
                     <caption class="visually-hidden">"Upcoming sessions"</caption>
@@ -79,7 +69,7 @@ fn Course(course: CourseDetail) -> impl IntoView {
                             <th scope="col">"Where"</th>
                             <th scope="col">"Instructor"</th>
                             <th scope="col">"Seats"</th>
-                            <th scope="col"><span class="visually-hidden">"Enrol"</span></th>
+                            <th scope="col"><span class="visually-hidden">"Book"</span></th>
                         </tr>
                     </thead>
                     <tbody>{rows}</tbody>

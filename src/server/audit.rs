@@ -291,7 +291,7 @@ impl TrailEntry {
 /// Entries matching `filter`, newest first: staff only. Read-only; there
 /// is no function that changes or removes an entry.
 pub async fn trail(db: &Db, actor: &User, filter: &TrailFilter) -> Result<Vec<TrailEntry>, super::error::Error> {
-    use crate::server::catalogue::staff::like_pattern;
+    use crate::server::sql::like_pattern;
     use crate::server::sql::{Arg, Sql};
     super::auth::must_be(actor, crate::model::account::Role::Staff)?;
     let mut sql = Sql::new(

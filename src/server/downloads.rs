@@ -73,13 +73,46 @@ pub async fn credential(
         .into_response())
 }
 
+/// `GET /account/invoices/{number}.pdf` (and the same under `/admin/`): an
+/// invoice or credit note, for its order's booker or staff; a visitor who
+/// is not signed in is sent to log in first. Someone else's is not found.
+pub async fn invoice(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    Path(file): Path<String>,
+) -> Result<Response, Error> {
+    let Some(user) = user else {
+        // Only the path of this very request goes into the way back.
+        return Ok(Redirect::to(&format!("/login?next={}", uri.path())).into_response());
+    };
+    let number = file.strip_suffix(".pdf").filter(|n| !n.is_empty()).ok_or(Error::NotFound)?;
+    let (name, bytes) = state.orders.pdf(&user, number).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
 /// `GET /account/data/export`: the account's data as a JSON attachment; a
 /// visitor who is not signed in is sent to log in first.
 pub async fn my_data(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> Result<Response, Error> {
     let Some(user) = user else {
         return Ok(Redirect::to("/login?next=/account/data").into_response());
     };
-    let data = state.accounts.export(&user).await?;
+    let mut data = state.accounts.export(&user).await?;
+    // What the other parts of Lyceum keep about the user, each as its own
+    // domain reads it.
+    data["enrolments"] = state.enrolments.export(&user).await?;
+    data["certificates"] = serde_json::to_value(state.certificates.of_learner(&user).await?)
+        .map_err(|e| Error::Internal(format!("export: {e}")))?;
+    data["calendar_feed"] = serde_json::json!(state.calendars.feed_address(&user).await?);
+    data["orders"] = state.orders.export(&user).await?;
     let body = serde_json::to_string_pretty(&data).map_err(|e| Error::Internal(format!("export: {e}")))?;
     Ok((
         [

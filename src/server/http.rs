@@ -85,6 +85,8 @@ pub fn router(state: AppState) -> Router {
         .route("/sitemap.xml", get(ops::sitemap))
         .route("/robots.txt", get(ops::robots))
         .route("/account/data/export", get(downloads::my_data))
+        .route("/account/invoices/{file}", get(downloads::invoice))
+        .route("/admin/invoices/{file}", get(downloads::invoice))
         .route("/sessions/{file}", get(downloads::session_calendar))
         .route("/calendar/{file}", get(downloads::calendar_feed))
         .route(certificates::keys::JWKS_PATH, get(downloads::jwks))

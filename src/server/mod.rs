@@ -29,6 +29,7 @@ pub mod mail;
 pub mod markdown;
 pub mod metrics;
 pub mod ops;
+pub mod orders;
 pub mod page_cache;
 pub mod present;
 pub mod request;
@@ -108,6 +109,8 @@ pub struct Domain {
     pub calendars: calendar::Calendars,
     pub certificates: certificates::Certificates,
     pub enquiries: enquiries::Enquiries,
+    /// Bookings with billing, invoices, credit notes and payments.
+    pub orders: orders::Orders,
     /// What the catalogue and the page cache forget together.
     pub epoch: page_cache::Epoch,
     /// The keys that seal personal data and queued mail.
@@ -140,6 +143,7 @@ impl Domain {
         ));
         let certificates =
             certificates::Certificates::new(db.clone(), signing, keys.clone(), limits.clone(), tz, public_url, academy);
+        let billing = orders::billing::Billing::new(config.invoicing.clone(), config.prices_include_vat, tz);
         let enrolments = enrolment::Enrolments::new(
             db.clone(),
             enrolment::Parts {
@@ -147,6 +151,7 @@ impl Domain {
                 keys: keys.clone(),
                 calendars: calendars.clone(),
                 certificates: certificates.clone(),
+                billing: billing.clone(),
                 tz,
                 public_url: public_url.to_string(),
             },
@@ -160,9 +165,11 @@ impl Domain {
             limits.clone(),
             accounts::Parts { enrolments: enrolments.clone(), enquiries: enquiries.clone() },
         );
+        let orders = orders::Orders::new(db.clone(), catalogue.clone(), enrolments.clone(), billing, public_url);
         let public_url = public_url.into();
         Self {
             catalogue,
+            orders,
             enrolments,
             accounts,
             calendars,
@@ -187,6 +194,10 @@ impl Domain {
             .with(mail::SEND, mail::SendMail::new(mailer, self.keys.clone()))
             .with(enrolment::reminders::REMIND, reminders)
             .with(enrolment::notices::ENROLLED, enrolment::notices::SendNotice::new(self.enrolments.clone()))
+            .with(
+                orders::notices::DOCUMENT_MAIL,
+                orders::notices::SendDocuments::new(self.keys.clone(), self.tz, &self.public_url),
+            )
             .with(LinkRequest::Reset.kind(), AnswerLinkRequest::new(self.accounts.clone(), LinkRequest::Reset))
             .with(LinkRequest::Confirm.kind(), AnswerLinkRequest::new(self.accounts.clone(), LinkRequest::Confirm))
     }

@@ -5,6 +5,19 @@
 use super::db::{Conn, Db, Tx, with_conn, with_pool, with_tx};
 use chrono::{DateTime, Utc};
 
+/// `text` for a `LIKE` pattern: its own `%`, `_` and `\` match themselves.
+pub fn like_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.trim().to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 /// Binds every argument, in order, to a query of any of sqlx's kinds.
 macro_rules! bind_all {
     ($query:expr, $args:expr) => {{

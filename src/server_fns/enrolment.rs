@@ -1,30 +1,10 @@
-//! Enrolling, cancelling, and the learner's own enrolments. Forms post
-//! here; every success redirects (so a form without JavaScript lands on
-//! the right page), and a visitor who is not signed in is sent to log in
-//! and brought back to the course.
+//! Cancelling, moving, and the learner's own enrolments (booking is an
+//! order: `server_fns::orders`). Forms post here; every success redirects,
+//! so a form without JavaScript lands on the right page.
 
 use crate::error::AppError;
 use crate::model::enrolment::Dashboard;
 use leptos::prelude::*;
-
-/// Enrols the signed-in learner in a session of the course `course` (a
-/// slug, for the way back).
-#[server(prefix = "/rpc", endpoint = "enrolment/enrol")]
-pub async fn enrol(session_id: i64, course: String) -> Result<(), AppError> {
-    use crate::model::enrolment::EnrolmentStatus;
-    use crate::model::query::is_slug;
-    use crate::server::{auth, request};
-    let Some(user) = auth::maybe_signed_in().await? else {
-        // Only a slug goes into the way back: no open redirect.
-        let back = if is_slug(&course) { format!("/courses/{course}") } else { "/courses".to_string() };
-        leptos_axum::redirect(&format!("/login?next={back}"));
-        return Ok(());
-    };
-    let enrolment = request::state().enrolments.enrol(&user, user.id, session_id).await?;
-    let notice = if enrolment.status == EnrolmentStatus::Confirmed { "enrolled" } else { "waitlisted" };
-    leptos_axum::redirect(&format!("/account?notice={notice}"));
-    Ok(())
-}
 
 /// Cancels one of the signed-in learner's enrolments.
 #[server(prefix = "/rpc", endpoint = "enrolment/cancel")]

@@ -11,6 +11,7 @@ pub mod dev;
 pub mod enquiries;
 pub mod enrolment;
 pub mod import;
+pub mod orders;
 pub mod roster_messages;
 pub mod sessions;
 pub mod settings;

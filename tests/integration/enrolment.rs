@@ -283,8 +283,22 @@ async fn enrolments_are_refused_where_the_rules_say_so() {
     assert_eq!(count(&app, "SELECT COUNT(*) FROM enrolments WHERE user_id NOT IN (SELECT id FROM users WHERE email LIKE '%@learners.lyceum.example')").await, 1, "no refusal stored anything");
 }
 
+/// The order form's fields for a private booking of `session`.
+pub fn order_fields(session: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("session_id", session),
+        ("billing", "private"),
+        ("billing_name", "Ann Borg"),
+        ("address", "3 Triq San Pawl"),
+        ("city", "St Paul's Bay"),
+        ("country", "MT"),
+        ("payment", "transfer"),
+        ("accept_terms", "on"),
+    ]
+}
+
 #[tokio::test]
-async fn enrolling_through_the_pages_sends_visitors_to_log_in_and_learners_to_their_courses() {
+async fn booking_through_the_pages_lists_the_seat_and_only_its_learner_may_cancel_it() {
     use crate::visitor::Visitor;
     let app = TestApp::demo().await;
     let (_, session, _) = two_sessions(&app, (5, 5)).await;
@@ -295,34 +309,21 @@ async fn enrolling_through_the_pages_sends_visitors_to_log_in_and_learners_to_th
             .await
             .unwrap()
     });
-    let page = app.get(&format!("/courses/{slug}")).await;
-    assert!(page.body.contains(r#"action="/rpc/enrolment/enrol""#), "each session has its enrol form");
-    assert!(page.body.contains(&format!(r#"name="session_id" value="{session}""#)));
-
-    // Not signed in: to the login page, and back to the course after.
-    let mut visitor = Visitor::new(&app);
     let id = session.to_string();
-    let res =
-        visitor.submit(&format!("/courses/{slug}"), "enrolment/enrol", &[("session_id", &id), ("course", &slug)]).await;
-    assert_eq!(res.header("location"), Some(format!("/login?next=/courses/{slug}").as_str()), "{}", res.status);
-    let res = visitor.submit("/courses", "enrolment/enrol", &[("session_id", &id), ("course", "//evil.test")]).await;
-    assert_eq!(res.header("location"), Some("/login?next=/courses"), "only a slug goes into the way back");
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM enrolments WHERE user_id NOT IN (SELECT id FROM users WHERE email LIKE '%@learners.lyceum.example')").await, 0);
 
-    // Signed in: enrolled, and the account page lists it.
+    // Signed in: booked, and the account page lists it.
     let mut ann = Visitor::new(&app);
     ann.sign_up_and_log_in("Ann Borg", "ann@example.com", "correct horse battery staple").await;
-    let res =
-        ann.submit(&format!("/courses/{slug}"), "enrolment/enrol", &[("session_id", &id), ("course", &slug)]).await;
-    assert_eq!(res.header("location"), Some("/account?notice=enrolled"), "{} {}", res.status, res.body);
-    let account = ann.get("/account?notice=enrolled").await;
+    let res = ann.submit(&format!("/book/{id}"), "orders/place", &order_fields(&id)).await;
+    let location = res.header("location").unwrap_or_default().to_string();
+    assert!(location.ends_with("?notice=enrolled"), "{} {location}", res.status);
+    let account = ann.get("/account").await;
     assert_eq!(account.status, 200);
-    assert!(account.body.contains("Your seat is confirmed"), "the notice");
     assert!(account.body.contains(&format!(r#"href="/courses/{slug}""#)), "the enrolment is listed");
     assert!(account.header("cache-control").unwrap_or_default().contains("no-store"));
 
     // Twice is refused with a clear message; someone else's is not found.
-    let res = ann.call("enrolment/enrol", &[("session_id", &id), ("course", &slug)]).await;
+    let res = ann.call("orders/place", &order_fields(&id)).await;
     assert_eq!(res.status, 409, "{}", res.body);
     assert!(res.body.contains("AlreadyEnrolled") || res.body.contains("already_enrolled"), "{}", res.body);
     let mine: i64 = count(&app, "SELECT MIN(id) FROM enrolments WHERE user_id NOT IN (SELECT id FROM users WHERE email LIKE '%@learners.lyceum.example')").await;
@@ -382,13 +383,16 @@ async fn bad_input_to_the_enrolment_functions_is_a_clear_4xx_and_stores_nothing(
     let mut ann = Visitor::new(&app);
     ann.sign_up_and_log_in("Ann Borg", "ann@example.com", "correct horse battery staple").await;
     let id = session.to_string();
+    let with = |session: &'static str| order_fields(session);
+    let mut control = order_fields(&id);
+    control[2] = ("billing_name", "x\0y");
     let cases: [(&str, Vec<(&str, &str)>, u16); 8] = [
-        ("enrolment/enrol", vec![("session_id", "abc"), ("course", "x")], 400),
-        ("enrolment/enrol", vec![("course", "x")], 400),
-        ("enrolment/enrol", vec![("session_id", "99999999999999999999999"), ("course", "x")], 400),
-        ("enrolment/enrol", vec![("session_id", "-5"), ("course", "x")], 404),
-        ("enrolment/enrol", vec![("session_id", "999999"), ("course", "x")], 404),
-        ("enrolment/enrol", vec![("session_id", &id), ("course", "x\0y")], 400),
+        ("orders/place", with("abc"), 400),
+        ("orders/place", order_fields("")[1..].to_vec(), 400),
+        ("orders/place", with("99999999999999999999999"), 400),
+        ("orders/place", with("-5"), 404),
+        ("orders/place", with("999999"), 404),
+        ("orders/place", control, 400),
         ("enrolment/cancel", vec![("enrolment_id", "1; DROP TABLE enrolments")], 400),
         ("enrolment/cancel", vec![("enrolment_id", "424242")], 404),
     ];

@@ -118,14 +118,21 @@ impl Client {
             .unwrap_or_else(|_| Err(std::io::Error::other("no answer within a minute")))
     }
 
+    /// A booking through the order step, as its form sends it.
+    fn order(session: i64) -> String {
+        format!(
+            "session_id={session}&billing=private&billing_name=Crowd+Learner&address=1+Triq+il-Kbira\
+             &postcode=VLT+1000&city=Valletta&country=MT&payment=transfer&accept_terms=on"
+        )
+    }
+
     async fn enrol(&self, cookie: &str, session: i64) -> std::io::Result<u16> {
-        self.request("POST", "/rpc/enrolment/enrol", Some(cookie), &format!("session_id={session}&course=x")).await
+        self.request("POST", "/rpc/orders/place", Some(cookie), &Self::order(session)).await
     }
 
     /// An enrolment; its status and whether it says when to try again.
     async fn enrol_told(&self, cookie: &str, session: i64) -> std::io::Result<(u16, bool)> {
-        let body = format!("session_id={session}&course=x");
-        let (status, head) = self.exchange("POST", "/rpc/enrolment/enrol", Some(cookie), &body).await?;
+        let (status, head) = self.exchange("POST", "/rpc/orders/place", Some(cookie), &Self::order(session)).await?;
         Ok((status, head.contains("\r\nretry-after: ")))
     }
 }

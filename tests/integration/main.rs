@@ -22,6 +22,7 @@ mod load;
 mod mail;
 mod operator;
 mod ops;
+mod orders;
 mod pages;
 mod privacy;
 mod races;

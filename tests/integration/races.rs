@@ -1,10 +1,13 @@
 //! The enrolment race harness. Every pair of operations that touch one
-//! enrolment or one session (enrol, cancel, move, promote, leave the
-//! waitlist, staff cancelling and moving seats, enrolling someone by
-//! address, cancelling or moving the whole session, an account's deletion,
-//! an administrator deactivating it and handing its seats on) runs at
-//! the same instant, many times, against the same rows; after each round
-//! every rule is checked with SQL of the test's own. A double click, two
+//! enrolment or one session (enrol, book through an order, cancel, move,
+//! promote, leave the waitlist, staff cancelling and moving seats,
+//! enrolling someone by address, cancelling or moving the whole session,
+//! an account's deletion, an administrator deactivating it and handing its
+//! seats on) runs at the same instant, many times, against the same rows;
+//! after each round every rule is checked with SQL of the test's own,
+//! billing's too: each seat an order pays for is invoiced once while it is
+//! held in a session still to run, credited once when it is not, and the
+//! documents are numbered without a gap. A double click, two
 //! tabs, or a learner and staff at once must leave the rules intact and get
 //! one success and a clear refusal, never a second release of one seat.
 //!
@@ -54,9 +57,11 @@ enum Op {
     /// An administrator deactivates the account holding seat A and hands
     /// its seats on.
     Deactivate,
+    /// A newcomer books the full session through an order (a waitlist place).
+    Order,
 }
 
-const OPS: [Op; 13] = [
+const OPS: [Op; 14] = [
     Op::Enrol,
     Op::Cancel,
     Op::StaffCancel,
@@ -70,6 +75,7 @@ const OPS: [Op; 13] = [
     Op::CancelSession,
     Op::MoveSession,
     Op::Deactivate,
+    Op::Order,
 ];
 
 /// One round's rows: three new dates of one course. The first is full (A
@@ -170,8 +176,10 @@ impl Harness {
         let people = self.learners(7).await;
         let enrolments = &self.app.state.enrolments;
         let mut ids = Vec::new();
+        // The first date's places are booked and paid through orders.
         for learner in &people[..5] {
-            ids.push(enrolments.enrol(learner, learner.id, first).await.unwrap().id);
+            let billing = crate::orders::private(&learner.name);
+            ids.push(self.app.state.orders.place(learner, first, &billing).await.unwrap().enrolment.id);
         }
         enrolments.enrol(&people[5], people[5].id, second).await.unwrap();
         Round {
@@ -210,6 +218,10 @@ impl Harness {
                 let client = lyceum::server::client::Client::default();
                 let actor = lyceum::server::audit::Actor { user: &self.admin, client: &client };
                 self.app.state.accounts.deactivate(actor, round.a.id, true).await
+            }
+            Op::Order => {
+                let billing = crate::orders::private(&round.newcomer.name);
+                self.app.state.orders.place(&round.newcomer, round.first, &billing).await.map(drop)
             }
         }
     }
@@ -251,6 +263,31 @@ impl Harness {
             .await;
             if live > 1 {
                 return Err(format!("learner {learner} holds {live} live places"));
+            }
+        }
+        // Billing: for each order and attendee, what is invoiced and not
+        // credited is one seat exactly while a confirmed seat of the order
+        // is held in a date still to run, and nothing otherwise.
+        let billed: Vec<(i64, i64, i64, i64)> = lyceum::with_pool!(&self.app.state.db, |pool| {
+            sqlx::query_as(&format!(
+                "SELECT o.id, e.user_id,
+                        CAST(COALESCE((SELECT SUM(CASE WHEN i.kind = 'invoice' THEN 1 ELSE -1 END)
+                                       FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id
+                                       WHERE i.order_id = o.id AND l.attendee_id = e.user_id), 0) AS BIGINT),
+                        CAST((SELECT COUNT(*) FROM enrolments held JOIN course_sessions s ON s.id = held.session_id
+                              WHERE held.order_id = o.id AND held.user_id = e.user_id
+                                AND held.status = 'confirmed' AND s.status = 'scheduled') AS BIGINT)
+                 FROM orders o JOIN enrolments e ON e.order_id = o.id
+                 WHERE o.session_id IN ({sessions})
+                 GROUP BY o.id, e.user_id"
+            ))
+            .fetch_all(pool)
+            .await
+            .unwrap()
+        });
+        for (order, attendee, open, held) in billed {
+            if open != held {
+                return Err(format!("order {order}, attendee {attendee}: {open} seats invoiced, {held} held"));
             }
         }
         Ok(())
@@ -311,6 +348,10 @@ async fn every_pair_of_enrolment_operations_raced_leaves_the_rules_intact() {
     }
     let problems = lyceum::server::enrolment::check::check_seats(&harness.app.state.db).await.unwrap();
     assert_eq!(problems, [], "check-seats agrees");
+    let numbers: Vec<String> = lyceum::with_pool!(&harness.app.state.db, |pool| {
+        sqlx::query_scalar("SELECT number FROM invoices ORDER BY year, seq").fetch_all(pool).await.unwrap()
+    });
+    assert!(crate::orders::gapless(&numbers), "documents numbered 1..{} without a gap", numbers.len());
     println!("{index} rounds over {} pairs; successes per pair: {outcomes:?}", outcomes.len());
 }
 

@@ -21,6 +21,7 @@ use leptos_meta::Meta;
 pub(super) fn AccountNav(current: &'static str) -> impl IntoView {
     let tabs = [
         ("/account", "Your courses"),
+        ("/account/orders", "Orders"),
         ("/account/profile", "Profile"),
         ("/account/settings", "Settings"),
         ("/account/security", "Security"),
@@ -233,7 +234,7 @@ pub fn DataPage() -> impl IntoView {
             <Loaded data=profile render=move |_| view! {
                             <section>
                                 <h2>"Download your data"</h2>
-                                <p>"Everything Lyceum stores about you, as one JSON file: account, profile, settings, sessions, security events and the enquiries you sent us."</p>
+                                <p>"Everything Lyceum stores about you, as one JSON file: account, profile, settings, sessions, security events, enrolments and waitlist places with attendance and completion, certificates, your calendar address, orders with their invoices, credit notes and payments, and the enquiries you sent us."</p>
                                 <p><a class="button-link" href="/account/data/export" download="lyceum-data.json">"Download my data"</a></p>
                             </section>
                             <section class="danger-zone">
@@ -241,6 +242,7 @@ pub fn DataPage() -> impl IntoView {
                                 <p>"Your personal data, and the enquiries you sent us from your account or its address, are removed and you are logged out everywhere. This cannot be undone. You can sign up again later with the same address."</p>
                                 <p>"Kept without your name or address: an empty account record (its number, role and dates) and, pointing to it, a record of each of your enrolments (the session, when you enrolled, attendance and completion; all marked cancelled, and any seat you held goes to the waitlist), for the academy's counts; and your account's security events (what happened and when, not from where)."</p>
                                 <p>"Kept with your name: the certificates already issued to you, so that they can still be verified. Each shows your name, and its signed credential carries your name and a salted hash of your e-mail address."</p>
+                                <p>"Kept as tax law requires: the invoices and credit notes issued for your orders, with the billing details printed on them, and the payments against them. Seats you paid for and give up now are credited in full. The billing details of an order never invoiced are deleted."</p>
                                 <FormAlert error/>
                                 <ActionForm action=delete attr:class="stack-form" attr:novalidate="">
                                     <TextField field=Field::Password label="Your password, to confirm" kind="password" autocomplete="current-password" required=true maxlength=PASSWORD_MAX error/>

@@ -3,3 +3,4 @@
 pub mod dashboard;
 pub mod entry;
 pub mod mine;
+pub mod orders;

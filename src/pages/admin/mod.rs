@@ -8,6 +8,7 @@ pub mod courses;
 pub mod dashboard;
 pub mod enquiries;
 pub mod import;
+pub mod orders;
 pub mod roster;
 pub mod roster_message;
 pub mod settings;
@@ -22,7 +23,7 @@ use leptos::prelude::*;
 use leptos_meta::Meta;
 
 /// The back office's sections, as (path, label).
-const SECTIONS: [(&str, &str); 7] = [
+const SECTIONS: [(&str, &str); 8] = [
     ("/admin", "Dashboard"),
     ("/admin/courses", "Courses"),
     // Categories, campuses and instructors, one list each under this tab.
@@ -30,6 +31,7 @@ const SECTIONS: [(&str, &str); 7] = [
     ("/admin/settings", "Settings"),
     ("/admin/sessions", "Rosters"),
     ("/admin/enquiries", "Enquiries"),
+    ("/admin/orders", "Orders"),
     ("/admin/audit", "Audit trail"),
 ];
 

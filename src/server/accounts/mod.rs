@@ -322,6 +322,7 @@ impl Accounts {
         };
         let mut write = self.enrolments.begin_write().await?;
         self.enrolments.release_all_in(write.tx(), user.id, now).await?;
+        crate::server::orders::store::forget_in(write.tx(), user.id, now).await?;
         self.enquiries.forget_in(write.tx(), user.id, &user.email).await?;
         store::anonymise(write.tx(), user.id, &traces, now).await?;
         write.commit().await?;

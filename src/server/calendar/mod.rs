@@ -104,6 +104,7 @@ impl Calendars {
             filename: format!("{}-{}.ics", session.course_slug, session.id),
             content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
             body: rfc5545::calendar(&name, self.tz, &[self.event(session)], Utc::now()),
+            base64: false,
         }
     }
 

@@ -31,18 +31,7 @@ pub struct CourseList {
     pub total: i64,
 }
 
-/// `text` for a `LIKE` pattern: its own `%`, `_` and `\` match themselves.
-pub fn like_pattern(text: &str) -> String {
-    let mut pattern = String::from("%");
-    for c in text.trim().to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
+pub use crate::server::sql::like_pattern;
 
 impl Catalogue {
     pub async fn staff_courses(&self, actor: &User, query: &CourseListQuery) -> Result<CourseList, Error> {

@@ -32,6 +32,26 @@ pub enum Mode {
     Production,
 }
 
+/// The academy as its invoices name it, and its terms of payment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invoicing {
+    pub legal_name: String,
+    /// Postal address, one line each.
+    pub address: Vec<String>,
+    /// ISO code of the country the academy charges VAT in.
+    pub country: String,
+    /// The academy's VAT number, with its country prefix.
+    pub vat_number: String,
+    /// VAT rate in basis points (1800 = 18%).
+    pub vat_rate_bp: i64,
+    /// Days an invoice gives to pay.
+    pub payment_days: i64,
+    /// Days past the due date before an unpaid order is flagged to staff.
+    pub overdue_grace_days: i64,
+    pub iban: String,
+    pub bic: String,
+}
+
 #[derive(Clone)]
 pub struct Config {
     pub mode: Mode,
@@ -63,6 +83,8 @@ pub struct Config {
     pub academy_name: String,
     /// Whether course prices include VAT; every price says which.
     pub prices_include_vat: bool,
+    /// Who the academy is on its invoices, and how it is paid.
+    pub invoicing: Invoicing,
     /// How people reach the academy, as every page's footer says.
     pub contact_phone: String,
     pub contact_email: String,
@@ -332,6 +354,33 @@ impl Config {
         let contact_phone = line("LYCEUM_CONTACT_PHONE", "+356 2010 4400")?;
         let contact_email = line("LYCEUM_CONTACT_EMAIL", "hello@lyceum.example")?;
         let opening_hours = line("LYCEUM_OPENING_HOURS", "Monday to Friday, 08:30–17:30")?;
+        let invoicing = {
+            let legal_name = line("LYCEUM_LEGAL_NAME", "Lyceum Academy Ltd")?;
+            let address_text = line("LYCEUM_LEGAL_ADDRESS", "12 Triq il-Merkanti; Valletta VLT 1170; Malta")?;
+            let address: Vec<String> =
+                address_text.split(';').map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
+            let vat_text = line("LYCEUM_VAT_NUMBER", "MT12345678")?;
+            let vat_number = crate::model::billing::VatNumber::parse(&vat_text)
+                .map_err(|_| bad("LYCEUM_VAT_NUMBER", "an EU VAT number with its country prefix", &vat_text))?;
+            let rate_text = get("LYCEUM_VAT_RATE").unwrap_or_else(|| "18".into());
+            let vat_rate_bp = crate::server::catalogue::changes::price_cents(&rate_text)
+                .ok()
+                .filter(|bp| (0..=10_000).contains(bp))
+                .ok_or_else(|| bad("LYCEUM_VAT_RATE", "a percentage from 0 to 100, such as 18 or 7.5", &rate_text))?;
+            let iban = line("LYCEUM_BANK_IBAN", "MT84 MALT 0110 0001 2345 MTLC AST0 01S")?;
+            let bic = line("LYCEUM_BANK_BIC", "MALTMTMT")?;
+            Invoicing {
+                legal_name,
+                address,
+                country: vat_number.country().to_string(),
+                vat_number: vat_number.to_string(),
+                vat_rate_bp,
+                payment_days: number("LYCEUM_PAYMENT_DAYS", 14, 0, 365)? as i64,
+                overdue_grace_days: number("LYCEUM_OVERDUE_GRACE_DAYS", 7, 0, 365)? as i64,
+                iban,
+                bic,
+            }
+        };
         let mut credential_keys = Vec::new();
         let key_rule = "comma-separated KEY_ID=KEY pairs: an id of letters, digits, '.', '_' or '-', \
                         and 32 bytes in URL-safe base64 (lyceum credential-key makes one)";
@@ -366,6 +415,7 @@ impl Config {
             mail_from,
             academy_name,
             prices_include_vat,
+            invoicing,
             contact_phone,
             contact_email,
             opening_hours,

@@ -147,6 +147,8 @@ mod tests {
             course_summary: String::new(),
             status: "scheduled".into(),
             revision: 0,
+            price_cents: 49_500,
+            currency: "EUR".into(),
         }
     }
 

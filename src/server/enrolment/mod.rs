@@ -43,7 +43,7 @@ mod messages;
 pub use messages::MessageToSession;
 pub mod notices;
 pub mod reminders;
-pub use attendance::RosterMark;
+pub use attendance::{RosterMark, session_days};
 mod roster;
 pub use roster::RosterFilter;
 pub mod store;
@@ -60,6 +60,7 @@ use crate::server::crypto::Keyring;
 use crate::server::db::{Db, Tx, Unique};
 use crate::server::error::Error;
 use crate::server::mail::{self, Mail};
+use crate::server::orders::billing::Billing;
 use chrono::{DateTime, Duration as TimeDelta, Utc};
 use chrono_tz::Tz;
 pub use data::LearnerEnrolment;
@@ -122,6 +123,7 @@ pub struct Enrolments {
     keys: Arc<Keyring>,
     calendars: Calendars,
     certificates: Certificates,
+    billing: Billing,
     tz: Tz,
     public_url: Arc<str>,
 }
@@ -132,14 +134,16 @@ pub struct Parts {
     pub keys: Arc<Keyring>,
     pub calendars: Calendars,
     pub certificates: Certificates,
+    /// Invoices and credit notes for seats that orders pay for.
+    pub billing: Billing,
     pub tz: Tz,
     pub public_url: String,
 }
 
 impl Enrolments {
     pub fn new(db: Db, parts: Parts) -> Self {
-        let Parts { catalogue, keys, calendars, certificates, tz, public_url } = parts;
-        Self { db, catalogue, keys, calendars, certificates, tz, public_url: public_url.into() }
+        let Parts { catalogue, keys, calendars, certificates, billing, tz, public_url } = parts;
+        Self { db, catalogue, keys, calendars, certificates, billing, tz, public_url: public_url.into() }
     }
 
     /// The session's `.ics`, as a learner whose enrolment is confirmed sees it.
@@ -179,15 +183,28 @@ impl Enrolments {
         learner_id: i64,
         session_id: i64,
     ) -> Result<Enrolment, Error> {
+        let mut write = self.catalogue.begin_write().await?;
+        let enrolment = self.enrol_in(write.tx(), actor, learner_id, session_id, Utc::now()).await?;
+        write.commit().await?;
+        Ok(enrolment)
+    }
+
+    /// [`Enrolments::enrol`] inside `tx`, a catalogue write, for a change
+    /// that enrols as part of its own (an order, for each attendee).
+    pub async fn enrol_in(
+        &self,
+        tx: &mut Tx,
+        actor: impl Into<Acting<'_>>,
+        learner_id: i64,
+        session_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Enrolment, Error> {
         let acting = actor.into();
         let actor = acting.user;
         tracing::Span::current().record("user_id", actor.id);
         if !may_act_for(actor, learner_id) {
             return Err(Error::Refused(AppError::Forbidden));
         }
-        let now = Utc::now();
-        let mut write = self.catalogue.begin_write().await?;
-        let tx = write.tx();
         // The learner is usually the one asking, whose account this request
         // has just read; staff enrolling someone else read theirs.
         let verified = match actor.id == learner_id {
@@ -218,7 +235,6 @@ impl Enrolments {
             diff.created("session_id", session_id).created("status", status.as_str());
             on_behalf(tx, acting, "enrolment.enrolled", id, learner_id, &diff).await?;
         }
-        write.commit().await?;
         Ok(Enrolment { id, session_id, status, waitlist_position: position })
     }
 
@@ -317,6 +333,10 @@ impl Enrolments {
         }
         store::close_gap(tx, session_id, first.waitlist_position.unwrap_or(1), now).await?;
         reminders::schedule_in(tx, first.id, now).await?;
+        if let Some(order_id) = first.order_id {
+            // The seat is paid for now: its order's booker gets the invoice.
+            self.billing.invoice_if_unbilled(tx, order_id, session, first.user_id, now).await?;
+        }
         if let Some(learner) = store::recipient(tx, first.user_id).await? {
             let mail =
                 emails::promoted(&learner, session, self.tz, &self.public_url).attach(self.calendar_file(session));
@@ -366,6 +386,16 @@ impl Enrolments {
         Ok(())
     }
 
+    /// A cancelled seat that an order paid for is credited to the order:
+    /// a credit note for what was invoiced for it, never an edited invoice.
+    /// A waitlist place was never invoiced, and gets none.
+    async fn credit(&self, tx: &mut Tx, enrolment: &EnrolmentRow, now: DateTime<Utc>) -> Result<(), Error> {
+        if let (Some(order_id), EnrolmentStatus::Confirmed) = (enrolment.order_id, enrolment.status) {
+            self.billing.credit_seat(tx, order_id, enrolment.user_id, now).await?;
+        }
+        Ok(())
+    }
+
     /// Cancels an enrolment: a confirmed seat (the first on the waitlist
     /// is promoted) or a place on the waitlist (those behind move up).
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty, enrolment_id))]
@@ -382,6 +412,7 @@ impl Enrolments {
         }
         Self::check_cutoff(&enrolment, &session, now)?;
         self.release(tx, &enrolment, &session, now).await?;
+        self.credit(tx, &enrolment, now).await?;
         if let Some(learner) = store::recipient(tx, enrolment.user_id).await? {
             let mail = emails::cancelled(&learner, &session, self.tz, &self.public_url);
             self.send(tx, enrolment.user_id, mail).await?;
@@ -442,6 +473,7 @@ impl Enrolments {
             status: EnrolmentStatus::Confirmed,
             waitlist_position: None,
             moved_from: Some(enrolment.id),
+            order_id: enrolment.order_id,
         };
         let id = match store::insert(tx, &new, now).await {
             Ok(id) => id,
@@ -450,6 +482,10 @@ impl Enrolments {
             Err(error) => return Err(error.into()),
         };
         reminders::schedule_in(tx, id, now).await?;
+        if let Some(order_id) = enrolment.order_id {
+            // Moved out of a date the academy called off (and credited).
+            self.billing.invoice_if_unbilled(tx, order_id, &to, enrolment.user_id, now).await?;
+        }
         if let Some(learner) = store::recipient(tx, enrolment.user_id).await? {
             let mail = emails::moved(&learner, &from, &to, self.tz, &self.public_url).attach(self.calendar_file(&to));
             self.send(tx, enrolment.user_id, mail).await?;
@@ -488,9 +524,31 @@ impl Enrolments {
             let enrolment = store::enrolment(tx, seen.id).await?.ok_or(Error::NotFound)?;
             if enrolment.status != EnrolmentStatus::Cancelled {
                 self.release(tx, &enrolment, &session, now).await?;
+                self.credit(tx, &enrolment, now).await?;
             }
         }
         Ok(())
+    }
+
+    /// Every enrolment of the learner (cancelled and moved ones too) with
+    /// its attendance day by day, for their data export.
+    pub async fn export(&self, learner: &User) -> Result<serde_json::Value, Error> {
+        let days = store::days_of(&self.db, learner.id).await?;
+        let rows = store::all_of(&self.db, learner.id).await?;
+        Ok(serde_json::Value::Array(
+            rows.into_iter()
+                .map(|row| {
+                    let marked: Vec<_> = days
+                        .iter()
+                        .filter(|(id, _, _)| *id == row.id)
+                        .map(|(_, day, attendance)| serde_json::json!({ "day": day, "attendance": attendance }))
+                        .collect();
+                    let mut value = serde_json::to_value(&row).expect("an enrolment serializes");
+                    value["attendance_days"] = serde_json::Value::Array(marked);
+                    value
+                })
+                .collect(),
+        ))
     }
 
     /// The learner's live enrolments, past and upcoming, soonest first,

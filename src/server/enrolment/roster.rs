@@ -123,7 +123,7 @@ impl Enrolments {
             sql.push(" AND i.user_id = ").bind(Arg::Int(actor.id));
         }
         if !filter.q.trim().is_empty() {
-            let pattern = crate::server::catalogue::staff::like_pattern(&filter.q);
+            let pattern = crate::server::sql::like_pattern(&filter.q);
             sql.push(" AND lower(c.title) LIKE ").bind(Arg::Text(pattern)).push(" ESCAPE '\\'");
         }
         match filter.campus.as_deref() {

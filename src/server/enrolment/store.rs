@@ -50,6 +50,9 @@ pub struct SessionFacts {
     pub course_summary: String,
     pub status: String,
     pub revision: i64,
+    /// The course's price now, in cents of `currency`.
+    pub price_cents: i64,
+    pub currency: String,
 }
 
 impl SessionFacts {
@@ -77,7 +80,7 @@ impl SessionFacts {
 const SESSION_FACTS: &str = "SELECT s.id, s.course_id, c.slug AS course_slug, c.title AS course_title, c.published,
             c.cancellation_cutoff_hours AS cutoff_hours, s.starts_at, s.ends_at, s.mode,
             l.name AS location, l.address AS location_address, l.city AS location_city,
-            c.summary AS course_summary, s.status, s.revision
+            c.summary AS course_summary, s.status, s.revision, c.price_cents, c.currency
      FROM course_sessions s JOIN courses c ON c.id = s.course_id
      LEFT JOIN locations l ON l.id = s.location_id
      WHERE s.id = $1";
@@ -207,10 +210,24 @@ pub async fn enrol(
     let Some(length) = claim_place(tx, session_id, now).await? else { return Ok(None) };
     let position = (length > 0).then_some(length);
     let status = if position.is_some() { EnrolmentStatus::Waitlisted } else { EnrolmentStatus::Confirmed };
-    let new = NewEnrolment { session_id, user_id, status, waitlist_position: position, moved_from: None };
+    let new =
+        NewEnrolment { session_id, user_id, status, waitlist_position: position, moved_from: None, order_id: None };
     let id = insert(tx, &new, now).await?;
     queue::enqueue_in(tx, Notice { enrolment_id: id, session_id, status }.job(user_id)).await?;
     Ok(Some((id, position)))
+}
+
+/// Puts the enrolment `id` on the order `order_id` that pays for it.
+pub async fn set_order(tx: &mut Tx, id: i64, order_id: i64) -> Result<(), sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query("UPDATE enrolments SET order_id = $2 WHERE id = $1")
+            .bind(id)
+            .bind(order_id)
+            .execute(conn)
+            .await
+            .map(|_| ())
+    })?;
+    Ok(())
 }
 
 /// Gives back one confirmed seat; `false` if the session counts none (its
@@ -287,20 +304,23 @@ pub struct NewEnrolment {
     /// The enrolment this one's seat moved from; an enrolment moves once
     /// (a unique index, `enrolments_moved_from`).
     pub moved_from: Option<i64>,
+    /// The order that pays for the seat (a moved seat keeps its order).
+    pub order_id: Option<i64>,
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(tx: &mut Tx, new: &NewEnrolment, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
     with_tx!(tx, |conn| {
         sqlx::query_scalar(
-            "INSERT INTO enrolments (session_id, user_id, status, waitlist_position, moved_from, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+            "INSERT INTO enrolments (session_id, user_id, status, waitlist_position, moved_from, order_id, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
         )
         .bind(new.session_id)
         .bind(new.user_id)
         .bind(new.status)
         .bind(new.waitlist_position)
         .bind(new.moved_from)
+        .bind(new.order_id)
         .bind(now)
         .fetch_one(conn)
         .await
@@ -314,15 +334,19 @@ pub struct EnrolmentRow {
     pub user_id: i64,
     pub status: EnrolmentStatus,
     pub waitlist_position: Option<i64>,
+    /// The order that pays for the seat, if one does.
+    pub order_id: Option<i64>,
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn enrolment(tx: &mut Tx, id: i64) -> Result<Option<EnrolmentRow>, sqlx::Error> {
     with_tx!(tx, |conn| {
-        sqlx::query_as("SELECT id, session_id, user_id, status, waitlist_position FROM enrolments WHERE id = $1")
-            .bind(id)
-            .fetch_optional(conn)
-            .await
+        sqlx::query_as(
+            "SELECT id, session_id, user_id, status, waitlist_position, order_id FROM enrolments WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(conn)
+        .await
     })
 }
 
@@ -331,7 +355,7 @@ pub async fn enrolment(tx: &mut Tx, id: i64) -> Result<Option<EnrolmentRow>, sql
 pub async fn live_enrolment(tx: &mut Tx, session_id: i64, user_id: i64) -> Result<Option<EnrolmentRow>, sqlx::Error> {
     with_tx!(tx, |conn| {
         sqlx::query_as(
-            "SELECT id, session_id, user_id, status, waitlist_position FROM enrolments
+            "SELECT id, session_id, user_id, status, waitlist_position, order_id FROM enrolments
              WHERE session_id = $1 AND user_id = $2 AND status <> 'cancelled'",
         )
         .bind(session_id)
@@ -346,7 +370,7 @@ pub async fn live_enrolment(tx: &mut Tx, session_id: i64, user_id: i64) -> Resul
 pub async fn live_in_session(tx: &mut Tx, session_id: i64) -> Result<Vec<EnrolmentRow>, sqlx::Error> {
     with_tx!(tx, |conn| {
         sqlx::query_as(
-            "SELECT id, session_id, user_id, status, waitlist_position FROM enrolments
+            "SELECT id, session_id, user_id, status, waitlist_position, order_id FROM enrolments
              WHERE session_id = $1 AND status <> 'cancelled' ORDER BY id",
         )
         .bind(session_id)
@@ -360,7 +384,7 @@ pub async fn live_in_session(tx: &mut Tx, session_id: i64) -> Result<Vec<Enrolme
 pub async fn live_of(tx: &mut Tx, user_id: i64) -> Result<Vec<EnrolmentRow>, sqlx::Error> {
     with_tx!(tx, |conn| {
         sqlx::query_as(
-            "SELECT id, session_id, user_id, status, waitlist_position FROM enrolments
+            "SELECT id, session_id, user_id, status, waitlist_position, order_id FROM enrolments
              WHERE user_id = $1 AND status <> 'cancelled' ORDER BY session_id, id",
         )
         .bind(user_id)
@@ -398,7 +422,7 @@ pub async fn mark_cancelled(
 pub async fn first_waitlisted(tx: &mut Tx, session_id: i64) -> Result<Option<EnrolmentRow>, sqlx::Error> {
     with_tx!(tx, |conn| {
         sqlx::query_as(
-            "SELECT id, session_id, user_id, status, waitlist_position FROM enrolments
+            "SELECT id, session_id, user_id, status, waitlist_position, order_id FROM enrolments
              WHERE session_id = $1 AND status = 'waitlisted' ORDER BY waitlist_position LIMIT 1",
         )
         .bind(session_id)
@@ -553,5 +577,52 @@ pub async fn user_id_by_email(tx: &mut Tx, email: &str) -> Result<Option<i64>, s
             .bind(email)
             .fetch_optional(c)
             .await
+    })
+}
+
+/// An enrolment of any status, as the learner's data export gives it.
+#[derive(Clone, Debug, sqlx::FromRow, serde::Serialize)]
+pub struct ExportRow {
+    pub id: i64,
+    pub course_title: String,
+    pub session_id: i64,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub status: EnrolmentStatus,
+    pub waitlist_position: Option<i64>,
+    pub attendance: Option<Attendance>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub moved_from: Option<i64>,
+    pub order_id: Option<i64>,
+}
+
+/// Every enrolment of the learner, cancelled and moved ones too.
+pub async fn all_of(db: &Db, user_id: i64) -> Result<Vec<ExportRow>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT e.id, c.title AS course_title, s.id AS session_id, s.starts_at, s.ends_at, e.status,
+                    e.waitlist_position, e.attendance, e.completed_at, e.created_at, e.cancelled_at, e.moved_from,
+                    e.order_id
+             FROM enrolments e JOIN course_sessions s ON s.id = e.session_id JOIN courses c ON c.id = s.course_id
+             WHERE e.user_id = $1 ORDER BY e.id",
+        )
+        .bind(user_id)
+        .fetch_all(pool)
+        .await
+    })
+}
+
+/// The learner's attendance day by day: (enrolment, day, attendance).
+pub async fn days_of(db: &Db, user_id: i64) -> Result<Vec<(i64, String, Attendance)>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT d.enrolment_id, d.day, d.attendance FROM attendance_days d
+             JOIN enrolments e ON e.id = d.enrolment_id WHERE e.user_id = $1 ORDER BY d.enrolment_id, d.day",
+        )
+        .bind(user_id)
+        .fetch_all(pool)
+        .await
     })
 }

@@ -95,7 +95,8 @@ impl Enrolments {
     }
 
     /// Cancels a scheduled session (staff). Its learners are told; their
-    /// enrolments stay, as the record of a session the academy called off.
+    /// enrolments stay, as the record of a session the academy called off,
+    /// and every seat an order paid for gets its credit note.
     #[tracing::instrument(level = "debug", skip_all, fields(session_id))]
     pub async fn cancel_session(&self, actor: impl Into<Acting<'_>>, session_id: i64) -> Result<(), Error> {
         let acting = actor.into();
@@ -105,6 +106,11 @@ impl Enrolments {
         let tx = write.tx();
         if !update_session(tx, session_id, None, true, now).await? {
             return Err(Error::NotFound);
+        }
+        // The session's row is locked by the update: no seat changes under
+        // us. Seats that orders paid for are credited in full.
+        for enrolment in store::live_in_session(tx, session_id).await? {
+            self.credit(tx, &enrolment, now).await?;
         }
         self.tell_learners(tx, session_id, true).await?;
         let mut diff = Diff::default();

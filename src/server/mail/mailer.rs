@@ -129,7 +129,8 @@ fn body(mail: &Mail) -> Result<MultiPart, JobError> {
     for file in &mail.attachments {
         let content_type = ContentType::parse(&file.content_type)
             .map_err(|_| JobError::permanent("an attachment has an invalid content type"))?;
-        mixed = mixed.singlepart(Attachment::new(file.filename.clone()).body(file.body.clone(), content_type));
+        let bytes = file.bytes().map_err(|_| JobError::permanent("an attachment's file does not decode"))?;
+        mixed = mixed.singlepart(Attachment::new(file.filename.clone()).body(bytes, content_type));
     }
     Ok(mixed)
 }

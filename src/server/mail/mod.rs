@@ -89,7 +89,29 @@ pub struct Attachment {
     pub filename: String,
     /// A MIME type, parameters included (`text/calendar; charset=utf-8; method=PUBLISH`).
     pub content_type: String,
+    /// The file's text; for a binary file (a PDF), its bytes in base64.
     pub body: String,
+    /// Whether `body` is base64 of a binary file.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub base64: bool,
+}
+
+impl Attachment {
+    /// A binary file, such as an invoice's PDF.
+    pub fn binary(filename: String, content_type: &str, bytes: &[u8]) -> Self {
+        use base64::Engine;
+        let body = base64::engine::general_purpose::STANDARD.encode(bytes);
+        Self { filename, content_type: content_type.to_string(), body, base64: true }
+    }
+
+    /// The file as it is sent.
+    pub fn bytes(&self) -> Result<Vec<u8>, base64::DecodeError> {
+        use base64::Engine;
+        match self.base64 {
+            true => base64::engine::general_purpose::STANDARD.decode(&self.body),
+            false => Ok(self.body.as_bytes().to_vec()),
+        }
+    }
 }
 
 impl Mail {

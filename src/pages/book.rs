@@ -1,0 +1,164 @@
+//! `/book/{session}`: the order step. Everything the booking commits to is
+//! shown before anything is: each day and its hours, the place, the price
+//! with its VAT, the cancellation deadline, and whether it gives a seat or
+//! a waitlist place. Then who pays and how, the terms, and one button.
+
+use crate::components::form::{CheckField, FormAlert, RadioGroup, Select, TextField, last_error};
+use crate::components::loaded::Loaded;
+use crate::components::status::set_no_store;
+use crate::components::verbatim::PageTitle;
+use crate::model::billing::{ADDRESS_MAX, CITY_MAX, COUNTRIES, NAME_MAX, POSTCODE_MAX, PURCHASE_ORDER_MAX};
+use crate::model::form::Field;
+use crate::model::order::OrderQuote;
+use crate::server_fns::orders::{PlaceOrder, get_order_quote};
+use leptos::prelude::*;
+use leptos_meta::Meta;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn BookPage() -> impl IntoView {
+    set_no_store();
+    let params = use_params_map();
+    let session = move || params.read().get("session").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    let quote = Resource::new(session, get_order_quote);
+    view! { <Loaded data=quote loading="Loading the booking…" render=|quote| view! { <Book quote/> }/> }
+}
+
+#[component]
+fn Summary(quote: OrderQuote) -> impl IntoView {
+    let days = quote.days.iter().map(|day| view! { <li>{day.clone()}</li> }).collect_view();
+    let address = quote.address.clone().map(|address| view! { <span class="address">{address}</span> });
+    view! {
+        <section class="order-summary" aria-labelledby="summary-heading">
+            <h2 id="summary-heading">"Your booking"</h2>
+            <dl class="facts">
+                <div><dt>"Course"</dt><dd><a href=format!("/courses/{}", quote.course_slug)>{quote.course_title.clone()}</a></dd></div>
+                <div><dt>{format!("Dates ({})", quote.zone)}</dt><dd><ul class="days">{days}</ul></dd></div>
+                <div><dt>"Where"</dt><dd>{quote.place.clone()}{address}</dd></div>
+                <div><dt>"Places"</dt><dd>{quote.availability.clone()}</dd></div>
+                <div><dt>"Cancellation"</dt><dd>{quote.cancellation.clone()}</dd></div>
+            </dl>
+            <table class="order-amounts">
+                <caption>{format!("Price per person: {} {}", quote.price, quote.price_vat)}</caption>
+                <tbody>
+                    <tr><th scope="row">"Net"</th><td>{quote.net.clone()}</td></tr>
+                    <tr><th scope="row">{quote.vat_label.clone()}</th><td>{quote.vat.clone()}</td></tr>
+                    <tr class="total"><th scope="row">"Total"</th><td>{quote.total.clone()}</td></tr>
+                </tbody>
+            </table>
+            {quote.waitlist.then(|| view! {
+                <p class="muted">"A waitlist place costs nothing: if a seat is confirmed for you, its invoice follows by e-mail."</p>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn Book(quote: OrderQuote) -> impl IntoView {
+    let title = format!("Book {}", quote.course_title);
+    let here = format!("/book/{}", quote.session_id);
+    let form = if let Some(closed) = quote.closed.clone() {
+        view! { <p class="form-alert" role="alert">{closed}</p> }.into_any()
+    } else if !quote.signed_in {
+        view! {
+            <section class="order-sign-in" aria-labelledby="who-heading">
+                <h2 id="who-heading">"Log in to book"</h2>
+                <p>"Bookings are kept in your account, with their invoices and certificates."</p>
+                <p class="actions">
+                    <a class="button" href=format!("/login?next={here}")>"Log in"</a>
+                    <a class="button secondary" href=format!("/signup?next={here}")>"Create an account"</a>
+                </p>
+            </section>
+        }
+        .into_any()
+    } else if let Some(already) = quote.already.clone() {
+        view! {
+            <p class="form-notice" role="status">{already} " " <a href="/account">"See your courses"</a></p>
+        }
+        .into_any()
+    } else {
+        view! { <OrderForm quote=quote.clone()/> }.into_any()
+    };
+    let clashes = (!quote.clashes.is_empty()).then(|| {
+        let items = quote.clashes.iter().map(|c| view! { <li>{c.clone()}</li> }).collect_view();
+        view! {
+            <div class="form-alert" role="alert">
+                <p>"This date overlaps with another of your bookings:"</p>
+                <ul>{items}</ul>
+            </div>
+        }
+    });
+    view! {
+        <PageTitle text=format!("{title} · Lyceum")/>
+        <Meta name="robots" content="noindex"/>
+        <nav class="breadcrumbs" aria-label="Breadcrumb">
+            <ol>
+                <li><a href="/courses">"Courses"</a></li>
+                <li><a href=format!("/courses/{}", quote.course_slug)>{quote.course_title.clone()}</a></li>
+                <li><span aria-current="page">"Book"</span></li>
+            </ol>
+        </nav>
+        <section class="order-step">
+            <h1>{title}</h1>
+            <Summary quote=quote.clone()/>
+            {clashes}
+            {form}
+        </section>
+    }
+}
+
+#[component]
+fn OrderForm(quote: OrderQuote) -> impl IntoView {
+    let action = ServerAction::<PlaceOrder>::new();
+    let error = last_error(action);
+    let countries = COUNTRIES.iter().map(|(code, name)| (code.to_string(), name.to_string())).collect();
+    let button = match quote.waitlist {
+        true => "Join the waitlist".to_string(),
+        false => format!("Book and pay {}", quote.total),
+    };
+    let terms = format!("(version {})", quote.terms_version);
+    let payment_days = quote.payment_days;
+    view! {
+        <ActionForm action attr:class="stack-form order-form" attr:novalidate="" attr:aria-labelledby="pay-heading">
+            <h2 id="pay-heading">"Who pays"</h2>
+            <FormAlert error/>
+            <input type="hidden" name="session_id" value=quote.session_id.to_string()/>
+            <RadioGroup
+                field=Field::Billing
+                legend="The invoice is for"
+                choices=vec![("private", "Me, as a private person"), ("company", "A company or organisation")]
+                value="private"
+                error
+            />
+            <TextField field=Field::BillingName label="Name on the invoice" value=quote.booker_name.clone()
+                hint="Your full name, or the company's legal name." autocomplete="name" maxlength=NAME_MAX required=true error/>
+            <TextField field=Field::Address label="Street address" autocomplete="street-address" maxlength=ADDRESS_MAX required=true error/>
+            <div class="field-row">
+                <TextField field=Field::Postcode label="Postcode" autocomplete="postal-code" maxlength=POSTCODE_MAX error/>
+                <TextField field=Field::City label="Town or city" autocomplete="address-level2" maxlength=CITY_MAX required=true error/>
+            </div>
+            <Select field=Field::Country label="Country" choices=countries value="MT" error/>
+            <TextField field=Field::VatNumber label="VAT number (companies, optional)"
+                hint="With its country prefix, such as MT12345678." maxlength=20 error/>
+            <TextField field=Field::PurchaseOrder label="Purchase-order reference (optional)"
+                hint="Printed on the invoice, if your company needs one." maxlength=PURCHASE_ORDER_MAX error/>
+            <RadioGroup
+                field=Field::PaymentMethod
+                legend="How you pay"
+                choices=vec![
+                    ("transfer", "Bank transfer, with the payment reference on the invoice"),
+                    ("invoice", "Invoice to my company's accounts"),
+                ]
+                value="transfer"
+                error
+            />
+            <p class="field-hint">{format!(
+                "Either way the invoice comes by e-mail at once, to be paid within {payment_days} days and before the course begins. We do not take cards."
+            )}</p>
+            <CheckField field=Field::Terms error>
+                "I accept the " <a href="/terms">"terms of booking"</a> " " {terms}
+            </CheckField>
+            <button type="submit" disabled=move || action.pending().get()>{button}</button>
+        </ActionForm>
+    }
+}
