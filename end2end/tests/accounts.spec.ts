@@ -156,3 +156,36 @@ test("a refused form comes back with what was typed and its errors, and a clean 
   if (js) await waitForHydration(page);
   await expect(page.locator(".field-error")).toHaveCount(0);
 });
+
+test("after a refused form the focus is on what went wrong, sent with Enter or with the button", async ({ page }, testInfo) => {
+  testInfo.annotations.push({ type: "expected-http-status", description: "422" });
+  const js = jsEnabled(testInfo);
+
+  // The enquiry form, sent by pressing Enter in the e-mail field.
+  await open(page, "/contact", js);
+  await page.getByLabel("Your name").fill("Rita Zammit");
+  await page.getByLabel("Your message").fill("Do you run the Excel course in the evenings?");
+  const email = page.getByLabel("Your e-mail address");
+  await email.fill("rita at example");
+  await email.press("Enter");
+  await expect(email).toHaveAttribute("aria-invalid", "true");
+  const summary = page.getByRole("alert");
+  await expect(summary).toBeFocused();
+  expect(await page.evaluate(() => document.activeElement?.getAttribute("role"))).toBe("alert");
+
+  // Sent again, still refused: the focus comes back to the summary.
+  if (js) {
+    await page.getByLabel("Your name").fill("Rita Zammit-Borg");
+    await page.getByLabel("Your e-mail address").press("Enter");
+    await expect(page.getByRole("alert")).toBeFocused();
+  }
+
+  // The signup form, sent with its button.
+  await open(page, "/signup", js);
+  await page.getByLabel("Full name").fill("Rita Zammit");
+  await page.getByLabel("E-mail address").fill("rita at example");
+  await page.getByLabel("Password").fill("limestone steps to the bastion");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByLabel("E-mail address")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByRole("alert")).toBeFocused();
+});

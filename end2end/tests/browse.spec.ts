@@ -1,4 +1,4 @@
-import { test, expect, jsEnabled, waitForHydration } from "./fixtures";
+import { test, expect, jsEnabled, open, waitForHydration } from "./fixtures";
 
 test.describe("a visitor browses the catalogue", () => {
   test("searches from the home page, filters, and opens a course", async ({ page, consoleErrors }, testInfo) => {
@@ -127,6 +127,61 @@ test.describe("with JavaScript", () => {
     expect(consoleErrors).toEqual([]);
   });
 
+  test("keeps a campus, a level and a search chosen while the page still loads its script", async ({ page, consoleErrors }) => {
+    test.slow();
+    // The app's bundle is held back until every choice is made, as on a slow phone.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/\/pkg\/.*\.(js|wasm)$/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    // Each field starts with what the server marked, and is changed before the app runs.
+    await page.goto("/courses?q=cloud&location=sliema&level=advanced");
+    const campus = page.getByLabel("Campus", { exact: true });
+    const level = page.getByLabel("Level", { exact: true });
+    const search = page.getByRole("searchbox", { name: "Search courses" });
+    await expect(campus).toHaveValue("sliema");
+    await campus.selectOption("valletta");
+    await level.selectOption("beginner");
+    await search.fill("data");
+    expect(await page.locator("body[data-hydrated=true]").count(), "the app has not run yet").toBe(0);
+    // What the fields show, task after task, while the app takes over: a
+    // choice reset even for a moment is one a slower phone can keep.
+    await page.evaluate(() => {
+      const fields = ["location", "level", "q"].map((name) => document.querySelector(`[name=${name}]`) as HTMLInputElement);
+      const shown: string[] = ((window as any).__shown = []);
+      const look = () => {
+        const now = fields.map((field) => field.value).join(" | ");
+        if (shown[shown.length - 1] !== now) shown.push(now);
+        setTimeout(look, 0);
+      };
+      look();
+    });
+    release();
+    await waitForHydration(page);
+    await page.waitForTimeout(500);
+    expect(await page.evaluate(() => (window as any).__shown), "what the fields showed").toEqual(["valletta | beginner | data"]);
+    await expect(campus).toHaveValue("valletta");
+    await expect(level).toHaveValue("beginner");
+    await expect(search).toHaveValue("data");
+
+    // The hydrated app sends what was chosen.
+    await page.evaluate(() => ((window as any).__still_here = true));
+    await page.getByRole("button", { name: "Show courses" }).click();
+    await expect(page).toHaveURL(/[?&]q=data(&|$)/);
+    await expect(page).toHaveURL(/[?&]location=valletta(&|$)/);
+    await expect(page).toHaveURL(/[?&]level=beginner(&|$)/);
+    const chips = page.getByRole("list", { name: "Filters in force" });
+    await expect(chips.getByRole("link", { name: /^Remove Valletta/ })).toBeVisible();
+    await expect(chips.getByRole("link", { name: "Remove Beginner" })).toBeVisible();
+    const next = page.locator(".card-next");
+    await expect(next.first()).toBeVisible();
+    for (const text of await next.allInnerTexts()) expect(text).toContain("Valletta");
+    expect(await page.evaluate(() => (window as any).__still_here), "handled in place").toBe(true);
+    expect(consoleErrors).toEqual([]);
+  });
+
   test("keeps what was typed before the page hydrated", async ({ page, consoleErrors }) => {
     await page.goto("/courses?q=cloud");
     const search = page.getByRole("searchbox", { name: "Search" });
@@ -140,6 +195,47 @@ test.describe("with JavaScript", () => {
     await page.getByRole("button", { name: "Show courses" }).click();
     await expect(page).toHaveURL(/q=leadership/);
     await expect(page).toHaveURL(/sort=title/);
+    expect(consoleErrors).toEqual([]);
+  });
+});
+
+test("the page as sent marks the filters in force as chosen", async ({ page, consoleErrors }, testInfo) => {
+  test.skip(jsEnabled(testInfo), "the markup as the server sent it, before any script");
+  await page.goto("/courses?q=data&category=data&mode=in-person&location=sliema&level=beginner&sort=title");
+  // The markup itself: each list marks its one choice with `selected`.
+  for (const [name, value] of [
+    ["category", "data"],
+    ["mode", "in-person"],
+    ["location", "sliema"],
+    ["level", "beginner"],
+    ["sort", "title"],
+  ]) {
+    const marked = page.locator(`select[name="${name}"] option[selected]`);
+    await expect(marked, name).toHaveCount(1);
+    await expect(marked, name).toHaveAttribute("value", value);
+  }
+  await expect(page.locator('select[name="kind"] option[selected]')).toHaveCount(0);
+  await expect(page.getByRole("searchbox", { name: "Search courses" })).toHaveAttribute("value", "data");
+  await expect(page.getByLabel("Campus", { exact: true })).toHaveValue("sliema");
+  await expect(page.getByLabel("Level", { exact: true })).toHaveValue("beginner");
+  expect(consoleErrors).toEqual([]);
+});
+
+test.describe("on a phone", () => {
+  test.use({ viewport: { width: 390, height: 844 } });
+
+  test("applying the filters folds them away and shows the results", async ({ page, consoleErrors }, testInfo) => {
+    await open(page, "/courses", jsEnabled(testInfo));
+    await page.locator(".filter-panel > summary").click();
+    const campus = page.getByLabel("Campus", { exact: true });
+    await campus.selectOption("sliema");
+    await page.getByRole("button", { name: "Show courses" }).click();
+    await expect(page).toHaveURL(/[?&]location=sliema(&|$)/);
+    await expect(page.getByRole("list", { name: "Filters in force" })).toBeVisible();
+    await expect(campus, "the filters are folded away").toBeHidden();
+    await expect(page.locator(".filter-panel > summary")).toContainText("(1 in use)");
+    await expect(page.getByRole("heading", { level: 1 })).toBeInViewport();
+    await expect(page.locator("ul.cards > li").first()).toBeInViewport();
     expect(consoleErrors).toEqual([]);
   });
 });

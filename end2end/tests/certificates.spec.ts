@@ -1,5 +1,5 @@
 import AxeBuilder from "@axe-core/playwright";
-import { test, expect, jsEnabled, logIn, waitForHydration } from "./fixtures";
+import { test, expect, jsEnabled, logIn, stickingOut, waitForHydration } from "./fixtures";
 
 const staffPassword = process.env.STAFF_PASSWORD ?? "";
 
@@ -73,22 +73,14 @@ test("a busy day's roster: everyone marked present at once, a sign-in sheet, and
   const unmarked = page.locator('select[form="roster-marks"]:not([disabled]) option[value=""][selected]');
   await expect(unmarked).toHaveCount(0);
 
-  // What sticks out past the screen's right edge, to name it when something does.
-  const wider = () =>
-    page.evaluate(() =>
-      [...document.querySelectorAll("main *")]
-        .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
-        .slice(0, 5)
-        .map((el) => `${el.tagName.toLowerCase()}.${el.className} (${Math.round(el.getBoundingClientRect().right)}px)`),
-    );
   for (const width of [390, 1366]) {
     await page.setViewportSize({ width, height: 900 });
     await page.goto(roster);
-    expect(await wider(), `roster at ${width}px`).toEqual([]);
+    expect(await stickingOut(page), `roster at ${width}px`).toEqual([]);
     await page.screenshot({ path: testInfo.outputPath(`roster-${width}.png`), fullPage: true });
     await page.goto(`${roster}/sign-in`);
     await expect(page.getByRole("heading", { name: "Sign-in sheet", level: 1 })).toBeVisible();
-    expect(await wider(), `sheet at ${width}px`).toEqual([]);
+    expect(await stickingOut(page), `sheet at ${width}px`).toEqual([]);
     await page.screenshot({ path: testInfo.outputPath(`sign-in-${width}.png`), fullPage: true });
   }
   await expect(page.locator(".sign-in-table tbody tr").first()).toBeVisible();

@@ -1,60 +1,97 @@
 import AxeBuilder from "@axe-core/playwright";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test, expect, jsEnabled, logIn, mailTo, newLearner, open, waitForHydration } from "./fixtures";
 
-test("a visitor is sent to log in before enrolling, and comes back to the course", async ({ page, consoleErrors }, testInfo) => {
+/** The text of a PDF, read by pypdf (installed by the test command). */
+function pdfText(bytes: Buffer): { title: string; text: string } {
+  const dir = mkdtempSync(join(tmpdir(), "lyceum-pdf-"));
+  const file = join(dir, "document.pdf");
+  writeFileSync(file, bytes);
+  const python = process.env.LYCEUM_TEST_PYTHON ?? "python3";
+  const out = execFileSync(python, [join(__dirname, "../../tests/support/read_pdf.py"), file]);
+  return JSON.parse(out.toString());
+}
+
+/**
+ * Books the session whose "Book"/"Join the waitlist" link is `link` on the
+ * course page shown now, through the order step, as a private person.
+ */
+async function book(page: import("@playwright/test").Page, js: boolean, link: import("@playwright/test").Locator) {
+  await link.click();
+  await expect(page).toHaveURL(/\/book\/\d+$/);
+  await expect(page.getByRole("heading", { name: "Your booking" })).toBeVisible();
+  await expect(page.getByText(/Free cancellation until/)).toBeVisible();
+  if (js) await waitForHydration(page);
+  await page.getByLabel("Street address").fill("3 Triq San Pawl");
+  await page.getByLabel("Postcode").fill("SPB 1010");
+  await page.getByLabel("Town or city").fill("St Paul's Bay");
+  await page.getByLabel(/I accept the terms of booking/).check();
+  await page.getByRole("button", { name: /^(Confirm the booking|Join the waitlist)/ }).click();
+  await expect(page).toHaveURL(/\/account\/orders\/LY-[0-9A-Z]{4}-[0-9A-Z]{4}\?notice=(enrolled|waitlisted)$/);
+}
+
+test("a visitor sees what they would book, is sent to log in, and comes back to the order step", async ({ page, consoleErrors }, testInfo) => {
   const js = jsEnabled(testInfo);
   await open(page, "/courses", js);
   await page.locator("article .card-title a").first().click();
   await expect(page).toHaveURL(/\/courses\/[a-z0-9-]+$/);
-  const course = new URL(page.url()).pathname;
-  if (js) await waitForHydration(page);
-  await page.getByRole("button", { name: /^(Enrol in|Join the waitlist for)/ }).first().click();
-  await expect(page).toHaveURL(new RegExp(`/login\\?next=${course}$`));
+  await page.getByRole("link", { name: /^(Book the session of|Join the waitlist for)/ }).first().click();
+  await expect(page).toHaveURL(/\/book\/\d+$/);
+  const step = new URL(page.url()).pathname;
+  await expect(page.getByRole("heading", { name: "Your booking" })).toBeVisible();
+  await expect(page.getByRole("rowheader", { name: "Total" })).toBeVisible();
+  await page.getByRole("main").getByRole("link", { name: "Log in" }).click();
+  await expect(page).toHaveURL(new RegExp(`/login\\?next=${step}$`));
 });
 
-test("a learner enrols in a session, finds it on their account page, and cancels it", async ({ page, consoleErrors }, testInfo) => {
+test("a private learner books, gets the invoice, cancels before the deadline and gets the credit note", async ({ page, consoleErrors }, testInfo) => {
+  test.slow();
   const js = jsEnabled(testInfo);
-  const email = `enrols-${testInfo.project.name}-${Date.now()}@example.com`;
-  await newLearner(page, js, "Karl Vella", email, "a walk along the bastions");
+  const email = `books-${testInfo.project.name}-${Date.now()}@example.com`;
+  await newLearner(page, js, "Ġorġ Żammit", email, "a walk along the bastions");
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByRole("heading", { name: "No courses yet" })).toBeVisible();
 
-  // Find a course and take a seat (or a waitlist place when it is full).
+  // A session with a free seat, booked through the order step.
   await open(page, "/courses", js);
   await page.locator("article .card-title a").first().click();
-  await expect(page).toHaveURL(/\/courses\/[a-z0-9-]+$/);
   const title = (await page.getByRole("heading", { level: 1 }).textContent())!.trim();
-  if (js) await waitForHydration(page);
-  await page.getByRole("button", { name: /^(Enrol in|Join the waitlist for)/ }).first().click();
-  await expect(page).toHaveURL(/\/account\?notice=(enrolled|waitlisted)$/);
-  await expect(page.getByRole("status")).toContainText(/Your seat is confirmed|on its waitlist/);
-  await expect(page.locator("li.enrolment")).toHaveCount(1);
+  await book(page, js, page.getByRole("link", { name: /^Book the session of/ }).first());
+  await expect(page.getByRole("status")).toContainText("Your seat is confirmed");
+  await expect(page.getByRole("heading", { name: "How to pay" })).toBeVisible();
+  const reference = (await page.locator("dd.code").first().textContent())!.trim();
+
+  // The invoice, as a PDF that reads back with the buyer, the course and the number.
+  const invoiceLink = page.getByRole("link", { name: /^Download invoice \d{4}-\d{6} \(PDF\)$/ });
+  const number = (await invoiceLink.getAttribute("aria-label"))!.match(/\d{4}-\d{6}/)![0];
+  const invoice = await page.request.get((await invoiceLink.getAttribute("href"))!);
+  expect(invoice.headers()["content-type"]).toBe("application/pdf");
+  const read = pdfText(await invoice.body());
+  expect(read.title).toBe(`Invoice ${number}`);
+  expect(read.text).toContain("Ġorġ Żammit");
+  expect(read.text).toContain(reference);
+  expect(read.text).toContain(title.slice(0, 20));
+  const mail = await mailTo(page, email, `Your booking ${reference}`);
+  await expect(mail).toContainText(`Invoice ${number} is attached`);
+
+  // The course page knows the booking, and so does the account page.
+  await open(page, "/account", js);
   await expect(page.locator("li.enrolment")).toContainText(title);
-
-  // Its calendar entry, when the seat is confirmed.
-  const calendar = page.locator("li.enrolment").getByRole("link", { name: /^Add to calendar: / });
-  if (await calendar.count()) {
-    const answer = await page.request.get((await calendar.getAttribute("href"))!);
-    expect(answer.headers()["content-type"]).toBe("text/calendar; charset=utf-8");
-    expect(await answer.text()).toContain("BEGIN:VEVENT");
-  }
-  // The private calendar address, made on request.
-  if (js) await waitForHydration(page);
-  await page.getByRole("button", { name: "Get my calendar address" }).click();
-  await expect(page.getByLabel("Calendar address")).toHaveValue(/\/calendar\/[A-Za-z0-9_-]+\.ics$/);
-  const feed = await page.request.get(new URL(await page.getByLabel("Calendar address").inputValue()).pathname);
-  expect(await feed.text()).toContain(title.split(",")[0].slice(0, 20));
-  if (js) {
-    const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-    const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-    expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`)).toEqual([]);
-  }
-
-  // Cancel it.
   if (js) await waitForHydration(page);
   await page.getByRole("button", { name: new RegExp(`^Cancel ${title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} on `) }).click();
   await expect(page).toHaveURL(/\/account\?notice=enrolment-cancelled$/);
-  await expect(page.getByRole("heading", { name: "No courses yet" })).toBeVisible();
+
+  // The credit note, for the whole amount, naming the invoice.
+  await open(page, "/account/orders", js);
+  await page.getByRole("link", { name: reference }).click();
+  const creditLink = page.getByRole("link", { name: /^Download credit note \d{4}-\d{6} \(PDF\)$/ });
+  const credit = pdfText(await (await page.request.get((await creditLink.getAttribute("href"))!)).body());
+  expect(credit.title).toMatch(/^Credit note \d{4}-\d{6}$/);
+  expect(credit.text).toContain(number);
+  await mailTo(page, email, "Credit note");
 });
 
 /** The course pages of the whole catalogue, from the sitemap, last first. */
@@ -79,8 +116,8 @@ test("the last seat is taken, the next learner waits, and is promoted when it fr
     const row = page.locator("tr", { hasText: "1 seat left" }).first();
     if ((await row.count()) === 0) continue;
     if (seen++ === (js ? 0 : 1)) {
-      const label = await row.getByRole("button", { name: /^Enrol in the session of / }).getAttribute("aria-label");
-      target = { path, when: label!.replace("Enrol in the session of ", "") };
+      const label = await row.getByRole("link", { name: /^Book the session of / }).getAttribute("aria-label");
+      target = { path, when: label!.replace("Book the session of ", "") };
       break;
     }
   }
@@ -89,7 +126,7 @@ test("the last seat is taken, the next learner waits, and is promoted when it fr
   const first = `last-seat-${stamp}@example.com`;
   const second = `next-in-line-${stamp}@example.com`;
   const password = "a quiet evening in mdina";
-  const enrolButton = (name: RegExp) => page.getByRole("button", { name });
+  const bookLink = (name: RegExp) => page.getByRole("link", { name });
   const logOut = async () => {
     if (js) await waitForHydration(page);
     await page.getByRole("banner").getByRole("button", { name: "Log out" }).click();
@@ -99,15 +136,16 @@ test("the last seat is taken, the next learner waits, and is promoted when it fr
   // The first learner takes the last seat.
   await newLearner(page, js, "Rita Zammit", first, password);
   await open(page, target!.path, js);
-  await enrolButton(new RegExp(`^Enrol in the session of ${target!.when}$`)).click();
-  await expect(page).toHaveURL(/\/account\?notice=enrolled$/);
+  await book(page, js, bookLink(new RegExp(`^Book the session of ${target!.when}$`)));
   await logOut();
 
   // The second finds it full and joins the waitlist, first in line.
   await newLearner(page, js, "Paul Galea", second, password);
   await open(page, target!.path, js);
-  await enrolButton(new RegExp(`^Join the waitlist for ${target!.when}$`)).click();
-  await expect(page).toHaveURL(/\/account\?notice=waitlisted$/);
+  await book(page, js, bookLink(new RegExp(`^Join the waitlist for ${target!.when}$`)));
+  await expect(page.getByRole("status")).toContainText("waitlist");
+  await expect(page.getByText("No invoice yet")).toBeVisible();
+  await open(page, "/account", js);
   await expect(page.locator("li.enrolment")).toContainText("On the waitlist, position 1");
   await logOut();
 

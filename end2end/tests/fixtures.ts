@@ -40,6 +40,20 @@ export async function waitForHydration(page: Page): Promise<void> {
   await page.locator("body[data-hydrated=true]").waitFor({ state: "attached" });
 }
 
+/**
+ * What sticks out past the screen's right edge in the page's main content,
+ * named (tag, class, right edge), so a failure says what to fix: empty
+ * when everything fits.
+ */
+export async function stickingOut(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll("main *")]
+      .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
+      .slice(0, 5)
+      .map((el) => `${el.tagName.toLowerCase()}.${el.className} (${Math.round(el.getBoundingClientRect().right)}px)`),
+  );
+}
+
 /** Opens `path` and, with JavaScript on, waits until the page is interactive. */
 export async function open(page: Page, path: string, js: boolean): Promise<void> {
   await page.goto(path);

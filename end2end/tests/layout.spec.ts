@@ -1,4 +1,4 @@
-import { test, expect, jsEnabled, logIn, open } from "./fixtures";
+import { test, expect, jsEnabled, logIn, open, signUp, stickingOut } from "./fixtures";
 import type { Page, TestInfo } from "@playwright/test";
 
 // The main pages on a 390×844 phone and a 1366×900 laptop: nothing is
@@ -78,6 +78,24 @@ for (const size of sizes) {
     });
   });
 }
+
+test("a long address to confirm fits a phone's screen", async ({ page, consoleErrors }, testInfo) => {
+  const js = jsEnabled(testInfo);
+  await page.setViewportSize({ width: 390, height: 844 });
+  // Sixty characters without a space, as some work addresses are.
+  const domain = "@example.com";
+  const local = `confirm.${testInfo.project.name}.${Date.now()}.`.padEnd(60 - domain.length, "x");
+  const email = `${local}${domain}`;
+  expect(email).toHaveLength(60);
+  await open(page, "/signup", js);
+  await signUp(page, "Carmen Grech", email, "limestone steps to the bastion");
+  await expect(page).toHaveURL(/\/check-email$/);
+  await expect(page.locator(".lead")).toContainText(email);
+  expect(await stickingOut(page), "/check-email at 390px").toEqual([]);
+  expect(await overflow(page), "/check-email is wider than the screen").toBeLessThanOrEqual(0);
+  await keep(page, testInfo, "phone check-email long address");
+  expect(consoleErrors).toEqual([]);
+});
 
 test("each filter in force is a chip that removes it", async ({ page, consoleErrors }, testInfo) => {
   await open(page, "/courses?q=security&mode=online&category=cybersecurity", jsEnabled(testInfo));

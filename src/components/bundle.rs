@@ -9,9 +9,10 @@
 //! when it loads. It is fetched and run on the visitor's first sign of
 //! intent (the pointer coming over the page, a touch, a key, a focus):
 //! until then nothing competes with reading the page. What the visitor has
-//! typed meanwhile is kept: hydration sets each field's value from the
-//! page's state, so the script puts back the fields the visitor changed
-//! and tells the app with the usual `input` and `change` events.
+//! typed or chosen meanwhile is kept, because hydration leaves it alone: a
+//! field's value is an attribute of the markup the server sent, and where
+//! the app also sets it as a property (a form it updates in place), that
+//! property is `components::kept::Kept`, which hydrating does not set.
 //!
 //! The file names carry the content hashes cargo-leptos writes beside the
 //! binary; they are read once (per render while `cargo leptos watch`
@@ -74,33 +75,14 @@ impl Bundle {
     }
 }
 
-/// Hydrates the page on the first sign of intent, keeping what was typed.
+/// Hydrates the page on the first sign of intent.
 const HYDRATE_ON_INTENT: &str = r#"(js, wasm) => {
   const intents = ["pointerover", "pointerdown", "touchstart", "keydown", "focusin"];
-  const choice = (el) => el.type === "checkbox" || el.type === "radio";
-  const changed = (el) => choice(el) ? el.checked !== el.defaultChecked
-    : el.tagName === "SELECT" ? [...el.options].some((o) => o.selected !== o.defaultSelected)
-    : el.type !== "file" && el.value !== el.defaultValue;
-  const read = (el) => choice(el) ? el.checked : el.tagName === "SELECT" ? [...el.options].map((o) => o.selected) : el.value;
-  const write = (el, v) => choice(el) ? (el.checked = v)
-    : el.tagName === "SELECT" ? [...el.options].forEach((o, i) => { o.selected = v[i]; }) : (el.value = v);
   const start = () => {
     intents.forEach((e) => removeEventListener(e, start, true));
     import(js).then(async (bundle) => {
       await bundle.default({ module_or_path: wasm });
-      const typed = [...document.querySelectorAll("input, select, textarea")].filter(changed).map((el) => [el, read(el)]);
       bundle.hydrate();
-      // Parts of the page hydrate once their data is read back, in tasks
-      // of their own: put the fields back after those, where hydration
-      // reset them (a field changed since is left as it is).
-      setTimeout(() => {
-        for (const [el, value] of typed) {
-          if (!el.isConnected || changed(el)) continue;
-          write(el, value);
-          el.dispatchEvent(new Event("input", { bubbles: true }));
-          el.dispatchEvent(new Event("change", { bubbles: true }));
-        }
-      });
     });
   };
   intents.forEach((e) => addEventListener(e, start, { capture: true, passive: true }));

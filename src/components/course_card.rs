@@ -95,6 +95,7 @@ mod tests {
                 instructor: None,
                 capacity: 12,
                 seats_left,
+                waitlist: 0,
             }),
         }
     }

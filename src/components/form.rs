@@ -293,13 +293,25 @@ pub fn CheckField(field: Field, error: LastError, children: Children) -> impl In
     }
 }
 
-/// What went wrong with the whole form, when it is not one field's fault.
+/// What went wrong with the whole form, or the summary of what is wrong
+/// in its fields: the first thing anyone meets after a refusal. A page
+/// that arrives with it (the form came back from a post without
+/// JavaScript) focuses it on load (`autofocus`); one refused while the app
+/// runs moves the focus to it, whether it was sent with a button or with
+/// Enter in a field. Hydrating leaves the focus where the visitor has put
+/// it since the page arrived.
 #[component]
 pub fn FormAlert(error: LastError) -> impl IntoView {
     move || {
         error.get().map(|error| {
             let text = error.to_string();
-            view! { <div class="form-alert" role="alert">{text}</div> }
+            let alert = NodeRef::<leptos::html::Div>::new();
+            if !Owner::current_shared_context().is_some_and(|context| context.during_hydration()) {
+                alert.on_load(|alert| {
+                    let _ = alert.focus();
+                });
+            }
+            view! { <div class="form-alert" role="alert" tabindex="-1" autofocus node_ref=alert>{text}</div> }
         })
     }
 }

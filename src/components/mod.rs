@@ -5,6 +5,7 @@ pub mod contact;
 pub mod course_card;
 pub mod error_view;
 pub mod form;
+pub mod kept;
 pub mod layout;
 pub mod loaded;
 pub mod order;

@@ -5,10 +5,12 @@ use leptos::prelude::*;
 
 #[component]
 pub fn SeatsLeft(session: SessionView) -> impl IntoView {
-    let text = match session.seats_left {
-        0 => "Full: waitlist only".to_string(),
-        1 => "1 seat left".to_string(),
-        n => format!("{n} seats left"),
+    let text = match (session.seats_left, session.waitlist) {
+        (0, 0) => "Full: waitlist only".to_string(),
+        (0, 1) => "Full: 1 on the waitlist".to_string(),
+        (0, n) => format!("Full: {n} on the waitlist"),
+        (1, _) => "1 seat left".to_string(),
+        (n, _) => format!("{n} seats left"),
     };
     let class = if session.is_full() {
         "seats seats-full"

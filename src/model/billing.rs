@@ -328,6 +328,77 @@ impl BillingForm {
     }
 }
 
+/// How many colleagues one order may book besides the booker.
+pub const COLLEAGUES_MAX: usize = 20;
+/// Rows for colleagues the order form offers (without JavaScript, the form
+/// cannot add rows: a larger group books in more than one order).
+pub const COLLEAGUE_ROWS: usize = 4;
+
+/// One colleague row of the order form, as posted; both empty is no row.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColleagueForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+}
+
+/// A colleague the booker books a seat for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Colleague {
+    pub name: String,
+    pub email: crate::model::account::Email,
+}
+
+/// Who attends on an order: the booker, colleagues, or both.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attendees {
+    pub booker: bool,
+    pub colleagues: Vec<Colleague>,
+}
+
+impl Attendees {
+    /// Only the booker, the usual case.
+    pub fn booker_only() -> Self {
+        Self { booker: true, colleagues: Vec::new() }
+    }
+
+    /// The order form's attendees: whether the booker attends (`me` is
+    /// present when ticked) and each colleague row filled in. Every problem
+    /// is reported against the attendees' fieldset, with the row it is in.
+    pub fn parse(me: bool, rows: &[ColleagueForm], booker_email: &str) -> Result<Self, Vec<FieldError>> {
+        let mut checks = Checks::default();
+        let mut colleagues: Vec<Colleague> = Vec::new();
+        let filled = rows.iter().enumerate().filter(|(_, r)| !(r.name.trim().is_empty() && r.email.trim().is_empty()));
+        for (index, row) in filled {
+            let row_number = u16::try_from(index + 1).unwrap_or(u16::MAX);
+            let name_ok = check_line(&row.name, true, NAME_MAX).is_ok();
+            match (name_ok, crate::model::account::Email::parse(&row.email)) {
+                (true, Ok(email)) => {
+                    let twice = email.as_str() == booker_email || colleagues.iter().any(|c| c.email == email);
+                    if twice {
+                        checks.add(Field::Attendees, Problem::AttendeeTwice { row: row_number });
+                    }
+                    colleagues.push(Colleague { name: row.name.trim().to_string(), email });
+                }
+                _ => checks.add(Field::Attendees, Problem::AttendeeRow { row: row_number }),
+            }
+        }
+        if colleagues.len() > COLLEAGUES_MAX {
+            checks.add(Field::Attendees, Problem::TooMany { max: COLLEAGUES_MAX as u16 });
+        }
+        if !me && colleagues.is_empty() && checks.is_empty() {
+            checks.add(Field::Attendees, Problem::NoAttendee);
+        }
+        checks.finish()?;
+        Ok(Self { booker: me, colleagues })
+    }
+
+    pub fn count(&self) -> usize {
+        usize::from(self.booker) + self.colleagues.len()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -429,5 +500,27 @@ mod tests {
         assert_eq!(private.parse().unwrap_err()[0].problem, Problem::PrivateVatNumber);
         let greek = BillingForm { country: "GR".into(), vat_number: "EL123456789".into(), ..company() };
         assert!(greek.parse().is_ok());
+    }
+
+    #[test]
+    fn attendees_are_the_booker_and_each_colleague_row_filled_in() {
+        let row = |name: &str, email: &str| ColleagueForm { name: name.into(), email: email.into() };
+        let rows = [row("Ann Borg", "ann@example.com"), row("", ""), row("Bob Vella", "BOB@example.com ")];
+        let attendees = Attendees::parse(false, &rows, "booker@example.com").unwrap();
+        assert_eq!(attendees.count(), 2);
+        assert_eq!(attendees.colleagues[1].email.as_str(), "bob@example.com");
+        let problems = |me: bool, rows: &[ColleagueForm]| -> Vec<Problem> {
+            Attendees::parse(me, rows, "booker@example.com").unwrap_err().into_iter().map(|e| e.problem).collect()
+        };
+        assert_eq!(problems(false, &[]), [Problem::NoAttendee]);
+        assert_eq!(problems(true, &[row("Ann", "not an address")]), [Problem::AttendeeRow { row: 1 }]);
+        assert_eq!(problems(true, &[row("", "ann@example.com")]), [Problem::AttendeeRow { row: 1 }]);
+        assert_eq!(problems(true, &[row("Me again", "booker@example.com")]), [Problem::AttendeeTwice { row: 1 }]);
+        assert_eq!(
+            problems(false, &[row("Ann", "ann@example.com"), row("Ann", "Ann@Example.com")]),
+            [Problem::AttendeeTwice { row: 2 }]
+        );
+        let many: Vec<ColleagueForm> = (0..21).map(|i| row("X", &format!("x{i}@example.com"))).collect();
+        assert_eq!(problems(true, &many), [Problem::TooMany { max: 20 }]);
     }
 }

@@ -55,6 +55,8 @@ pub struct SessionView {
     pub instructor: Option<String>,
     pub capacity: i64,
     pub seats_left: i64,
+    /// How many wait for a seat (the course page says; cards do not).
+    pub waitlist: i64,
 }
 
 impl SessionView {

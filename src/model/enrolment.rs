@@ -163,6 +163,8 @@ pub struct RosterSummary {
 pub enum Refusal {
     /// A live enrolment (confirmed or waitlisted) in this session exists.
     AlreadyEnrolled,
+    /// Someone named on an order holds a place in the session already.
+    AttendeeBooked,
     /// The session has started or is over.
     SessionStarted,
     /// The session was cancelled by the academy.
@@ -227,6 +229,11 @@ impl Refusal {
     pub fn message(self) -> String {
         match self {
             Refusal::AlreadyEnrolled => "You already have a place in this session, or are on its waitlist.".into(),
+            Refusal::AttendeeBooked => {
+                "One of the colleagues named holds a place in this session already, or is on its waitlist: \
+                 book the others without them."
+                    .into()
+            }
             Refusal::SessionStarted => "This session has already started, so it no longer takes enrolments.".into(),
             Refusal::SessionCancelled => "This session was cancelled. Please choose another date.".into(),
             Refusal::CancellationClosed { hours } => format!(
@@ -332,4 +339,12 @@ mod tests {
         assert!(Refusal::CancellationClosed { hours: 48 }.message().contains("48 hours"));
         assert!(Refusal::TargetFull.message().ends_with('.'));
     }
+}
+
+/// Where the signed-in learner stands in one date of a course, as its page
+/// says beside that date.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyPlace {
+    pub session_id: i64,
+    pub text: String,
 }

@@ -94,6 +94,8 @@ pub enum Field {
     Amount,
     /// A bank's or provider's reference for a payment.
     Reference,
+    /// Who attends on an order: the booker and colleagues.
+    Attendees,
 }
 
 impl Field {
@@ -161,6 +163,7 @@ impl Field {
             Field::Terms => "accept_terms",
             Field::Amount => "amount",
             Field::Reference => "bank_reference",
+            Field::Attendees => "attendees",
         }
     }
 }
@@ -230,6 +233,20 @@ pub enum Problem {
     VatNumberCountry,
     /// The terms and conditions box is not ticked.
     TermsNotAccepted,
+    /// An order with nobody attending.
+    NoAttendee,
+    /// An attendee row without a name or with a malformed address.
+    AttendeeRow {
+        row: u16,
+    },
+    /// The same person twice on one order.
+    AttendeeTwice {
+        row: u16,
+    },
+    /// More than a form may hold.
+    TooMany {
+        max: u16,
+    },
 }
 
 impl Problem {
@@ -283,6 +300,14 @@ impl Problem {
             }
             Problem::VatNumberCountry => "The VAT number's country prefix does not match the address's country.".into(),
             Problem::TermsNotAccepted => "Please read and accept the terms and conditions to book.".into(),
+            Problem::NoAttendee => "Tick \"I attend\" or name at least one colleague who attends.".into(),
+            Problem::AttendeeRow { row } => {
+                format!("Attendee {row}: give their full name and an e-mail address such as name@example.com.")
+            }
+            Problem::AttendeeTwice { row } => format!("Attendee {row} is on this order already."),
+            Problem::TooMany { max } => {
+                format!("One order books at most {max} colleagues: book the others in another.")
+            }
         }
     }
 }
@@ -319,6 +344,10 @@ impl Checks {
                 None
             }
         }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     pub fn finish(self) -> Result<(), Vec<FieldError>> {

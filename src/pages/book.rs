@@ -3,11 +3,13 @@
 //! with its VAT, the cancellation deadline, and whether it gives a seat or
 //! a waitlist place. Then who pays and how, the terms, and one button.
 
-use crate::components::form::{CheckField, FormAlert, RadioGroup, Select, TextField, last_error};
+use crate::components::form::{CheckField, FormAlert, LastError, RadioGroup, Select, TextField, last_error};
 use crate::components::loaded::Loaded;
 use crate::components::status::set_no_store;
 use crate::components::verbatim::PageTitle;
-use crate::model::billing::{ADDRESS_MAX, CITY_MAX, COUNTRIES, NAME_MAX, POSTCODE_MAX, PURCHASE_ORDER_MAX};
+use crate::model::billing::{
+    ADDRESS_MAX, CITY_MAX, COLLEAGUE_ROWS, COUNTRIES, NAME_MAX, POSTCODE_MAX, PURCHASE_ORDER_MAX,
+};
 use crate::model::form::Field;
 use crate::model::order::OrderQuote;
 use crate::server_fns::orders::{PlaceOrder, get_order_quote};
@@ -65,8 +67,8 @@ fn Book(quote: OrderQuote) -> impl IntoView {
                 <h2 id="who-heading">"Log in to book"</h2>
                 <p>"Bookings are kept in your account, with their invoices and certificates."</p>
                 <p class="actions">
-                    <a class="button" href=format!("/login?next={here}")>"Log in"</a>
-                    <a class="button secondary" href=format!("/signup?next={here}")>"Create an account"</a>
+                    <a class="button-link" href=format!("/login?next={here}")>"Log in"</a>
+                    <a class="button-link button-quiet" href=format!("/signup?next={here}")>"Create an account"</a>
                 </p>
             </section>
         }
@@ -113,16 +115,17 @@ fn OrderForm(quote: OrderQuote) -> impl IntoView {
     let error = last_error(action);
     let countries = COUNTRIES.iter().map(|(code, name)| (code.to_string(), name.to_string())).collect();
     let button = match quote.waitlist {
-        true => "Join the waitlist".to_string(),
-        false => format!("Book and pay {}", quote.total),
+        true => "Join the waitlist",
+        false => "Confirm the booking",
     };
     let terms = format!("(version {})", quote.terms_version);
     let payment_days = quote.payment_days;
     view! {
         <ActionForm action attr:class="stack-form order-form" attr:novalidate="" attr:aria-labelledby="pay-heading">
-            <h2 id="pay-heading">"Who pays"</h2>
+            <h2 id="pay-heading">"Who attends and who pays"</h2>
             <FormAlert error/>
             <input type="hidden" name="session_id" value=quote.session_id.to_string()/>
+            <Attending error/>
             <RadioGroup
                 field=Field::Billing
                 legend="The invoice is for"
@@ -160,5 +163,48 @@ fn OrderForm(quote: OrderQuote) -> impl IntoView {
             </CheckField>
             <button type="submit" disabled=move || action.pending().get()>{button}</button>
         </ActionForm>
+    }
+}
+
+/// Who attends: the booker (ticked unless they untick it) and up to
+/// [`COLLEAGUE_ROWS`] colleagues by name and address, each of whom gets
+/// their own seat or waitlist place, mails and calendar.
+#[component]
+fn Attending(error: LastError) -> impl IntoView {
+    let me = !error.came_back() || error.typed("me").is_some();
+    let problem = move || error.get().and_then(|e| e.field_message(Field::Attendees));
+    let rows = (0..COLLEAGUE_ROWS)
+        .map(|i| {
+            let (name, email) = (format!("colleagues[{i}][name]"), format!("colleagues[{i}][email]"));
+            let (name_id, email_id) = (format!("f-colleague-{i}-name"), format!("f-colleague-{i}-email"));
+            let typed_name = error.typed(&name).unwrap_or_default();
+            let typed_email = error.typed(&email).unwrap_or_default();
+            view! {
+                <div class="field-row colleague">
+                    <div class="field">
+                        <label for=name_id.clone()>{format!("Colleague {}: full name", i + 1)}</label>
+                        <input id=name_id name=name value=typed_name maxlength=NAME_MAX.to_string() autocomplete="off"/>
+                    </div>
+                    <div class="field">
+                        <label for=email_id.clone()>{format!("Colleague {}: e-mail address", i + 1)}</label>
+                        <input id=email_id name=email type="email" value=typed_email autocomplete="off"/>
+                    </div>
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <fieldset class="field choices attendees" aria-describedby="f-attendees-hint">
+            <legend>"Who attends"</legend>
+            <div class="check">
+                <input type="checkbox" id="f-me" name="me" value="on" checked=me/>
+                <label for="f-me">"I attend this course myself"</label>
+            </div>
+            <p class="field-hint" id="f-attendees-hint">
+                "Booking for colleagues? Name them here: each gets their own seat, or a waitlist place once the seats are gone, and their own e-mails. You receive the invoice."
+            </p>
+            {rows}
+            {move || problem().map(|text| view! { <p class="field-error" id="f-attendees-error" role="alert">{text}</p> })}
+        </fieldset>
     }
 }

@@ -3,6 +3,7 @@
 //! navigates in place when the app has hydrated.
 
 use crate::components::course_card::CourseCard;
+use crate::components::kept::Kept;
 use crate::components::loaded::Loaded;
 use crate::components::pagination::Pagination;
 use crate::components::verbatim::PageTitle;
@@ -111,7 +112,7 @@ fn Results(page: CataloguePage) -> impl IntoView {
                 <Filters query=query.clone() facets=page.facets.clone()/>
             </aside>
             <section class="results" aria-labelledby="results-heading">
-                <h1 id="results-heading">{title}</h1>
+                <h1 id="results-heading" tabindex="-1">{title}</h1>
                 {chips}
                 <p class="result-count" role="status">{count}</p>
                 {window}
@@ -163,7 +164,7 @@ fn SelectView(field: ChoiceList) -> impl IntoView {
                 {any.map(|any| view! { <option value="">{any}</option> })}
                 {choices
                     .into_iter()
-                    .map(|(value, label, selected)| view! { <option value=value selected=selected prop:selected=selected>{label}</option> })
+                    .map(|(value, label, selected)| view! { <option value=value selected=selected prop:selected=Kept(selected)>{label}</option> })
                     .collect_view()}
             </select>
         </div>
@@ -215,12 +216,14 @@ fn Filters(query: CatalogueQuery, facets: Facets) -> impl IntoView {
     // Attributes for the page as sent; properties too, because when the
     // app shows other results (Back, a chip) it updates this form in place,
     // and a field someone typed in follows its property, not its attribute.
+    // The properties are `Kept`: hydrating leaves what the visitor typed or
+    // chose while the app was loading.
     view! {
         <form method="get" action="/courses" class="filter-form" role="search" autocomplete="off" on:submit=on_submit>
             <div class="field search-field">
                 <label for="f-q">"Search courses"</label>
                 <div class="search-row">
-                    <input id="f-q" type="search" name="q" value=query.q.clone() prop:value=query.q.clone() maxlength="200" placeholder="e.g. cloud security"/>
+                    <input id="f-q" type="search" name="q" value=query.q.clone() prop:value=Kept(query.q.clone()) maxlength="200" placeholder="e.g. cloud security"/>
                     <button type="submit">"Search"</button>
                 </div>
             </div>
@@ -237,9 +240,9 @@ fn Filters(query: CatalogueQuery, facets: Facets) -> impl IntoView {
                     <fieldset class="field dates">
                         <legend>"Starting between"</legend>
                         <label for="f-from" class="visually-hidden">"From"</label>
-                        <input id="f-from" type="date" name="from" value=date(query.from) prop:value=date(query.from)/>
+                        <input id="f-from" type="date" name="from" value=date(query.from) prop:value=Kept(date(query.from))/>
                         <label for="f-to" class="visually-hidden">"To"</label>
-                        <input id="f-to" type="date" name="to" value=date(query.to) prop:value=date(query.to)/>
+                        <input id="f-to" type="date" name="to" value=date(query.to) prop:value=Kept(date(query.to))/>
                     </fieldset>
                     <SelectField name="sort" label="Sort by" any=None choices=sorts/>
                     <div class="actions">
@@ -270,6 +273,22 @@ fn submit_in_place(ev: leptos::ev::SubmitEvent, navigate: &dyn Fn(&str)) {
         .collect();
     let (query, _) = CatalogueQuery::from_pairs(values.iter().map(|(name, value)| (*name, value.as_str())));
     navigate(&query.href());
+    show_results(&form);
+}
+
+/// Filters opened to choose them (on a phone) fold away once applied, and
+/// the results take the focus, which brings them into view: a page sent
+/// afresh without JavaScript starts that way too.
+fn show_results(form: &leptos::web_sys::HtmlFormElement) {
+    use leptos::wasm_bindgen::JsCast;
+    let Ok(Some(panel)) = form.query_selector(".filter-panel[open]") else { return };
+    let _ = panel.remove_attribute("open");
+    if let Some(heading) = document()
+        .get_element_by_id("results-heading")
+        .and_then(|heading| heading.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+    {
+        let _ = heading.focus();
+    }
 }
 
 #[component]

@@ -5,6 +5,7 @@ use crate::components::session_row::{SeatsLeft, SessionWhen};
 use crate::components::verbatim::PageTitle;
 use crate::model::catalogue::{CourseDetail, subject_art};
 use crate::server_fns::catalogue::get_course;
+use crate::server_fns::enrolment::get_my_places;
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta};
 use leptos_router::hooks::use_params_map;
@@ -18,6 +19,11 @@ pub fn CoursePage() -> impl IntoView {
 
 #[component]
 fn Course(course: CourseDetail) -> impl IntoView {
+    // Where the visitor stands in each date, asked apart from the course
+    // (the same for everyone, and cached). "Add to calendar" is offered
+    // once a date is booked, on the account page, never before.
+    let slug = course.slug.clone();
+    let places = Resource::new(move || slug.clone(), get_my_places);
     let sessions = if course.sessions.is_empty() {
         view! {
             <p class="muted">"No dates are scheduled yet. New dates are added every few weeks."</p>
@@ -37,10 +43,24 @@ fn Course(course: CourseDetail) -> impl IntoView {
                 } else {
                     ("Book", format!("Book the session of {}", session.when))
                 };
-                let session_id = session.id.to_string();
-                let session_id_text = session_id.clone();
-                let calendar_label = format!("Add to calendar: the session of {}", session.when);
+                let (id, when) = (session.id, session.when.clone());
                 let dates = dates_label.clone();
+                let action = move || {
+                    let (when, label) = (when.clone(), label.clone());
+                    Suspend::new(async move {
+                        let held = places.await.unwrap_or_default().into_iter().find(|p| p.session_id == id);
+                        match held {
+                            Some(place) => view! {
+                                <span class="held">{place.text}</span>
+                                " "
+                                <a href="/account" aria-label=format!("Manage your place on {when}")>"Manage"</a>
+                            }
+                            .into_any(),
+                            None => view! { <a class="button-link" href=format!("/book/{id}") aria-label=label>{button}</a> }
+                                .into_any(),
+                        }
+                    })
+                };
                 view! {
                     <tr>
                         <td data-label=dates><SessionWhen session=session.clone()/></td>
@@ -51,9 +71,7 @@ fn Course(course: CourseDetail) -> impl IntoView {
                         <td data-label="Instructor">{instructor}</td>
                         <td data-label="Seats"><SeatsLeft session/></td>
                         <td class="row-actions">
-                            <a class="button" href=format!("/book/{session_id}") aria-label=label>{button}</a>
-                            <a class="calendar-link" href=format!("/sessions/{session_id_text}.ics") download=""
-                                aria-label=calendar_label>"Add to calendar"</a>
+                            <Transition fallback=|| ()>{action}</Transition>
                         </td>
                     </tr>
                 }

@@ -53,3 +53,15 @@ pub async fn get_dashboard() -> Result<Dashboard, AppError> {
         calendar_feed: state.calendars.feed_address(&user).await?,
     })
 }
+
+/// The signed-in learner's places in the dates of the course `slug`; none
+/// for a visitor. Asked apart from the course itself, which is the same
+/// for everyone (and cached).
+#[server(prefix = "/rpc", endpoint = "enrolment/places")]
+pub async fn get_my_places(slug: String) -> Result<Vec<crate::model::enrolment::MyPlace>, AppError> {
+    use crate::server::{auth, request};
+    match auth::maybe_signed_in().await? {
+        Some(user) => Ok(request::state().enrolments.places_in_course(&user, &slug).await?),
+        None => Ok(Vec::new()),
+    }
+}

@@ -15,8 +15,9 @@ pub async fn get_order_quote(session_id: i64) -> Result<OrderQuote, AppError> {
     Ok(request::state().orders.quote(viewer.as_ref(), session_id).await?)
 }
 
-/// Places an order for the signed-in learner's own seat in the session,
-/// billed as the form says, then shows the order. A visitor who is not
+/// Places an order for seats in the session, for the signed-in booker (when
+/// "I attend" is ticked) and the colleagues named, billed as the form says,
+/// then shows the order. A visitor who is not
 /// signed in is sent to log in and brought back to the order step.
 #[server(prefix = "/rpc", endpoint = "orders/place")]
 #[allow(clippy::too_many_arguments)]
@@ -32,8 +33,10 @@ pub async fn place_order(
     #[server(default)] purchase_order: String,
     #[server(default)] payment: String,
     accept_terms: Option<String>,
+    me: Option<String>,
+    #[server(default)] colleagues: Vec<crate::model::billing::ColleagueForm>,
 ) -> Result<(), AppError> {
-    use crate::model::billing::BillingForm;
+    use crate::model::billing::{Attendees, BillingForm};
     use crate::model::enrolment::EnrolmentStatus;
     use crate::server::{auth, request};
     let Some(user) = auth::maybe_signed_in().await? else {
@@ -52,8 +55,17 @@ pub async fn place_order(
         payment,
         accept_terms,
     };
-    let details = form.parse().map_err(AppError::Invalid)?;
-    let placed = request::state().orders.place(&user, session_id, &details).await?;
+    // Every problem of the form at once: billing and attendees together.
+    let attendees = Attendees::parse(me.is_some(), &colleagues, &user.email);
+    let details = match (form.parse(), attendees) {
+        (Ok(details), Ok(attendees)) => (details, attendees),
+        (Err(mut problems), Err(more)) => {
+            problems.extend(more);
+            return Err(AppError::Invalid(problems));
+        }
+        (Err(problems), _) | (_, Err(problems)) => return Err(AppError::Invalid(problems)),
+    };
+    let placed = request::state().orders.place_for(&user, session_id, &details.0, &details.1).await?;
     let notice = if placed.enrolment.status == EnrolmentStatus::Confirmed { "enrolled" } else { "waitlisted" };
     leptos_axum::redirect(&format!("/account/orders/{}?notice={notice}", placed.reference));
     Ok(())

@@ -109,13 +109,14 @@ async fn filters_narrow_the_results() {
 }
 
 /// A card's next session is the course's soonest upcoming session that
-/// passes the session filters, whichever way the page was found (browsing,
-/// a ranked search, each order).
+/// passes the session filters and has a seat left, or the soonest of them
+/// when all are full, whichever way the page was found (browsing, a ranked
+/// search, each order).
 #[tokio::test]
-async fn a_cards_next_session_is_the_soonest_that_passes_the_filters() {
+async fn a_cards_next_session_is_the_soonest_with_a_seat_that_passes_the_filters() {
     let app = TestApp::demo().await;
     let catalogue = &app.state.catalogue;
-    let mut cards = 0;
+    let (mut cards, mut skipped_full) = (0, 0);
     type Keep = fn(&Session) -> bool;
     let any: Keep = |_| true;
     let online: Keep = |s| s.mode == Mode::Online;
@@ -134,12 +135,84 @@ async fn a_cards_next_session_is_the_soonest_that_passes_the_filters() {
         assert!(!page.items.is_empty(), "{query}");
         for card in &page.items {
             let course = catalogue.course(&card.slug).await.unwrap().unwrap();
-            let soonest = course.sessions.iter().find(|s| keep(s));
+            let passing = || course.sessions.iter().filter(|s| keep(s));
+            let soonest = passing().find(|s| s.seats_left() > 0).or_else(|| passing().next());
             assert_eq!(card.next_session.as_ref(), soonest, "{query}: {}", card.slug);
             cards += 1;
+            skipped_full += usize::from(
+                passing().next().is_some_and(|s| s.seats_left() == 0) && soonest.is_some_and(|s| s.seats_left() > 0),
+            );
         }
     }
     assert!(cards > 100, "{cards} cards compared");
+    assert!(skipped_full > 0, "some card passes over a full first date");
+}
+
+/// A card says "Full" only when every upcoming date of its course is full:
+/// with its first date full and a later one open, it shows the later one.
+#[tokio::test]
+async fn a_card_says_full_only_when_every_date_is() {
+    let app = TestApp::demo().await;
+    let catalogue = &app.state.catalogue;
+    let mut slug = None;
+    for card in catalogue.search("sort=title&per_page=100").await.unwrap().items {
+        if catalogue.course(&card.slug).await.unwrap().unwrap().sessions.len() >= 2 {
+            slug = Some(card.slug);
+            break;
+        }
+    }
+    let slug = slug.expect("a demo course has two upcoming dates");
+    let sessions = catalogue.course(&slug).await.unwrap().unwrap().sessions.clone();
+
+    fill_only(&app, &slug, &[sessions[0].id]).await;
+    let (next, text) = card_of(&app, &slug).await;
+    assert_eq!(next.id, sessions[1].id, "the first date with a seat");
+    assert_eq!(next.seats_left(), next.capacity);
+    assert!(!text.contains("Full"), "{text}");
+    assert!(text.contains(&format!("{} seats left", next.capacity)), "{text}");
+
+    let every: Vec<i64> = sessions.iter().map(|s| s.id).collect();
+    fill_only(&app, &slug, &every).await;
+    let (next, text) = card_of(&app, &slug).await;
+    assert_eq!(next.id, sessions[0].id, "every date full: the first");
+    assert!(text.contains("Full: waitlist only"), "{text}");
+}
+
+/// Empties every session of course `slug`, then fills those in `full`.
+async fn fill_only(app: &TestApp, slug: &str, full: &[i64]) {
+    lyceum::server::db::with_pool!(&app.state.db, |pool| {
+        sqlx::query(
+            "UPDATE course_sessions SET seats_taken = 0 WHERE course_id = (SELECT id FROM courses WHERE slug = $1)",
+        )
+        .bind(slug)
+        .execute(pool)
+        .await
+        .unwrap();
+        for id in full {
+            sqlx::query("UPDATE course_sessions SET seats_taken = capacity WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+    });
+    app.state.catalogue.invalidate();
+}
+
+/// The session the card of course `slug` shows, and the card's text as the
+/// catalogue page renders it.
+async fn card_of(app: &TestApp, slug: &str) -> (Session, String) {
+    use scraper::{Html, Selector};
+    let page = app.state.catalogue.search("sort=title&per_page=100").await.unwrap();
+    let next = page.items.into_iter().find(|c| c.slug == slug).unwrap().next_session.unwrap();
+    let res = app.get("/courses?sort=title&per_page=100").await;
+    let html = Html::parse_document(&res.body);
+    let link = Selector::parse(&format!(r#"h3 a[href="/courses/{slug}"]"#)).unwrap();
+    let card = html
+        .select(&Selector::parse("li.card").unwrap())
+        .find(|card| card.select(&link).next().is_some())
+        .expect("the course's card");
+    (next, card.text().collect())
 }
 
 #[tokio::test]

@@ -294,6 +294,7 @@ pub fn order_fields(session: &str) -> Vec<(&str, &str)> {
         ("country", "MT"),
         ("payment", "transfer"),
         ("accept_terms", "on"),
+        ("me", "on"),
     ]
 }
 

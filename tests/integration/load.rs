@@ -122,7 +122,7 @@ impl Client {
     fn order(session: i64) -> String {
         format!(
             "session_id={session}&billing=private&billing_name=Crowd+Learner&address=1+Triq+il-Kbira\
-             &postcode=VLT+1000&city=Valletta&country=MT&payment=transfer&accept_terms=on"
+             &postcode=VLT+1000&city=Valletta&country=MT&payment=transfer&accept_terms=on&me=on"
         )
     }
 

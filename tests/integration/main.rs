@@ -14,6 +14,7 @@ mod calendars;
 mod catalogue;
 mod certificates;
 mod csv;
+mod demo_catalogue;
 mod enquiries;
 mod enrolment;
 mod instances;

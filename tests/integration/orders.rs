@@ -347,6 +347,7 @@ async fn booking_through_the_pages_refuses_bad_billing_and_sends_visitors_to_log
         ("country", "MT"),
         ("payment", "transfer"),
         ("accept_terms", "on"),
+        ("me", "on"),
     ];
     let res = visitor.submit(&format!("/book/{id}"), "orders/place", &fields).await;
     assert_eq!(res.header("location"), Some(format!("/login?next=/book/{id}").as_str()));
@@ -584,4 +585,108 @@ async fn invoices_and_credit_notes_are_pdfs_that_read_back_with_their_numbers_to
     assert_eq!(read["title"], format!("Credit note {credit_number}"));
     assert!(text.contains(&number), "it names the invoice it credits:\n{text}");
     assert!(text.contains(&money(invoice.totals.gross_cents, "EUR")), "for the whole amount:\n{text}");
+}
+
+/// A company's training coordinator books three colleagues into a session
+/// with two seats left: two confirmed, one waitlisted, each mailed at their
+/// own address; one invoice for the two seats; the coordinator sees the
+/// whole order; a colleague without an account gets one that no password
+/// opens until they set one.
+#[tokio::test]
+async fn a_booker_books_three_colleagues_into_two_seats() {
+    use lyceum::model::billing::{Attendees, ColleagueForm};
+    let app = TestApp::demo().await;
+    let (_, session, _) = two_sessions(&app, (2, 5)).await;
+    let coordinator = people(&app, "coordinator", 1, Role::Learner).await.remove(0);
+    let known = people(&app, "known", 1, Role::Learner).await.remove(0);
+    let rows = [
+        ColleagueForm { name: "Known Colleague".into(), email: known.email.clone() },
+        ColleagueForm { name: "Marija Camilleri".into(), email: "marija@company.example".into() },
+        ColleagueForm { name: "Joseph Grech".into(), email: "joseph@company.example".into() },
+    ];
+    let attendees = Attendees::parse(false, &rows, &coordinator.email).unwrap();
+    let billing = BillingForm {
+        billing: "company".into(),
+        billing_name: "Camilleri & Grech Ltd".into(),
+        address: "Triq il-Kbira 5".into(),
+        city: "Mosta".into(),
+        country: "MT".into(),
+        vat_number: "MT 2345 6789".into(),
+        payment: "invoice".into(),
+        accept_terms: Some("on".into()),
+        ..BillingForm::default()
+    }
+    .parse()
+    .unwrap();
+    let placed = app.state.orders.place_for(&coordinator, session, &billing, &attendees).await.unwrap();
+    let invoice = document(&app, &placed.invoice.clone().unwrap()).await;
+    assert_eq!(invoice.lines.len(), 2, "one invoice, a line for each seat confirmed");
+    assert!(invoice.lines[0].description.contains("Attendee: known 0"));
+    assert!(invoice.lines[1].description.contains("Attendee: Marija Camilleri"));
+    assert_eq!(invoice.buyer.name, "Camilleri & Grech Ltd");
+
+    let detail = app.state.orders.detail(&coordinator, &placed.reference).await.unwrap();
+    let standings: Vec<(&str, &str)> =
+        detail.attendees.iter().map(|a| (a.email.as_str(), a.standing.as_str())).collect();
+    assert_eq!(
+        standings,
+        [
+            (known.email.as_str(), "Seat confirmed"),
+            ("marija@company.example", "Seat confirmed"),
+            ("joseph@company.example", "Number 1 on the waitlist")
+        ]
+    );
+    // Each attendee is told at their own address; the booker gets the invoice.
+    for (to, subject) in [
+        (known.email.as_str(), "Your seat is confirmed"),
+        ("marija@company.example", "Your seat is confirmed"),
+        ("joseph@company.example", "You are on the waitlist"),
+    ] {
+        let mails = crate::visitor::mails_to(&app, to).await;
+        assert!(
+            mails.iter().any(|m| m.subject.starts_with(subject)),
+            "{to}: {:?}",
+            mails.iter().map(|m| &m.subject).collect::<Vec<_>>()
+        );
+    }
+    app.run_jobs(&[lyceum::server::orders::notices::DOCUMENT_MAIL]).await;
+    let booker_mails = crate::visitor::mails_to(&app, &coordinator.email).await;
+    let booking = booker_mails.iter().find(|m| m.subject.starts_with("Your booking")).expect("the booking's mail");
+    assert!(booking.text.contains("Joseph Grech: number 1 on the waitlist"), "{}", booking.text);
+    assert!(booking.attachments.iter().any(|a| a.content_type == "application/pdf"));
+
+    // The new accounts open with no password until their owners set one.
+    let hash: String = lyceum::with_pool!(&app.state.db, |pool| {
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE email = 'marija@company.example'")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(hash, lyceum::server::accounts::password::NO_PASSWORD);
+    let mut visitor = Visitor::new(&app);
+    let res = visitor.call("account/login", &[("email", "marija@company.example"), ("password", "!")]).await;
+    assert!((400..500).contains(&res.status), "no password opens it: {} {}", res.status, res.body);
+
+    // Naming someone who already holds a place refuses the whole order.
+    let again = Attendees::parse(true, &rows[..1], &coordinator.email).unwrap();
+    refused_with(app.state.orders.place_for(&coordinator, session, &billing, &again).await, Refusal::AttendeeBooked);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM orders").await, 1);
+    // A colleague cancels their own seat: the order is credited for it, and Joseph is promoted and invoiced.
+    let marija_seat = count(
+        &app,
+        "SELECT e.id FROM enrolments e JOIN users u ON u.id = e.user_id WHERE u.email = 'marija@company.example'",
+    )
+    .await;
+    let marija = User {
+        id: count(&app, "SELECT id FROM users WHERE email = 'marija@company.example'").await,
+        email: "marija@company.example".into(),
+        name: "Marija".into(),
+        role: Role::Learner,
+        verified: false,
+    };
+    app.state.enrolments.cancel(&marija, marija_seat).await.unwrap();
+    let kinds: Vec<String> = documents(&app).await.into_iter().map(|(_, kind, _)| kind).collect();
+    assert_eq!(kinds, ["invoice", "invoice", "credit_note"]);
+    let detail = app.state.orders.detail(&coordinator, &placed.reference).await.unwrap();
+    assert_eq!(detail.attendees[2].standing, "Seat confirmed");
 }

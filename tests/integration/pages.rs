@@ -231,7 +231,10 @@ async fn the_results_say_what_they_are_and_each_filter_can_be_removed() {
     assert_eq!(res.status, 200);
     // Without the hydration markers.
     let body = res.body.replace("<!>", "");
-    assert!(body.contains(r#"<h1 id="results-heading">Online cybersecurity courses</h1>"#), "the heading");
+    assert!(
+        body.contains(r#"<h1 id="results-heading" tabindex="-1">Online cybersecurity courses</h1>"#),
+        "the heading"
+    );
     assert!(body.contains("<title>Online cybersecurity courses · Lyceum</title>"));
     assert!(body.contains(r#"<a href="/courses?category=cybersecurity" aria-label="Remove Online" class="chip">"#));
     assert!(body.contains(r#"<a href="/courses?mode=online" aria-label="Remove Cybersecurity" class="chip">"#));

@@ -57,6 +57,7 @@ pub fn LoginPage() -> impl IntoView {
         <div class="entry">
         <section class="account-entry">
             <h1>"Log in"</h1>
+            <Booking next=next()/>
             <NoticeBanner unless=error/>
             <FormAlert error/>
             {move || {
@@ -75,6 +76,35 @@ pub fn LoginPage() -> impl IntoView {
         <EntryAside/>
         </div>
     }
+}
+
+/// What a visitor sent to log in from the order step was booking, so the
+/// way there and back is never lost: the course, its dates and place.
+#[component]
+fn Booking(next: String) -> impl IntoView {
+    let session = next.strip_prefix("/book/").and_then(|id| id.parse::<i64>().ok());
+    session.map(|id| {
+        let quote = Resource::new(move || id, crate::server_fns::orders::get_order_quote);
+        view! {
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    quote.await.ok().map(|quote| {
+                        let when = quote.days.first().cloned().unwrap_or_default();
+                        let more = match quote.days.len() {
+                            0 | 1 => String::new(),
+                            n => format!(" and {} more days", n - 1),
+                        };
+                        view! {
+                            <p class="form-notice booking-note">
+                                "Log in to book " <strong>{quote.course_title}</strong>
+                                {format!(": {when}{more} ({}), {}.", quote.zone, quote.place)}
+                            </p>
+                        }
+                    })
+                })}
+            </Transition>
+        }
+    })
 }
 
 /// Beside the signup and login forms: what an account is for.

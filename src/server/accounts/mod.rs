@@ -74,7 +74,7 @@ fn invalid(errors: Vec<FieldError>) -> Error {
 }
 
 /// One live account per address (`users_live_email`, a partial index).
-const LIVE_EMAIL: super::db::Unique = super::db::Unique { postgres: "users_live_email", sqlite: "users.email" };
+pub const LIVE_EMAIL: super::db::Unique = super::db::Unique { postgres: "users_live_email", sqlite: "users.email" };
 
 /// The rules of a new password, including the list of common ones.
 pub fn check_password(password: &str, email: &str) -> Result<(), Problem> {

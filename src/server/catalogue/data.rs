@@ -28,6 +28,8 @@ pub struct Session {
     pub instructor: Option<String>,
     pub capacity: i64,
     pub seats_taken: i64,
+    /// How many wait for a seat.
+    pub waitlist_length: i64,
 }
 
 impl Session {
@@ -36,7 +38,8 @@ impl Session {
     }
 }
 
-/// A course in a list of results, with the next session that matches.
+/// A course in a list of results, with the next session that matches and
+/// has a seat left (the next that matches when every one is full).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CourseSummary {
     pub slug: String,

@@ -161,20 +161,24 @@ pub fn push_index_page(sql: &mut Sql, backend: Backend, fts: &Fts, from_id: i64,
         .push(") fts ");
 }
 
-/// Joins `ns`, the first session (by start, then id) of course `c` among
-/// those `filter` pushes as `FROM course_sessions s WHERE ...`, or NULLs.
+/// Joins `ns`, the first session of course `c` among those `filter`
+/// pushes as `FROM course_sessions s WHERE ...` that has a seat left, or
+/// the first of them when every one is full (by start, then id), or NULLs.
+/// So a course shows as full only when all its dates are. A course has a
+/// handful of upcoming sessions: ordering them is cheap.
 /// SQLite has no LATERAL; its planner looks the subquery's id up by key.
 pub fn push_first_session_join(sql: &mut Sql, backend: Backend, filter: impl FnOnce(&mut Sql)) {
+    const ORDER: &str = " ORDER BY s.seats_taken >= s.capacity, s.starts_at, s.id LIMIT 1";
     match backend {
         Backend::Sqlite => {
             sql.push("LEFT JOIN course_sessions ns ON ns.id = (SELECT s.id ");
             filter(sql);
-            sql.push(" ORDER BY s.starts_at, s.id LIMIT 1) ");
+            sql.push(ORDER).push(") ");
         }
         Backend::Postgres => {
             sql.push("LEFT JOIN LATERAL (SELECT s.* ");
             filter(sql);
-            sql.push(" ORDER BY s.starts_at, s.id LIMIT 1) ns ON true ");
+            sql.push(ORDER).push(") ns ON true ");
         }
     }
 }

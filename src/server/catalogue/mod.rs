@@ -359,6 +359,7 @@ impl From<queries::SessionRow> for Session {
             instructor: row.instructor,
             capacity: row.capacity,
             seats_taken: row.seats_taken,
+            waitlist_length: row.waitlist_length,
         }
     }
 }

@@ -30,6 +30,7 @@ pub struct SessionRow {
     pub instructor: Option<String>,
     pub capacity: i64,
     pub seats_taken: i64,
+    pub waitlist_length: i64,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -78,7 +79,7 @@ pub struct SitemapRow {
 
 const SESSION_COLUMNS: &str = "s.id, s.starts_at, s.ends_at, s.mode, l.name AS location, \
      l.address AS location_address, \
-     i.name AS instructor, s.capacity, s.seats_taken";
+     i.name AS instructor, s.capacity, s.seats_taken, s.waitlist_length";
 const SESSION_JOINS: &str = "LEFT JOIN locations l ON l.id = s.location_id \
      LEFT JOIN instructors i ON i.id = s.instructor_id";
 

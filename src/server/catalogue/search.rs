@@ -37,8 +37,9 @@ pub struct CourseRow {
     pub next: NextSessionRow,
 }
 
-/// The course's next session that passes the query's session filters, as
-/// columns that are all NULL when there is none.
+/// The course's next session that passes the query's session filters and
+/// has a seat left (the next of them when all are full), as columns that
+/// are all NULL when there is none.
 #[derive(Debug, sqlx::FromRow)]
 pub struct NextSessionRow {
     next_id: Option<i64>,
@@ -64,6 +65,8 @@ impl NextSessionRow {
             instructor: self.next_instructor,
             capacity: self.next_capacity?,
             seats_taken: self.next_seats_taken?,
+            // A card says "Full" or the seats left, never the waitlist.
+            waitlist_length: 0,
         })
     }
 }
@@ -306,8 +309,9 @@ fn push_from_where(sql: &mut Sql, backend: Backend, plan: &Plan<'_>, text: Optio
 }
 
 /// Joins what a card shows beside course `c`: its category, and its next
-/// session that passes the session filters (`ns`, with its campus `nl`
-/// and instructor `ni`), in the statement that fetches the page.
+/// session that passes the session filters and has a seat, else its next
+/// full one (`ns`, with its campus `nl` and instructor `ni`), in the
+/// statement that fetches the page.
 fn push_card_joins(sql: &mut Sql, backend: Backend, plan: &Plan<'_>) {
     sql.push("JOIN categories cat ON cat.id = c.category_id ");
     dialect::push_first_session_join(sql, backend, |sql| push_session_filter(sql, plan));

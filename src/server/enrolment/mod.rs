@@ -51,7 +51,7 @@ mod timetable;
 
 use crate::error::AppError;
 use crate::model::account::{Role, User};
-use crate::model::enrolment::{EnrolmentStatus, Refusal};
+use crate::model::enrolment::{EnrolmentStatus, MyPlace, Refusal};
 use crate::server::audit::{Acting, Change, Diff};
 use crate::server::calendar::Calendars;
 use crate::server::catalogue::{Catalogue, Write};
@@ -214,6 +214,43 @@ impl Enrolments {
         if !verified {
             return Err(conflict(Refusal::Unconfirmed));
         }
+        let enrolment = Self::claim(tx, learner_id, session_id, now, Refusal::AlreadyEnrolled).await?;
+        if actor.id != learner_id {
+            let mut diff = Diff::default();
+            diff.created("session_id", session_id).created("status", enrolment.status.as_str());
+            on_behalf(tx, acting, "enrolment.enrolled", enrolment.id, learner_id, &diff).await?;
+        }
+        Ok(enrolment)
+    }
+
+    /// Enrols a colleague the booker names on an order, inside the order's
+    /// transaction: the same claim as anyone's own enrolment, under the
+    /// same rules, for someone the booker books and pays for. The booker's
+    /// own address must be confirmed; the colleague hears of their place
+    /// by mail, at the address the booker gave.
+    pub async fn enrol_colleague_in(
+        &self,
+        tx: &mut Tx,
+        booker: &User,
+        colleague_id: i64,
+        session_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Enrolment, Error> {
+        if !booker.verified {
+            return Err(conflict(Refusal::Unconfirmed));
+        }
+        Self::claim(tx, colleague_id, session_id, now, Refusal::AttendeeBooked).await
+    }
+
+    /// A seat for `learner_id`, or else a place at the end of the waitlist,
+    /// in an open session; `already` when they hold a place there.
+    async fn claim(
+        tx: &mut Tx,
+        learner_id: i64,
+        session_id: i64,
+        now: DateTime<Utc>,
+        already: Refusal,
+    ) -> Result<Enrolment, Error> {
         Self::open_session(tx, session_id, now).await?;
         // A second live enrolment in the session is refused by the unique
         // index when the row goes in (and the place claimed is rolled
@@ -223,17 +260,12 @@ impl Enrolments {
             // Started or cancelled since it was read above.
             Ok(None) => return Err(conflict(Refusal::SessionStarted)),
             // Enrolled already (or at this very moment, and won).
-            Err(error) if LIVE_ENROLMENT.violated_by(&error) => return Err(conflict(Refusal::AlreadyEnrolled)),
+            Err(error) if LIVE_ENROLMENT.violated_by(&error) => return Err(conflict(already)),
             Err(error) => return Err(error.into()),
         };
         let status = if position.is_some() { EnrolmentStatus::Waitlisted } else { EnrolmentStatus::Confirmed };
         if position.is_none() {
             reminders::schedule_in(tx, id, now).await?;
-        }
-        if actor.id != learner_id {
-            let mut diff = Diff::default();
-            diff.created("session_id", session_id).created("status", status.as_str());
-            on_behalf(tx, acting, "enrolment.enrolled", id, learner_id, &diff).await?;
         }
         Ok(Enrolment { id, session_id, status, waitlist_position: position })
     }
@@ -528,6 +560,25 @@ impl Enrolments {
             }
         }
         Ok(())
+    }
+
+    /// Where the learner stands in each date of the course `slug` they hold
+    /// a place in, for the course page: "You're booked", "You're number 3
+    /// on the waitlist".
+    pub async fn places_in_course(&self, learner: &User, slug: &str) -> Result<Vec<MyPlace>, Error> {
+        Ok(store::places_in_course(&self.db, learner.id, slug)
+            .await?
+            .into_iter()
+            .map(|(session_id, status, position)| MyPlace {
+                session_id,
+                text: match (status, position) {
+                    (EnrolmentStatus::Waitlisted, Some(position)) => {
+                        format!("You're number {position} on the waitlist")
+                    }
+                    _ => "You're booked".to_string(),
+                },
+            })
+            .collect())
     }
 
     /// Every enrolment of the learner (cancelled and moved ones too) with

@@ -626,3 +626,23 @@ pub async fn days_of(db: &Db, user_id: i64) -> Result<Vec<(i64, String, Attendan
         .await
     })
 }
+
+/// The learner's live places in the sessions of the course `slug`:
+/// (session, status, waitlist position).
+pub async fn places_in_course(
+    db: &Db,
+    user_id: i64,
+    slug: &str,
+) -> Result<Vec<(i64, EnrolmentStatus, Option<i64>)>, sqlx::Error> {
+    with_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT e.session_id, e.status, e.waitlist_position FROM enrolments e
+             JOIN course_sessions s ON s.id = e.session_id JOIN courses c ON c.id = s.course_id
+             WHERE e.user_id = $1 AND c.slug = $2 AND e.status <> 'cancelled'",
+        )
+        .bind(user_id)
+        .bind(slug)
+        .fetch_all(pool)
+        .await
+    })
+}

@@ -23,7 +23,7 @@ mod views;
 
 use crate::error::AppError;
 use crate::model::account::{Role, User};
-use crate::model::billing::Billing as BillingDetails;
+use crate::model::billing::{Attendees, Billing as BillingDetails, Colleague};
 use crate::model::enrolment::EnrolmentStatus;
 use crate::model::form::{Checks, Field, FieldError, Problem};
 use crate::model::order::{OrderDetail, OrderList, OrderQuery, OrderQuote, PAYMENT_METHODS, PaymentForm};
@@ -47,6 +47,7 @@ const PAGE_SIZE: i64 = 25;
 pub struct Placed {
     pub id: i64,
     pub reference: String,
+    /// The first attendee's place (the booker's, when they attend).
     pub enrolment: Enrolment,
     /// The invoice's number, when a seat was confirmed.
     pub invoice: Option<String>,
@@ -76,11 +77,24 @@ impl Orders {
         views::quote(&self.db, &self.billing, viewer, session_id, Utc::now()).await
     }
 
-    /// Places an order: the booker's own seat (or waitlist place) in the
-    /// session, paid as `details` say, and its invoice when a seat is
-    /// confirmed. Everything commits together, or nothing does.
-    #[tracing::instrument(level = "debug", skip_all, fields(user_id = booker.id, session_id))]
+    /// Places an order for the booker's own seat (or waitlist place).
     pub async fn place(&self, booker: &User, session_id: i64, details: &BillingDetails) -> Result<Placed, Error> {
+        self.place_for(booker, session_id, details, &Attendees::booker_only()).await
+    }
+
+    /// Places an order: a seat (or a waitlist place, once the seats are
+    /// gone) for each attendee, in the order named, the booker first when
+    /// they attend; billed as `details` say, with one invoice for the seats
+    /// confirmed. A colleague without an account gets one, with no password
+    /// until they set one. Everything commits together, or nothing does.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = booker.id, session_id))]
+    pub async fn place_for(
+        &self,
+        booker: &User,
+        session_id: i64,
+        details: &BillingDetails,
+        attendees: &Attendees,
+    ) -> Result<Placed, Error> {
         let now = Utc::now();
         let mut write = self.catalogue.begin_write().await?;
         let tx = write.tx();
@@ -106,14 +120,26 @@ impl Orders {
             reverse_charge: treatment == money::VatTreatment::ReverseCharge,
         };
         let id = store::insert_order(tx, &new, now).await?;
-        let enrolment = self.enrolments.enrol_in(tx, booker, booker.id, session_id, now).await?;
-        crate::server::enrolment::store::set_order(tx, enrolment.id, id).await?;
-        let invoice = match enrolment.status {
-            EnrolmentStatus::Confirmed => Some(self.billing.invoice_placed(tx, id, &session, &[booker.id], now).await?),
-            _ => None,
+        let mut places = Vec::with_capacity(attendees.count());
+        if attendees.booker {
+            places.push((booker.id, self.enrolments.enrol_in(tx, booker, booker.id, session_id, now).await?));
+        }
+        for colleague in &attendees.colleagues {
+            let attendee = colleague_account(tx, colleague, now).await?;
+            places.push((attendee, self.enrolments.enrol_colleague_in(tx, booker, attendee, session_id, now).await?));
+        }
+        for (_, enrolment) in &places {
+            crate::server::enrolment::store::set_order(tx, enrolment.id, id).await?;
+        }
+        let confirmed: Vec<i64> =
+            places.iter().filter(|(_, e)| e.status == EnrolmentStatus::Confirmed).map(|(who, _)| *who).collect();
+        let invoice = match confirmed.is_empty() {
+            true => None,
+            false => Some(self.billing.invoice_placed(tx, id, &session, &confirmed, now).await?),
         };
         queue::enqueue_in(tx, DocumentMail::placed(id, booker.id, invoice.as_ref().map(|i| i.id)).job()).await?;
         write.commit().await?;
+        let enrolment = places.first().map(|(_, e)| e.clone()).ok_or(Error::NotFound)?;
         Ok(Placed { id, reference, enrolment, invoice: invoice.map(|i| i.number) })
     }
 
@@ -292,6 +318,35 @@ impl Orders {
             }));
         }
         Ok(serde_json::Value::Array(orders))
+    }
+}
+
+/// The account of a colleague named on an order, by their address: theirs
+/// if they have one, else a new one in the name given, which opens only
+/// once its owner sets a password with a reset link. Two orders naming a
+/// new address at once: the second is refused and may simply be sent again.
+async fn colleague_account(
+    tx: &mut crate::server::db::Tx,
+    colleague: &Colleague,
+    now: chrono::DateTime<Utc>,
+) -> Result<i64, Error> {
+    use crate::server::accounts::store::{NewUser, insert_user};
+    if let Some(id) = crate::server::enrolment::store::user_id_by_email(tx, colleague.email.as_str()).await? {
+        return Ok(id);
+    }
+    let new = NewUser {
+        email: colleague.email.as_str(),
+        name: &colleague.name,
+        password_hash: crate::server::accounts::password::NO_PASSWORD,
+        role: Role::Learner,
+        verified_at: None,
+    };
+    match insert_user(tx, &new, now).await {
+        Ok(id) => Ok(id),
+        Err(error) if crate::server::accounts::LIVE_EMAIL.violated_by(&error) => {
+            Err(Error::Refused(AppError::Conflict(crate::model::enrolment::Refusal::AttendeeBooked)))
+        }
+        Err(error) => Err(error.into()),
     }
 }
 

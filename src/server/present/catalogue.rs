@@ -26,6 +26,7 @@ impl Presenter<'_> {
             instructor: session.instructor.clone(),
             capacity: session.capacity,
             seats_left: session.seats_left(),
+            waitlist: session.waitlist_length,
         }
     }
 

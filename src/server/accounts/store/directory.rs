@@ -3,8 +3,8 @@
 //! Every statement reads the same on both backends.
 
 use crate::model::account::Role;
-use crate::server::sql::like_pattern;
 use crate::server::db::{Conn, Tx, with_tx};
+use crate::server::sql::like_pattern;
 use crate::server::sql::{Arg, Sql};
 use chrono::{DateTime, Utc};
 
