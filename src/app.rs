@@ -6,6 +6,7 @@ use crate::components::layout::Layout;
 use crate::pages::about::{ContactPage, PrivacyPage, TermsPage};
 use crate::pages::account::orders::{MyOrderPage, MyOrdersPage};
 use crate::pages::account::{
+    booking::{CancelBookingPage, MoveBookingPage},
     dashboard::DashboardPage,
     entry::{CheckEmailPage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SignupPage, VerifyEmailPage},
     mine::{DataPage, ProfilePage, SecurityPage, SettingsPage},
@@ -100,6 +101,8 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("account") view=DashboardPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("account"), StaticSegment("enrolments"), ParamSegment("id"), StaticSegment("cancel")) view=CancelBookingPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("account"), StaticSegment("enrolments"), ParamSegment("id"), StaticSegment("move")) view=MoveBookingPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("profile")) view=ProfilePage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("settings")) view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("security")) view=SecurityPage ssr=SsrMode::Async/>

@@ -60,17 +60,17 @@ test("a learner signs up, confirms the address, edits the account, changes the p
   await expect(page.getByLabel("Phone")).toHaveValue("+356 9912 3456");
   await expect(page.getByLabel("Company")).toHaveValue("Grand Harbour Logistics");
 
-  // Settings.
+  // Settings: the reminder before each session, and the zone every time is in.
   await open(page, "/account/settings", js);
+  await expect(page.getByText("Every date and time on this site is in Malta time, the academy's time zone.")).toBeVisible();
+  await expect(page.getByLabel("Reminders before my sessions")).toBeChecked();
   await page.getByLabel("Remind me this many hours before a session").fill("48");
-  await page.getByLabel("Preferred way to attend").selectOption("online");
-  await page.getByLabel("New courses and dates").check();
+  await page.getByLabel("Reminders before my sessions").uncheck();
   await page.getByRole("button", { name: "Save settings" }).click();
   await expect(page).toHaveURL(/\/account\/settings\?notice=saved$/);
   await page.reload();
   await expect(page.getByLabel("Remind me this many hours before a session")).toHaveValue("48");
-  await expect(page.getByLabel("Preferred way to attend")).toHaveValue("online");
-  await expect(page.getByLabel("New courses and dates")).toBeChecked();
+  await expect(page.getByLabel("Reminders before my sessions")).not.toBeChecked();
 
   // Change the password: a wrong current one is refused first.
   await open(page, "/account/security", js);

@@ -101,3 +101,4 @@ export async function logIn(page: Page, js: boolean, email: string, password: st
   // Learners land on their courses, staff in the back office.
   await expect(page).toHaveURL(/\/(account|admin)$/);
 }
+

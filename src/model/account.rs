@@ -191,17 +191,10 @@ pub struct ProfileView {
 /// `/account/settings` as shown and edited.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SettingsView {
-    pub notify_enrolment: bool,
     pub notify_reminders: bool,
-    pub notify_waitlist: bool,
-    pub notify_news: bool,
     pub reminder_hours: u16,
-    /// A location's slug.
-    pub preferred_location: Option<String>,
-    pub preferred_mode: Option<String>,
-    pub timezone: String,
-    /// (slug, name) of every location, for the choice.
-    pub locations: Vec<(String, String)>,
+    /// The academy's zone, in which every time is shown: "Malta time".
+    pub zone: String,
 }
 
 /// One signed-in session of the account, for `/account/security`.

@@ -293,7 +293,8 @@ impl Refusal {
     }
 }
 
-/// An enrolment as the learner's dashboard shows it.
+/// An enrolment as the learner's own pages show it: the dashboard, and
+/// the pages that confirm a cancellation or a move.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MyEnrolment {
     pub id: i64,
@@ -303,18 +304,49 @@ pub struct MyEnrolment {
     pub course_title: String,
     /// RFC 3339 with the academy's offset, for `<time datetime>`.
     pub starts_at: String,
-    /// For people, in the academy's zone.
+    /// For people, in the academy's zone: "Thu 11 Mar 2027, 09:00–17:00".
     pub when: String,
+    /// Days and hours in full, naming the zone: "Thursday 11 March 2027,
+    /// 09:00–17:00 (CET)".
+    pub when_in_full: String,
     /// The campus, or "Online".
     pub place: String,
-    /// Whether the session is still ahead.
+    /// The campus and its street address, or "Online".
+    pub place_in_full: String,
+    /// Live, and the session is still ahead (and not called off).
     pub upcoming: bool,
     pub session_id: i64,
     pub attendance: Option<Attendance>,
     pub completed: bool,
-    /// Other upcoming dates of the course with a free seat, for a move:
-    /// `(session id, when, place)`.
-    pub other_dates: Vec<(i64, String, String)>,
+    /// The academy called the session off.
+    pub session_cancelled: bool,
+    /// When it was cancelled ("Friday 5 March 2027"), if it was.
+    pub cancelled_on: Option<String>,
+    /// The days and hours in full of the date its seat moved to, if it moved.
+    pub moved_to: Option<String>,
+    /// Whether it can still be cancelled or moved.
+    pub cancellation: Cancellation,
+    /// Other upcoming dates of the course with a free seat, for a move.
+    pub other_dates: Vec<DateChoice>,
+}
+
+/// Whether a booking can still be cancelled (or moved), as a learner reads it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Cancellation {
+    /// Free of charge until then: "Tuesday 9 March 2027, 09:00 (CET)".
+    FreeUntil(String),
+    /// No longer, and why, in a sentence or two.
+    Closed(String),
+}
+
+/// A date a seat can move to, each part in full for the choice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DateChoice {
+    pub session_id: i64,
+    /// "Tuesday 16 March 2027, 09:00–17:00 (CET)".
+    pub when_in_full: String,
+    /// "Sliema campus, 118 Tower Road, Sliema SLM 1605", or "Online".
+    pub place_in_full: String,
 }
 
 /// The learner's dashboard: their enrolments, certificates and calendar.

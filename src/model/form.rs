@@ -22,8 +22,6 @@ pub enum Field {
     JobTitle,
     Bio,
     ReminderHours,
-    PreferredLocation,
-    PreferredMode,
     Timezone,
     Role,
     /// Why a certificate is revoked.
@@ -112,8 +110,6 @@ impl Field {
             Field::JobTitle => "job_title",
             Field::Bio => "bio",
             Field::ReminderHours => "reminder_hours",
-            Field::PreferredLocation => "preferred_location",
-            Field::PreferredMode => "preferred_mode",
             Field::Timezone => "timezone",
             Field::Role => "role",
             Field::Reason => "reason",
@@ -398,6 +394,7 @@ pub enum Notice {
     Enrolled,
     Waitlisted,
     EnrolmentCancelled,
+    WaitlistLeft,
     EnrolmentMoved,
     CalendarReplaced,
     Marked,
@@ -428,7 +425,7 @@ pub enum Notice {
 }
 
 impl Notice {
-    const ALL: [Notice; 40] = [
+    const ALL: [Notice; 41] = [
         Notice::CheckEmail,
         Notice::LinkSent,
         Notice::Verified,
@@ -442,6 +439,7 @@ impl Notice {
         Notice::Enrolled,
         Notice::Waitlisted,
         Notice::EnrolmentCancelled,
+        Notice::WaitlistLeft,
         Notice::EnrolmentMoved,
         Notice::CalendarReplaced,
         Notice::Marked,
@@ -486,6 +484,7 @@ impl Notice {
             Notice::Enrolled => "enrolled",
             Notice::Waitlisted => "waitlisted",
             Notice::EnrolmentCancelled => "enrolment-cancelled",
+            Notice::WaitlistLeft => "waitlist-left",
             Notice::EnrolmentMoved => "enrolment-moved",
             Notice::CalendarReplaced => "calendar-replaced",
             Notice::Marked => "marked",
@@ -540,7 +539,8 @@ impl Notice {
             Notice::Waitlisted => {
                 "The session is full, so you are on its waitlist. If a seat frees up, it is yours and we tell you by e-mail."
             }
-            Notice::EnrolmentCancelled => "Your enrolment is cancelled.",
+            Notice::EnrolmentCancelled => "Your booking is cancelled. We have sent you a confirmation by e-mail.",
+            Notice::WaitlistLeft => "You have left the waitlist.",
             Notice::EnrolmentMoved => "Your seat has moved to the new date. We have sent you the details.",
             Notice::CalendarReplaced => {
                 "Your calendar has a new address. The old one no longer works: subscribe again with this one."

@@ -101,7 +101,7 @@ pub fn PrivacyPage() -> impl IntoView {
                 <li>"The messages you send us through the contact form, with your name, e-mail address and, if you give it, your phone number (kept encrypted), and our replies."</li>
             </ul>
             <h2>"Why"</h2>
-            <p>"To run the courses you book: to hold your seat, tell you about it, remind you before it starts, record that you attended and completed, and issue a certificate that others can check. We do not sell or share your data for marketing, and we only e-mail you about new courses if you ask us to."</p>
+            <p>"To run the courses you book: to hold your seat, tell you about it, remind you before it starts, record that you attended and completed, and issue a certificate that others can check. We do not sell or share your data for marketing, and we send you no newsletters or offers: only mail about your own bookings and account."</p>
             <h2>"Certificates"</h2>
             <p>"A certificate's page shows your name, the course, its dates and hours, to anyone who has its link or code: that is how an employer can check it. Certificates are not listed or searchable."</p>
             <h2>"How long"</h2>

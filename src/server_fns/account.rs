@@ -146,36 +146,16 @@ pub async fn save_profile(
 pub async fn get_settings() -> Result<SettingsView, AppError> {
     use crate::server::present::account;
     let (state, _, user) = auth::signed_in().await?;
-    Ok(account::settings(state.accounts.settings(&user).await?, state.accounts.locations().await?))
+    Ok(account::settings(state.accounts.settings(&user).await?, state.config.timezone))
 }
 
-/// Checkboxes are sent only when ticked, hence the options.
+/// A checkbox is sent only when ticked, hence the option.
 #[server(prefix = "/rpc", endpoint = "account/settings/save")]
-#[allow(clippy::too_many_arguments)]
-pub async fn save_settings(
-    notify_enrolment: Option<String>,
-    notify_reminders: Option<String>,
-    notify_waitlist: Option<String>,
-    notify_news: Option<String>,
-    reminder_hours: String,
-    preferred_location: String,
-    preferred_mode: String,
-    timezone: String,
-) -> Result<(), AppError> {
+pub async fn save_settings(notify_reminders: Option<String>, reminder_hours: String) -> Result<(), AppError> {
     use crate::server::accounts::changes::{SettingsChange, SettingsForm};
     let (state, _, user) = auth::signed_in().await?;
-    let form = SettingsForm {
-        notify_enrolment: notify_enrolment.is_some(),
-        notify_reminders: notify_reminders.is_some(),
-        notify_waitlist: notify_waitlist.is_some(),
-        notify_news: notify_news.is_some(),
-        reminder_hours,
-        preferred_location,
-        preferred_mode,
-        timezone,
-    };
-    let change = SettingsChange::parse(&form, &state.accounts.locations().await?)?;
-    state.accounts.update_settings(&user, change).await?;
+    let form = SettingsForm { notify_reminders: notify_reminders.is_some(), reminder_hours };
+    state.accounts.update_settings(&user, SettingsChange::parse(&form)?).await?;
     leptos_axum::redirect("/account/settings?notice=saved");
     Ok(())
 }

@@ -3,16 +3,22 @@
 //! so a form without JavaScript lands on the right page.
 
 use crate::error::AppError;
-use crate::model::enrolment::Dashboard;
+use crate::model::enrolment::{Dashboard, MyEnrolment};
 use leptos::prelude::*;
 
-/// Cancels one of the signed-in learner's enrolments.
+/// Cancels one of the signed-in learner's enrolments: a seat, or a place
+/// on a waitlist (which the notice after calls leaving it).
 #[server(prefix = "/rpc", endpoint = "enrolment/cancel")]
 pub async fn cancel_enrolment(enrolment_id: i64) -> Result<(), AppError> {
+    use crate::model::enrolment::EnrolmentStatus;
     use crate::server::auth;
     let (state, _, user) = auth::signed_in().await?;
+    // Read before, for the notice only: the cancellation checks it again.
+    let booking = state.enrolments.booking(&user, enrolment_id).await;
+    let waitlisted = matches!(booking, Ok(b) if b.enrolment.status == EnrolmentStatus::Waitlisted);
     state.enrolments.cancel(&user, enrolment_id).await?;
-    leptos_axum::redirect("/account?notice=enrolment-cancelled");
+    let notice = if waitlisted { "waitlist-left" } else { "enrolment-cancelled" };
+    leptos_axum::redirect(&format!("/account?notice={notice}"));
     Ok(())
 }
 
@@ -38,8 +44,18 @@ pub async fn replace_calendar_feed() -> Result<(), AppError> {
     Ok(())
 }
 
-/// The signed-in learner's dashboard: enrolments past and upcoming,
-/// certificates, and the calendar feed.
+/// One of the signed-in learner's own enrolments, for the pages that
+/// confirm its cancellation or its move; anyone else's is not found.
+#[server(prefix = "/rpc", endpoint = "enrolment/booking")]
+pub async fn get_booking(enrolment_id: i64) -> Result<MyEnrolment, AppError> {
+    use crate::server::{auth, present::Presenter};
+    let (state, _, user) = auth::signed_in().await?;
+    let booking = state.enrolments.booking(&user, enrolment_id).await?;
+    Ok(Presenter::of(&state.config).my_enrolment(booking, chrono::Utc::now()))
+}
+
+/// The signed-in learner's dashboard: enrolments upcoming, past and given
+/// up, certificates, and the calendar feed.
 #[server(prefix = "/rpc", endpoint = "enrolment/dashboard")]
 pub async fn get_dashboard() -> Result<Dashboard, AppError> {
     use crate::server::{auth, present::Presenter};
@@ -60,8 +76,11 @@ pub async fn get_dashboard() -> Result<Dashboard, AppError> {
 #[server(prefix = "/rpc", endpoint = "enrolment/places")]
 pub async fn get_my_places(slug: String) -> Result<Vec<crate::model::enrolment::MyPlace>, AppError> {
     use crate::server::{auth, request};
+    // The state is read before anything is awaited: a resource's future
+    // may be polled where the request's context is no longer at hand.
+    let state = request::state();
     match auth::maybe_signed_in().await? {
-        Some(user) => Ok(request::state().enrolments.places_in_course(&user, &slug).await?),
+        Some(user) => Ok(state.enrolments.places_in_course(&user, &slug).await?),
         None => Ok(Vec::new()),
     }
 }

@@ -11,8 +11,10 @@ use leptos::prelude::*;
 #[server(prefix = "/rpc", endpoint = "orders/quote")]
 pub async fn get_order_quote(session_id: i64) -> Result<OrderQuote, AppError> {
     use crate::server::{auth, request};
+    // Read before anything is awaited (see `get_my_places`).
+    let state = request::state();
     let viewer = auth::maybe_signed_in().await?;
-    Ok(request::state().orders.quote(viewer.as_ref(), session_id).await?)
+    Ok(state.orders.quote(viewer.as_ref(), session_id).await?)
 }
 
 /// Places an order for seats in the session, for the signed-in booker (when
@@ -39,6 +41,7 @@ pub async fn place_order(
     use crate::model::billing::{Attendees, BillingForm};
     use crate::model::enrolment::EnrolmentStatus;
     use crate::server::{auth, request};
+    let state = request::state();
     let Some(user) = auth::maybe_signed_in().await? else {
         leptos_axum::redirect(&format!("/login?next=/book/{session_id}"));
         return Ok(());
@@ -65,7 +68,7 @@ pub async fn place_order(
         }
         (Err(problems), _) | (_, Err(problems)) => return Err(AppError::Invalid(problems)),
     };
-    let placed = request::state().orders.place_for(&user, session_id, &details.0, &details.1).await?;
+    let placed = state.orders.place_for(&user, session_id, &details.0, &details.1).await?;
     let notice = if placed.enrolment.status == EnrolmentStatus::Confirmed { "enrolled" } else { "waitlisted" };
     leptos_axum::redirect(&format!("/account/orders/{}?notice={notice}", placed.reference));
     Ok(())

@@ -74,46 +74,62 @@ async fn settings_are_saved_and_checked() {
     let app = TestApp::demo().await;
     let mut ann = Visitor::new(&app);
     ann.sign_up_and_log_in("Ann", "ann@example.com", PASSWORD).await;
-    let res = ann
-        .call(
-            "account/settings/save",
-            &[
-                ("notify_reminders", "on"),
-                ("reminder_hours", "48"),
-                ("preferred_location", "sliema"),
-                ("preferred_mode", "in-person"),
-                ("timezone", "Europe/London"),
-            ],
-        )
-        .await;
+    let res = ann.call("account/settings/save", &[("notify_reminders", "on"), ("reminder_hours", "48")]).await;
     assert!(res.status < 400, "{} {}", res.status, res.body);
     let res = ann.call("account/settings", &[]).await;
     let settings: serde_json::Value = serde_json::from_str(&res.body).unwrap();
-    assert_eq!(settings["notify_enrolment"], false, "unticked boxes are off");
     assert_eq!(settings["notify_reminders"], true);
     assert_eq!(settings["reminder_hours"], 48);
-    assert_eq!(settings["preferred_location"], "sliema");
-    assert_eq!(settings["preferred_mode"], "in-person");
-    assert_eq!(settings["timezone"], "Europe/London");
+    assert_eq!(settings["zone"], "Malta time");
 
-    let res = ann
-        .call(
-            "account/settings/save",
-            &[
-                ("reminder_hours", "0"),
-                ("preferred_location", "mars"),
-                ("preferred_mode", "x"),
-                ("timezone", "Mars/Olympus"),
-            ],
-        )
-        .await;
+    let res = ann.call("account/settings/save", &[("reminder_hours", "0")]).await;
     assert_eq!(res.status, 422);
-    for field in ["reminder_hours", "preferred_location", "preferred_mode", "timezone"] {
-        assert!(res.body.contains(&format!(r#""field":"{field}""#)), "{field}: {}", res.body);
-    }
+    assert!(res.body.contains(r#""field":"reminder_hours""#), "{}", res.body);
     let res = ann.call("account/settings", &[]).await;
     let settings: serde_json::Value = serde_json::from_str(&res.body).unwrap();
-    assert_eq!(settings["reminder_hours"], 48, "nothing half-written");
+    assert_eq!(
+        (&settings["reminder_hours"], &settings["notify_reminders"]),
+        (&48.into(), &true.into()),
+        "nothing half-written"
+    );
+
+    // An unticked box turns reminders off.
+    let res = ann.call("account/settings/save", &[("reminder_hours", "24")]).await;
+    assert!(res.status < 400, "{} {}", res.status, res.body);
+    let res = ann.call("account/settings", &[]).await;
+    let settings: serde_json::Value = serde_json::from_str(&res.body).unwrap();
+    assert_eq!(settings["notify_reminders"], false, "unticked boxes are off");
+}
+
+#[tokio::test]
+async fn the_settings_offer_only_what_works_and_name_the_zone_of_every_time() {
+    let app = TestApp::demo().await;
+    let mut ann = Visitor::new(&app);
+    ann.sign_up_and_log_in("Ann", "ann@example.com", PASSWORD).await;
+    let page = ann.get("/account/settings").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(r#"name="notify_reminders""#) && page.body.contains(r#"name="reminder_hours""#));
+    for gone in
+        ["timezone", "preferred_location", "preferred_mode", "notify_news", "notify_enrolment", "notify_waitlist"]
+    {
+        assert!(!page.body.contains(&format!(r#"name="{gone}""#)), "{gone} is no longer offered");
+    }
+    assert!(
+        page.body.contains("in Malta time, the academy&#39;s time zone")
+            || page.body.contains("in Malta time, the academy's time zone"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("We always e-mail you about your bookings"));
+    // Nothing is kept for them either.
+    for column in
+        ["timezone", "preferred_location_id", "preferred_mode", "notify_news", "notify_enrolment", "notify_waitlist"]
+    {
+        let kept = lyceum::with_pool!(&app.state.db, |pool| {
+            sqlx::query(&format!("SELECT {column} FROM users")).fetch_all(pool).await.map(drop)
+        });
+        assert!(kept.is_err(), "users.{column} is gone");
+    }
 }
 
 #[tokio::test]
@@ -195,6 +211,11 @@ async fn the_export_holds_everything_and_deletion_frees_the_address() {
     assert_eq!(data["account"]["email"], "ann@example.com");
     assert_eq!(data["profile"]["phone"], "+356 7912 3456");
     assert_eq!(data["sessions"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        data["settings"],
+        serde_json::json!({ "notify_reminders": true, "reminder_hours": 24 }),
+        "the settings kept, and only those"
+    );
     assert!(data["security_events"].as_array().unwrap().iter().any(|e| e["event"] == "login_succeeded"));
     assert!(!res.body.contains("argon2"), "no password hash in the export");
     let mut stranger = Visitor::from_ip(&app, "203.0.113.40".parse().unwrap());
@@ -298,19 +319,15 @@ async fn a_settings_form_refused_without_javascript_comes_back_marked_and_as_cho
     let app = TestApp::demo().await;
     let mut ann = Visitor::new(&app);
     ann.sign_up_and_log_in("Ann", "ann@example.com", PASSWORD).await;
-    let fields =
-        [("reminder_hours", "0"), ("preferred_location", "sliema"), ("preferred_mode", "x"), ("timezone", "UTC")];
-    let res = ann.submit("/account/settings", "account/settings/save", &fields).await;
+    // Reminders are on by default; the form unticks them and asks for none.
+    let res = ann.submit("/account/settings", "account/settings/save", &[("reminder_hours", "0")]).await;
     let back = res.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
     let page = Html::parse_document(&ann.get(&back).await.body);
     let one = |css: &str| page.select(&Selector::parse(css).unwrap()).next().unwrap_or_else(|| panic!("{css}"));
-    let location = one("select#f-preferred_location[name=preferred_location]").value();
-    assert_eq!(location.attr("aria-invalid"), None, "a known campus is not at fault");
-    let chosen = one("#f-preferred_location option[selected]");
-    assert_eq!(chosen.value().attr("value"), Some("sliema"), "the choice comes back");
-    let mode = one("select#f-preferred_mode[name=preferred_mode]").value();
-    assert_eq!(mode.attr("aria-invalid"), Some("true"));
-    assert_eq!(mode.attr("aria-describedby"), Some("f-preferred_mode-error"));
-    assert!(one("#f-preferred_mode-error").text().collect::<String>().contains("Choose one of the options"));
-    assert_eq!(one("label[for=f-preferred_mode]").text().collect::<String>(), "Preferred way to attend");
+    let hours = one("input#f-reminder_hours[name=reminder_hours]").value();
+    assert_eq!(hours.attr("aria-invalid"), Some("true"));
+    assert_eq!(hours.attr("value"), Some("0"), "what was typed comes back");
+    assert!(one("#f-reminder_hours-error").text().collect::<String>().contains("Choose a number from 1 to 168."));
+    let reminders = one("input#f-notify_reminders").value();
+    assert_eq!(reminders.attr("checked"), None, "the box comes back as it was left: unticked");
 }

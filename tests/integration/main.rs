@@ -10,6 +10,7 @@ mod accounts;
 mod attendance;
 mod auth;
 mod back_office;
+mod bookings;
 mod calendars;
 mod catalogue;
 mod certificates;

@@ -387,9 +387,14 @@ async fn booking_through_the_pages_refuses_bad_billing_and_sends_visitors_to_log
     let list = ann.get("/account/orders").await;
     assert!(list.body.contains(&location.trim_end_matches("?notice=enrolled").to_string()));
 
-    // The booking page now says what is held.
+    // The booking page and the course page now say what is held.
     let again = ann.get(&format!("/book/{id}")).await;
-    assert!(again.body.contains("You're booked on this date."), "the course knows you");
+    assert!(again.body.contains("You're booked on this date."), "the order step knows you");
+    let course = tokio::time::timeout(std::time::Duration::from_secs(20), ann.get(&format!("/courses/{course_page}")))
+        .await
+        .expect("the course page answers a signed-in learner");
+    assert!(course.body.contains("You're booked"), "the course page knows you");
+    assert!(!course.body.contains(&format!(r#"href="/book/{id}""#)), "no second booking offered");
 }
 
 #[tokio::test]

@@ -315,17 +315,7 @@ async fn malformed_requests_get_a_clear_4xx_and_store_nothing() {
     ann.sign_up_and_log_in("Ann Borg", "ann@example.com", PASSWORD).await;
     let res = ann.call("account/sessions/end", &[("handle", "abc\0def")]).await;
     assert_clear_refusal(&res, "NUL in a session handle");
-    let res = ann
-        .call(
-            "account/settings/save",
-            &[
-                ("timezone", "Europe/Malta\0"),
-                ("reminder_hours", "24"),
-                ("preferred_location", ""),
-                ("preferred_mode", ""),
-            ],
-        )
-        .await;
+    let res = ann.call("account/settings/save", &[("notify_reminders", "on"), ("reminder_hours", "24\0")]).await;
     assert_clear_refusal(&res, "NUL in a setting");
 
     assert_eq!(
@@ -591,12 +581,7 @@ async fn a_nul_under_any_content_type_is_refused_and_stores_nothing() {
     let audited = count(&app, "SELECT COUNT(*) FROM audit_log").await;
 
     let login = nul_bodies(&[("email", "ann\0@example.com"), ("password", PASSWORD)]);
-    let settings = nul_bodies(&[
-        ("reminder_hours", "48"),
-        ("preferred_location", "valletta\0"),
-        ("preferred_mode", ""),
-        ("timezone", "Europe/Malta"),
-    ]);
+    let settings = nul_bodies(&[("notify_reminders", "on\0"), ("reminder_hours", "48")]);
     let end = nul_bodies(&[("handle", "abc\0def")]);
     for (endpoint, bodies, cookie) in [
         ("account/login", login, None),

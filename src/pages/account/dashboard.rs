@@ -1,54 +1,42 @@
 //! `/account`: the learner's courses. Where login lands: upcoming seats
-//! (with a way to cancel, move to another date, or add to a calendar),
-//! waitlist places with their position, past sessions with attendance and
-//! completion, certificates, and the private calendar feed.
+//! (with a way to add them to a calendar, and to cancel or move them,
+//! each confirmed on a page of its own), waitlist places with their
+//! position, then the history: past sessions with attendance and
+//! completion, and bookings given up (cancelled, or moved to another
+//! date); certificates, and the private calendar feed.
 
+use super::booking::MoveChoices;
 use super::mine::AccountPage;
 use crate::components::form::{FormAlert, last_error};
 use crate::components::loaded::Loaded;
 use crate::model::certificate::MyCertificate;
-use crate::model::enrolment::{Attendance, Dashboard, EnrolmentStatus, MyEnrolment};
-use crate::server_fns::enrolment::{CancelEnrolment, MoveEnrolment, ReplaceCalendarFeed, get_dashboard};
+use crate::model::enrolment::{Attendance, Cancellation, Dashboard, EnrolmentStatus, MyEnrolment};
+use crate::server_fns::enrolment::{ReplaceCalendarFeed, get_dashboard};
 use leptos::prelude::*;
-
-/// The forms of the page, each reloading the dashboard when it succeeds.
-#[derive(Clone, Copy)]
-struct Actions {
-    cancel: ServerAction<CancelEnrolment>,
-    move_to: ServerAction<MoveEnrolment>,
-    feed: ServerAction<ReplaceCalendarFeed>,
-}
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let actions = Actions {
-        cancel: ServerAction::<CancelEnrolment>::new(),
-        move_to: ServerAction::<MoveEnrolment>::new(),
-        feed: ServerAction::<ReplaceCalendarFeed>::new(),
-    };
-    // Loaded again after each change, which stays on this page.
-    let dashboard = Resource::new(
-        move || (actions.cancel.version().get(), actions.move_to.version().get(), actions.feed.version().get()),
-        |_| get_dashboard(),
-    );
-    let cancel_error = last_error(actions.cancel);
-    let move_error = last_error(actions.move_to);
+    let feed = ServerAction::<ReplaceCalendarFeed>::new();
+    // Loaded again after the feed changes, which stays on this page.
+    let dashboard = Resource::new(move || feed.version().get(), |_| get_dashboard());
+    let feed_error = last_error(feed);
     view! {
         <AccountPage title="Your courses" path="/account">
-            <FormAlert error=cancel_error/>
-            <FormAlert error=move_error/>
-            <Loaded data=dashboard render=move |dashboard| view! { <Courses dashboard actions/> }/>
+            <FormAlert error=feed_error/>
+            <Loaded data=dashboard render=move |dashboard| view! { <Courses dashboard feed/> }/>
         </AccountPage>
     }
 }
 
 #[component]
-fn Courses(dashboard: Dashboard, actions: Actions) -> impl IntoView {
+fn Courses(dashboard: Dashboard, feed: ServerAction<ReplaceCalendarFeed>) -> impl IntoView {
     let Dashboard { enrolments, certificates, calendar_feed } = dashboard;
-    let (upcoming, past): (Vec<_>, Vec<_>) = enrolments.into_iter().partition(|e| e.upcoming);
+    let nothing = enrolments.is_empty();
+    let (upcoming, mut history): (Vec<_>, Vec<_>) = enrolments.into_iter().partition(|e| e.upcoming);
+    // The most recent first.
+    history.reverse();
     let (confirmed, waitlisted): (Vec<_>, Vec<_>) =
         upcoming.into_iter().partition(|e| e.status == EnrolmentStatus::Confirmed);
-    let nothing = confirmed.is_empty() && waitlisted.is_empty() && past.is_empty();
     view! {
         {nothing.then(|| view! {
             <section class="empty-state">
@@ -65,7 +53,7 @@ fn Courses(dashboard: Dashboard, actions: Actions) -> impl IntoView {
                 } else {
                     view! {
                         <ul class="enrolments">
-                            {confirmed.into_iter().map(|e| view! { <Upcoming e actions/> }).collect_view()}
+                            {confirmed.into_iter().map(|e| view! { <Upcoming e/> }).collect_view()}
                         </ul>
                     }
                     .into_any()
@@ -76,76 +64,94 @@ fn Courses(dashboard: Dashboard, actions: Actions) -> impl IntoView {
             <section aria-labelledby="waitlist-heading">
                 <h2 id="waitlist-heading">"On the waitlist"</h2>
                 <ul class="enrolments">
-                    {waitlisted.into_iter().map(|e| view! { <Upcoming e actions/> }).collect_view()}
+                    {waitlisted.into_iter().map(|e| view! { <Upcoming e/> }).collect_view()}
                 </ul>
             </section>
         })}
-        {(!past.is_empty()).then(|| view! {
-            <section aria-labelledby="past-heading">
-                <h2 id="past-heading">"Past sessions"</h2>
-                <ul class="enrolments">{past.into_iter().map(|e| view! { <Past e/> }).collect_view()}</ul>
+        {(!history.is_empty()).then(|| view! {
+            <section aria-labelledby="history-heading">
+                <h2 id="history-heading">"History"</h2>
+                <ul class="enrolments" aria-labelledby="history-heading">
+                    {history.into_iter().map(|e| view! { <Past e/> }).collect_view()}
+                </ul>
             </section>
         })}
         <Certificates certificates/>
-        <CalendarFeed address=calendar_feed action=actions.feed/>
+        <CalendarFeed address=calendar_feed action=feed/>
     }
 }
 
-/// A seat or waitlist place still ahead.
+/// A seat or waitlist place still ahead: cancelling it or moving it is
+/// asked again on a page of its own.
 #[component]
-fn Upcoming(e: MyEnrolment, actions: Actions) -> impl IntoView {
+fn Upcoming(e: MyEnrolment) -> impl IntoView {
     let href = format!("/courses/{}", e.course_slug);
+    let waitlisted = e.status == EnrolmentStatus::Waitlisted;
     let status = match e.waitlist_position {
         Some(position) => format!("On the waitlist, position {position}"),
         None => "Seat confirmed".to_string(),
     };
-    let cancel_label = format!("Cancel {} on {}", e.course_title, e.when);
+    let (open, terms) = match (&e.cancellation, waitlisted) {
+        (Cancellation::FreeUntil(_), true) => (true, None),
+        (Cancellation::FreeUntil(until), false) => (true, Some(format!("Free cancellation until {until}."))),
+        (Cancellation::Closed(why), _) => (false, Some(why.clone())),
+    };
+    let (give_up, give_up_label) = match waitlisted {
+        true => ("Leave the waitlist", format!("Leave the waitlist for {} on {}", e.course_title, e.when)),
+        false => ("Cancel", format!("Cancel {} on {}", e.course_title, e.when)),
+    };
     let calendar_label = format!("Add to calendar: {} on {}", e.course_title, e.when);
-    let move_id = format!("move-{}", e.id);
-    let other_dates = e.other_dates.clone();
+    let give_up_href = format!("/account/enrolments/{}/cancel", e.id);
+    let moves = (!e.other_dates.is_empty()).then(|| {
+        view! {
+            <details class="move-choices">
+                <summary>"Move to another date"</summary>
+                <MoveChoices id=e.id dates=e.other_dates.clone()/>
+            </details>
+        }
+    });
     view! {
         <li class="enrolment">
             <h3><a href=href>{e.course_title.clone()}</a></h3>
-            <p><time datetime=e.starts_at.clone()>{e.when.clone()}</time>" · "{e.place.clone()}</p>
+            <p><time datetime=e.starts_at.clone()>{e.when_in_full.clone()}</time></p>
+            <p>{e.place_in_full.clone()}</p>
             <p class="muted">{status}</p>
+            {terms.map(|terms| view! { <p class="muted">{terms}</p> })}
             <div class="enrolment-actions">
-                {(e.status == EnrolmentStatus::Confirmed).then(|| view! {
+                {(!waitlisted).then(|| view! {
                     <a href=format!("/sessions/{}.ics", e.session_id) download="" aria-label=calendar_label.clone()>
                         "Add to calendar"
                     </a>
                 })}
-                <ActionForm action=actions.cancel attr:class="inline-form">
-                    <input type="hidden" name="enrolment_id" value=e.id.to_string()/>
-                    <button type="submit" class="button-quiet" aria-label=cancel_label>"Cancel"</button>
-                </ActionForm>
+                {open.then(|| view! { <a href=give_up_href.clone() aria-label=give_up_label.clone()>{give_up}</a> })}
             </div>
-            {(!other_dates.is_empty()).then(|| view! {
-                <ActionForm action=actions.move_to attr:class="inline-form move-form">
-                    <input type="hidden" name="enrolment_id" value=e.id.to_string()/>
-                    <label for=move_id.clone()>"Move to another date"</label>
-                    <select id=move_id name="session_id">
-                        {other_dates
-                            .into_iter()
-                            .map(|(id, when, place)| view! { <option value=id.to_string()>{format!("{when} · {place}")}</option> })
-                            .collect_view()}
-                    </select>
-                    <button type="submit" class="button-quiet">"Move my seat"</button>
-                </ActionForm>
-            })}
+            {moves}
         </li>
     }
 }
 
-/// A session that has started or is over: attendance and completion.
+/// A session that has started or is over, or a booking given up: what
+/// became of it, with nothing left to do.
 #[component]
 fn Past(e: MyEnrolment) -> impl IntoView {
     let href = format!("/courses/{}", e.course_slug);
-    let outcome = match (e.status, e.attendance, e.completed) {
-        (_, _, true) => "Completed",
-        (_, Some(Attendance::Attended), false) => "Attended",
-        (_, Some(Attendance::NoShow), _) => "Did not attend",
-        (EnrolmentStatus::Waitlisted, _, _) => "Did not get a seat",
-        _ => "Attendance not recorded yet",
+    let outcome = match (&e.moved_to, &e.cancelled_on) {
+        (Some(to), _) => format!("Moved to {to}"),
+        (None, Some(on)) => match e.status {
+            EnrolmentStatus::Cancelled if e.session_cancelled => {
+                format!("Cancelled on {on}; the academy cancelled this session too")
+            }
+            _ => format!("Cancelled on {on}"),
+        },
+        (None, None) if e.session_cancelled => "The academy cancelled this session".to_string(),
+        (None, None) => match (e.status, e.attendance, e.completed) {
+            (_, _, true) => "Completed",
+            (_, Some(Attendance::Attended), false) => "Attended",
+            (_, Some(Attendance::NoShow), _) => "Did not attend",
+            (EnrolmentStatus::Waitlisted, _, _) => "Did not get a seat",
+            _ => "Attendance not recorded yet",
+        }
+        .to_string(),
     };
     view! {
         <li class="enrolment">

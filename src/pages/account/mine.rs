@@ -1,7 +1,7 @@
 //! The signed-in user's own pages: `/account/profile`, `/account/settings`,
 //! `/account/security` and `/account/data`.
 
-use crate::components::form::{FormAlert, NoticeBanner, Select, TextArea, TextField, last_error};
+use crate::components::form::{FormAlert, NoticeBanner, TextArea, TextField, last_error};
 use crate::components::loaded::Loaded;
 use crate::components::status::set_no_store;
 use crate::components::verbatim::PageTitle;
@@ -9,7 +9,6 @@ use crate::model::account::{
     BIO_MAX, COMPANY_MAX, NAME_MAX, PASSWORD_MAX, PHONE_MAX, ProfileView, SessionInfo, SettingsView,
 };
 use crate::model::form::Field;
-use crate::model::query::Mode;
 use crate::server_fns::account::{
     ChangePassword, DeleteAccount, EndSession, SaveProfile, SaveSettings, get_profile, get_sessions, get_settings,
 };
@@ -95,57 +94,31 @@ pub fn SettingsPage() -> impl IntoView {
     }
 }
 
-/// Time zones offered first; any IANA name typed is accepted.
-const ZONES: [&str; 8] = [
-    "Europe/Malta",
-    "Europe/London",
-    "Europe/Rome",
-    "Europe/Berlin",
-    "Europe/Paris",
-    "America/New_York",
-    "Asia/Dubai",
-    "UTC",
-];
-
 #[component]
 fn SettingsForm(settings: SettingsView) -> impl IntoView {
     let action = ServerAction::<SaveSettings>::new();
     let error = last_error(action);
-    let message = move |field: Field| error.get().and_then(|e| e.field_message(field));
     // Back after a failed post: what was chosen then (an unticked box sends nothing).
-    let check = move |name: &'static str, label: &'static str, on: bool| {
-        let on = if error.came_back() { error.typed(name).is_some() } else { on };
-        view! {
-            <div class="check">
-                <input type="checkbox" id=format!("f-{name}") name=name value="on" checked=on/>
-                <label for=format!("f-{name}")>{label}</label>
-            </div>
-        }
-    };
-    let timezone = error.typed("timezone").unwrap_or_else(|| settings.timezone.clone());
-    let modes: Vec<(String, String)> =
-        Mode::ALL.iter().map(|mode| (mode.as_str().to_string(), mode.label().to_string())).collect();
+    let reminders =
+        if error.came_back() { error.typed("notify_reminders").is_some() } else { settings.notify_reminders };
     view! {
         <FormAlert error/>
         <ActionForm action attr:class="stack-form" attr:novalidate="">
             <fieldset class="field">
                 <legend>"E-mail me about"</legend>
-                {check("notify_enrolment", "My enrolments and waiting-list places", settings.notify_enrolment)}
-                {check("notify_reminders", "Reminders before my sessions", settings.notify_reminders)}
-                {check("notify_waitlist", "A seat opening for me on a waiting list", settings.notify_waitlist)}
-                {check("notify_news", "New courses and dates", settings.notify_news)}
+                <div class="check">
+                    <input type="checkbox" id="f-notify_reminders" name="notify_reminders" value="on" checked=reminders/>
+                    <label for="f-notify_reminders">"Reminders before my sessions"</label>
+                </div>
             </fieldset>
             <TextField field=Field::ReminderHours label="Remind me this many hours before a session" kind="number" value=settings.reminder_hours.to_string() hint="From 1 to 168 (a week)." error/>
-            <Select field=Field::PreferredLocation label="Preferred location" any="No preference" choices=settings.locations.clone() value=settings.preferred_location.clone().unwrap_or_default() error/>
-            <Select field=Field::PreferredMode label="Preferred way to attend" any="No preference" choices=modes value=settings.preferred_mode.clone().unwrap_or_default() error/>
-            <div class="field">
-                <label for="f-timezone">"Time zone"</label>
-                <input id="f-timezone" name="timezone" list="zones" value=timezone autocomplete="off" aria-invalid=move || message(Field::Timezone).map(|_| "true")/>
-                <datalist id="zones">{ZONES.map(|zone| view! { <option value=zone></option> }).collect_view()}</datalist>
-                {move || message(Field::Timezone).map(|text| view! { <p class="field-error">{text}</p> })}
-            </div>
             <button type="submit" disabled=move || action.pending().get()>"Save settings"</button>
         </ActionForm>
+        <p class="muted">
+            "We always e-mail you about your bookings themselves: a seat confirmed, a place on a waitlist, a seat \
+             that frees up for you, a cancellation or a move. We send nothing else: no newsletters, no offers."
+        </p>
+        <p class="muted">{format!("Every date and time on this site is in {}, the academy's time zone.", settings.zone)}</p>
     }
 }
 

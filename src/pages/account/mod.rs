@@ -1,5 +1,6 @@
 //! Account pages: the way in, and the signed-in user's own pages.
 
+pub mod booking;
 pub mod dashboard;
 pub mod entry;
 pub mod mine;

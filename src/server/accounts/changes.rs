@@ -3,12 +3,9 @@
 //! command, collecting every field's problem at once, and the domain takes
 //! only a command that holds.
 
-use super::data::Location;
 use crate::error::AppError;
 use crate::model::account::{self as rules, REMINDER_HOURS};
 use crate::model::form::{Checks, Field, Problem, check_line, check_text};
-use crate::model::query::Mode;
-use chrono_tz::Tz;
 
 /// A person's name: one line, trimmed, required.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,62 +100,27 @@ impl ProfileChange {
 
 /// The settings form as it is posted; a checkbox is sent only when ticked.
 pub struct SettingsForm {
-    pub notify_enrolment: bool,
     pub notify_reminders: bool,
-    pub notify_waitlist: bool,
-    pub notify_news: bool,
     pub reminder_hours: String,
-    pub preferred_location: String,
-    pub preferred_mode: String,
-    pub timezone: String,
 }
 
-/// New preferences.
+/// New preferences: whether reminders are sent, and how long before.
+/// (Every other mail is about a booking itself, and always goes.)
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SettingsChange {
-    pub notify_enrolment: bool,
     pub notify_reminders: bool,
-    pub notify_waitlist: bool,
-    pub notify_news: bool,
     pub reminder_lead: ReminderLead,
-    /// The id of one of the locations offered.
-    pub preferred_location: Option<i64>,
-    pub preferred_mode: Option<Mode>,
-    pub time_zone: Tz,
-}
-
-/// An optional choice: empty is no preference, anything else must be offered.
-fn choice<T>(text: &str, find: impl FnOnce(&str) -> Option<T>) -> Result<Option<T>, Problem> {
-    match text.trim() {
-        "" => Ok(None),
-        text => find(text).map(Some).ok_or(Problem::UnknownChoice),
-    }
 }
 
 impl SettingsChange {
-    /// Parses the form against the locations `offered`.
-    pub fn parse(form: &SettingsForm, offered: &[Location]) -> Result<Self, AppError> {
+    pub fn parse(form: &SettingsForm) -> Result<Self, AppError> {
         let mut checks = Checks::default();
         let reminder_lead = checks.take(Field::ReminderHours, ReminderLead::parse(&form.reminder_hours));
-        let location = choice(&form.preferred_location, |slug| offered.iter().find(|l| l.slug == slug).map(|l| l.id));
-        let preferred_location = checks.take(Field::PreferredLocation, location);
-        let preferred_mode = checks.take(Field::PreferredMode, choice(&form.preferred_mode, Mode::parse));
-        let zone = form.timezone.trim().parse::<Tz>().map_err(|_| Problem::UnknownChoice);
-        let time_zone = checks.take(Field::Timezone, zone);
         checks.finish().map_err(AppError::Invalid)?;
-        match (reminder_lead, preferred_location, preferred_mode, time_zone) {
-            (Some(reminder_lead), Some(preferred_location), Some(preferred_mode), Some(time_zone)) => Ok(Self {
-                notify_enrolment: form.notify_enrolment,
-                notify_reminders: form.notify_reminders,
-                notify_waitlist: form.notify_waitlist,
-                notify_news: form.notify_news,
-                reminder_lead,
-                preferred_location,
-                preferred_mode,
-                time_zone,
-            }),
+        match reminder_lead {
+            Some(reminder_lead) => Ok(Self { notify_reminders: form.notify_reminders, reminder_lead }),
             // `finish` passed, so every field did.
-            _ => unreachable!("a field failed without a problem"),
+            None => unreachable!("a field failed without a problem"),
         }
     }
 }
@@ -210,40 +172,13 @@ mod tests {
         );
     }
 
-    fn sliema() -> Vec<Location> {
-        vec![Location { id: 7, slug: "sliema".into(), name: "Sliema".into() }]
-    }
-
-    fn settings(hours: &str, location: &str, mode: &str, zone: &str) -> SettingsForm {
-        SettingsForm {
-            notify_enrolment: false,
-            notify_reminders: true,
-            notify_waitlist: true,
-            notify_news: false,
-            reminder_hours: hours.into(),
-            preferred_location: location.into(),
-            preferred_mode: mode.into(),
-            timezone: zone.into(),
-        }
-    }
-
     #[test]
     fn settings_become_typed_choices() {
-        let change =
-            SettingsChange::parse(&settings(" 48 ", "sliema", "in-person", "Europe/London"), &sliema()).unwrap();
-        assert_eq!(change.reminder_lead.hours(), 48);
-        assert_eq!(change.preferred_location, Some(7));
-        assert_eq!(change.preferred_mode, Some(Mode::InPerson));
-        assert_eq!(change.time_zone, chrono_tz::Europe::London);
-        let none = SettingsChange::parse(&settings("1", "", "", "UTC"), &sliema()).unwrap();
-        assert_eq!((none.preferred_location, none.preferred_mode), (None, None));
-    }
-
-    #[test]
-    fn every_bad_setting_is_named_at_once() {
-        let errors = fields(SettingsChange::parse(&settings("0", "mars", "x", "Mars/Olympus"), &sliema()).unwrap_err());
-        let named: Vec<_> = errors.iter().map(|e| e.field).collect();
-        assert_eq!(named, [Field::ReminderHours, Field::PreferredLocation, Field::PreferredMode, Field::Timezone]);
+        let form = SettingsForm { notify_reminders: true, reminder_hours: " 48 ".into() };
+        let change = SettingsChange::parse(&form).unwrap();
+        assert_eq!((change.notify_reminders, change.reminder_lead.hours()), (true, 48));
+        let errors = fields(SettingsChange::parse(&SettingsForm { reminder_hours: "0".into(), ..form }).unwrap_err());
+        assert_eq!(errors.iter().map(|e| e.field).collect::<Vec<_>>(), [Field::ReminderHours]);
         assert_eq!(ReminderLead::parse("169"), Err(Problem::OutOfRange { min: 1, max: 168 }));
         assert_eq!(ReminderLead::parse("168").map(ReminderLead::hours), Ok(168));
     }

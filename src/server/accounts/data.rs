@@ -3,7 +3,6 @@
 //! pages present it (`server::present`); the export, the back office and
 //! the API read it as it is.
 
-use crate::model::query::Mode;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -20,23 +19,18 @@ pub struct Profile {
     pub bio: String,
 }
 
-/// The user's preferences.
+/// The user's preferences: the reminder before each session. Every other
+/// mail is about a booking itself (a seat confirmed, a place on a
+/// waitlist, a seat freed up, a cancellation, a move) and always goes;
+/// times are always in the academy's zone, which every page names.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Settings {
-    pub notify_enrolment: bool,
     pub notify_reminders: bool,
-    pub notify_waitlist: bool,
-    pub notify_news: bool,
     /// How many hours before a session its reminder is sent.
     pub reminder_hours: u16,
-    /// A location's slug.
-    pub preferred_location: Option<String>,
-    pub preferred_mode: Option<Mode>,
-    /// An IANA zone name, as it was chosen.
-    pub time_zone: String,
 }
 
-/// A place a learner may prefer.
+/// A campus, as lists of them name it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Location {
     #[serde(skip)]

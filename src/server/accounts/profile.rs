@@ -63,27 +63,17 @@ impl Accounts {
 
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = user.id))]
     pub async fn settings(&self, user: &User) -> Result<Settings, Error> {
-        self.settings_of(&self.row(user).await?).await
+        Ok(Self::settings_of(&self.row(user).await?))
     }
 
-    async fn settings_of(&self, user: &UserRow) -> Result<Settings, Error> {
-        let preferred_location = match user.preferred_location_id {
-            Some(id) => store::location_slug(self.db(), id).await?,
-            None => None,
-        };
-        Ok(Settings {
-            notify_enrolment: user.notify_enrolment,
+    fn settings_of(user: &UserRow) -> Settings {
+        Settings {
             notify_reminders: user.notify_reminders,
-            notify_waitlist: user.notify_waitlist,
-            notify_news: user.notify_news,
             reminder_hours: user.reminder_hours.clamp(0, u16::MAX as i32) as u16,
-            preferred_location,
-            preferred_mode: user.preferred_mode,
-            time_zone: user.timezone.clone(),
-        })
+        }
     }
 
-    /// The locations a learner may prefer, by name.
+    /// The campuses, by name.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn locations(&self) -> Result<Vec<Location>, Error> {
         Ok(store::locations(self.db()).await?)
@@ -92,14 +82,8 @@ impl Accounts {
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = user.id))]
     pub async fn update_settings(&self, user: &User, change: SettingsChange) -> Result<(), Error> {
         let settings = store::Settings {
-            notify_enrolment: change.notify_enrolment,
             notify_reminders: change.notify_reminders,
-            notify_waitlist: change.notify_waitlist,
-            notify_news: change.notify_news,
             reminder_hours: i32::from(change.reminder_lead.hours()),
-            preferred_location_id: change.preferred_location,
-            preferred_mode: change.preferred_mode,
-            timezone: change.time_zone.name(),
         };
         let now = Utc::now();
         store::update_settings(self.db(), user.id, &settings, now).await?;
@@ -142,7 +126,7 @@ impl Accounts {
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = user.id))]
     pub async fn export(&self, user: &User) -> Result<serde_json::Value, Error> {
         let user = &self.row(user).await?;
-        let settings = self.settings_of(user).await?;
+        let settings = Self::settings_of(user);
         let profile = self.profile_of(user);
         let sessions = store::sessions_of(self.db(), user.id, Utc::now()).await?;
         let audit = crate::server::audit::entries_of(self.db(), user.id).await?;
@@ -155,8 +139,8 @@ impl Accounts {
                 "role": user.role,
                 "created_at": user.created_at,
             },
-            // The export's shape stays as it was first published: an empty
-            // string for no phone, the mode by its name.
+            // The profile's shape stays as it was first published: an
+            // empty string for no phone.
             "profile": {
                 "name": profile.name,
                 "email": profile.email,
@@ -165,15 +149,11 @@ impl Accounts {
                 "job_title": profile.job_title,
                 "bio": profile.bio,
             },
+            // What is kept of the settings: every other mail is about a
+            // booking and always goes, and times are the academy's.
             "settings": {
-                "notify_enrolment": settings.notify_enrolment,
                 "notify_reminders": settings.notify_reminders,
-                "notify_waitlist": settings.notify_waitlist,
-                "notify_news": settings.notify_news,
                 "reminder_hours": settings.reminder_hours,
-                "preferred_location": settings.preferred_location,
-                "preferred_mode": settings.preferred_mode.map(|mode| mode.as_str()),
-                "timezone": settings.time_zone,
             },
             "sessions": sessions.iter().map(|s| json!({
                 "device": s.user_agent,

@@ -37,6 +37,7 @@
 
 mod attendance;
 pub mod check;
+pub mod cutoff;
 pub mod data;
 mod emails;
 mod messages;
@@ -61,9 +62,9 @@ use crate::server::db::{Db, Tx, Unique};
 use crate::server::error::Error;
 use crate::server::mail::{self, Mail};
 use crate::server::orders::billing::Billing;
-use chrono::{DateTime, Duration as TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-pub use data::LearnerEnrolment;
+pub use data::{Dates, LearnerEnrolment, Place};
 use std::sync::Arc;
 use store::{EnrolmentRow, NewEnrolment, SessionFacts};
 
@@ -405,17 +406,10 @@ impl Enrolments {
     }
 
     /// Whether the enrolment may still be given up at `now`: a waitlist
-    /// place until the start, a confirmed seat until the course's cutoff.
+    /// place until the start, a confirmed seat until the course's cutoff
+    /// ([`cutoff`]).
     fn check_cutoff(enrolment: &EnrolmentRow, session: &SessionFacts, now: DateTime<Utc>) -> Result<(), Error> {
-        if session.starts_at <= now {
-            return Err(conflict(Refusal::SessionStarted));
-        }
-        let cutoff = session.starts_at - TimeDelta::hours(session.cutoff_hours);
-        if enrolment.status == EnrolmentStatus::Confirmed && now > cutoff {
-            let hours = u16::try_from(session.cutoff_hours).unwrap_or(u16::MAX);
-            return Err(conflict(Refusal::CancellationClosed { hours }));
-        }
-        Ok(())
+        cutoff::open_until(enrolment.status, session.starts_at, session.cutoff_hours, now).map(drop).map_err(conflict)
     }
 
     /// A cancelled seat that an order paid for is credited to the order:
@@ -602,38 +596,70 @@ impl Enrolments {
         ))
     }
 
-    /// The learner's live enrolments, past and upcoming, soonest first,
-    /// each confirmed upcoming one with the other dates it could move to.
+    /// Every enrolment of the learner, soonest session first: upcoming
+    /// and past, live and given up (cancelled, or moved to another date),
+    /// each with until when it may be given up (or why not) and, for a
+    /// confirmed seat that still may, the other dates it could move to.
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = learner.id))]
     pub async fn of_learner(&self, learner: &User) -> Result<Vec<LearnerEnrolment>, Error> {
         let now = Utc::now();
         let rows = store::of_learner(&self.db, learner.id).await?;
         let others = store::other_dates(&self.db, learner.id, now).await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| LearnerEnrolment {
-                other_dates: match row.status == EnrolmentStatus::Confirmed && row.starts_at > now {
-                    true => others
-                        .iter()
-                        .filter(|other| other.course_id == row.course_id && other.id != row.session_id)
-                        .cloned()
-                        .collect(),
-                    false => Vec::new(),
-                },
-                attendance: row.attendance,
-                completed: row.completed_at.is_some(),
-                enrolment: Enrolment {
-                    id: row.id,
-                    session_id: row.session_id,
-                    status: row.status,
-                    waitlist_position: row.waitlist_position,
-                },
-                course_slug: row.course_slug,
-                course_title: row.course_title,
-                starts_at: row.starts_at,
-                ends_at: row.ends_at,
-                location: row.location,
-            })
-            .collect())
+        Ok(rows.into_iter().map(|row| Self::learner_enrolment(row, &others, now)).collect())
+    }
+
+    /// One of the learner's own enrolments, as [`Self::of_learner`] lists
+    /// it; `NotFound` for anyone else's.
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = learner.id, enrolment_id))]
+    pub async fn booking(&self, learner: &User, enrolment_id: i64) -> Result<LearnerEnrolment, Error> {
+        let now = Utc::now();
+        let row = store::learner_enrolment(&self.db, learner.id, enrolment_id).await?.ok_or(Error::NotFound)?;
+        let others = match row.status {
+            EnrolmentStatus::Confirmed => store::other_dates(&self.db, learner.id, now).await?,
+            _ => Vec::new(),
+        };
+        Ok(Self::learner_enrolment(row, &others, now))
+    }
+
+    /// A row of the learner's enrolments, read at `now`, with the dates
+    /// among `others` its seat could move to.
+    fn learner_enrolment(row: store::LearnerRow, others: &[store::OtherDate], now: DateTime<Utc>) -> LearnerEnrolment {
+        let moved_to = row.moved_to_starts_at.zip(row.moved_to_ends_at);
+        let open = match (row.status, row.session_status.as_str()) {
+            (EnrolmentStatus::Cancelled, _) if moved_to.is_some() => Err(Refusal::AlreadyMoved),
+            (EnrolmentStatus::Cancelled, _) => Err(Refusal::AlreadyCancelled),
+            (_, "cancelled") => Err(Refusal::SessionCancelled),
+            (status, _) => cutoff::open_until(status, row.starts_at, row.cutoff_hours, now).map(drop),
+        };
+        let movable = row.status == EnrolmentStatus::Confirmed && open.is_ok();
+        LearnerEnrolment {
+            other_dates: match movable {
+                true => others
+                    .iter()
+                    .filter(|other| other.course_id == row.course_id && other.id != row.session_id)
+                    .cloned()
+                    .collect(),
+                false => Vec::new(),
+            },
+            deadline: cutoff::deadline(row.status, row.starts_at, row.cutoff_hours),
+            open,
+            attendance: row.attendance,
+            completed: row.completed_at.is_some(),
+            enrolment: Enrolment {
+                id: row.id,
+                session_id: row.session_id,
+                status: row.status,
+                waitlist_position: row.waitlist_position,
+            },
+            course_slug: row.course_slug,
+            course_title: row.course_title,
+            starts_at: row.starts_at,
+            ends_at: row.ends_at,
+            mode: row.mode,
+            place: Place::of(row.location, row.location_address, row.location_city),
+            session_cancelled: row.session_status == "cancelled",
+            cancelled_at: row.cancelled_at.filter(|_| row.status == EnrolmentStatus::Cancelled),
+            moved_to: moved_to.map(|(starts_at, ends_at)| Dates { starts_at, ends_at }),
+        }
     }
 }

@@ -481,7 +481,8 @@ pub async fn recipient(tx: &mut Tx, user_id: i64) -> Result<Option<Recipient>, s
     })
 }
 
-/// An enrolment as its learner's dashboard lists it.
+/// An enrolment as its learner's dashboard lists it: live or given up,
+/// with where its seat moved, if it did.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct LearnerRow {
     pub id: i64,
@@ -490,34 +491,54 @@ pub struct LearnerRow {
     pub completed_at: Option<DateTime<Utc>>,
     pub status: EnrolmentStatus,
     pub waitlist_position: Option<i64>,
+    pub cancelled_at: Option<DateTime<Utc>>,
     pub session_id: i64,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub mode: Mode,
+    /// `scheduled`, `cancelled` or `completed`.
+    pub session_status: String,
     pub location: Option<String>,
+    pub location_address: Option<String>,
+    pub location_city: Option<String>,
     pub course_slug: String,
     pub course_title: String,
+    pub cutoff_hours: i64,
+    /// The session the seat moved to (the enrolment that names this one
+    /// in `moved_from`), if it moved.
+    pub moved_to_starts_at: Option<DateTime<Utc>>,
+    pub moved_to_ends_at: Option<DateTime<Utc>>,
 }
 
+/// A learner's enrolments ([`LearnerRow`]), to be narrowed by a WHERE
+/// clause on `e` (the enrolment).
+const LEARNER_ENROLMENTS: &str =
+    "SELECT e.id, s.course_id, e.attendance, e.completed_at, e.status, e.waitlist_position,
+            e.cancelled_at, s.id AS session_id, s.starts_at, s.ends_at, s.mode, s.status AS session_status,
+            l.name AS location, l.address AS location_address, l.city AS location_city,
+            c.slug AS course_slug, c.title AS course_title, c.cancellation_cutoff_hours AS cutoff_hours,
+            moved.starts_at AS moved_to_starts_at, moved.ends_at AS moved_to_ends_at
+     FROM enrolments e JOIN course_sessions s ON s.id = e.session_id JOIN courses c ON c.id = s.course_id
+     LEFT JOIN locations l ON l.id = s.location_id
+     LEFT JOIN enrolments successor ON successor.moved_from = e.id
+     LEFT JOIN course_sessions moved ON moved.id = successor.session_id";
+
+/// Every enrolment of the learner, soonest session first.
 #[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn of_learner(db: &Db, user_id: i64) -> Result<Vec<LearnerRow>, sqlx::Error> {
-    with_pool!(db, |pool| {
-        sqlx::query_as(
-            "SELECT e.id, s.course_id, e.attendance, e.completed_at, e.status, e.waitlist_position, s.id AS session_id, s.starts_at, s.ends_at, s.mode,
-                    l.name AS location, c.slug AS course_slug, c.title AS course_title
-             FROM enrolments e JOIN course_sessions s ON s.id = e.session_id JOIN courses c ON c.id = s.course_id
-             LEFT JOIN locations l ON l.id = s.location_id
-             WHERE e.user_id = $1 AND e.status <> 'cancelled'
-             ORDER BY s.starts_at, e.id",
-        )
-        .bind(user_id)
-        .fetch_all(pool)
-        .await
-    })
+    let sql = format!("{LEARNER_ENROLMENTS} WHERE e.user_id = $1 ORDER BY s.starts_at, e.id");
+    with_pool!(db, |pool| sqlx::query_as(&sql).bind(user_id).fetch_all(pool).await)
 }
 
-/// An upcoming date with a free seat, of a course the learner holds a
-/// confirmed seat in: where that seat could move.
+/// The enrolment `id`, if it is the learner's.
+#[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
+pub async fn learner_enrolment(db: &Db, user_id: i64, id: i64) -> Result<Option<LearnerRow>, sqlx::Error> {
+    let sql = format!("{LEARNER_ENROLMENTS} WHERE e.user_id = $1 AND e.id = $2");
+    with_pool!(db, |pool| sqlx::query_as(&sql).bind(user_id).bind(id).fetch_optional(pool).await)
+}
+
+/// An upcoming date of a course, with where it is held: where a seat
+/// could move.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct OtherDate {
     pub id: i64,
@@ -526,25 +547,32 @@ pub struct OtherDate {
     pub ends_at: DateTime<Utc>,
     pub mode: Mode,
     pub location: Option<String>,
+    pub location_address: Option<String>,
+    pub location_city: Option<String>,
 }
 
+/// The columns of an [`OtherDate`], of `s` (the session) and `l` (its campus).
+const OTHER_DATE: &str = "s.id, s.course_id, s.starts_at, s.ends_at, s.mode,
+            l.name AS location, l.address AS location_address, l.city AS location_city";
+
+/// The upcoming dates with a free seat of each published course the
+/// learner holds an upcoming confirmed seat in, but for those they are
+/// already enrolled in (or waiting for): where their seat could move.
 #[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn other_dates(db: &Db, user_id: i64, now: DateTime<Utc>) -> Result<Vec<OtherDate>, sqlx::Error> {
-    with_pool!(db, |pool| {
-        sqlx::query_as(
-            "SELECT s.id, s.course_id, s.starts_at, s.ends_at, s.mode, l.name AS location
-             FROM course_sessions s LEFT JOIN locations l ON l.id = s.location_id
-             WHERE s.status = 'scheduled' AND s.starts_at > $2 AND s.seats_taken < s.capacity
-               AND s.course_id IN (SELECT mine.course_id FROM enrolments e
-                                   JOIN course_sessions mine ON mine.id = e.session_id
-                                   WHERE e.user_id = $1 AND e.status = 'confirmed' AND mine.starts_at > $2)
-             ORDER BY s.starts_at, s.id",
-        )
-        .bind(user_id)
-        .bind(now)
-        .fetch_all(pool)
-        .await
-    })
+    let sql = format!(
+        "SELECT {OTHER_DATE}
+         FROM course_sessions s JOIN courses c ON c.id = s.course_id
+         LEFT JOIN locations l ON l.id = s.location_id
+         WHERE c.published AND s.status = 'scheduled' AND s.starts_at > $2 AND s.seats_taken < s.capacity
+           AND s.course_id IN (SELECT mine.course_id FROM enrolments e
+                               JOIN course_sessions mine ON mine.id = e.session_id
+                               WHERE e.user_id = $1 AND e.status = 'confirmed' AND mine.starts_at > $2)
+           AND NOT EXISTS (SELECT 1 FROM enrolments held
+                           WHERE held.session_id = s.id AND held.user_id = $1 AND held.status <> 'cancelled')
+         ORDER BY s.starts_at, s.id"
+    );
+    with_pool!(db, |pool| sqlx::query_as(&sql).bind(user_id).bind(now).fetch_all(pool).await)
 }
 
 /// The course's other upcoming scheduled dates, for staff moving a seat
@@ -555,19 +583,13 @@ pub async fn dates_of_course(
     except: i64,
     now: DateTime<Utc>,
 ) -> Result<Vec<OtherDate>, sqlx::Error> {
-    with_tx!(tx, |c| {
-        sqlx::query_as(
-            "SELECT s.id, s.course_id, s.starts_at, s.ends_at, s.mode, l.name AS location
-             FROM course_sessions s LEFT JOIN locations l ON l.id = s.location_id
-             WHERE s.course_id = $1 AND s.id <> $2 AND s.status = 'scheduled' AND s.starts_at > $3
-             ORDER BY s.starts_at, s.id LIMIT 100",
-        )
-        .bind(course_id)
-        .bind(except)
-        .bind(now)
-        .fetch_all(c)
-        .await
-    })
+    let sql = format!(
+        "SELECT {OTHER_DATE}
+         FROM course_sessions s LEFT JOIN locations l ON l.id = s.location_id
+         WHERE s.course_id = $1 AND s.id <> $2 AND s.status = 'scheduled' AND s.starts_at > $3
+         ORDER BY s.starts_at, s.id LIMIT 100"
+    );
+    with_tx!(tx, |c| sqlx::query_as(&sql).bind(course_id).bind(except).bind(now).fetch_all(c).await)
 }
 
 /// The account with this address, if any.

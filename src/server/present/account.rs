@@ -3,7 +3,7 @@
 
 use super::Presenter;
 use crate::model::account::{ProfileView, SessionInfo, SettingsView, device_name};
-use crate::server::accounts::data::{AccountSession, Location, Profile, Settings};
+use crate::server::accounts::data::{AccountSession, Profile, Settings};
 use chrono::{DateTime, Utc};
 
 /// `/account/profile`: an empty field where nothing is kept.
@@ -18,18 +18,12 @@ pub fn profile(profile: Profile) -> ProfileView {
     }
 }
 
-/// `/account/settings`, with the locations to choose from.
-pub fn settings(settings: Settings, locations: Vec<Location>) -> SettingsView {
+/// `/account/settings`, naming the zone `tz` every time is shown in.
+pub fn settings(settings: Settings, tz: chrono_tz::Tz) -> SettingsView {
     SettingsView {
-        notify_enrolment: settings.notify_enrolment,
         notify_reminders: settings.notify_reminders,
-        notify_waitlist: settings.notify_waitlist,
-        notify_news: settings.notify_news,
         reminder_hours: settings.reminder_hours,
-        preferred_location: settings.preferred_location,
-        preferred_mode: settings.preferred_mode.map(|mode| mode.as_str().to_string()),
-        timezone: settings.time_zone,
-        locations: locations.into_iter().map(|location| (location.slug, location.name)).collect(),
+        zone: super::zone_label(tz),
     }
 }
 

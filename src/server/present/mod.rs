@@ -63,6 +63,51 @@ pub fn when(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>, tz: Tz) -> String 
     }
 }
 
+/// The days and hours of a session in full, naming the zone's abbreviation
+/// as it is on those days: "Thursday 11 March 2027, 09:00–17:00 (CET)", or
+/// "Monday 7 June – Wednesday 9 June 2027, 09:00–16:00 each day (CEST)".
+pub fn when_in_full(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>, tz: Tz) -> String {
+    let starts = starts_at.with_timezone(&tz);
+    let ends = ends_at.with_timezone(&tz);
+    let (first, last) = (starts.format("%Z").to_string(), ends.format("%Z").to_string());
+    let zone = if first == last { first } else { format!("{first}, then {last}") };
+    let hours = format!("{}–{}", starts.format("%H:%M"), ends.format("%H:%M"));
+    if starts.date_naive() == ends.date_naive() {
+        format!("{}, {hours} ({zone})", starts.format("%A %-d %B %Y"))
+    } else if starts.year() == ends.year() {
+        format!("{} – {}, {hours} each day ({zone})", starts.format("%A %-d %B"), ends.format("%A %-d %B %Y"))
+    } else {
+        format!("{} – {}, {hours} each day ({zone})", starts.format("%A %-d %B %Y"), ends.format("%A %-d %B %Y"))
+    }
+}
+
+/// A moment in full, naming the zone's abbreviation then: "Tuesday 9
+/// March 2027, 09:00 (CET)".
+pub fn moment_in_full(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz).format("%A %-d %B %Y, %H:%M (%Z)").to_string()
+}
+
+/// A day in full: "Friday 5 March 2027".
+pub fn day_in_full(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz).format("%A %-d %B %Y").to_string()
+}
+
+/// Where a session happens, in full: its campus and the campus's street
+/// address (and town, when the address does not say it), or how it is held.
+pub fn place_in_full(place: Option<&crate::server::enrolment::data::Place>, mode: Mode) -> String {
+    let Some(place) = place else { return mode.label().to_string() };
+    let mut parts = vec![place.name.as_str()];
+    let address = place.address.trim();
+    let city = place.city.trim();
+    if !address.is_empty() {
+        parts.push(address);
+    }
+    if !city.is_empty() && !address.contains(city) {
+        parts.push(city);
+    }
+    parts.join(", ")
+}
+
 /// "Malta time" for Europe/Malta, "New York time" for America/New_York.
 pub fn zone_label(tz: Tz) -> String {
     let place = tz.name().rsplit('/').next().unwrap_or(tz.name()).replace('_', " ");
@@ -98,6 +143,46 @@ mod tests {
         let starts = Utc.with_ymd_and_hms(2027, 6, 7, 7, 0, 0).unwrap();
         let ends = Utc.with_ymd_and_hms(2027, 6, 9, 14, 0, 0).unwrap();
         assert_eq!(when(starts, ends, tz), "Mon 7 Jun – Wed 9 Jun 2027, 09:00–16:00");
+    }
+
+    #[test]
+    fn times_in_full_name_the_day_the_month_and_the_zone_then() {
+        let tz = chrono_tz::Europe::Malta;
+        let starts = Utc.with_ymd_and_hms(2027, 3, 11, 8, 0, 0).unwrap();
+        let ends = Utc.with_ymd_and_hms(2027, 3, 11, 16, 0, 0).unwrap();
+        assert_eq!(when_in_full(starts, ends, tz), "Thursday 11 March 2027, 09:00–17:00 (CET)");
+        let cutoff = Utc.with_ymd_and_hms(2027, 3, 9, 8, 0, 0).unwrap();
+        assert_eq!(moment_in_full(cutoff, tz), "Tuesday 9 March 2027, 09:00 (CET)");
+        assert_eq!(day_in_full(cutoff, tz), "Tuesday 9 March 2027");
+        let starts = Utc.with_ymd_and_hms(2027, 6, 7, 7, 0, 0).unwrap();
+        let ends = Utc.with_ymd_and_hms(2027, 6, 9, 14, 0, 0).unwrap();
+        assert_eq!(
+            when_in_full(starts, ends, tz),
+            "Monday 7 June – Wednesday 9 June 2027, 09:00–16:00 each day (CEST)"
+        );
+        // Over the change to summer time, both zones are said.
+        let starts = Utc.with_ymd_and_hms(2027, 3, 26, 8, 0, 0).unwrap();
+        let ends = Utc.with_ymd_and_hms(2027, 3, 29, 14, 0, 0).unwrap();
+        assert_eq!(
+            when_in_full(starts, ends, tz),
+            "Friday 26 March – Monday 29 March 2027, 09:00–16:00 each day (CET, then CEST)"
+        );
+    }
+
+    #[test]
+    fn a_place_in_full_is_the_campus_and_its_address_or_how_it_is_held() {
+        use crate::server::enrolment::data::Place;
+        let sliema = Place {
+            name: "Sliema campus".into(),
+            address: "118 Tower Road, Sliema SLM 1605".into(),
+            city: "Sliema".into(),
+        };
+        assert_eq!(place_in_full(Some(&sliema), Mode::InPerson), "Sliema campus, 118 Tower Road, Sliema SLM 1605");
+        let bare = Place { address: "Triq il-Kbira".into(), city: "Mosta".into(), ..sliema.clone() };
+        assert_eq!(place_in_full(Some(&bare), Mode::InPerson), "Sliema campus, Triq il-Kbira, Mosta");
+        let nameless = Place { address: String::new(), city: String::new(), ..sliema };
+        assert_eq!(place_in_full(Some(&nameless), Mode::InPerson), "Sliema campus");
+        assert_eq!(place_in_full(None, Mode::Online), "Online");
     }
 
     #[test]

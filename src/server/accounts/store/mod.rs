@@ -3,7 +3,6 @@
 //! same on both backends; times are bound from the application.
 
 use crate::model::account::Role;
-use crate::model::query::Mode;
 use crate::server::db::{Db, Tx, with_pool, with_tx};
 use chrono::{DateTime, Utc};
 
@@ -18,8 +17,7 @@ pub use tokens::{NewToken, consume_token, insert_token, retire_tokens};
 
 const USER_COLUMNS: &str =
     "id, email, name, password_hash, role, email_verified_at, phone_enc, company, job_title, bio,
-     notify_enrolment, notify_reminders, notify_waitlist, notify_news, reminder_hours,
-     preferred_location_id, preferred_mode, timezone, created_at, deactivated_at";
+     notify_reminders, reminder_hours, created_at, deactivated_at";
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct UserRow {
@@ -33,14 +31,8 @@ pub struct UserRow {
     pub company: String,
     pub job_title: String,
     pub bio: String,
-    pub notify_enrolment: bool,
     pub notify_reminders: bool,
-    pub notify_waitlist: bool,
-    pub notify_news: bool,
     pub reminder_hours: i32,
-    pub preferred_location_id: Option<i64>,
-    pub preferred_mode: Option<Mode>,
-    pub timezone: String,
     pub created_at: DateTime<Utc>,
     /// Set while an administrator has the account deactivated.
     pub deactivated_at: Option<DateTime<Utc>>,
@@ -183,33 +175,20 @@ pub async fn update_profile(db: &Db, user_id: i64, p: &Profile<'_>, now: DateTim
     Ok(())
 }
 
-pub struct Settings<'a> {
-    pub notify_enrolment: bool,
+pub struct Settings {
     pub notify_reminders: bool,
-    pub notify_waitlist: bool,
-    pub notify_news: bool,
     pub reminder_hours: i32,
-    pub preferred_location_id: Option<i64>,
-    pub preferred_mode: Option<Mode>,
-    pub timezone: &'a str,
 }
 
 #[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
-pub async fn update_settings(db: &Db, user_id: i64, s: &Settings<'_>, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub async fn update_settings(db: &Db, user_id: i64, s: &Settings, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     with_pool!(db, |pool| {
         sqlx::query(
-            "UPDATE users SET notify_enrolment = $1, notify_reminders = $2, notify_waitlist = $3, notify_news = $4,
-                 reminder_hours = $5, preferred_location_id = $6, preferred_mode = $7, timezone = $8, updated_at = $9
-             WHERE id = $10 AND deleted_at IS NULL",
+            "UPDATE users SET notify_reminders = $1, reminder_hours = $2, updated_at = $3
+             WHERE id = $4 AND deleted_at IS NULL",
         )
-        .bind(s.notify_enrolment)
         .bind(s.notify_reminders)
-        .bind(s.notify_waitlist)
-        .bind(s.notify_news)
         .bind(s.reminder_hours)
-        .bind(s.preferred_location_id)
-        .bind(s.preferred_mode)
-        .bind(s.timezone)
         .bind(now)
         .bind(user_id)
         .execute(pool)
@@ -246,9 +225,8 @@ pub async fn anonymise(tx: &mut Tx, user_id: i64, traces: &Traces<'_>, now: Date
     with_tx!(tx, |conn| {
         sqlx::query(
             "UPDATE users SET email = $1, name = 'Deleted account', password_hash = '!', phone_enc = NULL,
-                 company = '', job_title = '', bio = '', preferred_location_id = NULL, preferred_mode = NULL,
-                 notify_enrolment = TRUE, notify_reminders = TRUE, notify_waitlist = TRUE, notify_news = FALSE,
-                 reminder_hours = 24, timezone = 'Europe/Malta', deleted_at = $2, updated_at = $2
+                 company = '', job_title = '', bio = '', notify_reminders = TRUE, reminder_hours = 24,
+                 deleted_at = $2, updated_at = $2
              WHERE id = $3",
         )
         .bind(format!("deleted-{user_id}@invalid"))
@@ -278,13 +256,6 @@ pub async fn anonymise(tx: &mut Tx, user_id: i64, traces: &Traces<'_>, now: Date
             .map(|_| ())
     })?;
     forget_address(tx, traces.email).await
-}
-
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn location_slug(db: &Db, id: i64) -> Result<Option<String>, sqlx::Error> {
-    with_pool!(db, |pool| {
-        sqlx::query_scalar("SELECT slug FROM locations WHERE id = $1").bind(id).fetch_optional(pool).await
-    })
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
