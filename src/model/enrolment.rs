@@ -165,6 +165,11 @@ pub enum Refusal {
     AlreadyEnrolled,
     /// Someone named on an order holds a place in the session already.
     AttendeeBooked,
+    /// The learner holds a seat in another date of the course still to run:
+    /// one live seat per course, which moves rather than doubles.
+    CourseHeld,
+    /// Someone named on an order holds a seat in another date of the course.
+    AttendeeHoldsCourse,
     /// The session has started or is over.
     SessionStarted,
     /// The session was cancelled by the academy.
@@ -232,6 +237,16 @@ impl Refusal {
             Refusal::AttendeeBooked => {
                 "One of the colleagues named holds a place in this session already, or is on its waitlist: \
                  book the others without them."
+                    .into()
+            }
+            Refusal::CourseHeld => {
+                "You already have a seat on another date of this course. To change date, move that seat \
+                 from your bookings (or join this date's waitlist from there)."
+                    .into()
+            }
+            Refusal::AttendeeHoldsCourse => {
+                "One of the colleagues named already has a seat on another date of this course: \
+                 book the others without them, and move their seat from their own bookings."
                     .into()
             }
             Refusal::SessionStarted => "This session has already started, so it no longer takes enrolments.".into(),

@@ -53,10 +53,24 @@ pub const SESSION_STORE_BUSY: &str = "session store busy";
 pub fn is_busy(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::PoolTimedOut => true,
-        // SQLITE_BUSY and SQLITE_LOCKED, and their extended codes.
+        // SQLITE_BUSY and SQLITE_LOCKED, and their extended codes; or a
+        // deadlock PostgreSQL broke by aborting this transaction, when
+        // trying again did not get through either.
         sqlx::Error::Database(db) => {
             db.code().and_then(|code| code.parse::<i32>().ok()).is_some_and(|code| matches!(code & 0xff, 5 | 6))
                 && db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+                || is_deadlock(error)
+        }
+        _ => false,
+    }
+}
+
+/// Whether PostgreSQL aborted the transaction to break a deadlock
+/// (`40P01`): nothing it did stands, and it may be tried again.
+pub fn is_deadlock(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Database(db) => {
+            db.code().as_deref() == Some("40P01") && db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>().is_some()
         }
         _ => false,
     }

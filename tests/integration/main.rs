@@ -23,6 +23,7 @@ mod jobs;
 mod load;
 mod mail;
 mod operator;
+mod one_seat;
 mod ops;
 mod orders;
 mod pages;

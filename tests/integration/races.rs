@@ -59,9 +59,15 @@ enum Op {
     Deactivate,
     /// A newcomer books the full session through an order (a waitlist place).
     Order,
+    /// The learner holding seat A books the second date through an order:
+    /// one live seat per course, so refused while seat A stands.
+    Book,
+    /// The learner holding a seat on the second date asks to move it to the
+    /// full first date: a place on its waitlist, the seat kept meanwhile.
+    WaitFor,
 }
 
-const OPS: [Op; 14] = [
+const OPS: [Op; 16] = [
     Op::Enrol,
     Op::Cancel,
     Op::StaffCancel,
@@ -76,11 +82,16 @@ const OPS: [Op; 14] = [
     Op::MoveSession,
     Op::Deactivate,
     Op::Order,
+    Op::Book,
+    Op::WaitFor,
 ];
 
 /// One round's rows: three new dates of one course. The first is full (A
-/// and B hold its two seats) with three on its waitlist; the second has
-/// one seat free of two; the third is empty.
+/// and B hold its two seats) with three on its waitlist, the first of whom
+/// (W1) holds a seat on the second date and waits to move it: any seat
+/// freed on the first moves W1's, and frees one on the second in turn. The
+/// second has one seat free of three (X and W1 hold the others); the third
+/// is empty.
 struct Round {
     first: i64,
     second: i64,
@@ -94,6 +105,9 @@ struct Round {
     /// The five places of the first date, in the order they were taken.
     places: Vec<i64>,
     newcomer: User,
+    /// Holds a seat on the second date.
+    x: User,
+    x_seat: i64,
     /// Everyone of the round, for the per-learner rules.
     everyone: Vec<i64>,
 }
@@ -172,16 +186,24 @@ impl Harness {
     async fn round(&self, index: i64) -> Round {
         let days = 30 + index;
         let (first, second, third) =
-            (self.session(days, 2).await, self.session(days + 1, 2).await, { self.session(days + 2, 2).await });
+            (self.session(days, 2).await, self.session(days + 1, 3).await, { self.session(days + 2, 2).await });
         let people = self.learners(7).await;
         let enrolments = &self.app.state.enrolments;
+        let x_seat = enrolments.enrol(&people[5], people[5].id, second).await.unwrap().id;
+        let w1_seat = enrolments.enrol(&people[2], people[2].id, second).await.unwrap().id;
         let mut ids = Vec::new();
-        // The first date's places are booked and paid through orders.
-        for learner in &people[..5] {
-            let billing = crate::orders::private(&learner.name);
-            ids.push(self.app.state.orders.place(learner, first, &billing).await.unwrap().enrolment.id);
+        // The first date's places are booked and paid through orders, but
+        // W1's, who waits there to move their seat on the second.
+        for (n, learner) in people[..5].iter().enumerate() {
+            let id = match n {
+                2 => enrolments.move_or_wait(learner, w1_seat, first).await.unwrap().id,
+                _ => {
+                    let billing = crate::orders::private(&learner.name);
+                    self.app.state.orders.place(learner, first, &billing).await.unwrap().enrolment.id
+                }
+            };
+            ids.push(id);
         }
-        enrolments.enrol(&people[5], people[5].id, second).await.unwrap();
         Round {
             first,
             second,
@@ -192,6 +214,8 @@ impl Harness {
             w1_place: ids[2],
             places: ids.clone(),
             newcomer: people[6].clone(),
+            x: people[5].clone(),
+            x_seat,
             everyone: people.iter().map(|p| p.id).collect(),
         }
     }
@@ -223,6 +247,11 @@ impl Harness {
                 let billing = crate::orders::private(&round.newcomer.name);
                 self.app.state.orders.place(&round.newcomer, round.first, &billing).await.map(drop)
             }
+            Op::Book => {
+                let billing = crate::orders::private(&round.a.name);
+                self.app.state.orders.place(&round.a, round.second, &billing).await.map(drop)
+            }
+            Op::WaitFor => enrolments.move_or_wait(&round.x, round.x_seat, round.first).await.map(drop),
         }
     }
 
@@ -250,20 +279,33 @@ impl Harness {
                 return Err(format!("session {session}: {taken} of {capacity} taken with {length} waiting"));
             }
         }
-        // One live place per learner in this course's three dates.
+        // One confirmed seat per learner in this course's dates still to
+        // run (a waitlist place beside it is a request to move it).
         let sessions = format!("{}, {}, {}", round.first, round.second, round.third);
         for learner in &round.everyone {
-            let live = count(
+            let seats = count(
                 &self.app,
                 &format!(
-                    "SELECT COUNT(*) FROM enrolments WHERE user_id = {learner} AND session_id IN ({sessions})
-                     AND status <> 'cancelled'"
+                    "SELECT COUNT(*) FROM enrolments e JOIN course_sessions s ON s.id = e.session_id
+                     WHERE e.user_id = {learner} AND e.session_id IN ({sessions})
+                       AND e.status = 'confirmed' AND s.status = 'scheduled'"
                 ),
             )
             .await;
-            if live > 1 {
-                return Err(format!("learner {learner} holds {live} live places"));
+            if seats > 1 {
+                return Err(format!("learner {learner} holds {seats} seats of one course"));
             }
+        }
+        // And everything check-seats reads: one live place per session,
+        // each seat holding its course, a moved seat left behind.
+        let problems = lyceum::server::enrolment::check::check_seats(&self.app.state.db).await.unwrap();
+        let ours: Vec<_> = problems
+            .iter()
+            .filter(|p| [round.first, round.second, round.third].contains(&p.session_id))
+            .map(|p| format!("session {}: {}", p.session_id, p.problem))
+            .collect();
+        if !ours.is_empty() {
+            return Err(ours.join("; "));
         }
         // Billing: for each order and attendee, what is invoiced and not
         // credited is one seat exactly while a confirmed seat of the order
@@ -421,7 +463,8 @@ async fn check_seats_names_every_session_that_breaks_a_rule_and_why() {
     sql(format!("UPDATE enrolments SET waitlist_position = 3 WHERE id = {w2}")).await;
     sql(format!("UPDATE enrolments SET waitlist_position = 1 WHERE id = {w3}")).await;
     sql(format!("UPDATE enrolments SET waitlist_position = 3 WHERE id = {w1}")).await;
-    // An oversold date: three confirmed in two seats, two of them counted.
+    // An oversold date: four confirmed in three seats (X and W1 hold two),
+    // two of them counted.
     for extra in harness.learners(2).await {
         sql(format!(
             "INSERT INTO enrolments (session_id, user_id, status, created_at, updated_at)
@@ -445,9 +488,16 @@ async fn check_seats_names_every_session_that_breaks_a_rule_and_why() {
         |session: i64| found.iter().filter(|p| p.session_id == session).map(|p| p.problem.clone()).collect::<Vec<_>>();
     assert!(of(round.first).contains(&Problem::PositionRepeated { position: 3, holders: 2 }), "{found:?}");
     assert!(of(round.first).contains(&Problem::PositionMissing { position: 2 }), "{found:?}");
-    assert!(of(round.second).contains(&Problem::Oversold { confirmed: 3, capacity: 2 }), "{found:?}");
+    assert!(of(round.second).contains(&Problem::Oversold { confirmed: 4, capacity: 3 }), "{found:?}");
     assert!(
         of(round.third).contains(&Problem::MovedButKept { user_id: round.a.id, from_session: round.first }),
+        "{found:?}"
+    );
+    // Which also gives A two seats of one course, the planted one holding
+    // nothing.
+    assert!(of(round.third).contains(&Problem::TwoSeatsInCourse { user_id: round.a.id, seats: 2 }), "{found:?}");
+    assert!(
+        of(round.third).iter().any(|p| matches!(p, Problem::SeatNotHeld { user_id, .. } if *user_id == round.a.id)),
         "{found:?}"
     );
     let sessions: std::collections::BTreeSet<i64> = found.iter().map(|p| p.session_id).collect();

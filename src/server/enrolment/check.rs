@@ -4,8 +4,10 @@
 //! It reads the enrolments themselves rather than trusting the counts kept
 //! beside them: confirmed rows equal `seats_taken`, which is within the
 //! capacity; the waitlist is numbered exactly 1..N with N its
-//! `waitlist_length`; a learner holds one live enrolment per session; and a
-//! seat that moved left nothing live behind it.
+//! `waitlist_length`; a learner holds one live enrolment per session, and
+//! one confirmed seat per course in its dates still to run, which holds
+//! the course for them (`course_holds`); and a seat that moved left
+//! nothing live behind it.
 
 use crate::server::db::{Db, with_pool};
 use std::collections::BTreeMap;
@@ -33,6 +35,12 @@ pub enum Problem {
     MovedButKept { user_id: i64, from_session: i64 },
     /// More than one enrolment here came from the same moved seat.
     MovedTwice { moved_from: i64, times: i64 },
+    /// A learner holds confirmed seats in several dates of this session's
+    /// course still to run (this is the latest of them).
+    TwoSeatsInCourse { user_id: i64, seats: i64 },
+    /// A confirmed seat here, in a date still to run, does not hold its
+    /// course for its learner: another seat could be booked beside it.
+    SeatNotHeld { user_id: i64, enrolment_id: i64 },
 }
 
 impl fmt::Display for Problem {
@@ -62,6 +70,12 @@ impl fmt::Display for Problem {
             }
             Problem::MovedTwice { moved_from, times } => {
                 write!(f, "enrolment {moved_from} moved here {times} times")
+            }
+            Problem::TwoSeatsInCourse { user_id, seats } => {
+                write!(f, "learner {user_id} holds {seats} seats in dates of this course still to run")
+            }
+            Problem::SeatNotHeld { user_id, enrolment_id } => {
+                write!(f, "seat {enrolment_id} of learner {user_id} does not hold the course for them")
             }
         }
     }
@@ -121,7 +135,7 @@ pub fn problems_of(counts: &Counts, positions: &[i64]) -> Vec<Problem> {
 
 /// Every session whose data breaks a rule, and how; empty when all hold.
 pub async fn check_seats(db: &Db) -> Result<Vec<SessionProblem>, sqlx::Error> {
-    let (counts, positions, doubles, kept, twice) = with_pool!(db, |pool| {
+    let (counts, positions, doubles, kept, twice, seats, unheld) = with_pool!(db, |pool| {
         let counts: Vec<Counts> = sqlx::query_as(
             "SELECT s.id AS session_id, s.capacity, s.seats_taken, s.waitlist_length,
                     (SELECT COUNT(*) FROM enrolments e WHERE e.session_id = s.id AND e.status = 'confirmed')
@@ -154,7 +168,25 @@ pub async fn check_seats(db: &Db) -> Result<Vec<SessionProblem>, sqlx::Error> {
         )
         .fetch_all(pool)
         .await?;
-        Ok::<_, sqlx::Error>((counts, positions, doubles, kept, twice))
+        let now = chrono::Utc::now();
+        let seats: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT MAX(s.id), e.user_id, COUNT(*) FROM enrolments e JOIN course_sessions s ON s.id = e.session_id
+             WHERE e.status = 'confirmed' AND s.status = 'scheduled' AND s.ends_at > $1
+             GROUP BY e.user_id, s.course_id HAVING COUNT(*) > 1",
+        )
+        .bind(now)
+        .fetch_all(pool)
+        .await?;
+        let unheld: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT e.session_id, e.user_id, e.id FROM enrolments e JOIN course_sessions s ON s.id = e.session_id
+             WHERE e.status = 'confirmed' AND s.status = 'scheduled' AND s.ends_at > $1
+               AND NOT EXISTS (SELECT 1 FROM course_holds h
+                               WHERE h.enrolment_id = e.id AND h.user_id = e.user_id AND h.course_id = s.course_id)",
+        )
+        .bind(now)
+        .fetch_all(pool)
+        .await?;
+        Ok::<_, sqlx::Error>((counts, positions, doubles, kept, twice, seats, unheld))
     })?;
     let mut by_session: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
     for (session_id, position) in positions {
@@ -177,6 +209,12 @@ pub async fn check_seats(db: &Db) -> Result<Vec<SessionProblem>, sqlx::Error> {
     }
     for (session_id, moved_from, times) in twice {
         found.push(SessionProblem { session_id, problem: Problem::MovedTwice { moved_from, times } });
+    }
+    for (session_id, user_id, seats) in seats {
+        found.push(SessionProblem { session_id, problem: Problem::TwoSeatsInCourse { user_id, seats } });
+    }
+    for (session_id, user_id, enrolment_id) in unheld {
+        found.push(SessionProblem { session_id, problem: Problem::SeatNotHeld { user_id, enrolment_id } });
     }
     found.sort_by_key(|p| p.session_id);
     Ok(found)

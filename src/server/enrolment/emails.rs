@@ -7,9 +7,18 @@ use crate::server::mail::{self, Mail};
 use crate::server::present::when;
 use chrono_tz::Tz;
 
-/// "AWS Cloud Practitioner Essentials, Tue 8 Dec 2026, 09:00–16:00 (Malta time), Valletta campus"
+/// "AWS Cloud Practitioner Essentials, Tue 8 Dec 2026, 09:00–16:00 (Malta time),
+/// Valletta campus, 12 Republic Street, Valletta": where to go, in full.
 fn session_line(session: &SessionFacts, tz: Tz) -> String {
-    let place = session.location.clone().unwrap_or_else(|| session.mode.label().to_string());
+    let place = match &session.location {
+        Some(name) => [Some(name.as_str()), session.location_address.as_deref(), session.location_city.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter(|part| !part.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join(", "),
+        None => session.mode.label().to_string(),
+    };
     let zone = crate::server::present::zone_label(tz);
     format!("{}, {} ({zone}), {place}", session.course_title, when(session.starts_at, session.ends_at, tz))
 }
@@ -75,6 +84,50 @@ pub fn moved(to: &Recipient, from: &SessionFacts, session: &SessionFacts, tz: Tz
         &[
             &format!("Your seat is now confirmed for {}.", session_line(session, tz)),
             &format!("Your seat for {} is released.", when(from.starts_at, from.ends_at, tz)),
+        ],
+        Some(("Your enrolments", &format!("{public_url}/account"))),
+    )
+}
+
+/// A learner holding a seat joined another date's waitlist: a request to
+/// move the seat there, which keeps it until one frees up.
+pub fn move_requested(
+    to: &Recipient,
+    from: &SessionFacts,
+    session: &SessionFacts,
+    position: i64,
+    tz: Tz,
+    public_url: &str,
+) -> Mail {
+    mail::message(
+        &to.email,
+        &format!("Waiting to move your seat: {}", session.course_title),
+        &to.name,
+        &[
+            &format!("You are number {position} on the waitlist for {}.", session_line(session, tz)),
+            &format!(
+                "You keep your seat for {} until a seat frees up there; then your seat moves at once, \
+                 with nothing more to pay, and we tell you by e-mail.",
+                when(from.starts_at, from.ends_at, tz)
+            ),
+        ],
+        Some(("Your enrolments", &format!("{public_url}/account"))),
+    )
+}
+
+/// A request to move a seat lapsed: the seat's own date began first.
+pub fn request_lapsed(to: &Recipient, session: &SessionFacts, tz: Tz, public_url: &str) -> Mail {
+    mail::message(
+        &to.email,
+        &format!("No longer waiting: {}", session.course_title),
+        &to.name,
+        &[
+            &format!(
+                "A seat freed up for {}, but the date of the seat you hold has begun, so it could no longer move \
+                 and you are off that waitlist.",
+                session_line(session, tz)
+            ),
+            "Your own seat is as it was.",
         ],
         Some(("Your enrolments", &format!("{public_url}/account"))),
     )

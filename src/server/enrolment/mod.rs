@@ -40,6 +40,7 @@ pub mod check;
 pub mod cutoff;
 pub mod data;
 mod emails;
+mod holds;
 mod messages;
 pub use messages::MessageToSession;
 pub mod notices;
@@ -74,6 +75,15 @@ const LIVE_ENROLMENT: Unique =
 /// An enrolment's seat moves to another date once.
 const MOVED_ONCE: Unique = Unique { postgres: "enrolments_moved_from", sqlite: "enrolments.moved_from" };
 
+/// What became of a request to move a seat, met by a free seat.
+enum MoveIn {
+    Moved,
+    /// No seat is free after all (the session is no longer open).
+    NoSeat,
+    /// Nothing was promoted yet: look at the waitlist again.
+    Again,
+}
+
 /// Where an enrolment stands after a request.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Enrolment {
@@ -82,6 +92,28 @@ pub struct Enrolment {
     pub status: EnrolmentStatus,
     /// 1..N on the waitlist; `None` when confirmed.
     pub waitlist_position: Option<i64>,
+}
+
+/// Runs a change of enrolments again when PostgreSQL aborted it to break
+/// a deadlock: a seat moving in from another date locks that date out of
+/// ascending order ([`Enrolments::promote`]), and two such moves crossing
+/// can wait for each other. Every attempt is a transaction of its own that
+/// left nothing behind; after a few, the error stands (a 503, "try again").
+async fn retrying<T, F, Fut>(mut attempt: F) -> Result<T, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, Error>>,
+{
+    let mut tries = 0;
+    loop {
+        match attempt().await {
+            Err(Error::Database(error)) if crate::server::error::is_deadlock(&error) && tries < 3 => {
+                tries += 1;
+                tracing::debug!(tries, "deadlock broken; trying again");
+            }
+            other => return other,
+        }
+    }
 }
 
 fn conflict(refusal: Refusal) -> Error {
@@ -215,7 +247,7 @@ impl Enrolments {
         if !verified {
             return Err(conflict(Refusal::Unconfirmed));
         }
-        let enrolment = Self::claim(tx, learner_id, session_id, now, Refusal::AlreadyEnrolled).await?;
+        let enrolment = Self::claim(tx, learner_id, session_id, now, Refusal::AlreadyEnrolled, Refusal::CourseHeld).await?;
         if actor.id != learner_id {
             let mut diff = Diff::default();
             diff.created("session_id", session_id).created("status", enrolment.status.as_str());
@@ -240,19 +272,33 @@ impl Enrolments {
         if !booker.verified {
             return Err(conflict(Refusal::Unconfirmed));
         }
-        Self::claim(tx, colleague_id, session_id, now, Refusal::AttendeeBooked).await
+        Self::claim(tx, colleague_id, session_id, now, Refusal::AttendeeBooked, Refusal::AttendeeHoldsCourse).await
     }
 
     /// A seat for `learner_id`, or else a place at the end of the waitlist,
-    /// in an open session; `already` when they hold a place there.
+    /// in an open session; `already` when they hold a place there, `held`
+    /// when they hold a seat in another date of the course (one live seat
+    /// per course: they move it instead, from their bookings).
     async fn claim(
         tx: &mut Tx,
         learner_id: i64,
         session_id: i64,
         now: DateTime<Utc>,
         already: Refusal,
+        held: Refusal,
     ) -> Result<Enrolment, Error> {
-        Self::open_session(tx, session_id, now).await?;
+        let session = Self::open_session(tx, session_id, now).await?;
+        // Booking a waitlist place while holding a seat would make a move
+        // request without asking for one: refused here, and asked for
+        // from the seat's own page ([`Enrolments::transfer`]). A seat
+        // taken at this moment in another date is not seen by this read;
+        // the hold taken below refuses the second seat, and a waitlist
+        // place beside it is a request to move, as it would be anyway.
+        match holds::holder(tx, learner_id, session.course_id, now).await? {
+            Some((_, held_in)) if held_in == session_id => return Err(conflict(already)),
+            Some(_) => return Err(conflict(held)),
+            None => {}
+        }
         // A second live enrolment in the session is refused by the unique
         // index when the row goes in (and the place claimed is rolled
         // back): no query beforehand, whose answer could be stale anyway.
@@ -266,6 +312,10 @@ impl Enrolments {
         };
         let status = if position.is_some() { EnrolmentStatus::Waitlisted } else { EnrolmentStatus::Confirmed };
         if position.is_none() {
+            if !holds::acquire(tx, learner_id, session.course_id, id, session.ends_at, now).await? {
+                // A seat in another date, taken at the same moment, won.
+                return Err(conflict(held));
+            }
             reminders::schedule_in(tx, id, now).await?;
         }
         Ok(Enrolment { id, session_id, status, waitlist_position: position })
@@ -335,9 +385,7 @@ impl Enrolments {
         }
         match (enrolment.status, enrolment.waitlist_position) {
             (EnrolmentStatus::Confirmed, _) => {
-                if !store::free_seat(tx, enrolment.session_id, now).await? {
-                    return Err(Error::Internal(format!("session {} counts no seat to give back", session.id)));
-                }
+                Self::give_back(tx, enrolment, now).await?;
                 self.promote(tx, session, now).await?;
             }
             (EnrolmentStatus::Waitlisted, Some(position)) => {
@@ -350,32 +398,167 @@ impl Enrolments {
         Ok(())
     }
 
+    /// Gives back a confirmed seat's place in its session and its hold on
+    /// the course, once the enrolment is marked cancelled.
+    async fn give_back(tx: &mut Tx, enrolment: &EnrolmentRow, now: DateTime<Utc>) -> Result<(), Error> {
+        if !store::free_seat(tx, enrolment.session_id, now).await? {
+            return Err(Error::Internal(format!("session {} counts no seat to give back", enrolment.session_id)));
+        }
+        holds::release(tx, enrolment.id).await?;
+        Ok(())
+    }
+
     /// Hands a free seat of the session to the first on its waitlist, and
     /// queues the mail that tells them; whether anyone was promoted. Runs
     /// under the session's lock.
-    async fn promote(&self, tx: &mut Tx, session: &SessionFacts, now: DateTime<Utc>) -> Result<bool, Error> {
-        let session_id = session.id;
-        let Some(first) = store::first_waitlisted(tx, session_id).await? else { return Ok(false) };
-        if !store::take_seat(tx, session_id, now).await? {
-            // No seat is free, or the session has started (or is no longer
-            // scheduled): no one is promoted into it.
-            return Ok(false);
-        }
+    ///
+    /// Someone waiting who holds a seat in another date of the course asked
+    /// to move it (one live seat per course): that seat moves here, and the
+    /// seat it leaves goes in turn to the first waiting there. That date's
+    /// lock is taken while this one's is held, out of ascending order: two
+    /// such moves crossing may deadlock on PostgreSQL, which aborts one of
+    /// them, and the request is tried again ([`retrying`]).
+    fn promote<'a>(
+        &'a self,
+        tx: &'a mut Tx,
+        session: &'a SessionFacts,
+        now: DateTime<Utc>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<bool, Error>> + Send + 'a>> {
+        Box::pin(async move {
+            loop {
+                let session_id = session.id;
+                let Some(first) = store::first_waitlisted(tx, session_id).await? else { return Ok(false) };
+                match holds::holder(tx, first.user_id, session.course_id, now).await? {
+                    Some((seat, held_in)) => match self.move_in(tx, &first, seat, held_in, session, now).await? {
+                        MoveIn::Moved => return Ok(true),
+                        MoveIn::NoSeat => return Ok(false),
+                        // The first's place was withdrawn, or the seat
+                        // changed while its date was being locked: look
+                        // at the waitlist again.
+                        MoveIn::Again => continue,
+                    },
+                    None => {
+                        if !store::take_seat(tx, session_id, now).await? {
+                            // No seat is free, or the session has started
+                            // (or is no longer scheduled): no one is
+                            // promoted into it.
+                            return Ok(false);
+                        }
+                        if !holds::acquire(tx, first.user_id, session.course_id, first.id, session.ends_at, now).await? {
+                            // They took a seat in another date at this very
+                            // moment: their place here is now a request to
+                            // move it.
+                            if !store::free_seat(tx, session_id, now).await? {
+                                return Err(Error::Internal(format!("session {session_id} lost the seat it took")));
+                            }
+                            continue;
+                        }
+                        self.confirm(tx, &first, session, now).await?;
+                        if let Some(order_id) = first.order_id {
+                            // The seat is paid for now: its order's booker
+                            // gets the invoice.
+                            self.billing.invoice_if_unbilled(tx, order_id, session, first.user_id, now).await?;
+                        }
+                        if let Some(learner) = store::recipient(tx, first.user_id).await? {
+                            let mail = emails::promoted(&learner, session, self.tz, &self.public_url)
+                                .attach(self.calendar_file(session));
+                            self.send(tx, first.user_id, mail).await?;
+                        }
+                        return Ok(true);
+                    }
+                }
+            }
+        })
+    }
+
+    /// Confirms the first on the session's waitlist in a seat already
+    /// taken for them, and closes the waitlist up behind them.
+    async fn confirm(
+        &self,
+        tx: &mut Tx,
+        first: &EnrolmentRow,
+        session: &SessionFacts,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
         if !store::mark_confirmed(tx, first.id, now).await? {
-            return Err(Error::Internal(format!("the first on session {session_id}'s waitlist was not waitlisted")));
+            return Err(Error::Internal(format!("the first on session {}'s waitlist was not waitlisted", session.id)));
         }
-        store::close_gap(tx, session_id, first.waitlist_position.unwrap_or(1), now).await?;
+        store::close_gap(tx, session.id, first.waitlist_position.unwrap_or(1), now).await?;
         reminders::schedule_in(tx, first.id, now).await?;
-        if let Some(order_id) = first.order_id {
-            // The seat is paid for now: its order's booker gets the invoice.
-            self.billing.invoice_if_unbilled(tx, order_id, session, first.user_id, now).await?;
+        Ok(())
+    }
+
+    /// Moves the seat `seat` (in session `held_in`) of the first on
+    /// `session`'s waitlist into `session`, whose lock is held: their
+    /// waitlist place was a request to move it. The seat keeps its order
+    /// (nothing is invoiced or credited), and the seat it leaves goes to
+    /// the first waiting for it. A seat whose date has begun cannot move:
+    /// the request lapses, and the place is withdrawn.
+    async fn move_in(
+        &self,
+        tx: &mut Tx,
+        first: &EnrolmentRow,
+        seat: i64,
+        held_in: i64,
+        session: &SessionFacts,
+        now: DateTime<Utc>,
+    ) -> Result<MoveIn, Error> {
+        let from = store::lock_session(tx, held_in).await?.ok_or(Error::NotFound)?;
+        let Some(held) = store::enrolment(tx, seat).await?.filter(|e| e.status == EnrolmentStatus::Confirmed) else {
+            // Cancelled or moved while its date was being locked (and its
+            // hold went with it; a hold left behind by anything else is
+            // dropped here, so the waitlist always moves on).
+            holds::release(tx, seat).await?;
+            return Ok(MoveIn::Again);
+        };
+        if from.starts_at <= now {
+            self.lapse(tx, first, session, now).await?;
+            return Ok(MoveIn::Again);
+        }
+        if !store::take_seat(tx, session.id, now).await? {
+            return Ok(MoveIn::NoSeat);
+        }
+        if !store::mark_cancelled(tx, held.id, EnrolmentStatus::Confirmed, now).await? {
+            return Err(Error::Internal(format!("seat {} was read confirmed under its lock", held.id)));
+        }
+        Self::give_back(tx, &held, now).await?;
+        if !holds::acquire(tx, first.user_id, session.course_id, first.id, session.ends_at, now).await? {
+            return Err(Error::Internal(format!("learner {} kept a hold on course {}", first.user_id, session.course_id)));
+        }
+        self.confirm(tx, first, session, now).await?;
+        match store::moved_in(tx, first.id, held.id, held.order_id).await {
+            Ok(()) => {}
+            Err(error) if MOVED_ONCE.violated_by(&error) => return Err(conflict(Refusal::AlreadyMoved)),
+            Err(error) => return Err(error.into()),
         }
         if let Some(learner) = store::recipient(tx, first.user_id).await? {
-            let mail =
-                emails::promoted(&learner, session, self.tz, &self.public_url).attach(self.calendar_file(session));
+            let mail = emails::moved(&learner, &from, session, self.tz, &self.public_url)
+                .attach(self.calendar_file(session));
             self.send(tx, first.user_id, mail).await?;
         }
-        Ok(true)
+        // The seat left behind goes to whoever waits for it.
+        self.promote(tx, &from, now).await?;
+        Ok(MoveIn::Moved)
+    }
+
+    /// Withdraws the first on the session's waitlist, whose request to move
+    /// a seat lapsed (that seat's date has begun), and tells them.
+    async fn lapse(
+        &self,
+        tx: &mut Tx,
+        first: &EnrolmentRow,
+        session: &SessionFacts,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        if !store::mark_cancelled(tx, first.id, EnrolmentStatus::Waitlisted, now).await? {
+            return Err(Error::Internal(format!("the first on session {}'s waitlist was not waitlisted", session.id)));
+        }
+        store::close_gap(tx, session.id, first.waitlist_position.unwrap_or(1), now).await?;
+        if let Some(learner) = store::recipient(tx, first.user_id).await? {
+            let mail = emails::request_lapsed(&learner, session, self.tz, &self.public_url);
+            self.send(tx, first.user_id, mail).await?;
+        }
+        Ok(())
     }
 
     /// Gives the session's free seats to those first on its waitlist, for
@@ -385,6 +568,10 @@ impl Enrolments {
     pub async fn promote_waitlisted(&self, actor: impl Into<Acting<'_>>, session_id: i64) -> Result<usize, Error> {
         let acting = actor.into();
         staff_only(acting.user)?;
+        retrying(|| self.promote_waitlisted_once(acting, session_id)).await
+    }
+
+    async fn promote_waitlisted_once(&self, acting: Acting<'_>, session_id: i64) -> Result<usize, Error> {
         let now = Utc::now();
         let mut write = self.catalogue.begin_write().await?;
         let tx = write.tx();
@@ -427,6 +614,10 @@ impl Enrolments {
     #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty, enrolment_id))]
     pub async fn cancel(&self, actor: impl Into<Acting<'_>>, enrolment_id: i64) -> Result<(), Error> {
         let acting = actor.into();
+        retrying(|| self.cancel_once(acting, enrolment_id)).await
+    }
+
+    async fn cancel_once(&self, acting: Acting<'_>, enrolment_id: i64) -> Result<(), Error> {
         let actor = acting.user;
         tracing::Span::current().record("user_id", actor.id);
         let now = Utc::now();
@@ -464,6 +655,31 @@ impl Enrolments {
         to_session_id: i64,
     ) -> Result<Enrolment, Error> {
         let acting = actor.into();
+        retrying(|| self.relocate(acting, enrolment_id, to_session_id, false)).await
+    }
+
+    /// Moves a confirmed seat to another date as [`Self::transfer`] does
+    /// when a seat is free there; when none is, joins that date's waitlist
+    /// as a request to move: the seat is kept until one frees up, and then
+    /// moves at once ([`Self::promote`]).
+    #[tracing::instrument(level = "debug", skip_all, fields(user_id = tracing::field::Empty, enrolment_id, to_session_id))]
+    pub async fn move_or_wait(
+        &self,
+        actor: impl Into<Acting<'_>>,
+        enrolment_id: i64,
+        to_session_id: i64,
+    ) -> Result<Enrolment, Error> {
+        let acting = actor.into();
+        retrying(|| self.relocate(acting, enrolment_id, to_session_id, true)).await
+    }
+
+    async fn relocate(
+        &self,
+        acting: Acting<'_>,
+        enrolment_id: i64,
+        to_session_id: i64,
+        wait: bool,
+    ) -> Result<Enrolment, Error> {
         let actor = acting.user;
         tracing::Span::current().record("user_id", actor.id);
         let now = Utc::now();
@@ -490,7 +706,17 @@ impl Enrolments {
             return Err(conflict(Refusal::AlreadyEnrolled));
         }
         if !store::take_seat(tx, to_session_id, now).await? {
-            return Err(conflict(Refusal::TargetFull));
+            if !wait {
+                return Err(conflict(Refusal::TargetFull));
+            }
+            let waiting = self.request_move(tx, &enrolment, &from, &to, now).await?;
+            if actor.id != enrolment.user_id {
+                let mut diff = Diff::default();
+                diff.created("waiting_for_session_id", to_session_id).created("enrolment_id", waiting.id);
+                on_behalf(tx, acting, "enrolment.move_requested", enrolment.id, enrolment.user_id, &diff).await?;
+            }
+            write.commit().await?;
+            return Ok(waiting);
         }
         self.release(tx, &enrolment, &from, now).await?;
         let new = NewEnrolment {
@@ -507,6 +733,11 @@ impl Enrolments {
             Err(error) if MOVED_ONCE.violated_by(&error) => return Err(conflict(Refusal::AlreadyMoved)),
             Err(error) => return Err(error.into()),
         };
+        if !holds::acquire(tx, enrolment.user_id, to.course_id, id, to.ends_at, now).await? {
+            // Another seat of theirs holds the course (one in a date the
+            // academy called off moves out; a second live one does not).
+            return Err(conflict(Refusal::CourseHeld));
+        }
         reminders::schedule_in(tx, id, now).await?;
         if let Some(order_id) = enrolment.order_id {
             // Moved out of a date the academy called off (and credited).
@@ -523,6 +754,38 @@ impl Enrolments {
         }
         write.commit().await?;
         Ok(Enrolment { id, session_id: to_session_id, status: EnrolmentStatus::Confirmed, waitlist_position: None })
+    }
+
+    /// A place at the end of `to`'s waitlist for the learner of the seat
+    /// `seat`, as a request to move it there; both sessions are locked.
+    /// The place is paid by the seat's order when it moves, as the seat is.
+    async fn request_move(
+        &self,
+        tx: &mut Tx,
+        seat: &EnrolmentRow,
+        from: &SessionFacts,
+        to: &SessionFacts,
+        now: DateTime<Utc>,
+    ) -> Result<Enrolment, Error> {
+        let position = store::join_waitlist(tx, to.id, now).await?.ok_or(conflict(Refusal::SessionStarted))?;
+        let new = NewEnrolment {
+            session_id: to.id,
+            user_id: seat.user_id,
+            status: EnrolmentStatus::Waitlisted,
+            waitlist_position: Some(position),
+            moved_from: None,
+            order_id: seat.order_id,
+        };
+        let id = match store::insert(tx, &new, now).await {
+            Ok(id) => id,
+            Err(error) if LIVE_ENROLMENT.violated_by(&error) => return Err(conflict(Refusal::AlreadyEnrolled)),
+            Err(error) => return Err(error.into()),
+        };
+        if let Some(learner) = store::recipient(tx, seat.user_id).await? {
+            let mail = emails::move_requested(&learner, from, to, position, self.tz, &self.public_url);
+            self.send(tx, seat.user_id, mail).await?;
+        }
+        Ok(Enrolment { id, session_id: to.id, status: EnrolmentStatus::Waitlisted, waitlist_position: Some(position) })
     }
 
     /// The enrolment `id`, if `actor` may act on it; `NotFound` otherwise.

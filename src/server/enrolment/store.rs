@@ -448,6 +448,38 @@ pub async fn mark_confirmed(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<
     })
 }
 
+/// Records that the enrolment `id`, promoted from the waitlist, holds the
+/// seat moved in from `from` and paid by its order.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn moved_in(tx: &mut Tx, id: i64, from: i64, order_id: Option<i64>) -> Result<(), sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query("UPDATE enrolments SET moved_from = $2, order_id = $3 WHERE id = $1")
+            .bind(id)
+            .bind(from)
+            .bind(order_id)
+            .execute(conn)
+            .await
+            .map(drop)
+    })
+}
+
+/// Takes the next place on the session's waitlist, if it is open: the
+/// position taken.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn join_waitlist(tx: &mut Tx, session_id: i64, now: DateTime<Utc>) -> Result<Option<i64>, sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query_scalar(
+            "UPDATE course_sessions SET waitlist_length = waitlist_length + 1, updated_at = $2
+             WHERE id = $1 AND status = 'scheduled' AND starts_at > $2
+             RETURNING waitlist_length",
+        )
+        .bind(session_id)
+        .bind(now)
+        .fetch_optional(conn)
+        .await
+    })
+}
+
 /// Whether the enrolment `id` has moved to another date (a newer
 /// enrolment names it in `moved_from`).
 #[tracing::instrument(level = "debug", skip_all)]

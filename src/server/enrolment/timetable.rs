@@ -4,7 +4,7 @@
 //! copy), queues reminders for the new time, and tells every learner
 //! holding a seat or a waitlist place, all in one transaction.
 
-use super::{Enrolments, emails, reminders, staff_only, store};
+use super::{Enrolments, emails, holds, reminders, staff_only, store};
 use crate::error::AppError;
 use crate::model::form::{Field, FieldError, Problem};
 use crate::server::audit::{Acting, Change, Diff};
@@ -80,6 +80,7 @@ impl Enrolments {
             return Err(Error::NotFound);
         }
         reminders::schedule_session_in(tx, session_id, now).await?;
+        holds::hold_session_until(tx, session_id, ends_at).await?;
         self.tell_learners(tx, session_id, false).await?;
         let mut diff = Diff::default();
         diff.field("starts_at", before.starts_at.to_rfc3339(), starts_at.to_rfc3339()).field(
@@ -112,6 +113,9 @@ impl Enrolments {
         for enrolment in store::live_in_session(tx, session_id).await? {
             self.credit(tx, &enrolment, now).await?;
         }
+        // Its seats no longer hold the course: their learners may book
+        // another date of it (or move there).
+        holds::hold_session_until(tx, session_id, now).await?;
         self.tell_learners(tx, session_id, true).await?;
         let mut diff = Diff::default();
         diff.field("status", "scheduled", "cancelled");

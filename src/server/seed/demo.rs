@@ -56,7 +56,21 @@ pub async fn load(db: &Db, tz: Tz, today: NaiveDate) -> Result<(usize, usize), s
             .await?;
             let Some(course_id) = inserted else { continue };
             courses += 1;
+            // A learner holds one seat per course in the dates still to
+            // come (the seats of a date that is over are its history).
+            let mut holding = std::collections::HashSet::new();
             for (k, session) in plan_sessions(course, index, tz, today, &closed).into_iter().enumerate() {
+                // The seats taken are real enrolments, of different people.
+                let wanted = usize::try_from(session.seats_taken).unwrap_or(0).min(people.len());
+                let first = index * 7 + k * 13;
+                let takers: Vec<i64> = (0..people.len())
+                    .map(|n| people[(first + n) % people.len()])
+                    .filter(|person| session.past || !holding.contains(person))
+                    .take(wanted)
+                    .collect();
+                if !session.past {
+                    holding.extend(takers.iter().copied());
+                }
                 let session_id: i64 = sqlx::query_scalar(
                     "INSERT INTO course_sessions (course_id, starts_at, ends_at, timezone, mode, location_id, \
                      instructor_id, capacity, seats_taken, status, created_at, updated_at) \
@@ -70,26 +84,29 @@ pub async fn load(db: &Db, tz: Tz, today: NaiveDate) -> Result<(usize, usize), s
                 .bind(session.location.map(|slug| location_id(&ids, slug)))
                 .bind(ids.instructors.get(&course.instructor).copied())
                 .bind(course.capacity)
-                .bind(session.seats_taken)
+                .bind(takers.len() as i64)
                 .bind(if session.past { "completed" } else { "scheduled" })
                 .bind(now)
                 .fetch_one(&mut *tx)
                 .await?;
-                // The seats taken are real enrolments, of different people.
-                let taken = usize::try_from(session.seats_taken).unwrap_or(0).min(people.len());
-                if taken > 0 {
-                    let first = index * 7 + k * 13;
+                if !takers.is_empty() {
                     let mut insert = sqlx::QueryBuilder::new(
                         "INSERT INTO enrolments (session_id, user_id, status, created_at, updated_at) ",
                     );
-                    insert.push_values(0..taken, |mut row, n| {
-                        row.push_bind(session_id)
-                            .push_bind(people[(first + n) % people.len()])
-                            .push("'confirmed'")
-                            .push_bind(now)
-                            .push_bind(now);
+                    insert.push_values(&takers, |mut row, person| {
+                        row.push_bind(session_id).push_bind(*person).push("'confirmed'").push_bind(now).push_bind(now);
                     });
                     insert.build().execute(&mut *tx).await?;
+                }
+                if !session.past {
+                    sqlx::query(
+                        "INSERT INTO course_holds (user_id, course_id, enrolment_id, until)
+                         SELECT e.user_id, s.course_id, e.id, s.ends_at
+                         FROM enrolments e JOIN course_sessions s ON s.id = e.session_id WHERE s.id = $1",
+                    )
+                    .bind(session_id)
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 sessions += 1;
             }
