@@ -362,6 +362,8 @@ pub struct DateChoice {
     pub when_in_full: String,
     /// "Sliema campus, 118 Tower Road, Sliema SLM 1605", or "Online".
     pub place_in_full: String,
+    /// No seat is free: the seat moves there by waiting for one.
+    pub full: bool,
 }
 
 /// The learner's dashboard: their enrolments, certificates and calendar.

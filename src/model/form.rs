@@ -396,6 +396,7 @@ pub enum Notice {
     EnrolmentCancelled,
     WaitlistLeft,
     EnrolmentMoved,
+    MoveRequested,
     CalendarReplaced,
     Marked,
     CertificateRevoked,
@@ -425,7 +426,7 @@ pub enum Notice {
 }
 
 impl Notice {
-    const ALL: [Notice; 41] = [
+    const ALL: [Notice; 42] = [
         Notice::CheckEmail,
         Notice::LinkSent,
         Notice::Verified,
@@ -441,6 +442,7 @@ impl Notice {
         Notice::EnrolmentCancelled,
         Notice::WaitlistLeft,
         Notice::EnrolmentMoved,
+        Notice::MoveRequested,
         Notice::CalendarReplaced,
         Notice::Marked,
         Notice::CertificateRevoked,
@@ -486,6 +488,7 @@ impl Notice {
             Notice::EnrolmentCancelled => "enrolment-cancelled",
             Notice::WaitlistLeft => "waitlist-left",
             Notice::EnrolmentMoved => "enrolment-moved",
+            Notice::MoveRequested => "move-requested",
             Notice::CalendarReplaced => "calendar-replaced",
             Notice::Marked => "marked",
             Notice::CertificateRevoked => "certificate-revoked",
@@ -542,6 +545,10 @@ impl Notice {
             Notice::EnrolmentCancelled => "Your booking is cancelled. We have sent you a confirmation by e-mail.",
             Notice::WaitlistLeft => "You have left the waitlist.",
             Notice::EnrolmentMoved => "Your seat has moved to the new date. We have sent you the details.",
+            Notice::MoveRequested => {
+                "You are on the waitlist of the new date. You keep your seat until one frees up there; then it moves \
+                 at once and we e-mail you."
+            }
             Notice::CalendarReplaced => {
                 "Your calendar has a new address. The old one no longer works: subscribe again with this one."
             }

@@ -44,12 +44,24 @@ pub struct OrderQuote {
     pub already: Option<String>,
     /// The visitor's other bookings at the same time.
     pub clashes: Vec<String>,
+    /// The visitor's seat in another date of this course, which they move
+    /// rather than book a second (one live seat per course).
+    pub seat_elsewhere: Option<SeatElsewhere>,
     /// The booker's name, to fill the billing name.
     pub booker_name: String,
     /// The booker's company, to fill the company name.
     pub booker_company: String,
     pub payment_days: i64,
     pub terms_version: String,
+}
+
+/// A seat the visitor holds in another date of the course being booked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatElsewhere {
+    /// "Tue 8 Dec 2026, 09:00–16:00 (Malta time)".
+    pub when: String,
+    /// The page that moves that seat to the date being booked.
+    pub move_href: String,
 }
 
 /// A document of an order, to download.

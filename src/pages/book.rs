@@ -81,6 +81,20 @@ fn Book(quote: OrderQuote) -> impl IntoView {
     } else {
         view! { <OrderForm quote=quote.clone()/> }.into_any()
     };
+    // One live seat per course: a seat on another date moves here, and
+    // the form books colleagues.
+    let elsewhere = quote.seat_elsewhere.clone().map(|seat| {
+        view! {
+            <div class="form-notice" role="status">
+                <p>
+                    {format!("You already have a seat on another date of this course: {}.", seat.when)}
+                    " "
+                    <a href=seat.move_href>"Move your seat to this date"</a>
+                    " instead of booking a second one. You can still book colleagues below."
+                </p>
+            </div>
+        }
+    });
     let clashes = (!quote.clashes.is_empty()).then(|| {
         let items = quote.clashes.iter().map(|c| view! { <li>{c.clone()}</li> }).collect_view();
         view! {
@@ -103,6 +117,7 @@ fn Book(quote: OrderQuote) -> impl IntoView {
         <section class="order-step">
             <h1>{title}</h1>
             <Summary quote=quote.clone()/>
+            {elsewhere}
             {clashes}
             {form}
         </section>
@@ -125,7 +140,7 @@ fn OrderForm(quote: OrderQuote) -> impl IntoView {
             <h2 id="pay-heading">"Who attends and who pays"</h2>
             <FormAlert error/>
             <input type="hidden" name="session_id" value=quote.session_id.to_string()/>
-            <Attending error/>
+            <Attending error seated_elsewhere=quote.seat_elsewhere.is_some()/>
             <RadioGroup
                 field=Field::Billing
                 legend="The invoice is for"
@@ -170,8 +185,12 @@ fn OrderForm(quote: OrderQuote) -> impl IntoView {
 /// [`COLLEAGUE_ROWS`] colleagues by name and address, each of whom gets
 /// their own seat or waitlist place, mails and calendar.
 #[component]
-fn Attending(error: LastError) -> impl IntoView {
-    let me = !error.came_back() || error.typed("me").is_some();
+fn Attending(error: LastError, seated_elsewhere: bool) -> impl IntoView {
+    let me = match error.came_back() {
+        true => error.typed("me").is_some(),
+        // Someone with a seat on another date books colleagues here.
+        false => !seated_elsewhere,
+    };
     let problem = move || error.get().and_then(|e| e.field_message(Field::Attendees));
     let rows = (0..COLLEAGUE_ROWS)
         .map(|i| {

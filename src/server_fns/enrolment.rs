@@ -23,13 +23,22 @@ pub async fn cancel_enrolment(enrolment_id: i64) -> Result<(), AppError> {
 }
 
 /// Moves one of the signed-in learner's confirmed seats to another date
-/// of the same course.
+/// of the same course; with `wait` (a full date), joins that date's
+/// waitlist to move it there once a seat frees up.
 #[server(prefix = "/rpc", endpoint = "enrolment/move")]
-pub async fn move_enrolment(enrolment_id: i64, session_id: i64) -> Result<(), AppError> {
+pub async fn move_enrolment(enrolment_id: i64, session_id: i64, wait: Option<String>) -> Result<(), AppError> {
+    use crate::model::enrolment::EnrolmentStatus;
     use crate::server::auth;
     let (state, _, user) = auth::signed_in().await?;
-    state.enrolments.transfer(&user, enrolment_id, session_id).await?;
-    leptos_axum::redirect("/account?notice=enrolment-moved");
+    let moved = match wait {
+        Some(_) => state.enrolments.move_or_wait(&user, enrolment_id, session_id).await?,
+        None => state.enrolments.transfer(&user, enrolment_id, session_id).await?,
+    };
+    let notice = match moved.status {
+        EnrolmentStatus::Waitlisted => "move-requested",
+        _ => "enrolment-moved",
+    };
+    leptos_axum::redirect(&format!("/account?notice={notice}"));
     Ok(())
 }
 

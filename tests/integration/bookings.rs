@@ -285,3 +285,56 @@ async fn past_cancelled_and_called_off_bookings_stay_as_history_without_actions(
     assert_eq!(gone.enrolment.status, EnrolmentStatus::Cancelled);
     assert!(gone.cancelled_at.is_some() && gone.session_cancelled);
 }
+
+#[tokio::test]
+async fn a_seat_moves_to_a_full_date_by_waiting_for_a_seat_there() {
+    let app = TestApp::demo().await;
+    let (_, first, second) = two_sessions(&app, (5, 1)).await;
+    let seated = people(&app, "seated", 1, Role::Learner).await.remove(0);
+    app.state.enrolments.enrol(&seated, seated.id, second).await.unwrap();
+    let (mut ann, user) = ann(&app).await;
+    let id = enrol(&app, &mut ann, &user, first).await;
+
+    // The order step of the full date offers the move, not a second seat,
+    // and leaves the booker free to book colleagues.
+    let book = text(&ann.get(&format!("/book/{second}")).await);
+    let move_href = format!("/account/enrolments/{id}/move?to={second}");
+    assert!(book.contains("You already have a seat on another date of this course"), "{book}");
+    assert!(book.contains(&format!(r#"href="{move_href}""#)), "{book}");
+    assert!(!book.contains(r#"name="me" value="on" checked"#), "not ticked for her: {book}");
+
+    // The move list names the full date as one to wait for.
+    let list = text(&ann.get(&format!("/account/enrolments/{id}/move")).await);
+    assert!(list.contains("Full: wait for a seat"), "{list}");
+    let page = text(&ann.get(&move_href).await);
+    for said in ["<h2>Wait for a seat on</h2>", "keep the seat you hold now", ">Wait for a seat on this date</button>"] {
+        assert!(page.contains(said), "{said:?} in {page}");
+    }
+    let fields = [("enrolment_id", id.to_string()), ("session_id", second.to_string()), ("wait", "on".into())];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = ann.submit(&move_href, "enrolment/move", &fields).await;
+    assert_eq!(res.header("location"), Some("/account?notice=move-requested"), "{} {}", res.status, res.body);
+    assert_eq!(standing(&app, second).await, (1, vec![1], 1, 1));
+    assert_eq!(standing(&app, first).await.0, 1, "her seat is kept meanwhile");
+    let account = text(&ann.get("/account?notice=move-requested").await);
+    assert!(account.contains("You keep your seat until one frees up there"), "{account}");
+    let places = app.state.enrolments.places_in_course(&user, &slug_of(&app, second).await).await.unwrap();
+    let waiting = places.iter().find(|p| p.session_id == second).expect("her place on the full date");
+    assert_eq!(waiting.text, "You're number 1 on the waitlist, to move your seat here");
+
+    // The seat frees up: hers moves in.
+    let seat = count(&app, &format!("SELECT id FROM enrolments WHERE session_id = {second} AND status = 'confirmed'")).await;
+    app.state.enrolments.cancel(&seated, seat).await.unwrap();
+    assert_eq!(standing(&app, second).await, (1, vec![], 1, 0));
+    assert_eq!(standing(&app, first).await.0, 0);
+}
+
+async fn slug_of(app: &TestApp, session: i64) -> String {
+    lyceum::with_pool!(&app.state.db, |pool| {
+        sqlx::query_scalar("SELECT c.slug FROM course_sessions s JOIN courses c ON c.id = s.course_id WHERE s.id = $1")
+            .bind(session)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    })
+}

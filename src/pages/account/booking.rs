@@ -146,12 +146,40 @@ fn MoveBooking(booking: MyEnrolment, to: Option<Option<i64>>, move_to: ServerAct
         .into_any(),
         _ if booking.other_dates.is_empty() => view! {
             <div class="form-notice" role="status">
-                "No other date of this course has a free seat at the moment, so your seat stays where it is."
+                "No other date of this course is open for booking at the moment, so your seat stays where it is."
             </div>
             <p><a class="button-link" href="/account">"Back to your courses"</a></p>
         }
         .into_any(),
         _ => match chosen {
+            Some(date) if date.full => view! {
+                <h2>"Wait for a seat on"</h2>
+                <dl class="booking-facts">
+                    <dt>"When"</dt>
+                    <dd>{date.when_in_full.clone()}</dd>
+                    <dt>"Where"</dt>
+                    <dd>{date.place_in_full.clone()}</dd>
+                    <dt>"Fee"</dt>
+                    <dd>"No fee."</dd>
+                </dl>
+                <p>
+                    "This date is full. You can join its waitlist to move your seat there: you keep the seat you \
+                     hold now until one frees up, then your seat moves at once, with nothing more to pay, and we \
+                     e-mail you. Leave that waitlist at any time to stay where you are."
+                </p>
+                <FormAlert error/>
+                <div class="confirm-actions">
+                    <ActionForm action=move_to attr:class="inline-form">
+                        <input type="hidden" name="enrolment_id" value=id.to_string()/>
+                        <input type="hidden" name="session_id" value=date.session_id.to_string()/>
+                        <input type="hidden" name="wait" value="on"/>
+                        <button type="submit">"Wait for a seat on this date"</button>
+                    </ActionForm>
+                    <a class="button-link button-quiet" href="/account">"Keep my booking as it is"</a>
+                </div>
+                <p><a href=format!("/account/enrolments/{id}/move")>"Choose another date"</a></p>
+            }
+            .into_any(),
             Some(date) => view! {
                 <h2>"Move to"</h2>
                 <dl class="booking-facts">
@@ -182,8 +210,8 @@ fn MoveBooking(booking: MyEnrolment, to: Option<Option<i64>>, move_to: ServerAct
             None => view! {
                 {to.is_some().then(|| view! {
                     <div class="form-notice" role="status">
-                        "That date cannot be chosen: it is full, it has started, or it is not a date of this course. \
-                         Choose one of these."
+                        "That date cannot be chosen: it has started, it is one you hold a place on already, or it \
+                         is not a date of this course. Choose one of these."
                     </div>
                 })}
                 <MoveChoices id dates=booking.other_dates.clone()/>
@@ -263,6 +291,10 @@ pub(super) fn MoveChoices(id: i64, dates: Vec<DateChoice>) -> impl IntoView {
                                     <span class="date-choice-when">{date.when_in_full}</span>
                                     " "
                                     <span class="date-choice-place">{date.place_in_full}</span>
+                                    {date.full.then(|| view! {
+                                        " "
+                                        <span class="date-choice-full">"Full: wait for a seat"</span>
+                                    })}
                                 </label>
                             </div>
                         }

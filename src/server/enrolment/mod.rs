@@ -40,7 +40,7 @@ pub mod check;
 pub mod cutoff;
 pub mod data;
 mod emails;
-mod holds;
+pub mod holds;
 mod messages;
 pub use messages::MessageToSession;
 pub mod notices;
@@ -823,13 +823,18 @@ impl Enrolments {
     /// a place in, for the course page: "You're booked", "You're number 3
     /// on the waitlist".
     pub async fn places_in_course(&self, learner: &User, slug: &str) -> Result<Vec<MyPlace>, Error> {
-        Ok(store::places_in_course(&self.db, learner.id, slug)
-            .await?
+        let places = store::places_in_course(&self.db, learner.id, slug).await?;
+        // A waitlist place beside a seat is a request to move that seat.
+        let seated = places.iter().any(|(_, status, _)| *status == EnrolmentStatus::Confirmed);
+        Ok(places
             .into_iter()
             .map(|(session_id, status, position)| MyPlace {
                 session_id,
-                text: match (status, position) {
-                    (EnrolmentStatus::Waitlisted, Some(position)) => {
+                text: match (status, position, seated) {
+                    (EnrolmentStatus::Waitlisted, Some(position), true) => {
+                        format!("You're number {position} on the waitlist, to move your seat here")
+                    }
+                    (EnrolmentStatus::Waitlisted, Some(position), false) => {
                         format!("You're number {position} on the waitlist")
                     }
                     _ => "You're booked".to_string(),

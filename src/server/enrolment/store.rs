@@ -581,22 +581,26 @@ pub struct OtherDate {
     pub location: Option<String>,
     pub location_address: Option<String>,
     pub location_city: Option<String>,
+    /// No seat is free: a seat moves there by waiting for one.
+    pub full: bool,
 }
 
 /// The columns of an [`OtherDate`], of `s` (the session) and `l` (its campus).
 const OTHER_DATE: &str = "s.id, s.course_id, s.starts_at, s.ends_at, s.mode,
-            l.name AS location, l.address AS location_address, l.city AS location_city";
+            l.name AS location, l.address AS location_address, l.city AS location_city,
+            s.seats_taken >= s.capacity AS full";
 
-/// The upcoming dates with a free seat of each published course the
-/// learner holds an upcoming confirmed seat in, but for those they are
-/// already enrolled in (or waiting for): where their seat could move.
+/// The upcoming dates of each published course the learner holds an
+/// upcoming confirmed seat in, but for those they are already enrolled in
+/// (or waiting for): where their seat could move, at once or (a full
+/// date) by waiting for a seat there.
 #[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn other_dates(db: &Db, user_id: i64, now: DateTime<Utc>) -> Result<Vec<OtherDate>, sqlx::Error> {
     let sql = format!(
         "SELECT {OTHER_DATE}
          FROM course_sessions s JOIN courses c ON c.id = s.course_id
          LEFT JOIN locations l ON l.id = s.location_id
-         WHERE c.published AND s.status = 'scheduled' AND s.starts_at > $2 AND s.seats_taken < s.capacity
+         WHERE c.published AND s.status = 'scheduled' AND s.starts_at > $2
            AND s.course_id IN (SELECT mine.course_id FROM enrolments e
                                JOIN course_sessions mine ON mine.id = e.session_id
                                WHERE e.user_id = $1 AND e.status = 'confirmed' AND mine.starts_at > $2)

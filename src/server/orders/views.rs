@@ -10,9 +10,9 @@ use super::store::{self, OrderRow, OrderSums};
 use crate::model::account::User;
 use crate::model::billing::{TERMS_VERSION, country_name};
 use crate::model::enrolment::EnrolmentStatus;
-use crate::model::order::{AttendeeView, DocumentLink, OrderDetail, OrderLine, OrderQuote, PaymentView};
+use crate::model::order::{AttendeeView, DocumentLink, OrderDetail, OrderLine, OrderQuote, PaymentView, SeatElsewhere};
 use crate::server::db::{Db, Tx, with_tx};
-use crate::server::enrolment::session_days;
+use crate::server::enrolment::{holds, session_days};
 use crate::server::enrolment::store::{SessionFacts, live_enrolment, session_facts};
 use crate::server::error::Error;
 use crate::server::present::{when, zone_label};
@@ -93,6 +93,13 @@ pub async fn quote(
         Some(user) => clashes(&mut tx, user.id, &session).await?,
         None => Vec::new(),
     };
+    let seat_elsewhere = match (viewer, &held) {
+        (Some(user), None) => match holds::holder(&mut tx, user.id, session.course_id, now).await? {
+            Some((seat, held_in)) => session_facts(&mut tx, held_in).await?.map(|other| (seat, other)),
+            None => None,
+        },
+        _ => None,
+    };
     let booker_company = match viewer {
         Some(user) => company(&mut tx, user.id).await?,
         None => String::new(),
@@ -162,6 +169,10 @@ pub async fn quote(
             .into_iter()
             .map(|(title, starts_at, ends_at)| format!("{title}, {} ({zone})", when(starts_at, ends_at, tz)))
             .collect(),
+        seat_elsewhere: seat_elsewhere.map(|(seat, other)| SeatElsewhere {
+            when: format!("{} ({zone})", when(other.starts_at, other.ends_at, tz)),
+            move_href: format!("/account/enrolments/{seat}/move?to={session_id}"),
+        }),
         booker_name: viewer.map(|u| u.name.clone()).unwrap_or_default(),
         booker_company,
         payment_days: billing.invoicing().payment_days,

@@ -41,6 +41,7 @@ impl Presenter<'_> {
                         session_id: d.id,
                         when_in_full: when_in_full(d.starts_at, d.ends_at, tz),
                         place_in_full: place_in_full(place.as_ref(), d.mode),
+                        full: d.full,
                     }
                 })
                 .collect(),
