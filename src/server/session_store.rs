@@ -31,6 +31,9 @@ pub mod keys {
     /// The address a confirmation link was last sent to from this
     /// browser, for the page that says to check it.
     pub const CHECK_EMAIL: &str = "check_email";
+    /// Where someone who signed up from a page (the order step) goes back
+    /// once their address is confirmed and they log in.
+    pub const AFTER_CONFIRM: &str = "after_confirm";
 }
 
 /// The `sessions.id` of a session: the hash of its id, never the id.

@@ -25,11 +25,20 @@ pub async fn get_viewer() -> Result<Option<Viewer>, AppError> {
     Ok(auth::maybe_signed_in().await?.as_ref().map(viewer_of))
 }
 
+/// Creates an account; `next`, the page the visitor signed up from (the
+/// order step of a date), is kept in this browser's session and leads back
+/// there once the address is confirmed and they log in.
 #[server(prefix = "/rpc", endpoint = "account/signup")]
-pub async fn signup(name: String, email: String, password: String) -> Result<(), AppError> {
+pub async fn signup(name: String, email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    use crate::model::account::safe_next;
+    use crate::server::session_store::keys;
     let state = request::state();
     state.accounts.signup(SignupForm { name, email: email.clone(), password }, &request::client()).await?;
     remember_check_email(&email).await?;
+    if let Some(next) = next.as_deref().and_then(safe_next) {
+        let session = request::session().await?;
+        session.insert(keys::AFTER_CONFIRM, next).await.map_err(crate::server::error::Error::from)?;
+    }
     leptos_axum::redirect("/check-email");
     Ok(())
 }
@@ -79,9 +88,21 @@ pub async fn logout() -> Result<(), AppError> {
 
 #[server(prefix = "/rpc", endpoint = "account/verify-email")]
 pub async fn verify_email(token: String) -> Result<(), AppError> {
+    use crate::server::session_store::keys;
     let state = request::state();
     state.accounts.verify_email(&token, &request::client()).await?;
-    leptos_axum::redirect("/login?notice=verified");
+    // Confirmed in the browser that signed up from the order step: back
+    // there after logging in.
+    let session = request::session().await?;
+    let next: Option<String> =
+        session.remove(keys::AFTER_CONFIRM).await.map_err(crate::server::error::Error::from)?;
+    let next = next.as_deref().and_then(crate::model::account::safe_next).map(|next| {
+        url::form_urlencoded::Serializer::new(String::new()).append_pair("next", next).finish()
+    });
+    match next {
+        Some(next) => leptos_axum::redirect(&format!("/login?notice=verified&{next}")),
+        None => leptos_axum::redirect("/login?notice=verified"),
+    }
     Ok(())
 }
 

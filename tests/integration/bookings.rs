@@ -338,3 +338,40 @@ async fn slug_of(app: &TestApp, session: i64) -> String {
             .unwrap()
     })
 }
+
+#[tokio::test]
+async fn signing_up_from_the_order_step_leads_back_to_it_once_the_address_is_confirmed() {
+    use crate::visitor::{last_mail_to, link_in};
+    let app = TestApp::demo().await;
+    let (_, first, _) = two_sessions(&app, (5, 5)).await;
+    let here = format!("/book/{first}");
+    let mut visitor = Visitor::new(&app);
+    // The order step sends a visitor to sign up, and the sign-up page says
+    // what they were booking and keeps it (the login link too).
+    let book = text(&visitor.get(&here).await);
+    assert!(book.contains(&format!(r#"href="/signup?next={here}""#)), "{book}");
+    let signup = text(&visitor.get(&format!("/signup?next={here}")).await);
+    assert!(signup.contains(&format!(r#"name="next" value="{here}""#)), "{signup}");
+    assert!(signup.contains(&format!(r#"href="/login?next={here}""#)), "{signup}");
+
+    let email = "new.learner@example.com";
+    let fields = [("name", "New Learner"), ("email", email), ("password", PASSWORD), ("next", here.as_str())];
+    let res = visitor.submit(&format!("/signup?next={here}"), "account/signup", &fields).await;
+    assert_eq!(res.header("location"), Some("/check-email"), "{} {}", res.status, res.body);
+    let link = link_in(&last_mail_to(&app, email).await.text, "/verify-email?token=");
+    let token = link.split("token=").nth(1).unwrap().to_string();
+    let res = visitor.submit("/verify-email", "account/verify-email", &[("token", &token)]).await;
+    let location = res.header("location").unwrap_or_default().to_string();
+    assert_eq!(location, format!("/login?notice=verified&next=%2Fbook%2F{first}"), "{}", res.body);
+    let login = text(&visitor.get(&location).await);
+    assert!(login.contains(&format!(r#"name="next" value="{here}""#)), "{login}");
+    let res = visitor.submit(&location, "account/login", &[("email", email), ("password", PASSWORD), ("next", &here)]).await;
+    assert_eq!(res.header("location"), Some(here.as_str()), "back at the order step");
+    let book = text(&visitor.get(&here).await);
+    assert!(book.contains("Who attends and who pays"), "the form to book: {book}");
+
+    // A second confirmation from the same browser leads home as usual:
+    // the way back was used once.
+    let res = visitor.submit("/verify-email", "account/verify-email", &[("token", &token)]).await;
+    assert_ne!(res.header("location"), Some(location.as_str()));
+}

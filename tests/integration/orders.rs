@@ -654,6 +654,23 @@ async fn a_booker_books_three_colleagues_into_two_seats() {
             mails.iter().map(|m| &m.subject).collect::<Vec<_>>()
         );
     }
+    // Marija's own mail gives the place in full, the price and who pays.
+    let marija = crate::visitor::mails_to(&app, "marija@company.example").await;
+    let seat = marija.iter().find(|m| m.subject.starts_with("Your seat is confirmed")).unwrap();
+    let address: Option<String> = lyceum::with_pool!(&app.state.db, |pool| {
+        sqlx::query_scalar(
+            "SELECT l.address FROM course_sessions s JOIN locations l ON l.id = s.location_id WHERE s.id = $1",
+        )
+        .bind(session)
+        .fetch_optional(pool)
+        .await
+        .unwrap()
+    });
+    if let Some(address) = address.filter(|a| !a.is_empty()) {
+        assert!(seat.text.contains(&address), "the street address in {}", seat.text);
+    }
+    let said = format!("on order {}; the invoice goes to Camilleri & Grech Ltd", placed.reference);
+    assert!(seat.text.contains(&said) && seat.text.contains("per person"), "{}", seat.text);
     app.run_jobs(&[lyceum::server::orders::notices::DOCUMENT_MAIL]).await;
     let booker_mails = crate::visitor::mails_to(&app, &coordinator.email).await;
     let booking = booker_mails.iter().find(|m| m.subject.starts_with("Your booking")).expect("the booking's mail");

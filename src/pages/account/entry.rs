@@ -23,6 +23,12 @@ pub fn SignupPage() -> impl IntoView {
     set_no_store();
     let action = ServerAction::<Signup>::new();
     let error = last_error(action);
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    let login = move || match next() {
+        next if next.is_empty() => "/login".to_string(),
+        next => format!("/login?next={}", encode(&next)),
+    };
     view! {
         <PageTitle text="Create an account · Lyceum"/>
         <Meta name="robots" content="noindex"/>
@@ -30,14 +36,16 @@ pub fn SignupPage() -> impl IntoView {
         <section class="account-entry">
             <h1>"Create an account"</h1>
             <p class="lead">"Enrol on courses, keep track of your sessions and download your certificates."</p>
+            <Booking next=next() lead="Create an account to book"/>
             <FormAlert error/>
             <ActionForm action attr:class="stack-form" attr:novalidate="">
+                <input type="hidden" name="next" value=next/>
                 <TextField field=Field::Name label="Full name" autocomplete="name" required=true maxlength=NAME_MAX error/>
                 <TextField field=Field::Email label="E-mail address" kind="email" autocomplete="email" required=true maxlength=EMAIL_MAX error/>
                 <TextField field=Field::Password label="Password" kind="password" autocomplete="new-password" required=true hint=PASSWORD_HINT maxlength=PASSWORD_MAX error/>
                 <button type="submit" disabled=move || action.pending().get()>"Create account"</button>
             </ActionForm>
-            <p>"Already have an account? " <a href="/login">"Log in"</a></p>
+            <p>"Already have an account? " <a href=login>"Log in"</a></p>
         </section>
         <EntryAside/>
         </div>
@@ -51,13 +59,17 @@ pub fn LoginPage() -> impl IntoView {
     let error = last_error(action);
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
+    let signup = move || match next() {
+        next if next.is_empty() => "/signup".to_string(),
+        next => format!("/signup?next={}", encode(&next)),
+    };
     view! {
         <PageTitle text="Log in · Lyceum"/>
         <Meta name="robots" content="noindex"/>
         <div class="entry">
         <section class="account-entry">
             <h1>"Log in"</h1>
-            <Booking next=next()/>
+            <Booking next=next() lead="Log in to book"/>
             <NoticeBanner unless=error/>
             <FormAlert error/>
             {move || {
@@ -71,17 +83,29 @@ pub fn LoginPage() -> impl IntoView {
                 <button type="submit" disabled=move || action.pending().get()>"Log in"</button>
             </ActionForm>
             <p><a href="/forgot-password">"Forgotten your password?"</a></p>
-            <p>"New to Lyceum? " <a href="/signup">"Create an account"</a></p>
+            <p>"New to Lyceum? " <a href=signup>"Create an account"</a></p>
         </section>
         <EntryAside/>
         </div>
     }
 }
 
-/// What a visitor sent to log in from the order step was booking, so the
-/// way there and back is never lost: the course, its dates and place.
+/// A path as one query value (`next=`): what the pages put there is a
+/// path of ours, whose `?`, `&` and `#` must not end the value.
+fn encode(path: &str) -> String {
+    path.chars()
+        .map(|c| match c {
+            'A'..='Z' | 'a'..='z' | '0'..='9' | '/' | '-' | '_' | '.' | '~' => c.to_string(),
+            c => c.to_string().bytes().map(|b| format!("%{b:02X}")).collect(),
+        })
+        .collect()
+}
+
+/// What a visitor sent to log in (or sign up) from the order step was
+/// booking, so the way there and back is never lost: the course, its dates
+/// and place, after `lead`.
 #[component]
-fn Booking(next: String) -> impl IntoView {
+fn Booking(next: String, lead: &'static str) -> impl IntoView {
     let session = next.strip_prefix("/book/").and_then(|id| id.parse::<i64>().ok());
     session.map(|id| {
         let quote = Resource::new(move || id, crate::server_fns::orders::get_order_quote);
@@ -96,7 +120,7 @@ fn Booking(next: String) -> impl IntoView {
                         };
                         view! {
                             <p class="form-notice booking-note">
-                                "Log in to book " <strong>{quote.course_title}</strong>
+                                {lead} " " <strong>{quote.course_title}</strong>
                                 {format!(": {when}{more} ({}), {}.", quote.zone, quote.place)}
                             </p>
                         }

@@ -27,15 +27,18 @@ fn course_link(public_url: &str, session: &SessionFacts) -> String {
     format!("{public_url}/courses/{}", session.course_slug)
 }
 
-pub fn confirmed(to: &Recipient, session: &SessionFacts, tz: Tz, public_url: &str) -> Mail {
+/// A seat confirmed; `paid`, when an order pays for it, says at what
+/// price and who is invoiced.
+pub fn confirmed(to: &Recipient, session: &SessionFacts, paid: Option<&str>, tz: Tz, public_url: &str) -> Mail {
+    let booked = format!("Your seat is confirmed for {}.", session_line(session, tz));
+    let mut lines = vec![booked.as_str()];
+    lines.extend(paid);
+    lines.push("You can see your enrolments, and cancel or move to another date, on your account page.");
     mail::message(
         &to.email,
         &format!("Your seat is confirmed: {}", session.course_title),
         &to.name,
-        &[
-            &format!("Your seat is confirmed for {}.", session_line(session, tz)),
-            "You can see your enrolments, and cancel or move to another date, on your account page.",
-        ],
+        &lines,
         Some(("Your enrolments", &format!("{public_url}/account"))),
     )
 }

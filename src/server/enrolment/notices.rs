@@ -19,10 +19,31 @@ use super::Enrolments;
 use super::{emails, store};
 use crate::model::enrolment::EnrolmentStatus;
 use crate::server::db::{Db, Tx};
+use crate::server::orders;
 use crate::server::jobs::{Handler, Job, JobError, Outcome};
 use async_trait::async_trait;
 
 pub use super::store::{ENROLLED, Notice};
+
+/// What a seat an order pays for costs and who is invoiced for it:
+/// "€1,495.00 per person (excl. VAT), on order LY-7KQ2-M4XD; the invoice
+/// goes to Acme Ltd with how to pay, in an e-mail of its own."
+fn paid_by(order: &orders::store::OrderRow, attendee: i64) -> String {
+    let vat = match order.prices_include_vat {
+        true => "incl. VAT",
+        false => "excl. VAT",
+    };
+    let price = orders::format::money(order.unit_price_cents, &order.currency);
+    let to = match order.booker_id == attendee {
+        true => "you".to_string(),
+        false => order.billing_name.clone(),
+    };
+    format!(
+        "Price: {price} per person ({vat}), on order {}; the invoice goes to {to} with how to pay, in an e-mail of \
+         its own.",
+        order.reference
+    )
+}
 
 /// Runs `enrolment.enrolled` jobs: queues the mail, in the job's own
 /// transaction, if the enrolment still stands as it was.
@@ -66,9 +87,14 @@ impl Enrolments {
             // Late (the worker was down): the session is under way, or over.
             return Ok(false);
         }
+        let paid = match enrolment.order_id {
+            Some(order_id) => orders::store::order(tx, order_id).await?.map(|order| paid_by(&order, enrolment.user_id)),
+            None => None,
+        };
         let mail = match (enrolment.status, enrolment.waitlist_position) {
             (EnrolmentStatus::Confirmed, _) => {
-                emails::confirmed(&learner, &session, self.tz, &self.public_url).attach(self.calendar_file(&session))
+                emails::confirmed(&learner, &session, paid.as_deref(), self.tz, &self.public_url)
+                    .attach(self.calendar_file(&session))
             }
             (EnrolmentStatus::Waitlisted, Some(position)) => {
                 emails::waitlisted(&learner, &session, position, self.tz, &self.public_url)
