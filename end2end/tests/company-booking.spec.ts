@@ -1,10 +1,4 @@
-import { test, expect, jsEnabled, mailTo, newLearner, open, waitForHydration } from "./fixtures";
-
-/** The course pages of the whole catalogue, from the sitemap. */
-async function coursePaths(page: import("@playwright/test").Page): Promise<string[]> {
-  const sitemap = await (await page.request.get("/sitemap.xml")).text();
-  return [...sitemap.matchAll(/<loc>[^<]*(\/courses\/[a-z0-9-]+)<\/loc>/g)].map((m) => m[1]);
-}
+import { test, expect, coursePaths, jsEnabled, mailTo, newLearner, open, waitForHydration } from "./fixtures";
 
 test("a company's coordinator books three colleagues into a session with two seats left", async ({ page, consoleErrors }, testInfo) => {
   test.slow();

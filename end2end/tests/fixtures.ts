@@ -54,6 +54,12 @@ export async function stickingOut(page: Page): Promise<string[]> {
   );
 }
 
+/** The course pages of the whole catalogue, in the sitemap's order. */
+export async function coursePaths(page: Page): Promise<string[]> {
+  const sitemap = await (await page.request.get("/sitemap.xml")).text();
+  return [...sitemap.matchAll(/<loc>[^<]*(\/courses\/[a-z0-9-]+)<\/loc>/g)].map((m) => m[1]);
+}
+
 /** Opens `path` and, with JavaScript on, waits until the page is interactive. */
 export async function open(page: Page, path: string, js: boolean): Promise<void> {
   await page.goto(path);
