@@ -94,11 +94,11 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
     // Confirmed in the browser that signed up from the order step: back
     // there after logging in.
     let session = request::session().await?;
-    let next: Option<String> =
-        session.remove(keys::AFTER_CONFIRM).await.map_err(crate::server::error::Error::from)?;
-    let next = next.as_deref().and_then(crate::model::account::safe_next).map(|next| {
-        url::form_urlencoded::Serializer::new(String::new()).append_pair("next", next).finish()
-    });
+    let next: Option<String> = session.remove(keys::AFTER_CONFIRM).await.map_err(crate::server::error::Error::from)?;
+    let next = next
+        .as_deref()
+        .and_then(crate::model::account::safe_next)
+        .map(|next| url::form_urlencoded::Serializer::new(String::new()).append_pair("next", next).finish());
     match next {
         Some(next) => leptos_axum::redirect(&format!("/login?notice=verified&{next}")),
         None => leptos_axum::redirect("/login?notice=verified"),

@@ -307,7 +307,8 @@ async fn a_seat_moves_to_a_full_date_by_waiting_for_a_seat_there() {
     let list = text(&ann.get(&format!("/account/enrolments/{id}/move")).await);
     assert!(list.contains("Full: wait for a seat"), "{list}");
     let page = text(&ann.get(&move_href).await);
-    for said in ["<h2>Wait for a seat on</h2>", "keep the seat you hold now", ">Wait for a seat on this date</button>"] {
+    for said in ["<h2>Wait for a seat on</h2>", "keep the seat you hold now", ">Wait for a seat on this date</button>"]
+    {
         assert!(page.contains(said), "{said:?} in {page}");
     }
     let fields = [("enrolment_id", id.to_string()), ("session_id", second.to_string()), ("wait", "on".into())];
@@ -323,7 +324,8 @@ async fn a_seat_moves_to_a_full_date_by_waiting_for_a_seat_there() {
     assert_eq!(waiting.text, "You're number 1 on the waitlist, to move your seat here");
 
     // The seat frees up: hers moves in.
-    let seat = count(&app, &format!("SELECT id FROM enrolments WHERE session_id = {second} AND status = 'confirmed'")).await;
+    let seat =
+        count(&app, &format!("SELECT id FROM enrolments WHERE session_id = {second} AND status = 'confirmed'")).await;
     app.state.enrolments.cancel(&seated, seat).await.unwrap();
     assert_eq!(standing(&app, second).await, (1, vec![], 1, 0));
     assert_eq!(standing(&app, first).await.0, 0);
@@ -365,7 +367,8 @@ async fn signing_up_from_the_order_step_leads_back_to_it_once_the_address_is_con
     assert_eq!(location, format!("/login?notice=verified&next=%2Fbook%2F{first}"), "{}", res.body);
     let login = text(&visitor.get(&location).await);
     assert!(login.contains(&format!(r#"name="next" value="{here}""#)), "{login}");
-    let res = visitor.submit(&location, "account/login", &[("email", email), ("password", PASSWORD), ("next", &here)]).await;
+    let res =
+        visitor.submit(&location, "account/login", &[("email", email), ("password", PASSWORD), ("next", &here)]).await;
     assert_eq!(res.header("location"), Some(here.as_str()), "back at the order step");
     let book = text(&visitor.get(&here).await);
     assert!(book.contains("Who attends and who pays"), "the form to book: {book}");

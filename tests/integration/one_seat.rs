@@ -208,8 +208,7 @@ async fn a_request_to_move_lapses_once_the_seats_own_date_has_begun() {
     // Ann's date began (it runs this hour).
     let now = chrono::Utc::now();
     let mut sql = lyceum::server::sql::Sql::new("UPDATE course_sessions SET starts_at = ");
-    sql.bind(lyceum::server::sql::Arg::Time(now - chrono::Duration::minutes(5)))
-        .push(&format!(" WHERE id = {early}"));
+    sql.bind(lyceum::server::sql::Arg::Time(now - chrono::Duration::minutes(5))).push(&format!(" WHERE id = {early}"));
     sql.execute(&app.state.db).await.unwrap();
 
     enrolments.cancel(bob, bob_seat).await.unwrap();
@@ -242,7 +241,10 @@ async fn a_seat_in_a_date_called_off_or_over_no_longer_holds_the_course() {
     // refused: she has one.
     let called_off = count(
         &app,
-        &format!("SELECT id FROM enrolments WHERE user_id = {} AND session_id = {first} AND status = 'confirmed'", ann.id),
+        &format!(
+            "SELECT id FROM enrolments WHERE user_id = {} AND session_id = {first} AND status = 'confirmed'",
+            ann.id
+        ),
     )
     .await;
     refused_with(enrolments.transfer(&ann, called_off, second).await, Refusal::AlreadyEnrolled);

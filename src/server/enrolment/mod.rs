@@ -247,7 +247,8 @@ impl Enrolments {
         if !verified {
             return Err(conflict(Refusal::Unconfirmed));
         }
-        let enrolment = Self::claim(tx, learner_id, session_id, now, Refusal::AlreadyEnrolled, Refusal::CourseHeld).await?;
+        let enrolment =
+            Self::claim(tx, learner_id, session_id, now, Refusal::AlreadyEnrolled, Refusal::CourseHeld).await?;
         if actor.id != learner_id {
             let mut diff = Diff::default();
             diff.created("session_id", session_id).created("status", enrolment.status.as_str());
@@ -444,7 +445,8 @@ impl Enrolments {
                             // promoted into it.
                             return Ok(false);
                         }
-                        if !holds::acquire(tx, first.user_id, session.course_id, first.id, session.ends_at, now).await? {
+                        if !holds::acquire(tx, first.user_id, session.course_id, first.id, session.ends_at, now).await?
+                        {
                             // They took a seat in another date at this very
                             // moment: their place here is now a request to
                             // move it.
@@ -523,7 +525,10 @@ impl Enrolments {
         }
         Self::give_back(tx, &held, now).await?;
         if !holds::acquire(tx, first.user_id, session.course_id, first.id, session.ends_at, now).await? {
-            return Err(Error::Internal(format!("learner {} kept a hold on course {}", first.user_id, session.course_id)));
+            return Err(Error::Internal(format!(
+                "learner {} kept a hold on course {}",
+                first.user_id, session.course_id
+            )));
         }
         self.confirm(tx, first, session, now).await?;
         match store::moved_in(tx, first.id, held.id, held.order_id).await {
@@ -532,8 +537,8 @@ impl Enrolments {
             Err(error) => return Err(error.into()),
         }
         if let Some(learner) = store::recipient(tx, first.user_id).await? {
-            let mail = emails::moved(&learner, &from, session, self.tz, &self.public_url)
-                .attach(self.calendar_file(session));
+            let mail =
+                emails::moved(&learner, &from, session, self.tz, &self.public_url).attach(self.calendar_file(session));
             self.send(tx, first.user_id, mail).await?;
         }
         // The seat left behind goes to whoever waits for it.

@@ -19,8 +19,8 @@ use super::Enrolments;
 use super::{emails, store};
 use crate::model::enrolment::EnrolmentStatus;
 use crate::server::db::{Db, Tx};
-use crate::server::orders;
 use crate::server::jobs::{Handler, Job, JobError, Outcome};
+use crate::server::orders;
 use async_trait::async_trait;
 
 pub use super::store::{ENROLLED, Notice};
