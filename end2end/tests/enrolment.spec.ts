@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test, expect, coursePaths, jsEnabled, logIn, mailTo, newLearner, open, stickingOut, waitForHydration } from "./fixtures";
+import { test, expect, coursePaths, jsEnabled, logIn, logOut, mailTo, newLearner, open, stickingOut, waitForHydration } from "./fixtures";
 
 async function axe(page: import("@playwright/test").Page) {
   const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
@@ -169,17 +169,12 @@ test("the last seat is taken, the next learner waits, and is promoted when it fr
   const second = `next-in-line-${stamp}@example.com`;
   const password = "a quiet evening in mdina";
   const bookLink = (name: RegExp) => page.getByRole("link", { name });
-  const logOut = async () => {
-    if (js) await waitForHydration(page);
-    await page.getByRole("banner").getByRole("button", { name: "Log out" }).click();
-    await expect(page.getByRole("banner").getByRole("link", { name: "Log in" })).toBeVisible();
-  };
 
   // The first learner takes the last seat.
   await newLearner(page, js, "Rita Zammit", first, password);
   await open(page, target!.path, js);
   await book(page, js, bookLink(new RegExp(`^Book the session of ${target!.when}$`)));
-  await logOut();
+  await logOut(page, js);
 
   // The second finds it full and joins the waitlist, first in line.
   await newLearner(page, js, "Paul Galea", second, password);
@@ -189,7 +184,7 @@ test("the last seat is taken, the next learner waits, and is promoted when it fr
   await expect(page.getByText("No invoice yet")).toBeVisible();
   await open(page, "/account", js);
   await expect(page.locator("li.enrolment")).toContainText("On the waitlist, position 1");
-  await logOut();
+  await logOut(page, js);
 
   // The first gives the seat up; the second is promoted, and told.
   await logIn(page, js, first, password);
@@ -198,7 +193,7 @@ test("the last seat is taken, the next learner waits, and is promoted when it fr
   if (js) await waitForHydration(page);
   await page.getByRole("button", { name: "Cancel this booking" }).click();
   await expect(page).toHaveURL(/\/account\?notice=enrolment-cancelled$/);
-  await logOut();
+  await logOut(page, js);
   const mail = await mailTo(page, second, "A seat freed up");
   await expect(mail).toContainText("it is yours");
   await logIn(page, js, second, password);

@@ -97,6 +97,13 @@ export async function newLearner(page: Page, js: boolean, name: string, email: s
   await logIn(page, js, email, password, false);
 }
 
+/** Logs out from the page's banner, and waits to be logged out. */
+export async function logOut(page: Page, js: boolean): Promise<void> {
+  if (js) await waitForHydration(page);
+  await page.getByRole("banner").getByRole("button", { name: "Log out" }).click();
+  await expect(page.getByRole("banner").getByRole("link", { name: "Log in" })).toBeVisible();
+}
+
 /** Logs in from the login page (opening it first unless already there), and waits to land on /account. */
 export async function logIn(page: Page, js: boolean, email: string, password: string, navigate = true) {
   if (navigate) await open(page, "/login", js);

@@ -1,4 +1,4 @@
-import { test, expect, coursePaths, jsEnabled, logIn, mailTo, newLearner, open, waitForHydration } from "./fixtures";
+import { test, expect, coursePaths, jsEnabled, logIn, logOut, mailTo, newLearner, open, waitForHydration } from "./fixtures";
 
 const staffPassword = process.env.STAFF_PASSWORD ?? "";
 
@@ -37,18 +37,13 @@ test("a learner holds one seat per course, whether booking a second date, enroll
     await page.getByLabel(/I accept the terms of booking/).check();
     await page.getByRole("button", { name: /^(Confirm the booking|Join the waitlist)/ }).click();
   };
-  const logOut = async () => {
-    if (js) await waitForHydration(page);
-    await page.getByRole("banner").getByRole("button", { name: "Log out" }).click();
-    await expect(page.getByRole("banner").getByRole("link", { name: "Log in" })).toBeVisible();
-  };
 
   // Bob takes the last seat of one date; Ann books the roomy one.
   await newLearner(page, js, "Bob Attard", bob, password);
   await open(page, target!.full, js);
   await book();
   await expect(page).toHaveURL(/\/account\/orders\/LY-.*\?notice=enrolled$/);
-  await logOut();
+  await logOut(page, js);
   await newLearner(page, js, "Ann Spiteri", ann, password);
   await open(page, target!.roomy, js);
   await book();
@@ -62,7 +57,7 @@ test("a learner holds one seat per course, whether booking a second date, enroll
   await page.getByLabel("I attend this course myself").check();
   await book();
   await expect(page.getByRole("alert").filter({ hasText: "You already have a seat on another date of this course" })).toBeVisible();
-  await logOut();
+  await logOut(page, js);
 
   // Staff at the front desk cannot give her a second seat either.
   await logIn(page, js, "staff@lyceum.example", staffPassword);
@@ -72,7 +67,7 @@ test("a learner holds one seat per course, whether booking a second date, enroll
   await page.getByRole("button", { name: "Enrol", exact: true }).click();
   await expect(page.getByRole("alert").filter({ hasText: "already have a seat on another date of this course" })).toBeVisible();
   await expect(page.getByRole("main")).not.toContainText(ann);
-  await logOut();
+  await logOut(page, js);
 
   // She asks to move to the full date instead: a place on its waitlist,
   // her seat kept meanwhile.
@@ -88,7 +83,7 @@ test("a learner holds one seat per course, whether booking a second date, enroll
   await expect(page.locator("li.enrolment", { hasText: "On the waitlist, position 1" })).toHaveCount(1);
   await open(page, target!.path, js);
   await expect(page.getByText("You're number 1 on the waitlist, to move your seat here")).toBeVisible();
-  await logOut();
+  await logOut(page, js);
 
   // Bob gives up the last seat: Ann's seat moves into it, and she is told.
   await logIn(page, js, bob, password);
@@ -96,7 +91,7 @@ test("a learner holds one seat per course, whether booking a second date, enroll
   if (js) await waitForHydration(page);
   await page.getByRole("button", { name: "Cancel this booking" }).click();
   await expect(page).toHaveURL(/\/account\?notice=enrolment-cancelled$/);
-  await logOut();
+  await logOut(page, js);
   const mail = await mailTo(page, ann, "Moved to another date");
   await expect(mail).toContainText("Your seat is now confirmed for");
   await logIn(page, js, ann, password);

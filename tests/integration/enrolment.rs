@@ -53,6 +53,27 @@ pub async fn two_sessions(app: &TestApp, capacities: (i64, i64)) -> (i64, i64, i
     (course, first, second)
 }
 
+/// A new scheduled date of the course of session `template`, three hours
+/// from `starts`, with `capacity` seats and nobody on it.
+pub async fn new_date(app: &TestApp, template: i64, starts: chrono::DateTime<chrono::Utc>, capacity: i64) -> i64 {
+    lyceum::with_pool!(&app.state.db, |pool| {
+        sqlx::query_scalar(
+            "INSERT INTO course_sessions (course_id, starts_at, ends_at, timezone, mode, location_id, instructor_id,
+                 capacity, seats_taken, waitlist_length, status, created_at, updated_at)
+             SELECT course_id, $2, $3, timezone, mode, location_id, instructor_id, $4, 0, 0, 'scheduled', $5, $5
+             FROM course_sessions WHERE id = $1 RETURNING id",
+        )
+        .bind(template)
+        .bind(starts)
+        .bind(starts + chrono::Duration::hours(3))
+        .bind(capacity)
+        .bind(chrono::Utc::now())
+        .fetch_one(pool)
+        .await
+        .unwrap()
+    })
+}
+
 pub async fn set(app: &TestApp, sql: &str) {
     Sql::new(sql).execute(&app.state.db).await.unwrap();
 }

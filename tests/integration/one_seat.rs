@@ -28,22 +28,7 @@ async fn dates(app: &TestApp, n: usize, capacity: i64) -> Vec<i64> {
     let mut ids = Vec::new();
     for k in 0..n {
         let starts = chrono::Utc::now() + chrono::Duration::days(60 + k as i64);
-        ids.push(lyceum::with_pool!(&app.state.db, |pool| {
-            sqlx::query_scalar(
-                "INSERT INTO course_sessions (course_id, starts_at, ends_at, timezone, mode, location_id, instructor_id,
-                     capacity, seats_taken, waitlist_length, status, created_at, updated_at)
-                 SELECT course_id, $2, $3, timezone, mode, location_id, instructor_id, $4, 0, 0, 'scheduled', $5, $5
-                 FROM course_sessions WHERE id = $1 RETURNING id",
-            )
-            .bind(template)
-            .bind(starts)
-            .bind(starts + chrono::Duration::hours(3))
-            .bind(capacity)
-            .bind(chrono::Utc::now())
-            .fetch_one(pool)
-            .await
-            .unwrap()
-        }));
+        ids.push(crate::enrolment::new_date(app, template, starts, capacity).await);
     }
     ids
 }

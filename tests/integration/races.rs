@@ -143,22 +143,7 @@ impl Harness {
     /// A new scheduled date of the harness's course, `days` ahead, empty.
     async fn session(&self, days: i64, capacity: i64) -> i64 {
         let starts = chrono::Utc::now() + chrono::Duration::days(days);
-        lyceum::with_pool!(&self.app.state.db, |pool| {
-            sqlx::query_scalar(
-                "INSERT INTO course_sessions (course_id, starts_at, ends_at, timezone, mode, location_id, instructor_id,
-                     capacity, seats_taken, waitlist_length, status, created_at, updated_at)
-                 SELECT course_id, $2, $3, timezone, mode, location_id, instructor_id, $4, 0, 0, 'scheduled', $5, $5
-                 FROM course_sessions WHERE id = $1 RETURNING id",
-            )
-            .bind(self.template)
-            .bind(starts)
-            .bind(starts + chrono::Duration::hours(3))
-            .bind(capacity)
-            .bind(chrono::Utc::now())
-            .fetch_one(pool)
-            .await
-            .unwrap()
-        })
+        crate::enrolment::new_date(&self.app, self.template, starts, capacity).await
     }
 
     /// `n` confirmed learners who can sign in with [`PASSWORD`].

@@ -5,7 +5,7 @@
 //! why it no longer can. A waitlist place is left, not cancelled. Plain
 //! links and forms: every step works without JavaScript.
 
-use crate::components::form::{FormAlert, last_error};
+use crate::components::form::{FormAlert, LastError, last_error};
 use crate::components::loaded::Loaded;
 use crate::components::status::set_no_store;
 use crate::components::verbatim::PageTitle;
@@ -152,61 +152,7 @@ fn MoveBooking(booking: MyEnrolment, to: Option<Option<i64>>, move_to: ServerAct
         }
         .into_any(),
         _ => match chosen {
-            Some(date) if date.full => view! {
-                <h2>"Wait for a seat on"</h2>
-                <dl class="booking-facts">
-                    <dt>"When"</dt>
-                    <dd>{date.when_in_full.clone()}</dd>
-                    <dt>"Where"</dt>
-                    <dd>{date.place_in_full.clone()}</dd>
-                    <dt>"Fee"</dt>
-                    <dd>"No fee."</dd>
-                </dl>
-                <p>
-                    "This date is full. You can join its waitlist to move your seat there: you keep the seat you \
-                     hold now until one frees up, then your seat moves at once, with nothing more to pay, and we \
-                     e-mail you. Leave that waitlist at any time to stay where you are."
-                </p>
-                <FormAlert error/>
-                <div class="confirm-actions">
-                    <ActionForm action=move_to attr:class="inline-form">
-                        <input type="hidden" name="enrolment_id" value=id.to_string()/>
-                        <input type="hidden" name="session_id" value=date.session_id.to_string()/>
-                        <input type="hidden" name="wait" value="on"/>
-                        <button type="submit">"Wait for a seat on this date"</button>
-                    </ActionForm>
-                    <a class="button-link button-quiet" href="/account">"Keep my booking as it is"</a>
-                </div>
-                <p><a href=format!("/account/enrolments/{id}/move")>"Choose another date"</a></p>
-            }
-            .into_any(),
-            Some(date) => view! {
-                <h2>"Move to"</h2>
-                <dl class="booking-facts">
-                    <dt>"When"</dt>
-                    <dd>{date.when_in_full.clone()}</dd>
-                    <dt>"Where"</dt>
-                    <dd>{date.place_in_full.clone()}</dd>
-                    <dt>"Fee"</dt>
-                    <dd>"No fee."</dd>
-                </dl>
-                <p>
-                    "Your seat on the new date is confirmed at once, and the one you hold now goes to the first \
-                     person on its waitlist, if anyone is waiting. If the new date fills up first, you keep the \
-                     seat you have. We e-mail you the new details."
-                </p>
-                <FormAlert error/>
-                <div class="confirm-actions">
-                    <ActionForm action=move_to attr:class="inline-form">
-                        <input type="hidden" name="enrolment_id" value=id.to_string()/>
-                        <input type="hidden" name="session_id" value=date.session_id.to_string()/>
-                        <button type="submit">"Move my booking"</button>
-                    </ActionForm>
-                    <a class="button-link button-quiet" href="/account">"Keep my booking"</a>
-                </div>
-                <p><a href=format!("/account/enrolments/{id}/move")>"Choose another date"</a></p>
-            }
-            .into_any(),
+            Some(date) => view! { <ConfirmMove id date move_to error/> }.into_any(),
             None => view! {
                 {to.is_some().then(|| view! {
                     <div class="form-notice" role="status">
@@ -225,6 +171,53 @@ fn MoveBooking(booking: MyEnrolment, to: Option<Option<i64>>, move_to: ServerAct
         <h1>"Move your booking"</h1>
         <BookingFacts booking=booking.clone() change=MOVE/>
         {body}
+    }
+}
+
+/// The move to `date` to confirm: at once when a seat is free there; by
+/// waiting for one when it is full, keeping the seat held meanwhile.
+#[component]
+fn ConfirmMove(id: i64, date: DateChoice, move_to: ServerAction<MoveEnrolment>, error: LastError) -> impl IntoView {
+    let (heading, said, button, keep) = match date.full {
+        false => (
+            "Move to",
+            "Your seat on the new date is confirmed at once, and the one you hold now goes to the first person on its \
+             waitlist, if anyone is waiting. If the new date fills up first, you keep the seat you have. We e-mail \
+             you the new details.",
+            "Move my booking",
+            "Keep my booking",
+        ),
+        true => (
+            "Wait for a seat on",
+            "This date is full. You can join its waitlist to move your seat there: you keep the seat you hold now \
+             until one frees up, then your seat moves at once, with nothing more to pay, and we e-mail you. Leave \
+             that waitlist at any time to stay where you are.",
+            "Wait for a seat on this date",
+            "Keep my booking as it is",
+        ),
+    };
+    view! {
+        <h2>{heading}</h2>
+        <dl class="booking-facts">
+            <dt>"When"</dt>
+            <dd>{date.when_in_full.clone()}</dd>
+            <dt>"Where"</dt>
+            <dd>{date.place_in_full.clone()}</dd>
+            <dt>"Fee"</dt>
+            <dd>"No fee."</dd>
+        </dl>
+        <p>{said}</p>
+        <FormAlert error/>
+        <div class="confirm-actions">
+            <ActionForm action=move_to attr:class="inline-form">
+                <input type="hidden" name="enrolment_id" value=id.to_string()/>
+                <input type="hidden" name="session_id" value=date.session_id.to_string()/>
+                {date.full.then(|| view! { <input type="hidden" name="wait" value="on"/> })}
+                <button type="submit">{button}</button>
+            </ActionForm>
+            <a class="button-link button-quiet" href="/account">{keep}</a>
+        </div>
+        <p><a href=format!("/account/enrolments/{id}/move")>"Choose another date"</a></p>
     }
 }
 

@@ -10,15 +10,7 @@ use chrono_tz::Tz;
 /// "AWS Cloud Practitioner Essentials, Tue 8 Dec 2026, 09:00–16:00 (Malta time),
 /// Valletta campus, 12 Republic Street, Valletta": where to go, in full.
 fn session_line(session: &SessionFacts, tz: Tz) -> String {
-    let place = match &session.location {
-        Some(name) => [Some(name.as_str()), session.location_address.as_deref(), session.location_city.as_deref()]
-            .into_iter()
-            .flatten()
-            .filter(|part| !part.trim().is_empty())
-            .collect::<Vec<_>>()
-            .join(", "),
-        None => session.mode.label().to_string(),
-    };
+    let place = session.place_line();
     let zone = crate::server::present::zone_label(tz);
     format!("{}, {} ({zone}), {place}", session.course_title, when(session.starts_at, session.ends_at, tz))
 }

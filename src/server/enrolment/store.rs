@@ -56,6 +56,20 @@ pub struct SessionFacts {
 }
 
 impl SessionFacts {
+    /// Where it is held, in full: "Valletta campus, 12 Triq il-Merkanti,
+    /// Valletta", or "Online".
+    pub fn place_line(&self) -> String {
+        match &self.location {
+            Some(name) => [Some(name.as_str()), self.location_address.as_deref(), self.location_city.as_deref()]
+                .into_iter()
+                .flatten()
+                .filter(|part| !part.trim().is_empty())
+                .collect::<Vec<_>>()
+                .join(", "),
+            None => self.mode.label().to_string(),
+        }
+    }
+
     /// The session as a calendar shows it to a learner whose enrolment
     /// stands at `status`.
     pub fn calendar_entry(&self, status: Option<EnrolmentStatus>) -> SessionEntry {

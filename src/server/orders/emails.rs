@@ -12,19 +12,6 @@ use crate::server::mail::{self, Mail};
 use crate::server::present::{when, zone_label};
 use chrono_tz::Tz;
 
-/// "Valletta campus, 12 Triq il-Merkanti, Valletta", or "Online".
-pub fn place(session: &SessionFacts) -> String {
-    match &session.location {
-        Some(name) => [Some(name.clone()), session.location_address.clone(), session.location_city.clone()]
-            .into_iter()
-            .flatten()
-            .filter(|part| !part.trim().is_empty())
-            .collect::<Vec<_>>()
-            .join(", "),
-        None => session.mode.label().to_string(),
-    }
-}
-
 fn attendee_line(attendee: &AttendeeRow) -> String {
     match (attendee.status, attendee.waitlist_position) {
         (EnrolmentStatus::Confirmed, _) => format!("{}: seat confirmed", attendee.name),
@@ -77,7 +64,7 @@ pub fn placed(
             session.course_title,
             when(session.starts_at, session.ends_at, tz),
             zone_label(tz),
-            place(session)
+            session.place_line()
         ),
         attendees.iter().map(attendee_line).collect::<Vec<_>>().join("\n"),
     ];
