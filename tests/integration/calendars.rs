@@ -128,9 +128,10 @@ async fn a_private_feed_lists_the_learners_sessions_until_its_address_is_replace
     let (_, seat, full) = two_sessions(&app, (5, 1)).await;
     let [ann, bob]: [_; 2] = people(&app, "feed", 2, Role::Learner).await.try_into().unwrap();
     let enrolments = &app.state.enrolments;
-    enrolments.enrol(&ann, ann.id, seat).await.unwrap();
+    let held = enrolments.enrol(&ann, ann.id, seat).await.unwrap();
     enrolments.enrol(&bob, bob.id, full).await.unwrap();
-    let waiting = enrolments.enrol(&ann, ann.id, full).await.unwrap();
+    // Ann waits for the full date, to move her seat there.
+    let waiting = enrolments.move_or_wait(&ann, held.id, full).await.unwrap();
     assert_eq!(waiting.waitlist_position, Some(1));
 
     assert_eq!(app.state.calendars.feed_address(&ann).await.unwrap(), None);
@@ -208,11 +209,12 @@ async fn a_reminder_comes_at_the_lead_time_once_and_only_while_it_still_stands()
     assert_eq!(run_reminders(&app, &learner.email).await, 1, "one reminder, for the new time");
     assert_eq!(run_reminders(&app, &learner.email).await, 1, "and never again");
 
-    // Cancelled: no reminder. Turned off: none either.
+    // Cancelled: no reminder. Turned off: none either. (Another date of
+    // the course, once the first seat is given up: one seat per course.)
+    enrolments.cancel(&learner, seat.id).await.unwrap();
     let second = enrolments.enrol(&learner, learner.id, other).await.unwrap();
     enrolments.cancel(&learner, second.id).await.unwrap();
     assert_eq!(run_reminders(&app, &learner.email).await, 1);
-    let _ = seat;
     let third = enrolments.enrol(&learner, learner.id, other).await.unwrap();
     set(&app, &format!("UPDATE users SET notify_reminders = FALSE WHERE id = {}", learner.id)).await;
     assert_eq!(run_reminders(&app, &learner.email).await, 1, "the learner turned reminders off");
