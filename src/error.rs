@@ -59,6 +59,13 @@ pub enum AppError {
     BadRequest(String),
     #[error("This request is too large.")]
     TooLarge,
+    /// The API's bearer token was refused, and why: mistyped, unknown or
+    /// revoked, expired, or sent where a token must not go.
+    #[error("{}", .0.message())]
+    TokenRefused(crate::model::token::TokenRefusal),
+    /// The API's bearer token lacks the scope the request needs.
+    #[error("This token does not have the scope {0}, which this request needs.")]
+    MissingScope(String),
     /// A body in an encoding Lyceum does not read (only forms and JSON).
     #[error("This kind of request is not accepted. Send the form from Lyceum's page.")]
     UnsupportedBody,
@@ -80,7 +87,8 @@ impl AppError {
         match self {
             AppError::NotFound => 404,
             AppError::Invalid(_) => 422,
-            AppError::Unauthorized | AppError::LoginFailed => 401,
+            AppError::Unauthorized | AppError::LoginFailed | AppError::TokenRefused(_) => 401,
+            AppError::MissingScope(_) => 403,
             AppError::Forbidden | AppError::CrossSite | AppError::Unverified | AppError::Deactivated => 403,
             AppError::InvalidLink => 410,
             AppError::BadRequest(_) => 400,
@@ -111,6 +119,8 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::Stale { .. } => "stale",
             AppError::TooLarge => "too-large",
+            AppError::TokenRefused(_) => "invalid-token",
+            AppError::MissingScope(_) => "insufficient-scope",
             AppError::UnsupportedBody => "unsupported-media-type",
             AppError::CrossSite => "cross-site",
             AppError::Internal { .. } => "internal",

@@ -94,6 +94,13 @@ pub enum Field {
     Reference,
     /// Who attends on an order: the booker and colleagues.
     Attendees,
+    /// What an API token may do.
+    Scopes,
+    /// How long an API token lives, in days.
+    Expiry,
+    /// A list's page, and how many items a page holds (the API's lists).
+    Page,
+    PerPage,
 }
 
 impl Field {
@@ -160,6 +167,10 @@ impl Field {
             Field::Amount => "amount",
             Field::Reference => "bank_reference",
             Field::Attendees => "attendees",
+            Field::Scopes => "scopes",
+            Field::Expiry => "expires_in_days",
+            Field::Page => "page",
+            Field::PerPage => "per_page",
         }
     }
 }
@@ -397,6 +408,8 @@ pub enum Notice {
     WaitlistLeft,
     EnrolmentMoved,
     MoveRequested,
+    TokenCreated,
+    TokenRevoked,
     CalendarReplaced,
     Marked,
     CertificateRevoked,
@@ -426,7 +439,7 @@ pub enum Notice {
 }
 
 impl Notice {
-    const ALL: [Notice; 42] = [
+    const ALL: [Notice; 44] = [
         Notice::CheckEmail,
         Notice::LinkSent,
         Notice::Verified,
@@ -443,6 +456,8 @@ impl Notice {
         Notice::WaitlistLeft,
         Notice::EnrolmentMoved,
         Notice::MoveRequested,
+        Notice::TokenCreated,
+        Notice::TokenRevoked,
         Notice::CalendarReplaced,
         Notice::Marked,
         Notice::CertificateRevoked,
@@ -489,6 +504,8 @@ impl Notice {
             Notice::WaitlistLeft => "waitlist-left",
             Notice::EnrolmentMoved => "enrolment-moved",
             Notice::MoveRequested => "move-requested",
+            Notice::TokenCreated => "token-created",
+            Notice::TokenRevoked => "token-revoked",
             Notice::CalendarReplaced => "calendar-replaced",
             Notice::Marked => "marked",
             Notice::CertificateRevoked => "certificate-revoked",
@@ -545,6 +562,8 @@ impl Notice {
             Notice::EnrolmentCancelled => "Your booking is cancelled. We have sent you a confirmation by e-mail.",
             Notice::WaitlistLeft => "You have left the waitlist.",
             Notice::EnrolmentMoved => "Your seat has moved to the new date. We have sent you the details.",
+            Notice::TokenCreated => "Your new access token is below. Copy it now: it is not shown again.",
+            Notice::TokenRevoked => "The token is revoked: it no longer works.",
             Notice::MoveRequested => {
                 "You are on the waitlist of the new date. You keep your seat until one frees up there; then it moves \
                  at once and we e-mail you."

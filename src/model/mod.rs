@@ -15,5 +15,6 @@ pub mod order;
 pub mod query;
 pub mod returned;
 pub mod taxonomy;
+pub mod token;
 pub mod url;
 pub mod users;

@@ -128,6 +128,74 @@ impl FromRequestParts<AppState> for MaybeUser {
     }
 }
 
+/// Who is calling, whichever way they came: a bearer token (the REST
+/// API's partners), a signed-in session (a browser), or nobody. A handler
+/// asks once; a token's scopes are checked by [`Credentials::require`],
+/// while a session (whose writes pass the same-origin check) may do all
+/// its user may.
+#[derive(Clone, Debug)]
+pub enum Credentials {
+    Token(super::tokens::Bearer),
+    Session(User),
+    Anonymous,
+}
+
+impl Credentials {
+    /// The caller, if anyone.
+    pub fn user(&self) -> Option<&User> {
+        match self {
+            Credentials::Token(bearer) => Some(&bearer.user),
+            Credentials::Session(user) => Some(user),
+            Credentials::Anonymous => None,
+        }
+    }
+
+    /// The caller, who must be someone, holding `scope` when they came
+    /// with a token.
+    pub fn require(&self, scope: crate::model::token::Scope) -> Result<&User, Error> {
+        match self {
+            Credentials::Token(bearer) => {
+                bearer.must_have(scope)?;
+                Ok(&bearer.user)
+            }
+            Credentials::Session(user) => Ok(user),
+            Credentials::Anonymous => Err(Error::Refused(AppError::Unauthorized)),
+        }
+    }
+}
+
+/// Whether a query string carries what looks like a token: refused, so
+/// a token never sits in an address, a log line or a browser's history.
+fn token_in_query(query: &str) -> bool {
+    url::form_urlencoded::parse(query.as_bytes()).any(|(key, value)| {
+        matches!(key.as_ref(), "access_token" | "token" | "api_key" | "bearer")
+            || value.starts_with(super::tokens::format::PREFIX)
+    })
+}
+
+impl FromRequestParts<AppState> for Credentials {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        use crate::model::token::TokenRefusal;
+        if parts.uri.query().is_some_and(token_in_query) {
+            return Err(Error::Refused(AppError::TokenRefused(TokenRefusal::InQuery)));
+        }
+        if let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) {
+            let text = header.to_str().unwrap_or_default();
+            let token = match text.split_once(' ') {
+                Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+                _ => return Err(Error::Refused(AppError::TokenRefused(TokenRefusal::Malformed))),
+            };
+            return Ok(Credentials::Token(state.tokens.authenticate(token).await?));
+        }
+        match current(&state.accounts, &session_of(parts)?).await? {
+            Some(user) => Ok(Credentials::Session(user)),
+            None => Ok(Credentials::Anonymous),
+        }
+    }
+}
+
 /// A role a handler requires, as a type: `Require<Staff>`.
 pub trait NeededRole: Send + Sync + 'static {
     const ROLE: Role;

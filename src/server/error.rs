@@ -213,6 +213,18 @@ impl IntoResponse for ApiProblem {
         if let Some(retry) = retry {
             response.headers_mut().insert(header::RETRY_AFTER, retry);
         }
+        // RFC 6750: how to authenticate, and what was wrong with the token.
+        let challenge = match &error {
+            AppError::Unauthorized => Some("Bearer realm=\"lyceum\"".to_string()),
+            AppError::TokenRefused(_) => Some("Bearer realm=\"lyceum\", error=\"invalid_token\"".to_string()),
+            AppError::MissingScope(scope) => {
+                Some(format!("Bearer realm=\"lyceum\", error=\"insufficient_scope\", scope=\"{scope}\""))
+            }
+            _ => None,
+        };
+        if let Some(value) = challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+        }
         response
     }
 }

@@ -2,6 +2,7 @@
 //! domain areas with their queries, HTTP wiring, jobs and operator commands.
 
 pub mod accounts;
+pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod cache_notices;
@@ -39,6 +40,7 @@ pub mod seed;
 pub mod session_store;
 pub mod sql;
 pub mod telemetry;
+pub mod tokens;
 
 use axum::extract::FromRef;
 use catalogue::Catalogue;
@@ -111,6 +113,8 @@ pub struct Domain {
     pub enquiries: enquiries::Enquiries,
     /// Bookings with billing, invoices, credit notes and payments.
     pub orders: orders::Orders,
+    /// Personal access tokens for the REST API.
+    pub tokens: tokens::Tokens,
     /// What the catalogue and the page cache forget together.
     pub epoch: page_cache::Epoch,
     /// The keys that seal personal data and queued mail.
@@ -166,10 +170,12 @@ impl Domain {
             accounts::Parts { enrolments: enrolments.clone(), enquiries: enquiries.clone() },
         );
         let orders = orders::Orders::new(db.clone(), catalogue.clone(), enrolments.clone(), billing, public_url);
+        let tokens = tokens::Tokens::new(db.clone(), tz);
         let public_url = public_url.into();
         Self {
             catalogue,
             orders,
+            tokens,
             enrolments,
             accounts,
             calendars,

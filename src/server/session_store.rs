@@ -34,6 +34,8 @@ pub mod keys {
     /// Where someone who signed up from a page (the order step) goes back
     /// once their address is confirmed and they log in.
     pub const AFTER_CONFIRM: &str = "after_confirm";
+    /// An API token just created, sealed, until its page shows it once.
+    pub const NEW_TOKEN: &str = "new_token";
 }
 
 /// The `sessions.id` of a session: the hash of its id, never the id.

@@ -16,4 +16,5 @@ pub mod roster_messages;
 pub mod sessions;
 pub mod settings;
 pub mod taxonomy;
+pub mod tokens;
 pub mod users;

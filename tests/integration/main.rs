@@ -7,6 +7,7 @@ mod visitor;
 
 mod account_pages;
 mod accounts;
+mod api;
 mod attendance;
 mod auth;
 mod back_office;

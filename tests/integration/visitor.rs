@@ -15,7 +15,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 pub const ORIGIN: &str = "https://academy.test";
 
 pub struct Visitor<'a> {
-    app: &'a TestApp,
+    pub app: &'a TestApp,
     /// Every cookie the browser holds, by name.
     cookies: Vec<(String, String)>,
     ip: IpAddr,

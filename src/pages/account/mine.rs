@@ -142,6 +142,7 @@ pub fn SecurityPage() -> impl IntoView {
                             </section>
                             <Sessions sessions/>
                         }/>
+            <super::tokens::ApiTokens/>
         </AccountPage>
     }
 }

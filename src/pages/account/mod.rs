@@ -5,3 +5,4 @@ pub mod dashboard;
 pub mod entry;
 pub mod mine;
 pub mod orders;
+pub mod tokens;

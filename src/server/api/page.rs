@@ -1,0 +1,90 @@
+//! Lists a page at a time: `page` (from 1) and `per_page` (at most 100),
+//! answered as `{ "items", "page", "per_page", "total" }` with a `Link`
+//! header to the next and previous pages.
+
+use super::ApiProblem;
+use crate::error::AppError;
+use crate::model::form::{Field, FieldError, Problem};
+use crate::server::error::Error;
+use axum::Json;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+pub const PER_PAGE_MAX: usize = 100;
+const PER_PAGE: usize = 20;
+
+/// `page` and `per_page` as a query gives them (text, so a bad one is a
+/// clear problem rather than the framework's own answer).
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageRequest {
+    pub page: usize,
+    pub per_page: usize,
+}
+
+impl PageQuery {
+    pub fn parse(&self) -> Result<PageRequest, ApiProblem> {
+        let mut problems = Vec::new();
+        let mut number = |text: &Option<String>, field: Field, default: usize, max: usize| match text {
+            None => default,
+            Some(text) => match text.trim().parse::<usize>() {
+                Ok(n) if (1..=max).contains(&n) => n,
+                _ => {
+                    let problem = Problem::OutOfRange { min: 1, max: u16::try_from(max).unwrap_or(u16::MAX) };
+                    problems.push(FieldError { field, problem });
+                    default
+                }
+            },
+        };
+        let page = number(&self.page, Field::Page, 1, 100_000);
+        let per_page = number(&self.per_page, Field::PerPage, PER_PAGE, PER_PAGE_MAX);
+        match problems.is_empty() {
+            true => Ok(PageRequest { page, per_page }),
+            false => Err(ApiProblem(Error::Refused(AppError::Invalid(problems)))),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub page: usize,
+    pub per_page: usize,
+    pub total: usize,
+}
+
+impl<T: Serialize> Paged<T> {
+    /// The page `request` asks for of `all`.
+    pub fn of(all: Vec<T>, request: PageRequest) -> Self {
+        let total = all.len();
+        let items = all.into_iter().skip((request.page - 1) * request.per_page).take(request.per_page).collect();
+        Paged { items, page: request.page, per_page: request.per_page, total }
+    }
+
+    /// As an answer, with `Link` to the neighbouring pages of `path`.
+    pub fn answer(self, path: &str) -> Response {
+        let last = self.total.div_ceil(self.per_page).max(1);
+        let link = |page: usize, rel: &str| format!("<{path}?page={page}&per_page={}>; rel=\"{rel}\"", self.per_page);
+        let mut links = Vec::new();
+        if self.page < last {
+            links.push(link(self.page + 1, "next"));
+        }
+        if self.page > 1 {
+            links.push(link((self.page - 1).min(last), "prev"));
+        }
+        let links = links.join(", ");
+        let mut response = Json(self).into_response();
+        if let Ok(value) =
+            HeaderValue::from_str(&links).map_err(drop).and_then(|v| (!links.is_empty()).then_some(v).ok_or(()))
+        {
+            response.headers_mut().insert(header::LINK, value);
+        }
+        response
+    }
+}

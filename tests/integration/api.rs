@@ -1,0 +1,219 @@
+//! The REST API's first endpoints and the personal access tokens that open
+//! them: created on `/account/security` and shown once, kept only as a
+//! hash, refused with a reason (a typo, revoked, expired, sent in the
+//! address), scoped, and answered with `application/problem+json`.
+
+use crate::enrolment::{people, set, standing, two_sessions};
+use crate::helpers::{TestApp, TestResponse};
+use crate::visitor::{Visitor, count};
+use axum::body::Body;
+use axum::http::Request;
+use lyceum::model::account::Role;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+async fn api(app: &TestApp, method: &str, uri: &str, token: Option<&str>) -> TestResponse {
+    let mut request = Request::builder().method(method).uri(uri).header("accept", "application/json");
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    app.request(request.body(Body::empty()).unwrap()).await
+}
+
+fn json(res: &TestResponse) -> serde_json::Value {
+    serde_json::from_str(&res.body).unwrap_or_else(|e| panic!("{e}: {}", res.body))
+}
+
+/// A problem's `type` (checked to be problem+json with the status in it).
+fn problem(res: &TestResponse, status: u16) -> serde_json::Value {
+    assert_eq!(res.status, status, "{}", res.body);
+    assert_eq!(res.header("content-type"), Some("application/problem+json"), "{}", res.body);
+    let body = json(res);
+    assert_eq!(body["status"], status);
+    assert!(body["request_id"].as_str().is_some_and(|id| !id.is_empty()), "{body}");
+    body
+}
+
+/// Every text the database keeps of sessions, tokens and the audit trail.
+async fn stored_texts(app: &TestApp) -> Vec<String> {
+    lyceum::with_pool!(&app.state.db, |pool| {
+        let mut texts: Vec<String> = sqlx::query_scalar("SELECT data FROM sessions").fetch_all(pool).await.unwrap();
+        for sql in [
+            "SELECT name || ' ' || hint || ' ' || token_hash || ' ' || scopes FROM api_tokens",
+            "SELECT event || ' ' || detail FROM audit_log",
+        ] {
+            texts.extend(sqlx::query_scalar::<_, String>(sql).fetch_all(pool).await.unwrap());
+        }
+        texts
+    })
+}
+
+/// Creates a token from the security page's form; the token, as the page
+/// shows it once. Until then the session holds it sealed: nothing stored
+/// holds it in clear.
+async fn create_token(visitor: &mut Visitor<'_>, name: &str, scopes: &[&str]) -> String {
+    let mut fields = vec![("name", name), ("expires_in_days", "30")];
+    fields.extend(scopes.iter().map(|s| (*s, "on")));
+    let res = visitor.submit("/account/security", "account/tokens/create", &fields).await;
+    assert_eq!(res.header("location"), Some("/account/security?notice=token-created#tokens"), "{}", res.body);
+    let stored = stored_texts(visitor.app).await;
+    let page = visitor.get("/account/security?notice=token-created").await;
+    let shown = r#"<code class="token">"#;
+    let at = page.body.find(shown).expect("the new token on the page") + shown.len();
+    let token = page.body[at..at + 42].to_string();
+    assert!(stored.iter().all(|text| !text.contains(&token[4..])), "the token is stored in clear");
+    token
+}
+
+#[tokio::test]
+async fn a_token_is_shown_once_kept_as_a_hash_and_opens_the_api_with_its_scopes() {
+    let app = TestApp::demo().await;
+    let mut ann = Visitor::new(&app);
+    ann.sign_up_and_log_in("Ann Borg", "ann@example.com", PASSWORD).await;
+    let token = create_token(&mut ann, "My CRM", &["read"]).await;
+    assert!(token.chars().skip(4).all(|c| c.is_ascii_alphanumeric()), "{token}");
+    // Shown once: the next visit lists it by its first characters only.
+    let again = ann.get("/account/security").await;
+    assert!(!again.body.contains(&token), "shown once");
+    assert!(again.body.contains(&format!("{}…", &token[..10])) && again.body.contains("My CRM"), "{}", again.body);
+    let stored: String = lyceum::with_pool!(&app.state.db, |pool| {
+        sqlx::query_scalar("SELECT token_hash FROM api_tokens").fetch_one(pool).await.unwrap()
+    });
+    assert_eq!(stored, lyceum::server::crypto::token_hash(&token));
+
+    let me = api(&app, "GET", "/api/v1/me", Some(&token)).await;
+    assert_eq!(me.status, 200, "{}", me.body);
+    assert_eq!(json(&me)["email"], "ann@example.com");
+    assert!(ann.get("/account/security").await.body.contains("Last used"), "its last use is listed");
+
+    // Read, not write: cancelling is refused, naming the scope.
+    let (_, session, _) = two_sessions(&app, (5, 5)).await;
+    let user = lyceum::model::account::User {
+        id: count(&app, "SELECT id FROM users WHERE email = 'ann@example.com'").await,
+        email: "ann@example.com".into(),
+        name: "Ann Borg".into(),
+        role: Role::Learner,
+        verified: true,
+    };
+    let seat = app.state.enrolments.enrol(&user, user.id, session).await.unwrap();
+    let refused = api(&app, "DELETE", &format!("/api/v1/enrollments/{}", seat.id), Some(&token)).await;
+    let body = problem(&refused, 403);
+    assert_eq!(body["type"], "/api/problems/insufficient-scope");
+    assert!(body["title"].as_str().unwrap().contains("enrollments:write"), "{body}");
+    let challenge = refused.header("www-authenticate").unwrap_or_default();
+    assert!(challenge.contains("insufficient_scope") && challenge.contains("enrollments:write"), "{challenge}");
+    assert_eq!(standing(&app, session).await.0, 1, "nothing changed");
+
+    // Its own enrolments, a page at a time.
+    let list = api(&app, "GET", "/api/v1/me/enrollments?per_page=1", Some(&token)).await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    let body = json(&list);
+    assert_eq!((body["page"].as_i64(), body["per_page"].as_i64(), body["total"].as_i64()), (Some(1), Some(1), Some(1)));
+    assert_eq!(body["items"][0]["status"], "confirmed");
+    assert_eq!(body["items"][0]["session_id"], session);
+    let bad = api(&app, "GET", "/api/v1/me/enrollments?per_page=101", Some(&token)).await;
+    let body = problem(&bad, 422);
+    assert_eq!(body["errors"][0]["field"], "per_page", "{body}");
+
+    // A token with the write scope cancels, as the page does.
+    let writer = create_token(&mut ann, "Booking tool", &["read", "write"]).await;
+    let cancelled = api(&app, "DELETE", &format!("/api/v1/enrollments/{}", seat.id), Some(&writer)).await;
+    assert_eq!(cancelled.status, 204, "{}", cancelled.body);
+    assert_eq!(standing(&app, session).await.0, 0);
+    let twice = api(&app, "DELETE", &format!("/api/v1/enrollments/{}", seat.id), Some(&writer)).await;
+    assert_eq!(problem(&twice, 409)["type"], "/api/problems/conflict");
+    // Someone else's enrolment is not found, and neither is a bad id.
+    let other = people(&app, "other", 1, Role::Learner).await.remove(0);
+    let theirs = app.state.enrolments.enrol(&other, other.id, session).await.unwrap();
+    problem(&api(&app, "DELETE", &format!("/api/v1/enrollments/{}", theirs.id), Some(&writer)).await, 404);
+    problem(&api(&app, "DELETE", "/api/v1/enrollments/x1", Some(&writer)).await, 404);
+    problem(&api(&app, "GET", "/api/v1/nowhere", Some(&writer)).await, 404);
+}
+
+#[tokio::test]
+async fn a_refused_token_says_why_with_a_bearer_challenge() {
+    let app = TestApp::demo().await;
+    let mut ann = Visitor::new(&app);
+    ann.sign_up_and_log_in("Ann Borg", "ann@example.com", PASSWORD).await;
+    let token = create_token(&mut ann, "Script", &["read"]).await;
+    let refused = |res: &TestResponse, kind: &str, said: &str| {
+        let body = problem(res, 401);
+        assert_eq!(body["type"], format!("/api/problems/{kind}"), "{body}");
+        assert!(body["title"].as_str().unwrap().contains(said), "{body}");
+        assert!(res.header("www-authenticate").unwrap_or_default().starts_with("Bearer"), "{:?}", res.headers);
+    };
+
+    refused(&api(&app, "GET", "/api/v1/me", None).await, "unauthorized", "log in");
+    // One character wrong: the checksum tells a typo from a revoked token.
+    let mut typo = token.clone().into_bytes();
+    typo[10] = if typo[10] == b'a' { b'b' } else { b'a' };
+    let typo = String::from_utf8(typo).unwrap();
+    refused(&api(&app, "GET", "/api/v1/me", Some(&typo)).await, "invalid-token", "typo");
+    refused(&api(&app, "GET", "/api/v1/me", Some("not a token at all")).await, "invalid-token", "typo");
+    let unknown = lyceum::server::tokens::format::mint();
+    refused(&api(&app, "GET", "/api/v1/me", Some(&unknown)).await, "invalid-token", "revoked or unknown");
+    // Never in the address, even with the right header beside it.
+    let res = api(&app, "GET", &format!("/api/v1/me?access_token={token}"), Some(&token)).await;
+    refused(&res, "invalid-token", "Authorization header");
+
+    // Expired, then revoked: each takes effect on the next request.
+    assert_eq!(api(&app, "GET", "/api/v1/me", Some(&token)).await.status, 200);
+    set(&app, "UPDATE api_tokens SET expires_at = '2000-01-01T00:00:00Z'").await;
+    refused(&api(&app, "GET", "/api/v1/me", Some(&token)).await, "invalid-token", "expired");
+    let second = create_token(&mut ann, "Second", &["read"]).await;
+    assert_eq!(api(&app, "GET", "/api/v1/me", Some(&second)).await.status, 200);
+    let id = count(&app, "SELECT MAX(id) FROM api_tokens").await.to_string();
+    let res = ann.submit("/account/security", "account/tokens/revoke", &[("id", &id)]).await;
+    assert_eq!(res.header("location"), Some("/account/security?notice=token-revoked#tokens"));
+    refused(&api(&app, "GET", "/api/v1/me", Some(&second)).await, "invalid-token", "revoked or unknown");
+    let page = ann.get("/account/security").await.body;
+    assert!(page.contains("Revoked") && page.contains("Expired"), "{page}");
+    // Someone else's token cannot be revoked by this account.
+    let mut bob = Visitor::new(&app);
+    bob.sign_up_and_log_in("Bob Vella", "bob@example.com", PASSWORD).await;
+    let res = bob.submit("/account/security", "account/tokens/revoke", &[("id", &id)]).await;
+    assert_ne!(res.header("location"), Some("/account/security?notice=token-revoked#tokens"));
+}
+
+#[tokio::test]
+async fn staff_scopes_are_for_staff_and_end_with_the_role() {
+    let app = TestApp::demo().await;
+    let mut ann = Visitor::new(&app);
+    ann.sign_up_and_log_in("Ann Borg", "ann@example.com", PASSWORD).await;
+    // A learner is not offered, and cannot ask for, a staff scope.
+    let page = ann.get("/account/security").await.body;
+    assert!(!page.contains("enrollments:manage") && page.contains("enrollments:write"), "{page}");
+    let res = ann
+        .submit(
+            "/account/security",
+            "account/tokens/create",
+            &[("name", "x"), ("expires_in_days", "30"), ("manage", "on")],
+        )
+        .await;
+    assert_ne!(res.header("location"), Some("/account/security?notice=token-created#tokens"));
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM api_tokens").await, 0, "nothing stored");
+    // Nor a name too long, nor a lifetime past a year.
+    let long = "n".repeat(81);
+    for fields in [
+        vec![("name", long.as_str()), ("expires_in_days", "30"), ("read", "on")],
+        vec![("name", "ok"), ("expires_in_days", "367"), ("read", "on")],
+        vec![("name", "ok"), ("expires_in_days", "30")],
+    ] {
+        let res = ann.submit("/account/security", "account/tokens/create", &fields).await;
+        assert_ne!(res.header("location"), Some("/account/security?notice=token-created#tokens"));
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM api_tokens").await, 0, "nothing stored");
+
+    // Staff get them; a demotion ends them on the next request.
+    set(&app, "UPDATE users SET role = 'staff' WHERE email = 'ann@example.com'").await;
+    let token = create_token(&mut ann, "Front desk", &["read", "manage"]).await;
+    let bearer = app.state.tokens.authenticate(&token).await.unwrap();
+    assert!(bearer.scopes.contains(&lyceum::model::token::Scope::EnrollmentsManage));
+    set(&app, "UPDATE users SET role = 'learner' WHERE email = 'ann@example.com'").await;
+    let bearer = app.state.tokens.authenticate(&token).await.unwrap();
+    assert_eq!(bearer.scopes, [lyceum::model::token::Scope::EnrollmentsRead]);
+    // A deactivated account's tokens stop working.
+    set(&app, "UPDATE users SET deactivated_at = created_at WHERE email = 'ann@example.com'").await;
+    let res = api(&app, "GET", "/api/v1/me", Some(&token)).await;
+    assert_eq!(problem(&res, 401)["type"], "/api/problems/invalid-token");
+}
