@@ -31,6 +31,12 @@ pub enum Event {
     SessionEnded,
     RoleChanged,
     AccountDeleted,
+    /// A personal access token was created, or revoked.
+    TokenCreated,
+    TokenRevoked,
+    /// A request with a token changed something (the request and the token
+    /// in its detail).
+    ApiChange,
 }
 
 impl Event {
@@ -48,6 +54,9 @@ impl Event {
             Event::SessionEnded => "session_ended",
             Event::RoleChanged => "role_changed",
             Event::AccountDeleted => "account_deleted",
+            Event::TokenCreated => "api_token_created",
+            Event::TokenRevoked => "api_token_revoked",
+            Event::ApiChange => "api_change",
         }
     }
 }

@@ -43,7 +43,8 @@ pub async fn create_token(
     ];
     let scopes: Vec<String> =
         ticked.into_iter().filter(|(on, _)| on.is_some()).map(|(_, scope)| scope.as_str().to_string()).collect();
-    let token = state.tokens.create(&user, &name, &scopes, &expires_in_days).await?;
+    let client = crate::server::request::client();
+    let token = state.tokens.create(&user, &client, &name, &scopes, &expires_in_days).await?;
     session.insert(keys::NEW_TOKEN, state.keys.seal(&token, SEAL_CONTEXT)).await.map_err(Error::from)?;
     leptos_axum::redirect("/account/security?notice=token-created#tokens");
     Ok(())
@@ -53,7 +54,7 @@ pub async fn create_token(
 pub async fn revoke_token(id: i64) -> Result<(), AppError> {
     use crate::server::auth;
     let (state, _, user) = auth::signed_in().await?;
-    state.tokens.revoke(&user, id).await?;
+    state.tokens.revoke(&user, &crate::server::request::client(), id).await?;
     leptos_axum::redirect("/account/security?notice=token-revoked#tokens");
     Ok(())
 }

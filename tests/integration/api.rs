@@ -120,6 +120,16 @@ async fn a_token_is_shown_once_kept_as_a_hash_and_opens_the_api_with_its_scopes(
     let cancelled = api(&app, "DELETE", &format!("/api/v1/enrollments/{}", seat.id), Some(&writer)).await;
     assert_eq!(cancelled.status, 204, "{}", cancelled.body);
     assert_eq!(standing(&app, session).await.0, 0);
+    // The trail has the tokens made and the change made with one.
+    let trail: Vec<(String, String)> = lyceum::with_pool!(&app.state.db, |pool| {
+        sqlx::query_as("SELECT event, detail FROM audit_log WHERE event LIKE 'api_%' ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    });
+    let events: Vec<&str> = trail.iter().map(|(event, _)| event.as_str()).collect();
+    assert_eq!(events, ["api_token_created", "api_token_created", "api_change"], "{trail:?}");
+    assert_eq!(trail[2].1, format!("enrolment {} cancelled with token 2", seat.id));
     let twice = api(&app, "DELETE", &format!("/api/v1/enrollments/{}", seat.id), Some(&writer)).await;
     assert_eq!(problem(&twice, 409)["type"], "/api/problems/conflict");
     // Someone else's enrolment is not found, and neither is a bad id.
@@ -128,6 +138,10 @@ async fn a_token_is_shown_once_kept_as_a_hash_and_opens_the_api_with_its_scopes(
     problem(&api(&app, "DELETE", &format!("/api/v1/enrollments/{}", theirs.id), Some(&writer)).await, 404);
     problem(&api(&app, "DELETE", "/api/v1/enrollments/x1", Some(&writer)).await, 404);
     problem(&api(&app, "GET", "/api/v1/nowhere", Some(&writer)).await, 404);
+    // A wrong method is a problem too, and says what is allowed.
+    let wrong = api(&app, "POST", "/api/v1/me", Some(&writer)).await;
+    assert_eq!(problem(&wrong, 405)["type"], "/api/problems/method-not-allowed");
+    assert_eq!(wrong.header("allow"), Some("GET,HEAD"));
 }
 
 #[tokio::test]

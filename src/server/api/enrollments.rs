@@ -5,6 +5,9 @@ use super::{ApiResult, Caller, id};
 use crate::model::token::Scope;
 use crate::server::AppState;
 use crate::server::audit::Acting;
+use crate::server::auth::Credentials;
+use crate::server::client::Client;
+use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
@@ -13,6 +16,7 @@ use axum::http::StatusCode;
 /// paid for is credited), as the page's cancel button does.
 pub async fn cancel(
     State(state): State<AppState>,
+    Extension(client): Extension<Client>,
     Caller(credentials): Caller,
     Path(enrolment): Path<String>,
 ) -> ApiResult<StatusCode> {
@@ -21,6 +25,9 @@ pub async fn cancel(
     // Someone else's enrolment is not found, even for staff: managing
     // others' takes the staff endpoints and their scope.
     let own = state.enrolments.booking(user, enrolment).await?;
-    state.enrolments.cancel(Acting::from(user), own.enrolment.id).await?;
+    state.enrolments.cancel(Acting { user, client: Some(&client) }, own.enrolment.id).await?;
+    if let Credentials::Token(bearer) = &credentials {
+        state.tokens.record_change(bearer, &client, &format!("enrolment {} cancelled", own.enrolment.id)).await;
+    }
     Ok(StatusCode::NO_CONTENT)
 }

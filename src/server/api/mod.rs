@@ -15,7 +15,7 @@ use crate::error::AppError;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::header;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
@@ -55,20 +55,48 @@ pub fn id(text: &str) -> Result<i64, ApiProblem> {
     text.parse::<i64>().ok().filter(|id| *id > 0).ok_or(ApiProblem(Error::NotFound))
 }
 
-/// Adds the request's id to a problem, for the caller to quote.
+/// A problem for an error answered before a handler ran (the router's
+/// 405, with its `Allow`; an extractor's refusal): its type and title.
+fn framework_problem(status: StatusCode) -> (&'static str, &'static str) {
+    match status {
+        StatusCode::METHOD_NOT_ALLOWED => ("method-not-allowed", "This method is not allowed here: see the Allow header."),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported-media-type", "Send JSON (Content-Type: application/json)."),
+        StatusCode::PAYLOAD_TOO_LARGE => ("too-large", "This request is too large."),
+        StatusCode::NOT_FOUND => ("not-found", "We could not find that."),
+        StatusCode::UNPROCESSABLE_ENTITY => ("invalid", "The request's fields are not acceptable."),
+        _ => ("bad-request", "This request could not be read."),
+    }
+}
+
+/// Every error the API answers is a problem, with the request's id for
+/// the caller to quote: the handlers' own, and those answered before a
+/// handler ran, which are rewritten here.
 async fn with_request_id(request: Request, next: Next) -> Response {
     let id = request.headers().get(super::security::REQUEST_ID).and_then(|v| v.to_str().ok()).map(str::to_string);
     let response = next.run(request).await;
+    let status = response.status();
+    if !status.is_client_error() && !status.is_server_error() {
+        return response;
+    }
     let problem = response
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|kind| kind.as_bytes().starts_with(b"application/problem+json"));
-    let Some(id) = id.filter(|_| problem) else { return response };
-    let (parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return ApiProblem(Error::Refused(AppError::Internal { reference: Some(id) })).into_response();
+    let (mut parts, body) = response.into_parts();
+    let mut json: serde_json::Value = match problem {
+        true => match axum::body::to_bytes(body, 64 * 1024).await {
+            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
+            Err(_) => return ApiProblem(Error::Refused(AppError::Internal { reference: id })).into_response(),
+        },
+        false => {
+            let (kind, title) = framework_problem(status);
+            parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+            parts.headers.remove(header::CONTENT_LENGTH);
+            serde_json::json!({ "type": format!("/api/problems/{kind}"), "title": title, "status": status.as_u16() })
+        }
     };
-    let mut json: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
-    json["request_id"] = serde_json::Value::String(id);
+    if let Some(id) = id {
+        json["request_id"] = serde_json::Value::String(id);
+    }
     Response::from_parts(parts, Body::from(json.to_string()))
 }

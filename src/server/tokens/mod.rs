@@ -15,6 +15,8 @@ use crate::model::token::{
     Scope, TOKEN_DAYS_MAX, TOKEN_NAME_MAX, TokenList, TokenRefusal, TokenView, scopes_of, scopes_text,
 };
 use crate::server::accounts::store::user_by_id;
+use crate::server::audit::{self, Event};
+use crate::server::client::Client;
 use crate::server::crypto::token_hash;
 use crate::server::db::Db;
 use crate::server::error::Error;
@@ -63,7 +65,14 @@ impl Tokens {
 
     /// Creates a token for `user`: the token itself, to show once. Every
     /// problem with the form is named at once.
-    pub async fn create(&self, user: &User, name: &str, scopes: &[String], days: &str) -> Result<String, Error> {
+    pub async fn create(
+        &self,
+        user: &User,
+        client: &Client,
+        name: &str,
+        scopes: &[String],
+        days: &str,
+    ) -> Result<String, Error> {
         let mut problems = Vec::new();
         let name = name.trim();
         if name.is_empty() {
@@ -97,7 +106,9 @@ impl Tokens {
             scopes: &scopes_text(&chosen),
             expires_at: now + Duration::days(days),
         };
-        store::insert(&self.db, &new, now).await?;
+        let id = store::insert(&self.db, &new, now).await?;
+        let detail = format!("token {id} ({}), {}, {days} days", new.hint, new.scopes);
+        audit::record(&self.db, Event::TokenCreated, Some(user.id), client, &detail).await;
         Ok(token)
     }
 
@@ -161,10 +172,18 @@ impl Tokens {
 
     /// Revokes the account's token `id`: refused use from the next request
     /// on. `NotFound` for another account's, or one revoked already.
-    pub async fn revoke(&self, user: &User, id: i64) -> Result<(), Error> {
-        match store::revoke(&self.db, user.id, id, Utc::now()).await? {
-            true => Ok(()),
-            false => Err(Error::NotFound),
+    pub async fn revoke(&self, user: &User, client: &Client, id: i64) -> Result<(), Error> {
+        if !store::revoke(&self.db, user.id, id, Utc::now()).await? {
+            return Err(Error::NotFound);
         }
+        audit::record(&self.db, Event::TokenRevoked, Some(user.id), client, &format!("token {id}")).await;
+        Ok(())
+    }
+
+    /// Puts a change made with a token in the audit trail: who, from where,
+    /// with which token, and what (`change`, the request in Lyceum's words).
+    pub async fn record_change(&self, bearer: &Bearer, client: &Client, change: &str) {
+        let detail = format!("{change} with token {}", bearer.token_id);
+        audit::record(&self.db, Event::ApiChange, Some(bearer.user.id), client, &detail).await;
     }
 }
