@@ -11,7 +11,11 @@ use leptos::prelude::*;
 
 #[component]
 pub fn ApiTokens() -> impl IntoView {
-    let tokens = Resource::new(|| (), |_| get_tokens());
+    let create = ServerAction::<CreateToken>::new();
+    let revoke = ServerAction::<RevokeToken>::new();
+    // Read again after each creation or revocation: the page stays, only
+    // its query changes.
+    let tokens = Resource::new(move || (create.version().get(), revoke.version().get()), |_| get_tokens());
     view! {
         <section id="tokens" aria-labelledby="tokens-heading">
             <h2 id="tokens-heading">"API tokens"</h2>
@@ -20,14 +24,13 @@ pub fn ApiTokens() -> impl IntoView {
                  it, until it expires or you revoke it. Send it in the Authorization header: "
                 <code>"Authorization: Bearer lyc_…"</code>
             </p>
-            <Loaded data=tokens render=move |list| view! { <Tokens list/> }/>
+            <Loaded data=tokens render=move |list| view! { <Tokens list create revoke/> }/>
         </section>
     }
 }
 
 #[component]
-fn Tokens(list: TokenList) -> impl IntoView {
-    let create = ServerAction::<CreateToken>::new();
+fn Tokens(list: TokenList, create: ServerAction<CreateToken>, revoke: ServerAction<RevokeToken>) -> impl IntoView {
     let error = last_error(create);
     let created = list.created.map(|token| {
         view! {
@@ -62,15 +65,15 @@ fn Tokens(list: TokenList) -> impl IntoView {
         .collect_view();
     view! {
         {created}
-        <TokenTable tokens=list.tokens/>
+        <TokenTable tokens=list.tokens revoke/>
         <h3>"Create a token"</h3>
         <FormAlert error/>
         <ActionForm action=create attr:class="stack-form" attr:novalidate="">
             <TextField field=Field::Name label="Name (what it is for)" required=true maxlength=TOKEN_NAME_MAX error/>
-            <fieldset class="field choices" aria-describedby="f-scopes-error">
+            <fieldset class="field choices" aria-describedby=move || scope_problem().map(|_| "f-scopes-error")>
                 <legend>"What it may do"</legend>
                 {scopes}
-                <p class="field-error" id="f-scopes-error">{scope_problem}</p>
+                {move || scope_problem().map(|problem| view! { <p class="field-error" id="f-scopes-error">{problem}</p> })}
             </fieldset>
             <div class="field">
                 <label for="f-expires_in_days">"Expires after"</label>
@@ -82,8 +85,7 @@ fn Tokens(list: TokenList) -> impl IntoView {
 }
 
 #[component]
-fn TokenTable(tokens: Vec<TokenView>) -> impl IntoView {
-    let revoke = ServerAction::<RevokeToken>::new();
+fn TokenTable(tokens: Vec<TokenView>, revoke: ServerAction<RevokeToken>) -> impl IntoView {
     if tokens.is_empty() {
         return view! { <p>"You have no API tokens."</p> }.into_any();
     }

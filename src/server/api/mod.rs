@@ -59,7 +59,9 @@ pub fn id(text: &str) -> Result<i64, ApiProblem> {
 /// 405, with its `Allow`; an extractor's refusal): its type and title.
 fn framework_problem(status: StatusCode) -> (&'static str, &'static str) {
     match status {
-        StatusCode::METHOD_NOT_ALLOWED => ("method-not-allowed", "This method is not allowed here: see the Allow header."),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ("method-not-allowed", "This method is not allowed here: see the Allow header.")
+        }
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported-media-type", "Send JSON (Content-Type: application/json)."),
         StatusCode::PAYLOAD_TOO_LARGE => ("too-large", "This request is too large."),
         StatusCode::NOT_FOUND => ("not-found", "We could not find that."),
