@@ -231,3 +231,54 @@ async fn staff_scopes_are_for_staff_and_end_with_the_role() {
     let res = api(&app, "GET", "/api/v1/me", Some(&token)).await;
     assert_eq!(problem(&res, 401)["type"], "/api/problems/invalid-token");
 }
+
+#[tokio::test]
+async fn the_catalogue_is_public_paged_and_answers_a_conditional_get_with_304() {
+    let app = TestApp::demo().await;
+    let list = api(&app, "GET", "/api/v1/courses?per_page=5&page=2", None).await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    let body = json(&list);
+    assert_eq!((body["page"].as_i64(), body["per_page"].as_i64()), (Some(2), Some(5)));
+    let total = body["total"].as_i64().unwrap();
+    assert!(total > 10, "the demo catalogue: {total}");
+    assert_eq!(body["items"].as_array().unwrap().len(), 5);
+    assert!(body["items"][0]["price"]["cents"].as_i64().is_some(), "money as cents and currency: {body}");
+    let link = list.header("link").unwrap_or_default();
+    assert!(link.contains("</api/v1/courses?page=3&per_page=5>; rel=\"next\""), "{link}");
+    assert!(link.contains("</api/v1/courses?page=1&per_page=5>; rel=\"prev\""), "{link}");
+    assert_eq!(list.header("cache-control"), Some("public, max-age=60"));
+    let etag = list.header("etag").expect("an ETag").to_string();
+
+    // The same answer again is not sent again.
+    let request = Request::get("/api/v1/courses?per_page=5&page=2").header("if-none-match", &etag);
+    let again = app.request(request.body(Body::empty()).unwrap()).await;
+    assert_eq!((again.status, again.body.as_str()), (304, ""));
+    assert_eq!(again.header("etag"), Some(etag.as_str()));
+    let other = Request::get("/api/v1/courses?per_page=5&page=2").header("if-none-match", "\"something-else\"");
+    assert_eq!(app.request(other.body(Body::empty()).unwrap()).await.status, 200);
+
+    // Filters as on the page; what the page would set aside is a problem.
+    let online = json(&api(&app, "GET", "/api/v1/courses?mode=online&q=cloud", None).await);
+    assert!(online["total"].as_i64().unwrap() >= 1, "{online}");
+    for bad in
+        ["/api/v1/courses?per_page=101", "/api/v1/courses?category=no-such-category", "/api/v1/courses?mode=by-pigeon"]
+    {
+        let res = api(&app, "GET", bad, None).await;
+        let body = problem(&res, 422);
+        assert!(body["errors"].as_array().is_some_and(|e| !e.is_empty()), "{bad}: {body}");
+    }
+
+    // One course, with the seats left in each of its upcoming dates.
+    let slug = body["items"][0]["slug"].as_str().unwrap().to_string();
+    let course = api(&app, "GET", &format!("/api/v1/courses/{slug}"), None).await;
+    assert_eq!(course.status, 200, "{}", course.body);
+    let course = json(&course);
+    assert_eq!(course["slug"], slug.as_str());
+    let session = &course["sessions"][0];
+    assert_eq!(
+        session["seats_left"].as_i64(),
+        Some(session["capacity"].as_i64().unwrap() - session["seats_taken"].as_i64().unwrap())
+    );
+    problem(&api(&app, "GET", "/api/v1/courses/no-such-course", None).await, 404);
+    problem(&api(&app, "GET", "/api/v1/courses/%00%3Cscript%3E", None).await, 404);
+}

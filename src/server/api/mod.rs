@@ -4,6 +4,7 @@
 //! functions, and answer JSON; every error is `application/problem+json`
 //! ([`ApiProblem`]), with the request's id.
 
+mod catalogue;
 mod enrollments;
 mod me;
 mod page;
@@ -26,6 +27,8 @@ pub type ApiResult<T> = Result<T, ApiProblem>;
 /// The API's routes, to be nested under `/api/v1`.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/courses", get(catalogue::courses))
+        .route("/courses/{slug}", get(catalogue::course))
         .route("/me", get(me::me))
         .route("/me/enrollments", get(me::enrollments))
         .route("/enrollments/{id}", delete(enrollments::cancel))
@@ -35,6 +38,36 @@ pub fn router() -> Router<AppState> {
 
 async fn not_found() -> ApiProblem {
     ApiProblem(Error::NotFound)
+}
+
+/// A public answer (the same for everyone): a shared cache may keep it for
+/// `LYCEUM_API_CACHE_SECS`; it carries an `ETag` (a hash of its body), and
+/// a request whose `If-None-Match` names it is answered `304` with no body.
+pub async fn public(state: &AppState, request: &axum::http::HeaderMap, response: Response) -> Response {
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 4 * 1024 * 1024).await else {
+        return ApiProblem(Error::Internal("an answer over 4 MiB".into())).into_response();
+    };
+    let digest = super::crypto::token_hash(&String::from_utf8_lossy(&bytes));
+    let etag = format!("\"{}\"", &digest[..32]);
+    let cache = format!("public, max-age={}", state.config.api_cache.as_secs());
+    let etag_value = HeaderValue::from_str(&etag).expect("hex in quotes is a header value");
+    let cache_value = HeaderValue::from_str(&cache).expect("digits are a header value");
+    let matches = request.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|asked| {
+        asked.split(',').map(|tag| tag.trim().trim_start_matches("W/")).any(|tag| tag == etag || tag == "*")
+    });
+    parts.headers.insert(header::ETAG, etag_value);
+    parts.headers.insert(header::CACHE_CONTROL, cache_value);
+    if matches {
+        parts.status = StatusCode::NOT_MODIFIED;
+        parts.headers.remove(header::CONTENT_TYPE);
+        parts.headers.remove(header::CONTENT_LENGTH);
+        return Response::from_parts(parts, Body::empty());
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// Who is calling ([`Credentials`]), refused as a problem when their token

@@ -70,7 +70,9 @@ impl<T: Serialize> Paged<T> {
     /// As an answer, with `Link` to the neighbouring pages of `path`.
     pub fn answer(self, path: &str) -> Response {
         let last = self.total.div_ceil(self.per_page).max(1);
-        let link = |page: usize, rel: &str| format!("<{path}?page={page}&per_page={}>; rel=\"{rel}\"", self.per_page);
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let link =
+            |page: usize, rel: &str| format!("<{path}{sep}page={page}&per_page={}>; rel=\"{rel}\"", self.per_page);
         let mut links = Vec::new();
         if self.page < last {
             links.push(link(self.page + 1, "next"));

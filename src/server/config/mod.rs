@@ -67,6 +67,9 @@ pub struct Config {
     /// empty at start: by default in development only.
     pub demo_data: bool,
     pub cache_ttl: Duration,
+    /// How long a shared cache (a CDN, a proxy) may keep the REST API's
+    /// public answers.
+    pub api_cache: Duration,
     pub request_timeout: Duration,
     /// The key material everything secret is derived from (field encryption,
     /// token hashing). `None` in development when unset: `main` then keeps a
@@ -259,6 +262,7 @@ impl Config {
         };
         let db_max_connections = number("LYCEUM_DB_MAX_CONNECTIONS", 10, 1, 1000)? as u32;
         let cache_ttl = Duration::from_secs(number("LYCEUM_CACHE_TTL_SECS", 30, 0, 86_400)?);
+        let api_cache = Duration::from_secs(number("LYCEUM_API_CACHE_SECS", 60, 0, 3600)?);
         let request_timeout = Duration::from_secs(number("LYCEUM_REQUEST_TIMEOUT_SECS", 30, 1, 3600)?);
 
         let flag = |name: &'static str, default: bool| -> Result<bool, ConfigError> {
@@ -439,6 +443,7 @@ impl Config {
             db_max_connections,
             demo_data,
             cache_ttl,
+            api_cache,
             request_timeout,
         })
     }

@@ -17,6 +17,11 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "load the demo catalogue and demo accounts into an empty database at start",
     ),
     ("LYCEUM_CACHE_TTL_SECS", "30", "seconds a cached catalogue answer may be reused, 0 to 86400"),
+    (
+        "LYCEUM_API_CACHE_SECS",
+        "60",
+        "seconds a shared cache may keep the REST API's public answers (Cache-Control max-age), 0 to 3600",
+    ),
     ("LYCEUM_REQUEST_TIMEOUT_SECS", "30", "seconds before a request is answered 408, 1 to 3600"),
     (
         "LYCEUM_MODE",
