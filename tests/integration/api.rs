@@ -280,5 +280,17 @@ async fn the_catalogue_is_public_paged_and_answers_a_conditional_get_with_304() 
         Some(session["capacity"].as_i64().unwrap() - session["seats_taken"].as_i64().unwrap())
     );
     problem(&api(&app, "GET", "/api/v1/courses/no-such-course", None).await, 404);
+    // One date, with its course, status and seats left.
+    let id = session["id"].as_i64().unwrap();
+    let one = api(&app, "GET", &format!("/api/v1/sessions/{id}"), None).await;
+    assert_eq!(one.status, 200, "{}", one.body);
+    assert_eq!(one.header("cache-control"), Some("no-cache"));
+    let one = json(&one);
+    assert_eq!((one["course_slug"].as_str(), one["status"].as_str()), (Some(slug.as_str()), Some("scheduled")));
+    assert_eq!(one["session"]["seats_left"], session["seats_left"]);
+    assert!(one["price"]["cents"].as_i64().is_some());
+    for missing in ["/api/v1/sessions/999999999", "/api/v1/sessions/abc", "/api/v1/sessions/-1"] {
+        problem(&api(&app, "GET", missing, None).await, 404);
+    }
     problem(&api(&app, "GET", "/api/v1/courses/%00%3Cscript%3E", None).await, 404);
 }

@@ -492,3 +492,28 @@ async fn hostile_names_and_titles_stay_text_on_the_roster_and_the_learners_cours
         assert!(html.select(&Selector::parse("[onerror]").unwrap()).next().is_none());
     }
 }
+
+#[tokio::test]
+async fn the_api_verifies_a_certificate_and_says_at_once_when_it_is_revoked() {
+    let app = TestApp::demo().await;
+    let (code, learner, staff) = issued(&app).await;
+    let res = app.get(&format!("/api/v1/certificates/{code}")).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let body: serde_json::Value = serde_json::from_str(&res.body).unwrap();
+    assert_eq!((body["valid"].as_bool(), body["learner_name"].as_str()), (Some(true), Some(learner.name.as_str())));
+    assert_eq!(body["credential_url"], format!("https://academy.test/certificates/{code}/credential.jwt"));
+    // Revalidated every time, never kept: a revocation shows at once.
+    assert_eq!(res.header("cache-control"), Some("no-cache"));
+    let etag = res.header("etag").unwrap().to_string();
+    let again = axum::http::Request::get(format!("/api/v1/certificates/{code}")).header("if-none-match", &etag);
+    assert_eq!(app.request(again.body(axum::body::Body::empty()).unwrap()).await.status, 304);
+    app.state.certificates.revoke(&staff, &code, "Issued in error").await.unwrap();
+    let again = axum::http::Request::get(format!("/api/v1/certificates/{code}")).header("if-none-match", &etag);
+    let res = app.request(again.body(axum::body::Body::empty()).unwrap()).await;
+    assert_eq!(res.status, 200, "a new answer, with a new tag");
+    let body: serde_json::Value = serde_json::from_str(&res.body).unwrap();
+    assert_eq!((body["valid"].as_bool(), body["revocation_reason"].as_str()), (Some(false), Some("Issued in error")));
+    // An unknown number is a problem, as on the page.
+    let res = app.get("/api/v1/certificates/not-a-code").await;
+    assert_eq!((res.status, res.header("content-type")), (404, Some("application/problem+json")));
+}

@@ -80,3 +80,23 @@ fn answer(course: &Course) -> serde_json::Value {
     }
     value
 }
+
+/// `GET /api/v1/sessions/{id}`: one date of a published course, with its
+/// status and the seats left. Its seats change by the second, so a cache
+/// asks again each time (`no-cache`, with an `ETag`).
+pub async fn session(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    let id = match super::id(&id) {
+        Ok(id) => id,
+        Err(problem) => return problem.into_response(),
+    };
+    match state.catalogue.session(id).await {
+        Ok(Some((found, status))) => {
+            let mut value = serde_json::to_value(&found).unwrap_or_default();
+            value["status"] = status.into();
+            value["session"]["seats_left"] = found.session.seats_left().into();
+            super::conditional(&headers, axum::Json(value).into_response(), "no-cache").await
+        }
+        Ok(None) => ApiProblem(Error::NotFound).into_response(),
+        Err(error) => ApiProblem(error).into_response(),
+    }
+}

@@ -5,6 +5,7 @@
 //! ([`ApiProblem`]), with the request's id.
 
 mod catalogue;
+mod certificates;
 mod enrollments;
 mod me;
 mod page;
@@ -29,6 +30,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/courses", get(catalogue::courses))
         .route("/courses/{slug}", get(catalogue::course))
+        .route("/certificates/{code}", get(certificates::verify))
+        .route("/sessions/{id}", get(catalogue::session))
         .route("/me", get(me::me))
         .route("/me/enrollments", get(me::enrollments))
         .route("/enrollments/{id}", delete(enrollments::cancel))
@@ -44,6 +47,13 @@ async fn not_found() -> ApiProblem {
 /// `LYCEUM_API_CACHE_SECS`; it carries an `ETag` (a hash of its body), and
 /// a request whose `If-None-Match` names it is answered `304` with no body.
 pub async fn public(state: &AppState, request: &axum::http::HeaderMap, response: Response) -> Response {
+    let cache = format!("public, max-age={}", state.config.api_cache.as_secs());
+    conditional(request, response, &cache).await
+}
+
+/// An answer with an `ETag` and the `Cache-Control` given, `304` when the
+/// request's `If-None-Match` names its tag.
+pub async fn conditional(request: &axum::http::HeaderMap, response: Response, cache: &str) -> Response {
     if response.status() != StatusCode::OK {
         return response;
     }
@@ -53,9 +63,8 @@ pub async fn public(state: &AppState, request: &axum::http::HeaderMap, response:
     };
     let digest = super::crypto::token_hash(&String::from_utf8_lossy(&bytes));
     let etag = format!("\"{}\"", &digest[..32]);
-    let cache = format!("public, max-age={}", state.config.api_cache.as_secs());
     let etag_value = HeaderValue::from_str(&etag).expect("hex in quotes is a header value");
-    let cache_value = HeaderValue::from_str(&cache).expect("digits are a header value");
+    let cache_value = HeaderValue::from_str(cache).expect("a cache policy is a header value");
     let matches = request.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|asked| {
         asked.split(',').map(|tag| tag.trim().trim_start_matches("W/")).any(|tag| tag == etag || tag == "*")
     });

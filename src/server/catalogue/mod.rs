@@ -295,6 +295,21 @@ impl Catalogue {
         })))
     }
 
+    /// One session of a published course, with its course and its status
+    /// (`scheduled`, `cancelled` or `completed`); `None` for an unknown id.
+    /// Read afresh: its seats change by the second.
+    pub async fn session(&self, id: i64) -> Result<Option<(UpcomingSession, String)>, Error> {
+        Ok(queries::session_by_id(&self.db, id).await?.map(|(row, status)| {
+            let session = UpcomingSession {
+                session: Session::from(row.session),
+                price: Money { cents: row.price_cents, currency: row.currency },
+                course_slug: row.course_slug,
+                course_title: row.course_title,
+            };
+            (session, status)
+        }))
+    }
+
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn home(&self) -> Result<Arc<Home>, Error> {
         let epoch = self.epoch.current();

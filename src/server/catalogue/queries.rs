@@ -149,6 +149,26 @@ pub async fn next_sessions(db: &Db, now: DateTime<Utc>, limit: i64) -> Result<Ve
     with_pool!(db, |pool| sqlx::query_as(&sql).bind(now).bind(limit).fetch_all(pool).await)
 }
 
+/// One session of a published course, whatever its status: (the session
+/// with its course, its status).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn session_by_id(db: &Db, id: i64) -> Result<Option<(UpcomingRow, String)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        upcoming: UpcomingRow,
+        status: String,
+    }
+    let sql = format!(
+        "SELECT c.slug AS course_slug, c.title AS course_title, c.price_cents, c.currency, s.status, \
+         {SESSION_COLUMNS} \
+         FROM course_sessions s JOIN courses c ON c.id = s.course_id {SESSION_JOINS} \
+         WHERE s.id = $1 AND c.published"
+    );
+    let row: Option<Row> = with_pool!(db, |pool| sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)?;
+    Ok(row.map(|row| (row.upcoming, row.status)))
+}
+
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn published_courses(db: &Db) -> Result<Vec<SitemapRow>, sqlx::Error> {
     let sql = "SELECT slug, updated_at FROM courses WHERE published ORDER BY slug";
