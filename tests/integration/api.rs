@@ -294,3 +294,37 @@ async fn the_catalogue_is_public_paged_and_answers_a_conditional_get_with_304() 
     }
     problem(&api(&app, "GET", "/api/v1/courses/%00%3Cscript%3E", None).await, 404);
 }
+
+#[tokio::test]
+async fn hostile_text_in_a_token_name_and_a_sign_up_address_stays_text() {
+    use scraper::{Html, Selector};
+    let app = TestApp::demo().await;
+    let hostile = "<script>alert(\"x\")</script>' onmouseover='y";
+    let mut ann = Visitor::new(&app);
+    ann.sign_up_and_log_in("Ann Borg", "ann@example.com", PASSWORD).await;
+    create_token(&mut ann, hostile, &["read"]).await;
+    let page = Html::parse_document(&ann.get("/account/security").await.body);
+    let cells: Vec<String> = page
+        .select(&Selector::parse("table.tokens td[data-label=Name]").unwrap())
+        .map(|td| td.text().collect())
+        .collect();
+    assert_eq!(cells, [hostile], "the name comes back as the text typed");
+    assert_eq!(page.select(&Selector::parse("main script").unwrap()).count(), 0, "no script in the page's content");
+    let revoke = Selector::parse("table.tokens button").unwrap();
+    let label = page.select(&revoke).next().and_then(|b| b.value().attr("aria-label")).unwrap_or_default().to_string();
+    assert_eq!(label, format!("Revoke the token {hostile}"));
+
+    // The way back from sign-up, however it is written, is an attribute's
+    // text; the login link carries it encoded.
+    let next = "/book/1\"><script>alert(1)</script>";
+    let encoded: String = next.bytes().map(|b| format!("%{b:02X}")).collect();
+    let signup = app.get(&format!("/signup?next={encoded}")).await;
+    assert_eq!(signup.status, 200);
+    let page = Html::parse_document(&signup.body);
+    let kept = page.select(&Selector::parse("input[name=next]").unwrap()).next().and_then(|i| i.value().attr("value"));
+    assert_eq!(kept, Some(next));
+    assert_eq!(page.select(&Selector::parse("main script").unwrap()).count(), 0);
+    let login = Selector::parse("a[href^=\"/login\"]").unwrap();
+    let href = page.select(&login).filter_map(|a| a.value().attr("href")).find(|h| h.contains("next=")).unwrap();
+    assert!(!href.contains('<') && !href.contains('"') && href.contains("%3Cscript%3E"), "{href}");
+}
