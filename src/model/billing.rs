@@ -18,6 +18,7 @@ pub const CITY_MAX: usize = 80;
 pub const PURCHASE_ORDER_MAX: usize = 60;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BillingKind {
     #[default]
@@ -46,6 +47,7 @@ impl BillingKind {
 /// they differ in who pays and when the invoice falls due. A card
 /// provider would be a third way, recorded on the same payment records.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentMethod {
     /// Pay now by bank transfer, quoting the payment reference.
@@ -336,6 +338,8 @@ pub const COLLEAGUE_ROWS: usize = 4;
 
 /// One colleague row of the order form, as posted; both empty is no row.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct ColleagueForm {
     #[serde(default)]
     pub name: String,

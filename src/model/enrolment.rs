@@ -9,6 +9,7 @@ pub const MESSAGE_MAX: usize = 5_000;
 
 /// Where an enrolment stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum EnrolmentStatus {
     Confirmed,

@@ -101,6 +101,8 @@ pub enum Field {
     /// A list's page, and how many items a page holds (the API's lists).
     Page,
     PerPage,
+    /// The API's `Idempotency-Key` header.
+    IdempotencyKey,
 }
 
 impl Field {
@@ -171,6 +173,7 @@ impl Field {
             Field::Expiry => "expires_in_days",
             Field::Page => "page",
             Field::PerPage => "per_page",
+            Field::IdempotencyKey => "Idempotency-Key",
         }
     }
 }
@@ -254,6 +257,8 @@ pub enum Problem {
     TooMany {
         max: u16,
     },
+    /// An idempotency key sent again with another request.
+    KeyReused,
 }
 
 impl Problem {
@@ -314,6 +319,9 @@ impl Problem {
             Problem::AttendeeTwice { row } => format!("Attendee {row} is on this order already."),
             Problem::TooMany { max } => {
                 format!("One order books at most {max} colleagues: book the others in another.")
+            }
+            Problem::KeyReused => {
+                "This key was used for another request in the last 24 hours: send a new key for a new request.".into()
             }
         }
     }

@@ -18,7 +18,12 @@ pub const MAX_PAGE: u32 = 10_000;
 macro_rules! slug_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $slug:literal, $label:literal;)+ }) => {
         $(#[$meta])*
+        // Serialised as its slug (each slug is its name in kebab case), as
+        // URLs and the database spell it, so the API's values are the ones
+        // its filters take.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+        #[serde(rename_all = "kebab-case")]
         pub enum $name { $($variant),+ }
 
         impl $name {
@@ -332,6 +337,20 @@ fn parse_clamped(input: &str, min: u32, max: u32) -> Result<u32, u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_choice_serialises_as_its_slug() {
+        fn check<T: Serialize + Copy>(all: &[T], slug: fn(T) -> &'static str) {
+            for value in all {
+                assert_eq!(serde_json::to_value(value).unwrap(), slug(*value));
+            }
+        }
+        check(Kind::ALL, Kind::as_str);
+        check(Mode::ALL, Mode::as_str);
+        check(Level::ALL, Level::as_str);
+        check(Sort::ALL, Sort::as_str);
+        assert_eq!(serde_json::from_str::<Mode>("\"in-person\"").unwrap(), Mode::InPerson);
+    }
 
     fn parse(qs: &str) -> (CatalogueQuery, Vec<Notice>) {
         CatalogueQuery::from_query_string(qs)

@@ -34,10 +34,34 @@ pub async fn plain_request_id(mut request: Request, next: Next) -> Response {
 
 pub const REQUEST_ID: header::HeaderName = header::HeaderName::from_static("x-request-id");
 
-/// A refusal of a request before any handler sees it: JSON for server
-/// functions (they read their errors so), short text for people.
-fn refuse(request_path: &str, status: StatusCode, error: AppError) -> Response {
-    if request_path.starts_with("/rpc/") {
+/// Where a refused request was going, which decides the refusal's form.
+struct Refusing {
+    path: String,
+    request_id: Option<String>,
+}
+
+impl Refusing {
+    fn of(request: &Request) -> Self {
+        let request_id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).map(str::to_string);
+        Refusing { path: request.uri().path().to_string(), request_id }
+    }
+}
+
+/// A refusal of a request before any handler sees it, in the form its
+/// caller reads: a problem (`application/problem+json`, with the request's
+/// id) for the REST API, JSON for server functions (they read their errors
+/// so), short text for people.
+fn refuse(to: &Refusing, status: StatusCode, error: AppError) -> Response {
+    if to.path.starts_with("/api/") {
+        let title = match error {
+            AppError::UnsupportedBody => "Send the body as JSON (Content-Type: application/json).".to_string(),
+            _ => error.to_string(),
+        };
+        let mut problem = super::error::Problem::new(error.kind(), title, status);
+        problem.request_id = to.request_id.clone();
+        return problem.into_response();
+    }
+    if to.path.starts_with("/rpc/") {
         let body = serde_json::to_string(&error).unwrap_or_default();
         return (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
     }
@@ -88,8 +112,8 @@ pub fn body_type(headers: &HeaderMap) -> BodyType {
 /// parse what they take, and ignore what does not parse.) Refusals are 4xx
 /// with a short message of Lyceum's own.
 pub async fn sound_input(request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_string();
-    if path == super::csv_files::IMPORT_PATH && request.method() == Method::POST {
+    let path = Refusing::of(&request);
+    if path.path == super::csv_files::IMPORT_PATH && request.method() == Method::POST {
         return upload(request, next).await;
     }
     let bad = |what: &'static str| refuse(&path, StatusCode::BAD_REQUEST, AppError::BadRequest(what.into()));
@@ -142,7 +166,7 @@ pub async fn sound_input(request: Request, next: Next) -> Response {
 /// the import's to check (UTF-8, no NUL), so that a file in another
 /// encoding gets a message about the file, not about the request.
 async fn upload(request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_string();
+    let path = Refusing::of(&request);
     let limit = super::csv_files::IMPORT_MAX_BYTES;
     let declared =
         request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
@@ -288,7 +312,7 @@ pub async fn same_origin(State(site): State<SiteOrigin>, request: Request, next:
         return next.run(request).await;
     }
     tracing::warn!(method = %request.method(), "cross-site request refused");
-    refuse(request.uri().path(), StatusCode::FORBIDDEN, AppError::CrossSite)
+    refuse(&Refusing::of(&request), StatusCode::FORBIDDEN, AppError::CrossSite)
 }
 
 /// The Content-Security-Policy of a rendered page: scripts only from this

@@ -8,6 +8,8 @@ mod visitor;
 mod account_pages;
 mod accounts;
 mod api;
+mod api_bookings;
+mod api_document;
 mod attendance;
 mod auth;
 mod back_office;

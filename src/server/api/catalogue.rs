@@ -3,31 +3,60 @@
 //! `GET /api/v1/courses/{slug}`. Anyone may read them; a shared cache may
 //! keep them for `LYCEUM_API_CACHE_SECS` (see [`super::public`]).
 
-use super::page::Paged;
+use super::page::{Paged, without_page};
 use super::{ApiProblem, public};
-use crate::error::AppError;
+use crate::model::query::{Kind, Level, Mode, Sort};
 use crate::server::AppState;
-use crate::server::catalogue::data::{Course, CourseSummary};
-use crate::server::error::Error;
+use crate::server::catalogue::data::{Course, CourseSummary, UpcomingSession};
+use crate::server::error::{Error, FieldProblem, Problem};
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 
 /// A search the page would answer with a notice (an unknown category, a
 /// page out of range) is a problem here: a program is told, not guessed for.
-fn refused(notices: &[crate::model::query::Notice]) -> Response {
-    let errors: Vec<_> = notices.iter().map(|n| serde_json::json!({ "field": n.field, "detail": n.message })).collect();
-    let body = serde_json::json!({
-        "type": "/api/problems/invalid",
-        "title": AppError::Invalid(Vec::new()).to_string(),
-        "status": 422,
-        "errors": errors,
-    });
-    (StatusCode::UNPROCESSABLE_ENTITY, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string())
-        .into_response()
+pub(super) fn refused(notices: &[crate::model::query::Notice]) -> Response {
+    Problem::invalid(
+        notices.iter().map(|n| FieldProblem { field: n.field.clone(), detail: n.message.clone() }).collect(),
+    )
+    .into_response()
 }
 
 /// `GET /api/v1/courses?q=&category=&kind=&mode=&location=&level=&from=&to=&sort=&page=&per_page=`.
+#[utoipa::path(
+    get,
+    path = "/courses",
+    tag = "catalogue",
+    operation_id = "listCourses",
+    summary = "Search the catalogue",
+    description = "The catalogue page's search, with the same parameters: words in `q` (title, summary, \
+        description), filters, sort and pages. Each course comes with its next date that matches and has a \
+        seat left. A parameter the page would set aside with a notice (an unknown category, a malformed \
+        date, a page out of range) is a `422` naming it. A shared cache may keep the answer for a short time.",
+    params(
+        ("q" = Option<String>, Query, description = "Search words.", example = "kubernetes"),
+        ("category" = Option<String>, Query, description = "A category's slug."),
+        ("kind" = Option<Kind>, Query, description = "IT or soft skills."),
+        ("mode" = Option<Mode>, Query, description = "Courses with a date online, or in person."),
+        ("location" = Option<String>, Query, description = "Courses with a date at this campus (its slug)."),
+        ("level" = Option<Level>, Query),
+        ("from" = Option<chrono::NaiveDate>, Query, description = "With a date starting on this day or later (the academy's time zone)."),
+        ("to" = Option<chrono::NaiveDate>, Query, description = "With a date starting on this day or before."),
+        ("sort" = Option<Sort>, Query, description = "`relevance` (with search words), `date`, `title`, `price` or `price-desc`."),
+        ("page" = Option<u32>, Query, minimum = 1, description = "The page, from 1."),
+        ("per_page" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Courses a page holds (12 unless asked)."),
+    ),
+    responses(
+        (status = 200, description = "A page of courses", body = Paged<CourseSummary>,
+            headers(
+                ("ETag" = String, description = "The answer's tag, for `If-None-Match`."),
+                ("Link" = String, description = "The next and previous pages (RFC 8288)."),
+                ("Cache-Control" = String, description = "How long a shared cache may keep it."),
+            )),
+        (status = 304, description = "Not modified since the tag named in `If-None-Match`."),
+    )
+)]
 pub async fn courses(State(state): State<AppState>, RawQuery(raw): RawQuery, headers: HeaderMap) -> Response {
     let raw = raw.unwrap_or_default();
     let results = match state.catalogue.search(&raw).await {
@@ -49,50 +78,68 @@ pub async fn courses(State(state): State<AppState>, RawQuery(raw): RawQuery, hea
     public(&state, &headers, listed.answer(&path)).await
 }
 
-/// The query string without its `page` and `per_page`, for the `Link`
-/// header to add its own.
-fn without_page(raw: &str) -> String {
-    url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(url::form_urlencoded::parse(raw.as_bytes()).filter(|(k, _)| k != "page" && k != "per_page"))
-        .finish()
-}
-
 /// `GET /api/v1/courses/{slug}`: one published course with its upcoming
 /// sessions and the seats left in each.
+#[utoipa::path(
+    get,
+    path = "/courses/{slug}",
+    tag = "catalogue",
+    operation_id = "getCourse",
+    summary = "One course with its upcoming dates",
+    params(("slug" = String, Path, description = "The course's slug.", example = "kubernetes-fundamentals")),
+    responses(
+        (status = 200, description = "The course", body = Course,
+            headers(
+                ("ETag" = String, description = "The answer's tag, for `If-None-Match`."),
+                ("Cache-Control" = String, description = "How long a shared cache may keep it."),
+            )),
+        (status = 304, description = "Not modified since the tag named in `If-None-Match`."),
+    )
+)]
 pub async fn course(State(state): State<AppState>, Path(slug): Path<String>, headers: HeaderMap) -> Response {
     match state.catalogue.course(&slug).await {
-        Ok(Some(course)) => public(&state, &headers, axum::Json(answer(&course)).into_response()).await,
+        Ok(Some(course)) => public(&state, &headers, axum::Json(&*course).into_response()).await,
         Ok(None) => ApiProblem(Error::NotFound).into_response(),
         Err(error) => ApiProblem(error).into_response(),
     }
 }
 
-/// A course as the API gives it: the catalogue's own value, each session
-/// with its seats left spelled out.
-fn answer(course: &Course) -> serde_json::Value {
-    let mut value = serde_json::to_value(course).unwrap_or_default();
-    if let Some(sessions) = value["sessions"].as_array_mut() {
-        for (json, session) in sessions.iter_mut().zip(&course.sessions) {
-            json["seats_left"] = session.seats_left().into();
-        }
-    }
-    value
+/// A date of a course, with whether it runs.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ScheduledSession {
+    #[serde(flatten)]
+    pub upcoming: UpcomingSession,
+    /// `scheduled`, `cancelled` (called off by the academy) or `completed`.
+    pub status: String,
 }
 
 /// `GET /api/v1/sessions/{id}`: one date of a published course, with its
 /// status and the seats left. Its seats change by the second, so a cache
 /// asks again each time (`no-cache`, with an `ETag`).
+#[utoipa::path(
+    get,
+    path = "/sessions/{id}",
+    tag = "catalogue",
+    operation_id = "getSession",
+    summary = "One date, with the seats left",
+    description = "Any date of a published course, past or called off too (see `status`). Its seats change \
+        by the second, so a cache must ask again each time (`no-cache`); the `ETag` makes that cheap.",
+    params(("id" = i64, Path, description = "The session's id.")),
+    responses(
+        (status = 200, description = "The date", body = ScheduledSession,
+            headers(("ETag" = String, description = "The answer's tag, for `If-None-Match`."))),
+        (status = 304, description = "Not modified since the tag named in `If-None-Match`."),
+    )
+)]
 pub async fn session(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
     let id = match super::id(&id) {
         Ok(id) => id,
         Err(problem) => return problem.into_response(),
     };
     match state.catalogue.session(id).await {
-        Ok(Some((found, status))) => {
-            let mut value = serde_json::to_value(&found).unwrap_or_default();
-            value["status"] = status.into();
-            value["session"]["seats_left"] = found.session.seats_left().into();
-            super::conditional(&headers, axum::Json(value).into_response(), "no-cache").await
+        Ok(Some((upcoming, status))) => {
+            let answer = axum::Json(ScheduledSession { upcoming, status }).into_response();
+            super::conditional(&headers, answer, "no-cache").await
         }
         Ok(None) => ApiProblem(Error::NotFound).into_response(),
         Err(error) => ApiProblem(error).into_response(),

@@ -12,16 +12,22 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-#[derive(Serialize)]
-struct Verified {
+/// A certificate as its public page verifies it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Verified {
+    /// The certificate's number, in groups of four.
     code: String,
+    /// Issued by the academy and not revoked.
     valid: bool,
     learner_name: String,
     course_title: String,
+    /// The course's slug.
     course: String,
     hours: i64,
+    /// The days of the course, as the certificate prints them.
     dates: String,
     issuer: String,
+    /// The day it was issued, as the certificate prints it.
     issued_at: String,
     /// The day it was revoked, as its page says it ("3 December 2026").
     revoked_on: Option<String>,
@@ -31,6 +37,23 @@ struct Verified {
     credential_url: String,
 }
 
+/// `GET /api/v1/certificates/{code}`.
+#[utoipa::path(
+    get,
+    path = "/certificates/{code}",
+    tag = "certificates",
+    operation_id = "verifyCertificate",
+    summary = "Check a certificate",
+    description = "Whether a certificate number was issued by the academy, to whom and for what, and whether \
+        it was revoked. The number may be typed any way Crockford's base32 reads it (grouped, any case). \
+        A revocation shows at once: a cache must ask again each time (`no-cache`).",
+    params(("code" = String, Path, description = "The certificate's number.", example = "7K2M-9QXD-4T8B-1RZC-6HVN-PW")),
+    responses(
+        (status = 200, description = "The certificate", body = Verified,
+            headers(("ETag" = String, description = "The answer's tag, for `If-None-Match`."))),
+        (status = 304, description = "Not modified since the tag named in `If-None-Match`."),
+    )
+)]
 pub async fn verify(
     State(state): State<AppState>,
     Extension(client): Extension<Client>,

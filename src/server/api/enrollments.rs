@@ -14,6 +14,22 @@ use axum::http::StatusCode;
 /// `DELETE /api/v1/enrollments/{id}`: cancels one of the caller's own
 /// enrolments (a seat goes to the first on the waitlist; a seat an order
 /// paid for is credited), as the page's cancel button does.
+#[utoipa::path(
+    delete,
+    path = "/enrollments/{id}",
+    tag = "enrollments",
+    operation_id = "cancelEnrollment",
+    summary = "Cancel one of the caller's enrolments",
+    description = "As the page's cancel button: a seat goes to the first on the waitlist (who is told by \
+        e-mail); a seat an invoice was issued for is credited. Cancelling online closes some hours before \
+        the date starts (`409`, naming how many). Another learner's enrolment is not found.",
+    params(("id" = i64, Path, description = "The enrolment's id.")),
+    responses(
+        (status = 204, description = "Cancelled."),
+        (status = 409, description = "Cannot be cancelled: cancelled already, started, or too close to the start.", body = crate::server::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["enrollments:write"]))
+)]
 pub async fn cancel(
     State(state): State<AppState>,
     Extension(client): Extension<Client>,

@@ -14,32 +14,57 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 /// The caller's account, as the API gives it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Me {
     pub id: i64,
     pub email: String,
     pub name: String,
+    /// `learner`, `instructor`, `staff` or `admin`.
     pub role: &'static str,
 }
 
+/// `GET /api/v1/me`.
+#[utoipa::path(
+    get,
+    path = "/me",
+    tag = "account",
+    operation_id = "getMe",
+    summary = "The token's account",
+    responses((status = 200, description = "The account", body = Me)),
+    security(("bearer" = []))
+)]
 pub async fn me(Caller(credentials): Caller) -> ApiResult<Json<Me>> {
     let user = credentials.user().ok_or(ApiProblem(Error::Refused(crate::error::AppError::Unauthorized)))?;
     Ok(Json(Me { id: user.id, email: user.email.clone(), name: user.name.clone(), role: user.role.as_str() }))
 }
 
-/// One of the caller's enrolments.
-#[derive(Debug, Serialize)]
+/// A seat or a waitlist place.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Enrollment {
     pub id: i64,
     pub session_id: i64,
     pub course: String,
     pub course_title: String,
     pub status: EnrolmentStatus,
+    /// The place on the waitlist, from 1, while waiting.
     pub waitlist_position: Option<i64>,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
 }
 
+/// `GET /api/v1/me/enrollments`.
+#[utoipa::path(
+    get,
+    path = "/me/enrollments",
+    tag = "account",
+    operation_id = "listMyEnrollments",
+    summary = "The caller's own enrolments",
+    description = "Every seat and waitlist place of the caller, past and cancelled ones too, soonest first.",
+    params(PageQuery),
+    responses((status = 200, description = "A page of enrolments", body = Paged<Enrollment>,
+        headers(("Link" = String, description = "The next and previous pages (RFC 8288).")))),
+    security(("bearer" = ["enrollments:read"]))
+)]
 pub async fn enrollments(
     State(state): State<AppState>,
     Caller(credentials): Caller,

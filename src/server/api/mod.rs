@@ -6,41 +6,76 @@
 
 mod catalogue;
 mod certificates;
+pub mod doc;
 mod enrollments;
+pub mod idempotency;
+mod json;
 mod me;
 mod page;
+mod sessions;
 
 use super::AppState;
 use super::auth::Credentials;
-use super::error::{ApiProblem, Error};
-use crate::error::AppError;
+use super::error::{ApiProblem, Error, Problem};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
+use std::sync::OnceLock;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// What a handler answers: JSON, or a problem.
 pub type ApiResult<T> = Result<T, ApiProblem>;
 
-/// The API's routes, to be nested under `/api/v1`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/courses", get(catalogue::courses))
-        .route("/courses/{slug}", get(catalogue::course))
-        .route("/certificates/{code}", get(certificates::verify))
-        .route("/sessions/{id}", get(catalogue::session))
-        .route("/me", get(me::me))
-        .route("/me/enrollments", get(me::enrollments))
-        .route("/enrollments/{id}", delete(enrollments::cancel))
-        .fallback(not_found)
-        .layer(axum::middleware::from_fn(with_request_id))
+/// Where the API is served.
+pub const BASE: &str = "/api/v1";
+/// The largest body the API reads: an order with twenty colleagues is
+/// well under it.
+pub const BODY_MAX_BYTES: usize = 64 * 1024;
+
+/// The API's routes under `/api/v1`, and the document describing them:
+/// each route is registered with its description, so none is served
+/// undocumented.
+fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let v1 = OpenApiRouter::new()
+        .routes(routes!(catalogue::courses))
+        .routes(routes!(catalogue::course))
+        .routes(routes!(sessions::list))
+        .routes(routes!(catalogue::session))
+        .routes(routes!(sessions::enrol))
+        .routes(routes!(certificates::verify))
+        .routes(routes!(me::me))
+        .routes(routes!(me::enrollments))
+        .routes(routes!(enrollments::cancel))
+        .routes(routes!(doc::openapi_json))
+        .fallback(not_found);
+    let (router, document) = OpenApiRouter::with_openapi(doc::Frame::openapi()).nest(BASE, v1).split_for_parts();
+    let router = router
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_MAX_BYTES))
+        .layer(axum::middleware::from_fn(with_request_id));
+    (router, doc::finish(document))
 }
 
-async fn not_found() -> ApiProblem {
-    ApiProblem(Error::NotFound)
+/// The API's routes, with `/api/v1` in their paths.
+pub fn router() -> Router<AppState> {
+    parts().0
+}
+
+/// The OpenAPI document of the API, made once.
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    static DOCUMENT: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    DOCUMENT.get_or_init(|| parts().1)
+}
+
+/// A path the API does not have: a type of its own, so a typo in a path
+/// is told apart from an id that names nothing.
+async fn not_found() -> Response {
+    Problem::new("no-such-endpoint", "The API has no such path: see /api/v1/openapi.json.", StatusCode::NOT_FOUND)
+        .into_response()
 }
 
 /// A public answer (the same for everyone): a shared cache may keep it for
@@ -98,7 +133,7 @@ pub fn id(text: &str) -> Result<i64, ApiProblem> {
 }
 
 /// A problem for an error answered before a handler ran (the router's
-/// 405, with its `Allow`; an extractor's refusal): its type and title.
+/// 405, with its `Allow`; an extractor's refusal): its kind and title.
 fn framework_problem(status: StatusCode) -> (&'static str, &'static str) {
     match status {
         StatusCode::METHOD_NOT_ALLOWED => {
@@ -127,20 +162,20 @@ async fn with_request_id(request: Request, next: Next) -> Response {
         .get(header::CONTENT_TYPE)
         .is_some_and(|kind| kind.as_bytes().starts_with(b"application/problem+json"));
     let (mut parts, body) = response.into_parts();
-    let mut json: serde_json::Value = match problem {
+    let ours = match problem {
         true => match axum::body::to_bytes(body, 64 * 1024).await {
-            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
-            Err(_) => return ApiProblem(Error::Refused(AppError::Internal { reference: id })).into_response(),
+            Ok(bytes) => serde_json::from_slice::<Problem>(&bytes).ok(),
+            Err(_) => None,
         },
-        false => {
-            let (kind, title) = framework_problem(status);
-            parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-            parts.headers.remove(header::CONTENT_LENGTH);
-            serde_json::json!({ "type": format!("/api/problems/{kind}"), "title": title, "status": status.as_u16() })
-        }
+        false => None,
     };
-    if let Some(id) = id {
-        json["request_id"] = serde_json::Value::String(id);
-    }
-    Response::from_parts(parts, Body::from(json.to_string()))
+    let mut problem = ours.unwrap_or_else(|| {
+        let (kind, title) = framework_problem(status);
+        Problem::new(kind, title, status)
+    });
+    problem.request_id = id;
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let body = serde_json::to_string(&problem).expect("a problem serialises");
+    Response::from_parts(parts, Body::from(body))
 }

@@ -16,9 +16,14 @@ const PER_PAGE: usize = 20;
 
 /// `page` and `per_page` as a query gives them (text, so a bad one is a
 /// clear problem rather than the framework's own answer).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// The page, from 1.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100000)]
     pub page: Option<String>,
+    /// How many items a page holds: 1 to 100 (20 unless asked).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub per_page: Option<String>,
 }
 
@@ -51,7 +56,8 @@ impl PageQuery {
     }
 }
 
-#[derive(Debug, Serialize)]
+/// One page of a list.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Paged<T> {
     pub items: Vec<T>,
     pub page: usize,
@@ -88,4 +94,12 @@ impl<T: Serialize> Paged<T> {
         }
         response
     }
+}
+
+/// The query string without its `page` and `per_page`, for the `Link`
+/// header to add its own.
+pub fn without_page(raw: &str) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(url::form_urlencoded::parse(raw.as_bytes()).filter(|(k, _)| k != "page" && k != "per_page"))
+        .finish()
 }

@@ -9,14 +9,15 @@ use serde::Serialize;
 use std::sync::Arc;
 
 /// An amount of money in minor units (cents) of a currency (ISO 4217).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({ "cents": 149500, "currency": "EUR" }))]
 pub struct Money {
     pub cents: i64,
     pub currency: String,
 }
 
 /// A scheduled session of a course.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Session {
     pub id: i64,
     pub starts_at: DateTime<Utc>,
@@ -28,19 +29,22 @@ pub struct Session {
     pub instructor: Option<String>,
     pub capacity: i64,
     pub seats_taken: i64,
+    /// Seats still free (none once the session is full).
+    pub seats_left: i64,
     /// How many wait for a seat.
     pub waitlist_length: i64,
 }
 
 impl Session {
-    pub fn seats_left(&self) -> i64 {
-        (self.capacity - self.seats_taken).max(0)
+    /// The seats free of `capacity` with `taken` confirmed.
+    pub fn seats_left_of(capacity: i64, taken: i64) -> i64 {
+        (capacity - taken).max(0)
     }
 }
 
 /// A course in a list of results, with the next session that matches and
 /// has a seat left (the next that matches when every one is full).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CourseSummary {
     pub slug: String,
     pub title: String,
@@ -71,7 +75,7 @@ pub struct SearchResults {
     pub facets: Arc<Facets>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Instructor {
     pub name: String,
     pub title: String,
@@ -79,7 +83,7 @@ pub struct Instructor {
 }
 
 /// A published course with its upcoming sessions.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Course {
     pub slug: String,
     pub title: String,
@@ -103,7 +107,7 @@ pub struct Course {
 }
 
 /// A session on the home page, with its course.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UpcomingSession {
     pub course_slug: String,
     pub course_title: String,

@@ -299,15 +299,7 @@ impl Catalogue {
     /// (`scheduled`, `cancelled` or `completed`); `None` for an unknown id.
     /// Read afresh: its seats change by the second.
     pub async fn session(&self, id: i64) -> Result<Option<(UpcomingSession, String)>, Error> {
-        Ok(queries::session_by_id(&self.db, id).await?.map(|(row, status)| {
-            let session = UpcomingSession {
-                session: Session::from(row.session),
-                price: Money { cents: row.price_cents, currency: row.currency },
-                course_slug: row.course_slug,
-                course_title: row.course_title,
-            };
-            (session, status)
-        }))
+        Ok(queries::session_by_id(&self.db, id).await?.map(|(row, status)| (UpcomingSession::from(row), status)))
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
@@ -319,19 +311,35 @@ impl Catalogue {
                 let upcoming = queries::next_sessions(&self.db, Self::now(), HOME_SESSIONS).await?;
                 Ok::<_, Error>(Arc::new(Home {
                     categories: facets.categories.clone(),
-                    upcoming: upcoming
-                        .into_iter()
-                        .map(|row| UpcomingSession {
-                            session: Session::from(row.session),
-                            price: Money { cents: row.price_cents, currency: row.currency },
-                            course_slug: row.course_slug,
-                            course_title: row.course_title,
-                        })
-                        .collect(),
+                    upcoming: upcoming.into_iter().map(UpcomingSession::from).collect(),
                 }))
             })
             .await
             .map_err(Error::from_shared)
+    }
+
+    /// Upcoming dates of published courses, soonest first: of one course
+    /// when `course` names it, narrowed by `query`'s mode, location and
+    /// days (in the academy's zone, as the catalogue reads them); the
+    /// `limit` from `offset`, and how many in all.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn sessions(
+        &self,
+        course: Option<&str>,
+        query: &CatalogueQuery,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<UpcomingSession>, i64), Error> {
+        let filter = queries::SessionFilter {
+            course,
+            mode: query.mode,
+            location: query.location.as_deref(),
+            from: query.from.map(|d| self.start_of_day(d.year, d.month, d.day)),
+            until: query.to.and_then(|d| self.day_after(d.year, d.month, d.day)),
+        };
+        let (rows, total) = queries::sessions_listed(&self.db, &filter, Self::now(), offset, limit).await?;
+        let sessions = rows.into_iter().map(UpcomingSession::from).collect();
+        Ok((sessions, total))
     }
 
     /// (path, last modified) of every public page worth indexing.
@@ -362,6 +370,17 @@ impl Catalogue {
     }
 }
 
+impl From<queries::UpcomingRow> for UpcomingSession {
+    fn from(row: queries::UpcomingRow) -> Self {
+        UpcomingSession {
+            session: Session::from(row.session),
+            price: Money { cents: row.price_cents, currency: row.currency },
+            course_slug: row.course_slug,
+            course_title: row.course_title,
+        }
+    }
+}
+
 impl From<queries::SessionRow> for Session {
     fn from(row: queries::SessionRow) -> Self {
         Session {
@@ -374,6 +393,7 @@ impl From<queries::SessionRow> for Session {
             instructor: row.instructor,
             capacity: row.capacity,
             seats_taken: row.seats_taken,
+            seats_left: Session::seats_left_of(row.capacity, row.seats_taken),
             waitlist_length: row.waitlist_length,
         }
     }

@@ -149,6 +149,62 @@ pub async fn next_sessions(db: &Db, now: DateTime<Utc>, limit: i64) -> Result<Ve
     with_pool!(db, |pool| sqlx::query_as(&sql).bind(now).bind(limit).fetch_all(pool).await)
 }
 
+/// What narrows a list of upcoming sessions; `None` narrows nothing.
+pub struct SessionFilter<'a> {
+    pub course: Option<&'a str>,
+    pub mode: Option<Mode>,
+    pub location: Option<&'a str>,
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// A page of upcoming scheduled sessions of published courses, soonest
+/// first, as `filter` narrows them; and how many there are in all.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn sessions_listed(
+    db: &Db,
+    filter: &SessionFilter<'_>,
+    now: DateTime<Utc>,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<UpcomingRow>, i64), sqlx::Error> {
+    let matching = format!(
+        "FROM course_sessions s JOIN courses c ON c.id = s.course_id {SESSION_JOINS} \
+         WHERE s.status = 'scheduled' AND s.starts_at > $1 AND c.published \
+         AND ($2 IS NULL OR c.slug = $2) AND ($3 IS NULL OR s.mode = $3) AND ($4 IS NULL OR l.slug = $4) \
+         AND ($5 IS NULL OR s.starts_at >= $5) AND ($6 IS NULL OR s.starts_at < $6)"
+    );
+    let page = format!(
+        "SELECT c.slug AS course_slug, c.title AS course_title, c.price_cents, c.currency, {SESSION_COLUMNS} \
+         {matching} ORDER BY s.starts_at, s.id LIMIT $7 OFFSET $8"
+    );
+    let count = format!("SELECT COUNT(*) {matching}");
+    let mode = filter.mode.map(Mode::as_str);
+    with_pool!(db, |pool| {
+        let rows = sqlx::query_as(&page)
+            .bind(now)
+            .bind(filter.course)
+            .bind(mode)
+            .bind(filter.location)
+            .bind(filter.from)
+            .bind(filter.until)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(pool)
+            .await?;
+        let total: i64 = sqlx::query_scalar(&count)
+            .bind(now)
+            .bind(filter.course)
+            .bind(mode)
+            .bind(filter.location)
+            .bind(filter.from)
+            .bind(filter.until)
+            .fetch_one(pool)
+            .await?;
+        Ok((rows, total))
+    })
+}
+
 /// One session of a published course, whatever its status: (the session
 /// with its course, its status).
 #[tracing::instrument(level = "debug", skip_all)]

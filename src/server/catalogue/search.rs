@@ -55,6 +55,7 @@ pub struct NextSessionRow {
 
 impl NextSessionRow {
     pub fn into_session(self) -> Option<Session> {
+        let (capacity, seats_taken) = (self.next_capacity?, self.next_seats_taken?);
         Some(Session {
             id: self.next_id?,
             starts_at: self.next_starts_at?,
@@ -63,8 +64,9 @@ impl NextSessionRow {
             location: self.next_location,
             location_address: self.next_location_address,
             instructor: self.next_instructor,
-            capacity: self.next_capacity?,
-            seats_taken: self.next_seats_taken?,
+            capacity,
+            seats_taken,
+            seats_left: Session::seats_left_of(capacity, seats_taken),
             // A card says "Full" or the seats left, never the waitlist.
             waitlist_length: 0,
         })

@@ -95,8 +95,24 @@ impl Orders {
         details: &BillingDetails,
         attendees: &Attendees,
     ) -> Result<Placed, Error> {
-        let now = Utc::now();
         let mut write = self.catalogue.begin_write().await?;
+        let placed = self.place_in(&mut write, booker, session_id, details, attendees).await?;
+        write.commit().await?;
+        Ok(placed)
+    }
+
+    /// Places an order as [`Orders::place_for`] does, in `write`, for the
+    /// caller to commit with whatever else must commit with it (the API's
+    /// answer to an idempotent request).
+    pub async fn place_in(
+        &self,
+        write: &mut crate::server::catalogue::Write<'_>,
+        booker: &User,
+        session_id: i64,
+        details: &BillingDetails,
+        attendees: &Attendees,
+    ) -> Result<Placed, Error> {
+        let now = Utc::now();
         let tx = write.tx();
         let session = crate::server::enrolment::store::session_facts(tx, session_id)
             .await?
@@ -138,7 +154,6 @@ impl Orders {
             false => Some(self.billing.invoice_placed(tx, id, &session, &confirmed, now).await?),
         };
         queue::enqueue_in(tx, DocumentMail::placed(id, booker.id, invoice.as_ref().map(|i| i.id)).job()).await?;
-        write.commit().await?;
         let enrolment = places.first().map(|(_, e)| e.clone()).ok_or(Error::NotFound)?;
         Ok(Placed { id, reference, enrolment, invoice: invoice.map(|i| i.number) })
     }

@@ -25,7 +25,7 @@ impl Presenter<'_> {
             address: session.location_address.clone().filter(|_| session.mode == Mode::InPerson),
             instructor: session.instructor.clone(),
             capacity: session.capacity,
-            seats_left: session.seats_left(),
+            seats_left: session.seats_left,
             waitlist: session.waitlist_length,
         }
     }
