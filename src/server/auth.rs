@@ -150,6 +150,16 @@ impl Credentials {
         }
     }
 
+    /// Whether the caller may use `scope`: a token that has it, or a
+    /// session whose user's role allows it.
+    pub fn holds(&self, scope: crate::model::token::Scope) -> bool {
+        match self {
+            Credentials::Token(bearer) => bearer.scopes.contains(&scope),
+            Credentials::Session(user) => !scope.staff_only() || user.role.includes(crate::model::account::Role::Staff),
+            Credentials::Anonymous => false,
+        }
+    }
+
     /// The caller, who must be someone, holding `scope` when they came
     /// with a token.
     pub fn require(&self, scope: crate::model::token::Scope) -> Result<&User, Error> {

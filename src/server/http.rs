@@ -99,7 +99,7 @@ pub fn router(state: AppState) -> Router {
             exchange::IMPORT_PATH,
             post(exchange::import).layer(axum::extract::DefaultBodyLimit::max(exchange::IMPORT_MAX_BYTES)),
         )
-        .merge(super::api::router())
+        .merge(super::api::router(&state))
         .nest_service("/pkg", pkg)
         .route_service("/favicon.svg", favicon)
         .nest_service("/subjects", subjects)

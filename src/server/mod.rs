@@ -71,6 +71,8 @@ pub struct AppParts {
     /// Web sessions, on connections of their own ([`Budgets`]).
     pub session_store: session_store::DbSessionStore,
     pub domain: Domain,
+    /// The REST API's request limits, per token and per client.
+    pub api_limits: Arc<api::limits::ApiLimits>,
 }
 
 impl std::ops::Deref for AppParts {
@@ -214,7 +216,8 @@ impl AppState {
         let domain = Domain::new(&config, &db);
         let pages = page_cache::PageCache::new(domain.epoch.clone(), config.cache_ttl, PAGE_CACHE_BYTES);
         let session_store = session_store::DbSessionStore::new(db.budget(Budgets::sessions(&config)));
-        Self(Arc::new(AppParts { leptos, config: Arc::new(config), db, pages, session_store, domain }))
+        let api_limits = Arc::new(api::limits::ApiLimits::new(config.api_requests_per_minute, config.rate_limits));
+        Self(Arc::new(AppParts { leptos, config: Arc::new(config), db, pages, session_store, domain, api_limits }))
     }
 }
 

@@ -3,7 +3,7 @@
 //! promote, leave the waitlist, staff cancelling and moving seats,
 //! enrolling someone by address, cancelling or moving the whole session,
 //! an account's deletion, an administrator deactivating it and handing its
-//! seats on) runs at the same instant, many times, against the same rows;
+//! seats on, the REST API's booking, cancel and staff move) runs at the same instant, many times, against the same rows;
 //! after each round every rule is checked with SQL of the test's own,
 //! billing's too: each seat an order pays for is invoiced once while it is
 //! held in a session still to run, credited once when it is not, and the
@@ -68,9 +68,16 @@ enum Op {
     /// The learner holding seat A gives it up through the REST API, with a
     /// token.
     ApiCancel,
+    /// The newcomer books the full first date through the REST API (a
+    /// waitlist place), with the round's idempotency key: raced against
+    /// itself, it is a retry arriving while the first is being answered.
+    ApiEnrol,
+    /// Staff move seat A to the third date through the REST API, with an
+    /// `enrollments:manage` token.
+    ApiMove,
 }
 
-const OPS: [Op; 17] = [
+const OPS: [Op; 19] = [
     Op::Enrol,
     Op::Cancel,
     Op::StaffCancel,
@@ -88,6 +95,8 @@ const OPS: [Op; 17] = [
     Op::Book,
     Op::WaitFor,
     Op::ApiCancel,
+    Op::ApiEnrol,
+    Op::ApiMove,
 ];
 
 /// One round's rows: three new dates of one course. The first is full (A
@@ -111,6 +120,8 @@ struct Round {
     newcomer: User,
     /// A's API token, with the write scope.
     a_token: String,
+    /// The newcomer's, with the write scope.
+    newcomer_token: String,
     /// Holds a seat on the second date.
     x: User,
     x_seat: i64,
@@ -121,6 +132,8 @@ struct Round {
 struct Harness {
     app: TestApp,
     staff: User,
+    /// The staff member's API token, with `enrollments:manage`.
+    staff_token: String,
     admin: User,
     template: i64,
     password_hash: String,
@@ -143,7 +156,13 @@ impl Harness {
             .unwrap()
         });
         let password_hash = lyceum::server::accounts::password::Passwords::new(1).hash(PASSWORD).await.unwrap();
-        Self { app, staff, admin, template, password_hash, made: Default::default() }
+        let staff_token = app
+            .state
+            .tokens
+            .create(&staff, &Default::default(), "races", &["enrollments:manage".into()], "30")
+            .await
+            .unwrap();
+        Self { app, staff, staff_token, admin, template, password_hash, made: Default::default() }
     }
 
     /// A new scheduled date of the harness's course, `days` ahead, empty.
@@ -212,6 +231,13 @@ impl Harness {
                 .create(&people[0], &Default::default(), "races", &["enrollments:write".into()], "30")
                 .await
                 .unwrap(),
+            newcomer_token: self
+                .app
+                .state
+                .tokens
+                .create(&people[6], &Default::default(), "races", &["enrollments:write".into()], "30")
+                .await
+                .unwrap(),
             x: people[5].clone(),
             x_seat,
             everyone: people.iter().map(|p| p.id).collect(),
@@ -266,6 +292,40 @@ impl Harness {
                     _ => Err(Error::Internal(format!("{} {}", res.status, res.body))),
                 }
             }
+            Op::ApiEnrol => {
+                let body = serde_json::json!({
+                    "billing": "private", "billing_name": round.newcomer.name, "address": "1 Main Street",
+                    "postcode": "VLT 1000", "city": "Valletta", "country": "MT", "payment": "transfer",
+                    "accept_terms": true
+                });
+                let request = axum::http::Request::post(format!("/api/v1/sessions/{}/enrollments", round.first))
+                    .header("authorization", format!("Bearer {}", round.newcomer_token))
+                    .header("content-type", "application/json")
+                    .header("idempotency-key", format!("round-{}", round.first))
+                    .body(axum::body::Body::from(body.to_string()))
+                    .unwrap();
+                let res = self.app.request(request).await;
+                match res.status {
+                    201 => Ok(()),
+                    409 => Err(Error::Refused(AppError::Conflict(lyceum::model::enrolment::Refusal::AlreadyEnrolled))),
+                    _ => Err(Error::Internal(format!("{} {}", res.status, res.body))),
+                }
+            }
+            Op::ApiMove => {
+                let body = serde_json::json!({ "session_id": round.third });
+                let request = axum::http::Request::patch(format!("/api/v1/enrollments/{}", round.a_seat))
+                    .header("authorization", format!("Bearer {}", self.staff_token))
+                    .header("content-type", "application/json")
+                    .body(axum::body::Body::from(body.to_string()))
+                    .unwrap();
+                let res = self.app.request(request).await;
+                match res.status {
+                    200 => Ok(()),
+                    404 => Err(Error::NotFound),
+                    409 => Err(Error::Refused(AppError::Conflict(lyceum::model::enrolment::Refusal::NotConfirmed))),
+                    _ => Err(Error::Internal(format!("{} {}", res.status, res.body))),
+                }
+            }
         }
     }
 
@@ -292,6 +352,20 @@ impl Harness {
             if scheduled && taken < capacity && length > 0 {
                 return Err(format!("session {session}: {taken} of {capacity} taken with {length} waiting"));
             }
+        }
+        // One live place per learner in a date (a retry never books twice).
+        let twice = count(
+            &self.app,
+            &format!(
+                "SELECT COUNT(*) FROM (SELECT user_id, session_id FROM enrolments
+                 WHERE session_id IN ({}, {}, {}) AND status <> 'cancelled'
+                 GROUP BY user_id, session_id HAVING COUNT(*) > 1) AS doubled",
+                round.first, round.second, round.third
+            ),
+        )
+        .await;
+        if twice > 0 {
+            return Err(format!("{twice} learners hold two places in one date"));
         }
         // One confirmed seat per learner in this course's dates still to
         // run (a waitlist place beside it is a request to move it).
@@ -395,8 +469,9 @@ async fn every_pair_of_enrolment_operations_raced_leaves_the_rules_intact() {
                 // Two operations on seat A: at most one may release it. (A
                 // deletion or deactivation after a move releases the seat
                 // moved to, rightly.)
-                let on_a =
-                    |op: &Op| matches!(op, Op::Cancel | Op::StaffCancel | Op::Move | Op::StaffMove | Op::ApiCancel);
+                let on_a = |op: &Op| {
+                    matches!(op, Op::Cancel | Op::StaffCancel | Op::Move | Op::StaffMove | Op::ApiCancel | Op::ApiMove)
+                };
                 if on_a(first) && on_a(second) {
                     assert!(one.is_err() || two.is_err(), "{first:?} and {second:?} both released seat A");
                 }

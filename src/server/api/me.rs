@@ -6,6 +6,7 @@ use super::{ApiProblem, ApiResult, Caller};
 use crate::model::enrolment::EnrolmentStatus;
 use crate::model::token::Scope;
 use crate::server::AppState;
+use crate::server::catalogue::data::UpcomingSession;
 use crate::server::error::Error;
 use axum::Json;
 use axum::extract::{Query, State};
@@ -50,6 +51,22 @@ pub struct Enrollment {
     pub waitlist_position: Option<i64>,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
+}
+
+impl Enrollment {
+    /// An enrolment just made or changed, with its date.
+    pub fn of(enrolment: &crate::server::enrolment::Enrolment, date: UpcomingSession) -> Self {
+        Enrollment {
+            id: enrolment.id,
+            session_id: enrolment.session_id,
+            course: date.course_slug,
+            course_title: date.course_title,
+            status: enrolment.status,
+            waitlist_position: enrolment.waitlist_position,
+            starts_at: date.session.starts_at,
+            ends_at: date.session.ends_at,
+        }
+    }
 }
 
 /// `GET /api/v1/me/enrollments`.

@@ -10,6 +10,7 @@ pub mod doc;
 mod enrollments;
 pub mod idempotency;
 mod json;
+pub mod limits;
 mod me;
 mod page;
 mod sessions;
@@ -50,19 +51,61 @@ fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(certificates::verify))
         .routes(routes!(me::me))
         .routes(routes!(me::enrollments))
-        .routes(routes!(enrollments::cancel))
+        .routes(routes!(enrollments::enrol))
+        .routes(routes!(enrollments::cancel, enrollments::relocate))
         .routes(routes!(doc::openapi_json))
         .fallback(not_found);
     let (router, document) = OpenApiRouter::with_openapi(doc::Frame::openapi()).nest(BASE, v1).split_for_parts();
-    let router = router
-        .layer(axum::extract::DefaultBodyLimit::max(BODY_MAX_BYTES))
-        .layer(axum::middleware::from_fn(with_request_id));
     (router, doc::finish(document))
 }
 
-/// The API's routes, with `/api/v1` in their paths.
-pub fn router() -> Router<AppState> {
-    parts().0
+/// The API's routes, with `/api/v1` in their paths; innermost first: the
+/// body's limit, the request limits, every error made a problem with the
+/// request's id, and CORS for the origins configured.
+pub fn router(state: &AppState) -> Router<AppState> {
+    let router = parts()
+        .0
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_MAX_BYTES))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit))
+        .layer(axum::middleware::from_fn(with_request_id));
+    match cors(&state.config.api_cors_origins) {
+        Some(cors) => router.layer(cors),
+        None => router,
+    }
+}
+
+/// CORS for the configured origins: what a partner's page may send and
+/// read; none when no origin is configured.
+fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use axum::http::Method;
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    if origins.is_empty() {
+        return None;
+    }
+    let name = |n: &'static str| header::HeaderName::from_static(n);
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::IF_NONE_MATCH,
+                name(idempotency::HEADER),
+            ])
+            .expose_headers([
+                header::ETAG,
+                header::LINK,
+                header::RETRY_AFTER,
+                header::LOCATION,
+                name("ratelimit"),
+                name("ratelimit-policy"),
+                name("idempotent-replayed"),
+                name("x-request-id"),
+            ])
+            .max_age(std::time::Duration::from_secs(600)),
+    )
 }
 
 /// The OpenAPI document of the API, made once.

@@ -268,16 +268,7 @@ async fn book(
     let mut write = state.catalogue.begin_write().await?;
     let placed = state.orders.place_in(&mut write, user, session_id, &billing, &attendees).await?;
     let booked = Booked {
-        enrollment: Enrollment {
-            id: placed.enrolment.id,
-            session_id,
-            course: session.course_slug,
-            course_title: session.course_title,
-            status: placed.enrolment.status,
-            waitlist_position: placed.enrolment.waitlist_position,
-            starts_at: session.session.starts_at,
-            ends_at: session.session.ends_at,
-        },
+        enrollment: Enrollment::of(&placed.enrolment, session),
         order: OrderPlaced {
             url: format!("{}/account/orders/{}", state.config.public_url, placed.reference),
             reference: placed.reference,

@@ -70,6 +70,12 @@ pub struct Config {
     /// How long a shared cache (a CDN, a proxy) may keep the REST API's
     /// public answers.
     pub api_cache: Duration,
+    /// Requests a minute the REST API answers each token, and each client
+    /// address calling without one.
+    pub api_requests_per_minute: u32,
+    /// Origins whose pages may call the REST API from a browser (CORS),
+    /// each as `scheme://host[:port]`.
+    pub api_cors_origins: Vec<String>,
     pub request_timeout: Duration,
     /// The key material everything secret is derived from (field encryption,
     /// token hashing). `None` in development when unset: `main` then keeps a
@@ -263,6 +269,22 @@ impl Config {
         let db_max_connections = number("LYCEUM_DB_MAX_CONNECTIONS", 10, 1, 1000)? as u32;
         let cache_ttl = Duration::from_secs(number("LYCEUM_CACHE_TTL_SECS", 30, 0, 86_400)?);
         let api_cache = Duration::from_secs(number("LYCEUM_API_CACHE_SECS", 60, 0, 3600)?);
+        let api_requests_per_minute = number("LYCEUM_API_REQUESTS_PER_MINUTE", 600, 1, 1_000_000)? as u32;
+        let mut api_cors_origins = Vec::new();
+        for text in get("LYCEUM_API_CORS_ORIGINS").unwrap_or_default().split(',').map(str::trim) {
+            if text.is_empty() {
+                continue;
+            }
+            let rest = text.strip_prefix("https://").or_else(|| text.strip_prefix("http://"));
+            let plain = rest.is_some_and(|host| {
+                !host.is_empty()
+                    && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+            });
+            if !plain {
+                return Err(bad("LYCEUM_API_CORS_ORIGINS", "origins such as https://partner.example", text));
+            }
+            api_cors_origins.push(text.to_string());
+        }
         let request_timeout = Duration::from_secs(number("LYCEUM_REQUEST_TIMEOUT_SECS", 30, 1, 3600)?);
 
         let flag = |name: &'static str, default: bool| -> Result<bool, ConfigError> {
@@ -444,6 +466,8 @@ impl Config {
             demo_data,
             cache_ttl,
             api_cache,
+            api_requests_per_minute,
+            api_cors_origins,
             request_timeout,
         })
     }

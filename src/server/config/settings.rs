@@ -22,6 +22,16 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "60",
         "seconds a shared cache may keep the REST API's public answers (Cache-Control max-age), 0 to 3600",
     ),
+    (
+        "LYCEUM_API_REQUESTS_PER_MINUTE",
+        "600",
+        "requests a minute the REST API answers each token, and each client address without one (429 beyond)",
+    ),
+    (
+        "LYCEUM_API_CORS_ORIGINS",
+        "none",
+        "comma-separated origins (https://partner.example) whose pages may call the REST API from a browser",
+    ),
     ("LYCEUM_REQUEST_TIMEOUT_SECS", "30", "seconds before a request is answered 408, 1 to 3600"),
     (
         "LYCEUM_MODE",
