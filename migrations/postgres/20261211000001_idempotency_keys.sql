@@ -8,7 +8,7 @@ CREATE TABLE idempotency_keys (
     -- SHA-256 of the method, path and body, so the same key with another
     -- request is told apart.
     request_hash TEXT    NOT NULL,
-    status       INTEGER,
+    status       BIGINT,
     body         TEXT,
     created_at   TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (user_id, key)
