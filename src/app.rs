@@ -25,6 +25,7 @@ use crate::pages::admin::taxonomy::{
     NewCategoryPage, NewInstructorPage,
 };
 use crate::pages::admin::users::{UserPage, UsersPage};
+use crate::pages::api_docs::ApiDocsPage;
 use crate::pages::book::BookPage;
 use crate::pages::certificate::{CertificatePage, VerifyCertificatePage};
 use crate::pages::dev_mailbox::DevMailboxPage;
@@ -97,6 +98,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("contact") view=ContactPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("privacy") view=PrivacyPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("terms") view=TermsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("api"), StaticSegment("docs")) view=ApiDocsPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>

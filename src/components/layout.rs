@@ -53,6 +53,7 @@ fn Footer() -> impl IntoView {
                         <li><a href="/contact">"Contact us"</a></li>
                         <li><a href="/terms">"Terms of booking"</a></li>
                         <li><a href="/privacy">"Privacy notice"</a></li>
+                        <li><a href="/api/docs">"API for partners"</a></li>
                         <li><a href="/sitemap.xml">"Sitemap"</a></li>
                     </ul>
                 </nav>

@@ -3,6 +3,7 @@
 pub mod about;
 pub mod account;
 pub mod admin;
+pub mod api_docs;
 pub mod book;
 pub mod catalogue;
 pub mod certificate;

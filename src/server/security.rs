@@ -52,7 +52,7 @@ impl Refusing {
 /// id) for the REST API, JSON for server functions (they read their errors
 /// so), short text for people.
 fn refuse(to: &Refusing, status: StatusCode, error: AppError) -> Response {
-    if to.path.starts_with("/api/") {
+    if to.path.starts_with("/api/v1/") {
         let title = match error {
             AppError::UnsupportedBody => "Send the body as JSON (Content-Type: application/json).".to_string(),
             _ => error.to_string(),
@@ -312,7 +312,7 @@ pub fn judge(method: &Method, headers: &HeaderMap, site: &SiteOrigin) -> Verdict
 /// then reads the token alone, never the cookie), so a partner's page may
 /// send it from its own origin, as CORS allows.
 pub async fn same_origin(State(site): State<SiteOrigin>, request: Request, next: Next) -> Response {
-    let bearer = request.uri().path().starts_with("/api/") && request.headers().contains_key(header::AUTHORIZATION);
+    let bearer = request.uri().path().starts_with("/api/v1/") && request.headers().contains_key(header::AUTHORIZATION);
     if bearer || judge(request.method(), request.headers(), &site) == Verdict::Allowed {
         return next.run(request).await;
     }

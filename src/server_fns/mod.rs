@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod api;
 pub mod catalogue;
 pub mod certificates;
 pub mod courses;

@@ -139,3 +139,37 @@ async fn every_operation_is_described_with_its_scopes_answers_and_errors() {
     assert!(body["example"]["billing"].is_string(), "the request has an example: {body}");
     assert_eq!(doc["paths"]["/api/v1/me/enrollments"]["get"]["security"][0]["bearer"][0], "enrollments:read");
 }
+
+#[tokio::test]
+async fn the_reference_page_is_rendered_from_the_document_on_the_server() {
+    let app = TestApp::empty().await;
+    let doc: serde_json::Value = serde_json::from_str(&app.get("/api/v1/openapi.json").await.body).unwrap();
+    let page = app.get("/api/docs").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let html = scraper::Html::parse_document(&page.body);
+    let select = |css: &str| scraper::Selector::parse(css).unwrap();
+    let title = html.select(&select("title")).next().map(|t| t.text().collect::<String>());
+    assert_eq!(title.as_deref(), Some("REST API reference · Lyceum"));
+    // Every operation has its section, by its id, with its method and path.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap();
+            let section =
+                html.select(&select(&format!("section#{id}"))).next().unwrap_or_else(|| panic!("{id} is on the page"));
+            let heading: String = section.select(&select("h3")).next().unwrap().text().collect();
+            assert_eq!(heading, format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    // Every type has its entry, and a field's type links to it.
+    for name in doc["components"]["schemas"].as_object().unwrap().keys() {
+        assert!(html.select(&select(&format!("#schema-{name}"))).next().is_some(), "{name} is on the page");
+    }
+    let links: Vec<String> =
+        html.select(&select("#schema-Session a")).filter_map(|a| a.value().attr("href").map(str::to_string)).collect();
+    assert!(links.contains(&"#schema-Mode".to_string()), "{links:?}");
+    let enrol: String = html.select(&select("section#enrol .api-access")).next().unwrap().text().collect();
+    assert_eq!(enrol, "Needs a token with enrollments:write.");
+    // The Markdown of the descriptions becomes markup, never shown as text.
+    assert!(!page.body.contains("`Idempotency-Key`"), "code spans are rendered");
+    assert!(html.select(&select("section#enrol code")).any(|c| c.text().collect::<String>() == "Idempotency-Key"));
+}

@@ -134,6 +134,11 @@ const STANDARD: &[Standard] = &[
     },
 ];
 
+/// The status of a standard error answer, by its name.
+pub fn status_of(name: &str) -> Option<&'static str> {
+    STANDARD.iter().find(|s| s.name == name).map(|s| s.status)
+}
+
 /// The operations of a path, whichever methods it has.
 fn operations(item: &mut utoipa::openapi::path::PathItem) -> impl Iterator<Item = &mut Operation> {
     [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch, &mut item.head]
@@ -201,7 +206,7 @@ pub fn finish(mut doc: OpenApi) -> OpenApi {
     for item in doc.paths.paths.values_mut() {
         for operation in operations(item) {
             for name in errors_of(operation) {
-                let status = STANDARD.iter().find(|s| s.name == name).map(|s| s.status).unwrap_or("500");
+                let status = status_of(name).unwrap_or("500");
                 operation
                     .responses
                     .responses

@@ -13,6 +13,7 @@ mod json;
 pub mod limits;
 mod me;
 mod page;
+pub mod reference;
 mod sessions;
 
 use super::AppState;
