@@ -19,6 +19,7 @@ for (const path of [
   "/contact",
   "/terms",
   "/privacy",
+  "/api/docs",
 ]) {
   test(`no serious or critical accessibility violations on ${path}`, async ({ page }) => {
     let target = path;

@@ -10,6 +10,7 @@ mod accounts;
 mod api;
 mod api_bookings;
 mod api_document;
+mod api_fuzz;
 mod api_staff;
 mod attendance;
 mod auth;

@@ -336,6 +336,28 @@ async fn a_deleted_account_leaves_nothing_of_the_person_but_the_name_on_certific
     let staff = people(&app, "staff", 1, Role::Staff).await.remove(0);
     let code = enrolments.mark(&staff, seat.id, Some(Attendance::Attended), true).await.unwrap().unwrap();
     app.state.calendars.replace_feed(&ann).await.unwrap();
+    // A partner's tool reads her enrolments with her token, and retries a
+    // booking with a key (refused: the seat is hers already, and kept so).
+    let scopes = ["enrollments:read".to_string(), "enrollments:write".to_string()];
+    let token = app.state.tokens.create(&ann, &Default::default(), "Partner", &scopes, "30").await.unwrap();
+    let api = |method: &str, uri: String, body: &str| {
+        let request = axum::http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .header("idempotency-key", "retry-1")
+            .body(axum::body::Body::from(body.to_string()))
+            .unwrap();
+        app.request(request)
+    };
+    let mine = api("GET", "/api/v1/me/enrollments".into(), "").await;
+    assert!(mine.status == 200 && mine.body.contains(&format!("\"id\":{}", seat.id)), "{}", mine.body);
+    let order = serde_json::json!({ "billing": "private", "billing_name": NAME, "address": "1 Main Street",
+        "city": "Valletta", "country": "MT", "payment": "transfer", "accept_terms": true });
+    let again = api("POST", format!("/api/v1/sessions/{done}/enrollments"), &order.to_string()).await;
+    assert_eq!(again.status, 409, "{}", again.body);
+    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM idempotency_keys WHERE user_id = {id}")).await, 1);
 
     // Bob, signed in, asks for a confirmation link for her address: his
     // session remembers it. Her phone, without JavaScript, gets her
@@ -381,6 +403,12 @@ async fn a_deleted_account_leaves_nothing_of_the_person_but_the_name_on_certific
     assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM sessions WHERE user_id = {id}")).await, 0);
     // Bob's session goes on without her address.
     assert_eq!(bob.get("/account/profile").await.status, 200);
+    // Her token opens nothing, and nothing a retry could replay is kept.
+    let gone = api("GET", "/api/v1/me/enrollments".into(), "").await;
+    assert_eq!(gone.status, 401, "{}", gone.body);
+    assert!(!gone.body.contains(NAME) && !gone.body.contains(EMAIL));
+    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM idempotency_keys WHERE user_id = {id}")).await, 0);
+    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM api_tokens WHERE user_id = {id}")).await, 0);
 
     // Kept, as the page says: the certificate, still verifiable, with her
     // name; her enrolments, cancelled, with attendance and completion.

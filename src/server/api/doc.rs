@@ -147,13 +147,12 @@ fn operations(item: &mut utoipa::openapi::path::PathItem) -> impl Iterator<Item 
 }
 
 /// Which of the standard errors an operation may answer, from what it
-/// declares.
-fn errors_of(operation: &Operation) -> Vec<&'static str> {
+/// declares (`secured`: it needs a token).
+fn errors_of(operation: &Operation, secured: bool) -> Vec<&'static str> {
     let parameters = operation.parameters.iter().flatten();
     let has = |place: ParameterIn| {
         parameters.clone().any(|p| matches!(p, RefOr::T(parameter) if parameter.parameter_in == place))
     };
-    let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
     let body = operation.request_body.is_some();
     let mut names = vec!["BadRequest"];
     if secured {
@@ -203,9 +202,22 @@ pub fn finish(mut doc: OpenApi) -> OpenApi {
         }
         components.responses.insert(standard.name.to_string(), RefOr::T(response.build()));
     }
+    // Where the API is: this academy's own address, as the document is
+    // served from it.
+    doc.servers = Some(vec![
+        utoipa::openapi::server::ServerBuilder::new()
+            .url("/")
+            .description(Some("This academy's own address, where this document is served"))
+            .build(),
+    ]);
     for item in doc.paths.paths.values_mut() {
         for operation in operations(item) {
-            for name in errors_of(operation) {
+            let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+            if !secured {
+                // Said in so many words: anyone may call it.
+                operation.security = Some(vec![utoipa::openapi::security::SecurityRequirement::default()]);
+            }
+            for name in errors_of(operation, secured) {
                 let status = status_of(name).unwrap_or("500");
                 operation
                     .responses
