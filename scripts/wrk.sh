@@ -66,6 +66,19 @@ share() {
     awk -v a="$arps" -v b="$brps" -v d="$decimals" 'BEGIN { printf "%." d "f", (b > 0 ? 100 * a / b : 0) }'
 }
 
+# How many times run a's rate is run b's, to one decimal ("-" when either
+# is not a rate).
+ratio() {
+    local a="$1" b="$2" arps brps
+    if [ -n "$(no_rate "$a")" ] || [ -n "$(no_rate "$b")" ]; then
+        echo "-"
+        return
+    fi
+    read -r arps _ <<<"$a"
+    read -r brps _ <<<"$b"
+    awk -v a="$arps" -v b="$brps" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }'
+}
+
 # The Lua a login run adds to its script: it counts the answers by status,
 # and a 429 also by its Retry-After, and wrk prints the counts at the end
 # as lines "answers <status>[:<retry-after>] <count>".

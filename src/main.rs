@@ -74,6 +74,10 @@ enum SeedCommand {
         count: u32,
         #[arg(long)]
         cookies: std::path::PathBuf,
+        /// Also an API token each (`enrollments:write`, for a day), to this
+        /// file (mode 0600), in the same order.
+        #[arg(long)]
+        tokens: Option<std::path::PathBuf>,
     },
     /// A generated catalogue for benchmarks.
     Bench {
@@ -138,9 +142,11 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
                  is numbered 1..N, no learner holds two places in a session or two seats from one move"
             );
         }
-        Command::Seed { what: SeedCommand::Learners { count, cookies } } => {
+        Command::Seed { what: SeedCommand::Learners { count, cookies, tokens } } => {
             let started = std::time::Instant::now();
-            seed::learners::load(&db, count as usize, &cookies).await.map_err(|e| format!("seeding failed: {e}"))?;
+            seed::learners::load(&db, count as usize, &cookies, tokens.as_deref())
+                .await
+                .map_err(|e| format!("seeding failed: {e}"))?;
             println!("{count} signed-in learners added in {:.1?}", started.elapsed());
         }
         Command::Seed { what: SeedCommand::Demo } => {

@@ -20,18 +20,27 @@ async fn api(app: &TestApp, method: &str, uri: &str, token: Option<&str>) -> Tes
     app.request(request.body(Body::empty()).unwrap()).await
 }
 
-fn json(res: &TestResponse) -> serde_json::Value {
+pub fn json(res: &TestResponse) -> serde_json::Value {
     serde_json::from_str(&res.body).unwrap_or_else(|e| panic!("{e}: {}", res.body))
 }
 
-/// A problem's `type` (checked to be problem+json with the status in it).
-fn problem(res: &TestResponse, status: u16) -> serde_json::Value {
+/// A problem (checked to be problem+json with the status and the request's
+/// id in it).
+pub fn problem(res: &TestResponse, status: u16) -> serde_json::Value {
     assert_eq!(res.status, status, "{}", res.body);
     assert_eq!(res.header("content-type"), Some("application/problem+json"), "{}", res.body);
     let body = json(res);
     assert_eq!(body["status"], status);
     assert!(body["request_id"].as_str().is_some_and(|id| !id.is_empty()), "{body}");
     body
+}
+
+/// A token of `user`'s with `scopes`, made by the domain directly (the page
+/// that makes them is tested on its own).
+pub async fn token(app: &TestApp, user: &lyceum::model::account::User, scopes: &[&str]) -> String {
+    let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+    let client = lyceum::server::client::Client::default();
+    app.state.tokens.create(user, &client, "Partner", &scopes, "30").await.expect("token made")
 }
 
 /// Every text the database keeps of sessions, tokens and the audit trail.

@@ -3,20 +3,14 @@
 //! `Idempotency-Key` making a retry safe, one after the other and at once;
 //! and the list of upcoming dates (`GET /api/v1/sessions`).
 
+use crate::api::{json, problem, token};
 use crate::enrolment::{people, set, standing, two_sessions};
 use crate::helpers::{TestApp, TestResponse};
 use crate::visitor::count;
 use axum::body::Body;
 use axum::http::Request;
-use lyceum::model::account::{Role, User};
+use lyceum::model::account::Role;
 use lyceum::server::audit::Acting;
-use lyceum::server::client::Client;
-
-/// A token of `user`'s with `scopes`.
-async fn token(app: &TestApp, user: &User, scopes: &[&str]) -> String {
-    let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
-    app.state.tokens.create(user, &Client::default(), "Partner", &scopes, "30").await.expect("token made")
-}
 
 async fn post(app: &TestApp, uri: &str, token: &str, key: Option<&str>, kind: &str, body: String) -> TestResponse {
     let mut request = Request::builder()
@@ -32,19 +26,6 @@ async fn post(app: &TestApp, uri: &str, token: &str, key: Option<&str>, kind: &s
 
 async fn get(app: &TestApp, uri: &str) -> TestResponse {
     app.request(Request::builder().uri(uri).body(Body::empty()).unwrap()).await
-}
-
-fn json(res: &TestResponse) -> serde_json::Value {
-    serde_json::from_str(&res.body).unwrap_or_else(|e| panic!("{e}: {}", res.body))
-}
-
-fn problem(res: &TestResponse, status: u16) -> serde_json::Value {
-    assert_eq!(res.status, status, "{}", res.body);
-    assert_eq!(res.header("content-type"), Some("application/problem+json"), "{}", res.body);
-    let body = json(res);
-    assert_eq!(body["status"], status, "{body}");
-    assert!(body["request_id"].as_str().is_some_and(|id| !id.is_empty()), "{body}");
-    body
 }
 
 fn order(extra: serde_json::Value) -> serde_json::Value {
@@ -241,4 +222,39 @@ async fn upcoming_dates_are_listed_a_page_at_a_time_and_narrowed_as_the_catalogu
     assert_eq!(problem(&get(&app, "/api/v1/sessions?from=2026-02-30").await, 422)["errors"][0]["field"], "from");
     assert_eq!(problem(&get(&app, "/api/v1/sessions?per_page=101").await, 422)["errors"][0]["field"], "per_page");
     assert_eq!(json(&get(&app, "/api/v1/sessions?course=no-such-course").await)["total"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_booking_one_date_at_once_through_the_api_fill_it_and_wait_in_turn() {
+    let app = TestApp::demo().await;
+    let (_, session, _) = two_sessions(&app, (20, 5)).await;
+    let crowd = people(&app, "crowd", 200, Role::Learner).await;
+    let mut tokens = Vec::new();
+    for learner in &crowd {
+        tokens.push(token(&app, learner, &["enrollments:write"]).await);
+    }
+    let uri = format!("/api/v1/sessions/{session}/enrollments");
+    let body = order(serde_json::json!({})).to_string();
+    let answers = futures::future::join_all(
+        tokens.iter().map(|token| post(&app, &uri, token, None, "application/json", body.clone())),
+    )
+    .await;
+    let mut statuses = std::collections::BTreeMap::new();
+    for answer in &answers {
+        *statuses.entry(answer.status).or_insert(0) += 1;
+    }
+    assert_eq!(statuses, [(201, 200)].into(), "every booking answered 201, none refused or failed");
+    let booked: Vec<serde_json::Value> = answers.iter().map(json).collect();
+    let confirmed = booked.iter().filter(|b| b["enrollment"]["status"] == "confirmed").count();
+    let mut places: Vec<i64> = booked.iter().filter_map(|b| b["enrollment"]["waitlist_position"].as_i64()).collect();
+    places.sort_unstable();
+    assert_eq!(confirmed, 20);
+    assert_eq!(places, (1..=180).collect::<Vec<_>>(), "the waitlist numbered 1..180 as answered");
+    let (seats, positions, taken, waiting) = standing(&app, session).await;
+    assert_eq!((seats, taken, waiting), (20, 20, 180));
+    assert_eq!(positions, (1..=180).collect::<Vec<_>>());
+    assert_eq!(orders(&app).await, 200);
+    assert_eq!(booked.iter().filter(|b| b["order"]["invoice"].is_string()).count(), 20, "a seat confirmed is invoiced");
+    let problems = lyceum::server::enrolment::check::check_seats(&app.state.db).await.unwrap();
+    assert_eq!(problems, [], "check-seats agrees");
 }

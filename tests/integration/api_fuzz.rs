@@ -5,20 +5,15 @@
 //! anonymously and with a token of each scope, bounded in examples per
 //! operation and in time.
 
+use crate::api::token;
 use crate::enrolment::people;
 use crate::helpers::TestApp;
-use lyceum::model::account::{Role, User};
-use lyceum::server::client::Client;
+use lyceum::model::account::Role;
 use std::time::Duration;
 
 /// Examples per operation and run, and the most a run may take.
 const EXAMPLES: &str = "25";
 const RUN_LIMIT: Duration = Duration::from_secs(240);
-
-async fn token(app: &TestApp, user: &User, scopes: &[&str]) -> String {
-    let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
-    app.state.tokens.create(user, &Client::default(), "Fuzzer", &scopes, "30").await.expect("token made")
-}
 
 /// Runs schemathesis once: how many cases it generated, or its output when
 /// it found something.

@@ -3,18 +3,13 @@
 //! the API's edges: request limits per caller with their headers, and CORS
 //! for the configured origins.
 
+use crate::api::{json, problem, token};
 use crate::enrolment::{people, standing, two_sessions};
 use crate::helpers::{TestApp, TestResponse};
 use crate::visitor::count;
 use axum::body::Body;
 use axum::http::Request;
-use lyceum::model::account::{Role, User};
-use lyceum::server::client::Client;
-
-async fn token(app: &TestApp, user: &User, scopes: &[&str]) -> String {
-    let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
-    app.state.tokens.create(user, &Client::default(), "Partner", &scopes, "30").await.expect("token made")
-}
+use lyceum::model::account::Role;
 
 async fn call(app: &TestApp, method: &str, uri: &str, token: &str, body: Option<serde_json::Value>) -> TestResponse {
     let request = Request::builder()
@@ -24,18 +19,6 @@ async fn call(app: &TestApp, method: &str, uri: &str, token: &str, body: Option<
         .header("content-type", "application/json");
     let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
     app.request(request.body(body).unwrap()).await
-}
-
-fn json(res: &TestResponse) -> serde_json::Value {
-    serde_json::from_str(&res.body).unwrap_or_else(|e| panic!("{e}: {}", res.body))
-}
-
-fn problem(res: &TestResponse, status: u16) -> serde_json::Value {
-    assert_eq!(res.status, status, "{}", res.body);
-    assert_eq!(res.header("content-type"), Some("application/problem+json"), "{}", res.body);
-    let body = json(res);
-    assert!(body["request_id"].as_str().is_some_and(|id| !id.is_empty()), "{body}");
-    body
 }
 
 #[tokio::test]
