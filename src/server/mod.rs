@@ -33,6 +33,7 @@ pub mod ops;
 pub mod orders;
 pub mod page_cache;
 pub mod present;
+pub mod problem;
 pub mod request;
 pub mod returned;
 pub mod security;

@@ -57,7 +57,7 @@ fn refuse(to: &Refusing, status: StatusCode, error: AppError) -> Response {
             AppError::UnsupportedBody => "Send the body as JSON (Content-Type: application/json).".to_string(),
             _ => error.to_string(),
         };
-        let mut problem = super::error::Problem::new(error.kind(), title, status);
+        let mut problem = super::problem::Problem::new(error.kind(), title, status);
         problem.request_id = to.request_id.clone();
         return problem.into_response();
     }
