@@ -31,6 +31,8 @@ const ABANDONED_SECS: i64 = 60;
 /// told to try again later.
 const WAIT_FOR_FIRST: Wait = Wait::from_secs(10);
 const KEY_MAX: usize = 255;
+/// Keeps the answer given to a key's request.
+const KEEP_ANSWER: &str = "UPDATE idempotency_keys SET status = $3, body = $4 WHERE user_id = $1 AND key = $2";
 
 /// The key a request carries, checked: 1 to 255 visible ASCII characters.
 pub fn key_of(headers: &HeaderMap) -> Result<Option<String>, Error> {
@@ -116,16 +118,14 @@ fn replay(status: i64, body: String) -> Response {
 impl Claim {
     /// Keeps the answer to the work done in `tx`, to commit with it.
     pub async fn answer_in(&self, tx: &mut Tx, status: StatusCode, body: &str) -> Result<(), sqlx::Error> {
-        with_tx!(tx, |c| sqlx::query(
-            "UPDATE idempotency_keys SET status = $3, body = $4 WHERE user_id = $1 AND key = $2"
-        )
-        .bind(self.user_id)
-        .bind(&self.key)
-        .bind(i64::from(status.as_u16()))
-        .bind(body)
-        .execute(c)
-        .await
-        .map(drop))
+        with_tx!(tx, |c| sqlx::query(KEEP_ANSWER)
+            .bind(self.user_id)
+            .bind(&self.key)
+            .bind(i64::from(status.as_u16()))
+            .bind(body)
+            .execute(c)
+            .await
+            .map(drop))
     }
 
     /// Answers a request that did nothing: a refusal is kept, as the same
@@ -144,16 +144,14 @@ impl Claim {
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         };
         let text = String::from_utf8_lossy(&bytes).into_owned();
-        let kept = with_pool!(&self.db, |pool| sqlx::query(
-            "UPDATE idempotency_keys SET status = $3, body = $4 WHERE user_id = $1 AND key = $2"
-        )
-        .bind(self.user_id)
-        .bind(&self.key)
-        .bind(i64::from(status.as_u16()))
-        .bind(&text)
-        .execute(pool)
-        .await
-        .map(drop));
+        let kept = with_pool!(&self.db, |pool| sqlx::query(KEEP_ANSWER)
+            .bind(self.user_id)
+            .bind(&self.key)
+            .bind(i64::from(status.as_u16()))
+            .bind(&text)
+            .execute(pool)
+            .await
+            .map(drop));
         if kept.is_err() {
             let _ = self.forget().await;
         }

@@ -140,8 +140,11 @@ pub async fn conditional(request: &axum::http::HeaderMap, response: Response, ca
     let Ok(bytes) = axum::body::to_bytes(body, 4 * 1024 * 1024).await else {
         return ApiProblem(Error::Internal("an answer over 4 MiB".into())).into_response();
     };
-    let digest = super::crypto::token_hash(&String::from_utf8_lossy(&bytes));
-    let etag = format!("\"{}\"", &digest[..32]);
+    // The tag is the body's own hash (its first 128 bits), taken from the
+    // bytes as they are: no copy of the body, on every public answer.
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(&bytes);
+    let etag = format!("\"{}\"", digest[..16].iter().map(|b| format!("{b:02x}")).collect::<String>());
     let etag_value = HeaderValue::from_str(&etag).expect("hex in quotes is a header value");
     let cache_value = HeaderValue::from_str(cache).expect("a cache policy is a header value");
     let matches = request.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|asked| {

@@ -67,16 +67,15 @@ pub async fn list(
         Err(problem) => return problem.into_response(),
     };
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw.as_bytes())
-        .filter(|(name, _)| FILTERS.contains(&name.as_ref()))
+        .filter(|(name, _)| name == "course" || FILTERS.contains(&name.as_ref()))
         .map(|(name, value)| (name.into_owned(), value.into_owned()))
         .collect();
-    let (query, notices) = CatalogueQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let (query, notices) =
+        CatalogueQuery::from_pairs(pairs.iter().filter(|(k, _)| k != "course").map(|(k, v)| (k.as_str(), v.as_str())));
     if !notices.is_empty() {
         return super::catalogue::refused(&notices);
     }
-    let course = url::form_urlencoded::parse(raw.as_bytes())
-        .find(|(name, _)| name == "course")
-        .map(|(_, value)| value.trim().to_string());
+    let course = pairs.iter().find(|(name, _)| name == "course").map(|(_, value)| value.trim().to_string());
     let per_page = i64::try_from(request.per_page).unwrap_or(100);
     let offset = i64::try_from(request.page - 1).unwrap_or(0).saturating_mul(per_page);
     let (items, total) = match state.catalogue.sessions(course.as_deref(), &query, offset, per_page).await {
