@@ -154,7 +154,8 @@ setup_e2e() {
 # Python packages the tests use as independent peers and checkers (an SMTP
 # relay that offers STARTTLS, an iCalendar parser, a JWT/JWKS verifier, a
 # PDF reader, an OpenAPI validator, an API fuzzer that checks answers
-# against the document), in a virtual environment in the tools folder.
+# against the document, a webhook receiver's signature checks), in a
+# virtual environment in the tools folder.
 # icalendar stays on 6.x.
 AIOSMTPD_VERSION="1.4.6"
 ICALENDAR_VERSION="6.3.2"
@@ -163,11 +164,13 @@ CRYPTOGRAPHY_VERSION="50.0.2"
 PYPDF_VERSION="7.1.1"
 OPENAPI_SPEC_VALIDATOR_VERSION="0.9.0"
 SCHEMATHESIS_VERSION="4.32.5"
+STANDARDWEBHOOKS_VERSION="1.3.0"
 setup_python_tools() {
     local venv="$LYCEUM_TOOLS/python"
     local wanted=("aiosmtpd==$AIOSMTPD_VERSION" "icalendar==$ICALENDAR_VERSION"
         "PyJWT[crypto]==$PYJWT_VERSION" "cryptography==$CRYPTOGRAPHY_VERSION" "pypdf==$PYPDF_VERSION"
-        "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION" "schemathesis==$SCHEMATHESIS_VERSION")
+        "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION" "schemathesis==$SCHEMATHESIS_VERSION"
+        "standardwebhooks==$STANDARDWEBHOOKS_VERSION")
     # Fails when a package is missing or at another version.
     if ! "$venv/bin/python" -c '
 import sys

@@ -25,6 +25,7 @@ use crate::pages::admin::taxonomy::{
     NewCategoryPage, NewInstructorPage,
 };
 use crate::pages::admin::users::{UserPage, UsersPage};
+use crate::pages::admin::webhooks::{WebhookPage, WebhooksPage};
 use crate::pages::api_docs::ApiDocsPage;
 use crate::pages::book::BookPage;
 use crate::pages::certificate::{CertificatePage, VerifyCertificatePage};
@@ -116,6 +117,8 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("certificates"), ParamSegment("code")) view=CertificatePage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("admin") view=AdminDashboardPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("audit")) view=AuditPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("webhooks")) view=WebhooksPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), StaticSegment("webhooks"), ParamSegment("id")) view=WebhookPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("courses")) view=CoursesPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("import")) view=ImportPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("admin"), StaticSegment("courses"), StaticSegment("new")) view=NewCoursePage ssr=SsrMode::Async/>

@@ -229,6 +229,8 @@ pub enum Refusal {
     MessageOver,
     /// Nobody holds a place to message (or only on the waitlist, left out).
     NobodyToMessage,
+    /// A webhook delivery is on its way already: it is not sent twice at once.
+    DeliveryPending,
 }
 
 impl Refusal {
@@ -297,6 +299,7 @@ impl Refusal {
                 "This session is cancelled and its learners were told, so no message was sent.".into()
             }
             Refusal::MessageOver => "This session is over, so no message was sent.".into(),
+            Refusal::DeliveryPending => "This delivery is on its way already: see its attempts below.".into(),
             Refusal::NobodyToMessage => {
                 "Nobody holds a seat in this session (nor, if you included it, a place on its waitlist), so no \
                  message was sent."

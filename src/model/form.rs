@@ -103,6 +103,10 @@ pub enum Field {
     PerPage,
     /// The API's `Idempotency-Key` header.
     IdempotencyKey,
+    /// Where a webhook endpoint is reached.
+    Url,
+    /// The events a webhook endpoint listens for.
+    Events,
 }
 
 impl Field {
@@ -174,6 +178,8 @@ impl Field {
             Field::Page => "page",
             Field::PerPage => "per_page",
             Field::IdempotencyKey => "Idempotency-Key",
+            Field::Url => "url",
+            Field::Events => "events",
         }
     }
 }
@@ -259,6 +265,10 @@ pub enum Problem {
     },
     /// An idempotency key sent again with another request.
     KeyReused,
+    /// Not an http or https address of a host.
+    MalformedWebhookUrl,
+    /// An address on a local or private network, where nothing is delivered.
+    PrivateAddress,
 }
 
 impl Problem {
@@ -323,6 +333,14 @@ impl Problem {
             Problem::KeyReused => {
                 "This key was used for another request in the last 24 hours: send a new key for a new request.".into()
             }
+            Problem::MalformedWebhookUrl => {
+                "Enter an https address such as https://crm.example.com/hooks/lyceum, with a host \
+                 name and no user name or password."
+                    .into()
+            }
+            Problem::PrivateAddress => "This address is on a local or private network. Webhooks go only to \
+                 addresses on the public internet."
+                .into(),
         }
     }
 }
@@ -444,10 +462,16 @@ pub enum Notice {
     InstructorUnlinked,
     Messaged,
     PaymentRecorded,
+    WebhookCreated,
+    WebhookEnabled,
+    WebhookDisabled,
+    WebhookRotated,
+    WebhookDeleted,
+    WebhookRedelivered,
 }
 
 impl Notice {
-    const ALL: [Notice; 44] = [
+    const ALL: [Notice; 50] = [
         Notice::CheckEmail,
         Notice::LinkSent,
         Notice::Verified,
@@ -492,6 +516,12 @@ impl Notice {
         Notice::InstructorUnlinked,
         Notice::Messaged,
         Notice::PaymentRecorded,
+        Notice::WebhookCreated,
+        Notice::WebhookEnabled,
+        Notice::WebhookDisabled,
+        Notice::WebhookRotated,
+        Notice::WebhookDeleted,
+        Notice::WebhookRedelivered,
     ];
 
     pub fn code(self) -> &'static str {
@@ -540,6 +570,12 @@ impl Notice {
             Notice::InstructorUnlinked => "instructor-unlinked",
             Notice::Messaged => "messaged",
             Notice::PaymentRecorded => "payment-recorded",
+            Notice::WebhookCreated => "webhook-created",
+            Notice::WebhookEnabled => "webhook-enabled",
+            Notice::WebhookDisabled => "webhook-disabled",
+            Notice::WebhookRotated => "webhook-rotated",
+            Notice::WebhookDeleted => "webhook-deleted",
+            Notice::WebhookRedelivered => "webhook-redelivered",
         }
     }
 
@@ -608,6 +644,16 @@ impl Notice {
             Notice::InstructorUnlinked => "The account is no longer linked to the instructor profile.",
             Notice::Messaged => "The message is on its way to the session's learners, one e-mail each.",
             Notice::PaymentRecorded => "The payment is recorded against the order.",
+            Notice::WebhookCreated => {
+                "The endpoint is registered. Copy its signing secret below now: it is not shown again."
+            }
+            Notice::WebhookEnabled => "The endpoint is enabled: new events are delivered to it again.",
+            Notice::WebhookDisabled => "The endpoint is disabled: nothing is delivered to it until it is enabled.",
+            Notice::WebhookRotated => {
+                "A new signing secret is below: copy it now. The previous one keeps signing beside it for 24 hours."
+            }
+            Notice::WebhookDeleted => "The endpoint is deleted, with its deliveries.",
+            Notice::WebhookRedelivered => "The delivery is queued again, with the same webhook-id.",
         }
     }
 }

@@ -19,3 +19,4 @@ pub mod taxonomy;
 pub mod token;
 pub mod url;
 pub mod users;
+pub mod webhook;

@@ -42,6 +42,7 @@ pub mod session_store;
 pub mod sql;
 pub mod telemetry;
 pub mod tokens;
+pub mod webhooks;
 
 use axum::extract::FromRef;
 use catalogue::Catalogue;
@@ -118,6 +119,8 @@ pub struct Domain {
     pub orders: orders::Orders,
     /// Personal access tokens for the REST API.
     pub tokens: tokens::Tokens,
+    /// Webhook endpoints and the deliveries of events to them.
+    pub webhooks: webhooks::Webhooks,
     /// What the catalogue and the page cache forget together.
     pub epoch: page_cache::Epoch,
     /// The keys that seal personal data and queued mail.
@@ -174,11 +177,25 @@ impl Domain {
         );
         let orders = orders::Orders::new(db.clone(), catalogue.clone(), enrolments.clone(), billing, public_url);
         let tokens = tokens::Tokens::new(db.clone(), tz);
+        let webhooks = webhooks::Webhooks::new(
+            db.clone(),
+            keys.clone(),
+            tz,
+            public_url,
+            webhooks::Settings {
+                allow_loopback: config.webhooks_allow_loopback,
+                timeout: config.webhook_timeout,
+                retries: config.webhook_retries.clone(),
+                disable_after: chrono::Duration::hours(24),
+                staff_email: config.contact_email.clone(),
+            },
+        );
         let public_url = public_url.into();
         Self {
             catalogue,
             orders,
             tokens,
+            webhooks,
             enrolments,
             accounts,
             calendars,
@@ -209,6 +226,7 @@ impl Domain {
             )
             .with(LinkRequest::Reset.kind(), AnswerLinkRequest::new(self.accounts.clone(), LinkRequest::Reset))
             .with(LinkRequest::Confirm.kind(), AnswerLinkRequest::new(self.accounts.clone(), LinkRequest::Confirm))
+            .with(webhooks::events::DELIVER, webhooks::delivery::Deliver::new(self.webhooks.clone()))
     }
 }
 

@@ -36,6 +36,9 @@ pub mod keys {
     pub const AFTER_CONFIRM: &str = "after_confirm";
     /// An API token just created, sealed, until its page shows it once.
     pub const NEW_TOKEN: &str = "new_token";
+    /// A webhook endpoint's secret just made, sealed with the endpoint's
+    /// id, until that endpoint's page shows it once.
+    pub const NEW_WEBHOOK_SECRET: &str = "new_webhook_secret";
 }
 
 /// The `sessions.id` of a session: the hash of its id, never the id.

@@ -19,3 +19,4 @@ pub mod settings;
 pub mod taxonomy;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;

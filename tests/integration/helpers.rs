@@ -66,7 +66,12 @@ impl TestApp {
 
     /// The demo catalogue, as on first start.
     pub async fn demo() -> Self {
-        let app = Self::empty().await;
+        Self::demo_with(&[]).await
+    }
+
+    /// The demo catalogue, with these settings.
+    pub async fn demo_with(settings: &[(&str, &str)]) -> Self {
+        let app = Self::with_settings(settings).await;
         let tz = app.state.config.timezone;
         let today = chrono::Utc::now().with_timezone(&tz).date_naive();
         seed::demo::load(&app.state.db, tz, today).await.expect("demo data loads");

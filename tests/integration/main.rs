@@ -39,3 +39,4 @@ mod roster_messages;
 mod security;
 mod taxonomy;
 mod users;
+mod webhooks;

@@ -96,7 +96,7 @@ fn grown(before: &BTreeMap<String, i64>, after: &BTreeMap<String, i64>) -> BTree
 }
 
 /// The columns in which some row holds `text`, in any case, with how many rows.
-async fn holding(app: &TestApp, text: &str) -> Vec<(String, String, i64)> {
+pub(crate) async fn holding(app: &TestApp, text: &str) -> Vec<(String, String, i64)> {
     let mut found = Vec::new();
     for (table, column) in columns(app).await {
         let sql = format!(

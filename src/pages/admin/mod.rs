@@ -15,6 +15,7 @@ pub mod settings;
 pub mod sign_in;
 pub mod taxonomy;
 pub mod users;
+pub mod webhooks;
 
 use crate::components::form::NoticeBanner;
 use crate::components::status::set_no_store;
@@ -23,7 +24,7 @@ use leptos::prelude::*;
 use leptos_meta::Meta;
 
 /// The back office's sections, as (path, label).
-const SECTIONS: [(&str, &str); 8] = [
+const SECTIONS: [(&str, &str); 9] = [
     ("/admin", "Dashboard"),
     ("/admin/courses", "Courses"),
     // Categories, campuses and instructors, one list each under this tab.
@@ -32,6 +33,7 @@ const SECTIONS: [(&str, &str); 8] = [
     ("/admin/sessions", "Rosters"),
     ("/admin/enquiries", "Enquiries"),
     ("/admin/orders", "Orders"),
+    (crate::model::webhook::WEBHOOKS_PATH, "Webhooks"),
     ("/admin/audit", "Audit trail"),
 ];
 

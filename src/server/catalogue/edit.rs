@@ -322,8 +322,13 @@ fn stale(now: &CourseRecord, change: &CourseChange) -> Error {
     Error::Refused(AppError::Stale { version: now.version, changes: now.differences(change) })
 }
 
+/// Writes a change's audit entry and, for a course that stays (changed,
+/// published, unpublished or archived), its `course.updated` event.
 async fn record(write: &mut Write<'_>, actor: Actor<'_>, action: &str, id: i64, diff: &Diff) -> Result<(), Error> {
     let change = Change { action, entity: "course", entity_id: id, about: None, diff };
     audit::change_in(write.tx(), actor, change).await?;
+    if !matches!(action, "course.created" | "course.deleted") {
+        crate::server::webhooks::events::course_updated(write.tx(), id, &diff.fields(), Utc::now()).await?;
+    }
     Ok(())
 }

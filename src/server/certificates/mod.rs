@@ -16,11 +16,13 @@ use crate::error::AppError;
 use crate::model::account::{Role, User};
 use crate::model::certificate::{CODE_ALPHABET, CertificateView, MyCertificate, Revocation, grouped_code, is_code};
 use crate::model::form::{Field, FieldError, check_line};
+use crate::model::webhook::EventType;
 use crate::server::accounts::limits::{Limit, Limits};
 use crate::server::crypto::Keyring;
 use crate::server::db::{Db, Tx};
 use crate::server::error::Error;
 use crate::server::mail::{self, message};
+use crate::server::webhooks::events;
 use chrono::{DateTime, SecondsFormat, Utc};
 use chrono_tz::Tz;
 use keys::CredentialKeys;
@@ -140,6 +142,7 @@ impl Certificates {
             Some(("Your certificate", &url)),
         );
         mail::queue(tx, &self.keys, Some(earned.user_id), &mail).await?;
+        events::certificate(tx, EventType::CertificateIssued, &code, now).await?;
         Ok(Some(code))
     }
 
@@ -204,9 +207,14 @@ impl Certificates {
         if !is_code(code) {
             return Err(Error::NotFound);
         }
-        if store::revoke(&self.db, code, reason, actor.id, Utc::now()).await? {
+        let now = Utc::now();
+        let mut tx = self.db.begin_write().await?;
+        if store::revoke(&mut tx, code, reason, actor.id, now).await? {
+            events::certificate(&mut tx, EventType::CertificateRevoked, code, now).await?;
+            tx.commit().await?;
             return Ok(());
         }
+        drop(tx);
         // Nothing revoked: no such certificate, or one revoked already.
         match store::by_code(&self.db, code).await? {
             Some(_) => Err(Error::Refused(AppError::Conflict(crate::model::enrolment::Refusal::AlreadyRevoked))),

@@ -121,8 +121,8 @@ pub async fn insert(tx: &mut Tx, new: &NewCertificate<'_>) -> Result<i64, sqlx::
 
 /// Revokes a certificate that is not revoked yet; whether it was.
 #[tracing::instrument(level = "debug", skip_all)]
-pub async fn revoke(db: &Db, code: &str, reason: &str, by: i64, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
-    with_pool!(db, |pool| {
+pub async fn revoke(tx: &mut Tx, code: &str, reason: &str, by: i64, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
+    with_tx!(tx, |conn| {
         sqlx::query(
             "UPDATE certificates SET revoked_at = $3, revoked_reason = $2, revoked_by = $4
              WHERE code = $1 AND revoked_at IS NULL",
@@ -131,7 +131,7 @@ pub async fn revoke(db: &Db, code: &str, reason: &str, by: i64, now: DateTime<Ut
         .bind(reason)
         .bind(now)
         .bind(by)
-        .execute(pool)
+        .execute(conn)
         .await
         .map(|done| done.rows_affected() == 1)
     })

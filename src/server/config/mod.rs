@@ -77,6 +77,13 @@ pub struct Config {
     /// each as `scheme://host[:port]`.
     pub api_cors_origins: Vec<String>,
     pub request_timeout: Duration,
+    /// Webhooks may be delivered to loopback addresses over plain http:
+    /// development and tests only (production refuses to start with it).
+    pub webhooks_allow_loopback: bool,
+    /// The longest a webhook delivery's attempt may take.
+    pub webhook_timeout: Duration,
+    /// The waits before each retry of a failed webhook delivery.
+    pub webhook_retries: Vec<Duration>,
     /// The key material everything secret is derived from (field encryption,
     /// token hashing). `None` in development when unset: `main` then keeps a
     /// generated one under `data/`.
@@ -299,6 +306,29 @@ impl Config {
         let rate_limits = flag("LYCEUM_RATE_LIMITS", true)?;
         let prices_include_vat = flag("LYCEUM_PRICES_INCLUDE_VAT", true)?;
 
+        let webhook_timeout = Duration::from_secs(number("LYCEUM_WEBHOOK_TIMEOUT_SECS", 10, 1, 60)?);
+        let mut webhook_retries = Vec::new();
+        match get("LYCEUM_WEBHOOK_RETRY_SECS") {
+            None => webhook_retries
+                .extend(crate::server::webhooks::delivery::SCHEDULE_SECS.iter().map(|secs| Duration::from_secs(*secs))),
+            Some(text) => {
+                for part in text.split(',').map(str::trim).filter(|part| !part.is_empty()) {
+                    match part.parse::<u64>() {
+                        Ok(secs) if secs <= 86_400 && webhook_retries.len() < 20 => {
+                            webhook_retries.push(Duration::from_secs(secs))
+                        }
+                        _ => {
+                            return Err(bad(
+                                "LYCEUM_WEBHOOK_RETRY_SECS",
+                                "up to 20 waits in seconds, each at most 86400, separated by commas",
+                                &text,
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+
         let mode = match get("LYCEUM_MODE").as_deref() {
             None | Some("development") => Mode::Development,
             Some("production") => Mode::Production,
@@ -307,6 +337,10 @@ impl Config {
         // The demo academy comes with a staff account: production loads it
         // only when told to in so many words.
         let demo_data = flag("LYCEUM_DEMO_DATA", mode == Mode::Development)?;
+        let webhooks_allow_loopback = flag("LYCEUM_WEBHOOKS_ALLOW_LOOPBACK", false)?;
+        if webhooks_allow_loopback && mode == Mode::Production {
+            return Err(bad("LYCEUM_WEBHOOKS_ALLOW_LOOPBACK", "false in production", "true"));
+        }
         let secret_rule = "at least 32 characters of random text";
         let secret = match get("LYCEUM_SECRET") {
             Some(text) if text.len() >= Secret::MIN_LEN => Some(Secret::new(text)),
@@ -469,6 +503,9 @@ impl Config {
             api_requests_per_minute,
             api_cors_origins,
             request_timeout,
+            webhooks_allow_loopback,
+            webhook_timeout,
+            webhook_retries,
         })
     }
 }

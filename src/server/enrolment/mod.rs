@@ -54,6 +54,7 @@ mod timetable;
 use crate::error::AppError;
 use crate::model::account::{Role, User};
 use crate::model::enrolment::{EnrolmentStatus, MyPlace, Refusal};
+use crate::model::webhook::EventType;
 use crate::server::audit::{Acting, Change, Diff};
 use crate::server::calendar::Calendars;
 use crate::server::catalogue::{Catalogue, Write};
@@ -63,6 +64,7 @@ use crate::server::db::{Db, Tx, Unique};
 use crate::server::error::Error;
 use crate::server::mail::{self, Mail};
 use crate::server::orders::billing::Billing;
+use crate::server::webhooks::events;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 pub use data::{Dates, LearnerEnrolment, Place};
@@ -319,6 +321,8 @@ impl Enrolments {
             }
             reminders::schedule_in(tx, id, now).await?;
         }
+        let event = if position.is_some() { EventType::EnrollmentWaitlisted } else { EventType::EnrollmentConfirmed };
+        events::enrolment(tx, event, id, None, now).await?;
         Ok(Enrolment { id, session_id, status, waitlist_position: position })
     }
 
@@ -456,6 +460,7 @@ impl Enrolments {
                             continue;
                         }
                         self.confirm(tx, &first, session, now).await?;
+                        events::enrolment(tx, EventType::EnrollmentPromoted, first.id, None, now).await?;
                         if let Some(order_id) = first.order_id {
                             // The seat is paid for now: its order's booker
                             // gets the invoice.
@@ -536,6 +541,7 @@ impl Enrolments {
             Err(error) if MOVED_ONCE.violated_by(&error) => return Err(conflict(Refusal::AlreadyMoved)),
             Err(error) => return Err(error.into()),
         }
+        events::enrolment(tx, EventType::EnrollmentMoved, first.id, Some(held.id), now).await?;
         if let Some(learner) = store::recipient(tx, first.user_id).await? {
             let mail =
                 emails::moved(&learner, &from, session, self.tz, &self.public_url).attach(self.calendar_file(session));
@@ -559,6 +565,7 @@ impl Enrolments {
             return Err(Error::Internal(format!("the first on session {}'s waitlist was not waitlisted", session.id)));
         }
         store::close_gap(tx, session.id, first.waitlist_position.unwrap_or(1), now).await?;
+        events::enrolment(tx, EventType::EnrollmentCancelled, first.id, None, now).await?;
         if let Some(learner) = store::recipient(tx, first.user_id).await? {
             let mail = emails::request_lapsed(&learner, session, self.tz, &self.public_url);
             self.send(tx, first.user_id, mail).await?;
@@ -635,6 +642,7 @@ impl Enrolments {
         Self::check_cutoff(&enrolment, &session, now)?;
         self.release(tx, &enrolment, &session, now).await?;
         self.credit(tx, &enrolment, now).await?;
+        events::enrolment(tx, EventType::EnrollmentCancelled, enrolment.id, None, now).await?;
         if let Some(learner) = store::recipient(tx, enrolment.user_id).await? {
             let mail = emails::cancelled(&learner, &session, self.tz, &self.public_url);
             self.send(tx, enrolment.user_id, mail).await?;
@@ -744,6 +752,7 @@ impl Enrolments {
             return Err(conflict(Refusal::CourseHeld));
         }
         reminders::schedule_in(tx, id, now).await?;
+        events::enrolment(tx, EventType::EnrollmentMoved, id, Some(enrolment.id), now).await?;
         if let Some(order_id) = enrolment.order_id {
             // Moved out of a date the academy called off (and credited).
             self.billing.invoice_if_unbilled(tx, order_id, &to, enrolment.user_id, now).await?;
@@ -786,6 +795,7 @@ impl Enrolments {
             Err(error) if LIVE_ENROLMENT.violated_by(&error) => return Err(conflict(Refusal::AlreadyEnrolled)),
             Err(error) => return Err(error.into()),
         };
+        events::enrolment(tx, EventType::EnrollmentWaitlisted, id, None, now).await?;
         if let Some(learner) = store::recipient(tx, seat.user_id).await? {
             let mail = emails::move_requested(&learner, from, to, position, self.tz, &self.public_url);
             self.send(tx, seat.user_id, mail).await?;

@@ -117,6 +117,7 @@ impl Enrolments {
         // another date of it (or move there).
         holds::hold_session_until(tx, session_id, now).await?;
         self.tell_learners(tx, session_id, true).await?;
+        crate::server::webhooks::events::session_cancelled(tx, session_id, now).await?;
         let mut diff = Diff::default();
         diff.field("status", "scheduled", "cancelled");
         let change =

@@ -218,9 +218,10 @@ pub struct Traces<'a> {
 /// address or browser. Gone: links, sessions (and the address wherever
 /// another session holds it, such as that of the browser that signed up),
 /// the calendar feed, the API tokens and the answers kept for their
-/// idempotency keys, the login throttle and per-account rate limits of
-/// the address, the development mailbox's copies of their mail, and mail
-/// still queued for them.
+/// idempotency keys, webhook events about them (queued or delivered),
+/// the login throttle and per-account rate limits of the address, the
+/// development mailbox's copies of their mail, and mail still queued for
+/// them.
 #[tracing::instrument(level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn anonymise(tx: &mut Tx, user_id: i64, traces: &Traces<'_>, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     with_tx!(tx, |conn| {
@@ -240,6 +241,9 @@ pub async fn anonymise(tx: &mut Tx, user_id: i64, traces: &Traces<'_>, now: Date
         sqlx::query("DELETE FROM calendar_feeds WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
         sqlx::query("DELETE FROM api_tokens WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
         sqlx::query("DELETE FROM idempotency_keys WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
+        // Webhook events about them, with their deliveries and attempts:
+        // a delivery still queued sends nothing of theirs.
+        sqlx::query("DELETE FROM webhook_events WHERE subject_user_id = $1").bind(user_id).execute(&mut *conn).await?;
         sqlx::query("UPDATE audit_log SET ip = '', user_agent = '' WHERE user_id = $1")
             .bind(user_id)
             .execute(&mut *conn)
