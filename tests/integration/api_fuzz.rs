@@ -34,6 +34,8 @@ fn schemathesis(document: &str, token: Option<&str>) -> Result<u64, String> {
         .arg("--report-dir")
         .arg(reports.path())
         .env("SCHEMATHESIS_HOOKS", "")
+        // Its cache of crashes goes in the folder of its reports, not the working tree.
+        .current_dir(reports.path())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     if let Some(token) = token {
