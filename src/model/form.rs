@@ -107,6 +107,8 @@ pub enum Field {
     Url,
     /// The events a webhook endpoint listens for.
     Events,
+    /// The version of a record a change names (the API's writes).
+    Version,
 }
 
 impl Field {
@@ -180,6 +182,7 @@ impl Field {
             Field::IdempotencyKey => "Idempotency-Key",
             Field::Url => "url",
             Field::Events => "events",
+            Field::Version => "version",
         }
     }
 }

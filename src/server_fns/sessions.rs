@@ -74,17 +74,13 @@ pub async fn move_whole_session(
     start_time: String,
     end_time: String,
 ) -> Result<(), AppError> {
-    use crate::model::form::{Field, FieldError, Problem};
-    use crate::server::catalogue::{changes::NewTimes, schedule::instant};
+    use crate::server::catalogue::{changes::NewTimes, schedule::instants};
     use crate::server::error::Error;
     let (state, _, user) = auth::signed_in().await?;
     auth::must_be(&user, crate::model::account::Role::Staff)?;
     let times = NewTimes::parse(&start_date, &start_time, &end_time)
         .map_err(|problems| Error::Refused(AppError::Invalid(problems)))?;
-    let tz = state.config.timezone;
-    let skipped = |field| Error::Refused(AppError::Invalid(vec![FieldError { field, problem: Problem::SkippedTime }]));
-    let starts_at = instant(tz, times.date, times.start).ok_or_else(|| skipped(Field::StartTime))?;
-    let ends_at = instant(tz, times.date, times.end).ok_or_else(|| skipped(Field::EndTime))?;
+    let (starts_at, ends_at) = instants(state.config.timezone, &times)?;
     let client = request::client();
     state.enrolments.move_session(Actor { user: &user, client: &client }, session_id, starts_at, ends_at).await?;
     back_to(session_id, "session-moved");

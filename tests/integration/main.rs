@@ -9,6 +9,7 @@ mod account_pages;
 mod accounts;
 mod api;
 mod api_bookings;
+mod api_catalogue;
 mod api_document;
 mod api_fuzz;
 mod api_staff;

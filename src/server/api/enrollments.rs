@@ -4,25 +4,16 @@
 
 use super::json::Body;
 use super::me::Enrollment;
-use super::{ApiResult, Caller, id};
+use super::{ApiResult, Caller, id, note};
 use crate::model::token::Scope;
 use crate::server::AppState;
 use crate::server::audit::Acting;
-use crate::server::auth::Credentials;
 use crate::server::client::Client;
 use crate::server::error::{ApiProblem, Error};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde::Deserialize;
-
-/// Notes in the audit trail what a token changed (a session's changes are
-/// the pages' own to note).
-async fn note(state: &AppState, credentials: &Credentials, client: &Client, change: &str) {
-    if let Credentials::Token(bearer) = credentials {
-        state.tokens.record_change(bearer, client, change).await;
-    }
-}
 
 /// The enrolment as the API gives it, with its date's course and times.
 async fn answer(state: &AppState, enrolment: &crate::server::enrolment::Enrolment) -> Result<Enrollment, Error> {

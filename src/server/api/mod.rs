@@ -6,6 +6,7 @@
 
 mod catalogue;
 mod certificates;
+mod course_edits;
 pub mod doc;
 mod enrollments;
 pub mod idempotency;
@@ -14,6 +15,7 @@ pub mod limits;
 mod me;
 mod page;
 pub mod reference;
+mod session_edits;
 mod sessions;
 
 use super::AppState;
@@ -44,10 +46,10 @@ pub const BODY_MAX_BYTES: usize = 64 * 1024;
 /// undocumented.
 fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let v1 = OpenApiRouter::new()
-        .routes(routes!(catalogue::courses))
-        .routes(routes!(catalogue::course))
-        .routes(routes!(sessions::list))
-        .routes(routes!(catalogue::session))
+        .routes(routes!(catalogue::courses, course_edits::create))
+        .routes(routes!(catalogue::course, course_edits::update, course_edits::delete))
+        .routes(routes!(sessions::list, session_edits::schedule))
+        .routes(routes!(catalogue::session, session_edits::update, session_edits::cancel))
         .routes(routes!(sessions::enrol))
         .routes(routes!(certificates::verify))
         .routes(routes!(me::me))
@@ -175,6 +177,23 @@ impl axum::extract::FromRequestParts<AppState> for Caller {
 
 /// A path parameter that must be an id: a 404 problem otherwise, as an
 /// unknown id is.
+/// The problem of a write that names no version (or not a number).
+pub(super) fn missing_version() -> ApiProblem {
+    use crate::model::form::{Field, FieldError, Problem as Why};
+    ApiProblem(Error::Refused(crate::error::AppError::Invalid(vec![FieldError {
+        field: Field::Version,
+        problem: Why::MalformedNumber,
+    }])))
+}
+
+/// Notes in the audit trail what a token changed (a session's changes are
+/// the pages' own to note).
+pub(super) async fn note(state: &AppState, credentials: &Credentials, client: &super::client::Client, change: &str) {
+    if let Credentials::Token(bearer) = credentials {
+        state.tokens.record_change(bearer, client, change).await;
+    }
+}
+
 pub fn id(text: &str) -> Result<i64, ApiProblem> {
     text.parse::<i64>().ok().filter(|id| *id > 0).ok_or(ApiProblem(Error::NotFound))
 }

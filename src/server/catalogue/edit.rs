@@ -25,7 +25,7 @@ use chrono::{DateTime, Utc};
 const COURSE_SLUG: Unique = Unique { postgres: "courses_slug_key", sqlite: "courses.slug" };
 
 /// A course as staff edit it: every field, its state and its version.
-#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct CourseRecord {
     pub id: i64,
     pub version: i64,
@@ -113,6 +113,16 @@ async fn category_id(tx: &mut Tx, slug: &str) -> Result<i64, Error> {
 }
 
 impl Catalogue {
+    /// One course as staff edit it, by its slug.
+    pub async fn course_record_by_slug(&self, actor: &User, slug: &str) -> Result<CourseRecord, Error> {
+        must_be(actor, Role::Staff)?;
+        let id: Option<i64> = with_pool!(self.db, |pool| sqlx::query_scalar("SELECT id FROM courses WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(pool)
+            .await)?;
+        self.course_record(actor, id.ok_or(Error::NotFound)?).await
+    }
+
     /// One course as staff edit it.
     pub async fn course_record(&self, actor: &User, id: i64) -> Result<CourseRecord, Error> {
         must_be(actor, Role::Staff)?;
@@ -133,14 +143,15 @@ impl Catalogue {
         Ok(id)
     }
 
-    /// Saves a course's content over `version`, the one the editor read.
+    /// Saves a course's content over `version`, the one the editor read;
+    /// whether anything changed (and the version moved on by one).
     pub async fn update_course(
         &self,
         actor: Actor<'_>,
         id: i64,
         version: i64,
         change: CourseChange,
-    ) -> Result<(), Error> {
+    ) -> Result<bool, Error> {
         must_be(actor.user, Role::Staff)?;
         let mut write = self.begin_write().await?;
         let before = read_record(write.tx(), id).await?.ok_or(Error::NotFound)?;
@@ -149,7 +160,7 @@ impl Catalogue {
         }
         let diff = before.diff(&change);
         if diff.is_empty() {
-            return Ok(());
+            return Ok(false);
         }
         let category = category_id(write.tx(), &change.category).await?;
         let updated: Result<u64, sqlx::Error> = with_tx!(write.tx(), |c| {
@@ -186,51 +197,90 @@ impl Catalogue {
             return Err(stale(&now, &change));
         }
         record(&mut write, actor, "course.updated", id, &diff).await?;
-        write.commit().await
+        write.commit().await?;
+        Ok(true)
     }
 
     /// Puts a course in the public catalogue, or takes it out. An
     /// archived course cannot be published.
     pub async fn set_published(&self, actor: Actor<'_>, id: i64, published: bool) -> Result<(), Error> {
+        self.set_published_at(actor, id, published, None).await.map(drop)
+    }
+
+    /// [`Catalogue::set_published`] over `version` when one is given (the
+    /// API's writes name the version they read); whether it changed.
+    pub async fn set_published_at(
+        &self,
+        actor: Actor<'_>,
+        id: i64,
+        published: bool,
+        version: Option<i64>,
+    ) -> Result<bool, Error> {
         must_be(actor.user, Role::Staff)?;
         let mut write = self.begin_write().await?;
         let before = read_record(write.tx(), id).await?.ok_or(Error::NotFound)?;
+        if version.is_some_and(|version| version != before.version) {
+            return Err(stale_state(&before));
+        }
         if before.archived && published {
             return Err(Error::Refused(AppError::Conflict(Refusal::Archived)));
         }
         if before.published == published {
-            return Ok(());
+            return Ok(false);
         }
-        set_state(write.tx(), id, published, false).await?;
+        if !set_state(write.tx(), id, published, false, version).await? {
+            return Err(stale_state(&before));
+        }
         let mut diff = Diff::default();
         diff.field("published", before.published, published);
         let action = if published { "course.published" } else { "course.unpublished" };
         record(&mut write, actor, action, id, &diff).await?;
-        write.commit().await
+        write.commit().await?;
+        Ok(true)
     }
 
     /// Takes a course out of the catalogue for good, keeping its sessions,
     /// enrolments and certificates.
     pub async fn archive_course(&self, actor: Actor<'_>, id: i64) -> Result<(), Error> {
+        self.archive_course_at(actor, id, None).await.map(drop)
+    }
+
+    /// [`Catalogue::archive_course`] over `version` when one is given;
+    /// whether it changed.
+    pub async fn archive_course_at(&self, actor: Actor<'_>, id: i64, version: Option<i64>) -> Result<bool, Error> {
         must_be(actor.user, Role::Staff)?;
         let mut write = self.begin_write().await?;
         let before = read_record(write.tx(), id).await?.ok_or(Error::NotFound)?;
-        if before.archived {
-            return Ok(());
+        if version.is_some_and(|version| version != before.version) {
+            return Err(stale_state(&before));
         }
-        set_state(write.tx(), id, false, true).await?;
+        if before.archived {
+            return Ok(false);
+        }
+        if !set_state(write.tx(), id, false, true, version).await? {
+            return Err(stale_state(&before));
+        }
         let mut diff = Diff::default();
         diff.field("published", before.published, false).field("archived", false, true);
         record(&mut write, actor, "course.archived", id, &diff).await?;
-        write.commit().await
+        write.commit().await?;
+        Ok(true)
     }
 
     /// Deletes a course that never had a learner: one with enrolments or
     /// certificates is refused (archive it instead).
     pub async fn delete_course(&self, actor: Actor<'_>, id: i64) -> Result<(), Error> {
+        self.delete_course_at(actor, id, None).await
+    }
+
+    /// [`Catalogue::delete_course`] of `version` when one is given.
+    pub async fn delete_course_at(&self, actor: Actor<'_>, id: i64, version: Option<i64>) -> Result<(), Error> {
         must_be(actor.user, Role::Staff)?;
         let mut write = self.begin_write().await?;
         let before = read_record(write.tx(), id).await?.ok_or(Error::NotFound)?;
+        if version.is_some_and(|version| version != before.version) {
+            return Err(stale_state(&before));
+        }
         let history: i64 = with_tx!(write.tx(), |c| {
             sqlx::query_scalar(
                 "SELECT (SELECT COUNT(*) FROM enrolments e JOIN course_sessions s ON s.id = e.session_id \
@@ -243,11 +293,15 @@ impl Catalogue {
         if history > 0 {
             return Err(Error::Refused(AppError::Conflict(Refusal::InUse)));
         }
-        with_tx!(write.tx(), |c| sqlx::query("DELETE FROM courses WHERE id = $1")
+        let deleted = with_tx!(write.tx(), |c| sqlx::query("DELETE FROM courses WHERE id = $1 AND version = $2")
             .bind(id)
+            .bind(before.version)
             .execute(c)
             .await
-            .map(|_| ()))?;
+            .map(|done| done.rows_affected()))?;
+        if deleted != 1 {
+            return Err(stale_state(&before));
+        }
         let mut diff = Diff::default();
         diff.field("slug", &before.slug, "").field("title", &before.title, "");
         record(&mut write, actor, "course.deleted", id, &diff).await?;
@@ -302,20 +356,34 @@ pub(super) async fn record_created(
     record(write, actor, "course.created", id, &created(change)).await
 }
 
-async fn set_state(tx: &mut Tx, id: i64, published: bool, archived: bool) -> Result<(), sqlx::Error> {
+/// Publishes, unpublishes or archives course `id`, at `version` when one
+/// is given: whether it was still at it.
+async fn set_state(
+    tx: &mut Tx,
+    id: i64,
+    published: bool,
+    archived: bool,
+    version: Option<i64>,
+) -> Result<bool, sqlx::Error> {
     with_tx!(tx, |c| {
         sqlx::query(
             "UPDATE courses SET published = $1, archived = archived OR $2, updated_at = $3, version = version + 1 \
-             WHERE id = $4",
+             WHERE id = $4 AND ($5 IS NULL OR version = $5)",
         )
         .bind(published)
         .bind(archived)
         .bind(Utc::now())
         .bind(id)
+        .bind(version)
         .execute(c)
         .await
-        .map(|_| ())
+        .map(|done| done.rows_affected() == 1)
     })
+}
+
+/// A change of state asked of a version that is no longer the course's.
+fn stale_state(now: &CourseRecord) -> Error {
+    Error::Refused(AppError::Stale { version: now.version, changes: Vec::new() })
 }
 
 fn stale(now: &CourseRecord, change: &CourseChange) -> Error {

@@ -53,6 +53,15 @@ pub fn instant(tz: Tz, date: NaiveDate, time: NaiveTime) -> Option<DateTime<Utc>
     tz.from_local_datetime(&date.and_time(time)).earliest().map(|t| t.with_timezone(&Utc))
 }
 
+/// The instants new times of a session stand for in `tz`; refused on the
+/// start or end field when the clocks skip that time on that day.
+pub fn instants(tz: Tz, times: &super::changes::NewTimes) -> Result<(DateTime<Utc>, DateTime<Utc>), Error> {
+    let skipped = |field| Error::Refused(AppError::Invalid(vec![FieldError { field, problem: Problem::SkippedTime }]));
+    let starts_at = instant(tz, times.date, times.start).ok_or_else(|| skipped(Field::StartTime))?;
+    let ends_at = instant(tz, times.date, times.end).ok_or_else(|| skipped(Field::EndTime))?;
+    Ok((starts_at, ends_at))
+}
+
 /// The instants of each date of a schedule, or the fields that cannot be
 /// scheduled as typed.
 pub fn plan(
@@ -191,6 +200,50 @@ impl Catalogue {
             .fetch_all(pool)
             .await
         })?)
+    }
+}
+
+/// A session as staff (and the REST API's catalogue writes) see it, with
+/// the version a change of it names.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct SessionRecord {
+    pub id: i64,
+    /// The course's slug.
+    pub course: String,
+    /// Moves on with every change of the date (its times, its status).
+    pub version: i64,
+    /// `scheduled`, `cancelled` or `completed`.
+    pub status: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub mode: Mode,
+    /// The campus's slug, in person.
+    pub location: Option<String>,
+    /// The instructor's slug, when one is named.
+    pub instructor: Option<String>,
+    pub capacity: i64,
+    pub seats_taken: i64,
+    pub waitlisted: i64,
+}
+
+impl Catalogue {
+    /// One session as staff see it, whatever its course's state.
+    pub async fn session_record(&self, actor: &User, id: i64) -> Result<SessionRecord, Error> {
+        must_be(actor, Role::Staff)?;
+        let record = with_pool!(self.db, |pool| {
+            sqlx::query_as::<_, SessionRecord>(
+                "SELECT s.id, c.slug AS course, s.revision AS version, s.status, s.starts_at, s.ends_at, s.mode, \
+                 l.slug AS location, i.slug AS instructor, s.capacity, s.seats_taken, \
+                 s.waitlist_length AS waitlisted \
+                 FROM course_sessions s JOIN courses c ON c.id = s.course_id \
+                 LEFT JOIN locations l ON l.id = s.location_id LEFT JOIN instructors i ON i.id = s.instructor_id \
+                 WHERE s.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+        })?;
+        record.ok_or(Error::NotFound)
     }
 }
 

@@ -17,6 +17,7 @@ async fn update_session(
     session_id: i64,
     times: Option<(DateTime<Utc>, DateTime<Utc>)>,
     cancel: bool,
+    version: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
     let (starts_at, ends_at) = times.unzip();
@@ -26,16 +27,34 @@ async fn update_session(
              SET starts_at = COALESCE($2, starts_at), ends_at = COALESCE($3, ends_at),
                  status = CASE WHEN $4 THEN 'cancelled' ELSE status END,
                  revision = revision + 1, updated_at = $5
-             WHERE id = $1 AND status = 'scheduled'",
+             WHERE id = $1 AND status = 'scheduled' AND ($6 IS NULL OR revision = $6)",
         )
         .bind(session_id)
         .bind(starts_at)
         .bind(ends_at)
         .bind(cancel)
         .bind(now)
+        .bind(version)
         .execute(conn)
         .await
         .map(|done| done.rows_affected() == 1)
+    })
+}
+
+/// Why a session was not changed: it is not scheduled (or not there),
+/// or it is no longer at the version the change named.
+async fn not_changed(tx: &mut Tx, session_id: i64, version: Option<i64>) -> Result<Error, Error> {
+    let now: Option<(String, i64)> = with_tx!(tx, |conn| {
+        sqlx::query_as("SELECT status, revision FROM course_sessions WHERE id = $1")
+            .bind(session_id)
+            .fetch_optional(conn)
+            .await
+    })?;
+    Ok(match (now, version) {
+        (Some((status, revision)), Some(version)) if status == "scheduled" && revision != version => {
+            Error::Refused(AppError::Stale { version: revision, changes: Vec::new() })
+        }
+        _ => Error::NotFound,
     })
 }
 
@@ -66,6 +85,18 @@ impl Enrolments {
         starts_at: DateTime<Utc>,
         ends_at: DateTime<Utc>,
     ) -> Result<(), Error> {
+        self.move_session_at(actor, session_id, (starts_at, ends_at), None).await
+    }
+
+    /// [`Enrolments::move_session`] of `version` (its revision) when one
+    /// is given, as the API's writes name the version they read.
+    pub async fn move_session_at(
+        &self,
+        actor: impl Into<Acting<'_>>,
+        session_id: i64,
+        (starts_at, ends_at): (DateTime<Utc>, DateTime<Utc>),
+        version: Option<i64>,
+    ) -> Result<(), Error> {
         let acting = actor.into();
         staff_only(acting.user)?;
         let now = Utc::now();
@@ -76,8 +107,8 @@ impl Enrolments {
         let mut write = self.catalogue.begin_write().await?;
         let tx = write.tx();
         let before = store::session_facts(tx, session_id).await?.ok_or(Error::NotFound)?;
-        if !update_session(tx, session_id, Some((starts_at, ends_at)), false, now).await? {
-            return Err(Error::NotFound);
+        if !update_session(tx, session_id, Some((starts_at, ends_at)), false, version, now).await? {
+            return Err(not_changed(tx, session_id, version).await?);
         }
         reminders::schedule_session_in(tx, session_id, now).await?;
         holds::hold_session_until(tx, session_id, ends_at).await?;
@@ -100,13 +131,23 @@ impl Enrolments {
     /// and every seat an order paid for gets its credit note.
     #[tracing::instrument(level = "debug", skip_all, fields(session_id))]
     pub async fn cancel_session(&self, actor: impl Into<Acting<'_>>, session_id: i64) -> Result<(), Error> {
+        self.cancel_session_at(actor, session_id, None).await
+    }
+
+    /// [`Enrolments::cancel_session`] of `version` (its revision) when one is given.
+    pub async fn cancel_session_at(
+        &self,
+        actor: impl Into<Acting<'_>>,
+        session_id: i64,
+        version: Option<i64>,
+    ) -> Result<(), Error> {
         let acting = actor.into();
         staff_only(acting.user)?;
         let now = Utc::now();
         let mut write = self.catalogue.begin_write().await?;
         let tx = write.tx();
-        if !update_session(tx, session_id, None, true, now).await? {
-            return Err(Error::NotFound);
+        if !update_session(tx, session_id, None, true, version, now).await? {
+            return Err(not_changed(tx, session_id, version).await?);
         }
         // The session's row is locked by the update: no seat changes under
         // us. Seats that orders paid for are credited in full.
