@@ -55,6 +55,8 @@ use std::sync::Arc;
 /// server that has answered any number of different addresses stays under
 /// 100 MiB (the benchmark checks after 100,000).
 const PAGE_CACHE_BYTES: u64 = 24 * 1024 * 1024;
+/// Memory for the REST API's public answers, kept as sent.
+const API_ANSWER_BYTES: u64 = 8 * 1024 * 1024;
 
 /// What every request handler and server function can reach. Cloned for
 /// every request (axum hands each route its own copy), so it is one `Arc`:
@@ -75,6 +77,8 @@ pub struct AppParts {
     pub domain: Domain,
     /// The REST API's request limits, per token and per client.
     pub api_limits: Arc<api::limits::ApiLimits>,
+    /// The REST API's public answers, kept as sent.
+    pub api_answers: Arc<api::answers::PublicAnswers>,
 }
 
 impl std::ops::Deref for AppParts {
@@ -236,7 +240,10 @@ impl AppState {
         let pages = page_cache::PageCache::new(domain.epoch.clone(), config.cache_ttl, PAGE_CACHE_BYTES);
         let session_store = session_store::DbSessionStore::new(db.budget(Budgets::sessions(&config)));
         let api_limits = Arc::new(api::limits::ApiLimits::new(config.api_requests_per_minute, config.rate_limits));
-        Self(Arc::new(AppParts { leptos, config: Arc::new(config), db, pages, session_store, domain, api_limits }))
+        let api_answers =
+            Arc::new(api::answers::PublicAnswers::new(domain.epoch.clone(), config.cache_ttl, API_ANSWER_BYTES));
+        let config = Arc::new(config);
+        Self(Arc::new(AppParts { leptos, config, db, pages, session_store, domain, api_limits, api_answers }))
     }
 }
 

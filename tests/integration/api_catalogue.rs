@@ -112,15 +112,24 @@ async fn staff_create_change_publish_archive_and_delete_courses_by_version() {
     assert_eq!(course["title"], "Terraform in Practice", "the others keep their values");
     let public = app.get(uri).await;
     assert_eq!(public.status, 200, "published");
+    assert_eq!(json(&public)["price"]["cents"], 89500, "{}", public.body);
+    // Kept as sent (the same tag), until the next write.
+    assert_eq!(app.get(uri).await.header("etag"), public.header("etag"));
+    let cheaper =
+        call(&app, "PATCH", uri, &writer, Some(serde_json::json!({ "version": 3, "price_cents": 79500 }))).await;
+    assert_eq!(cheaper.status, 200, "{}", cheaper.body);
+    let public = app.get(uri).await;
+    assert_eq!(json(&public)["price"]["cents"], 79500, "a write is seen at once");
+    let change = serde_json::json!({ "version": 1, "price_cents": 89500, "published": true });
     // The same change again names a version that has moved on.
     let stale = call(&app, "PATCH", uri, &writer, Some(change)).await;
     assert_eq!(problem(&stale, 409)["type"], "/api/problems/stale");
     let only_state =
         call(&app, "PATCH", uri, &writer, Some(serde_json::json!({ "version": 2, "published": false }))).await;
     assert_eq!(problem(&only_state, 409)["type"], "/api/problems/stale");
-    let bad = call(&app, "PATCH", uri, &writer, Some(serde_json::json!({ "version": 3, "summary": "" }))).await;
+    let bad = call(&app, "PATCH", uri, &writer, Some(serde_json::json!({ "version": 4, "summary": "" }))).await;
     assert_eq!(problem(&bad, 422)["errors"][0]["field"], "summary");
-    assert_eq!(count(&app, "SELECT version FROM courses WHERE slug = 'terraform-in-practice'").await, 3, "unchanged");
+    assert_eq!(count(&app, "SELECT version FROM courses WHERE slug = 'terraform-in-practice'").await, 4, "unchanged");
     assert_eq!(
         call(&app, "PATCH", "/api/v1/courses/nothing-here", &writer, Some(serde_json::json!({ "version": 1 })))
             .await
@@ -129,14 +138,14 @@ async fn staff_create_change_publish_archive_and_delete_courses_by_version() {
     );
 
     // Archived for good.
-    let archived = call(&app, "PATCH", uri, &writer, Some(serde_json::json!({ "version": 3, "archived": true }))).await;
+    let archived = call(&app, "PATCH", uri, &writer, Some(serde_json::json!({ "version": 4, "archived": true }))).await;
     assert_eq!(archived.status, 200, "{}", archived.body);
     assert_eq!(
         (json(&archived)["archived"].as_bool(), json(&archived)["published"].as_bool()),
         (Some(true), Some(false))
     );
     let republish =
-        call(&app, "PATCH", uri, &writer, Some(serde_json::json!({ "version": 4, "published": true }))).await;
+        call(&app, "PATCH", uri, &writer, Some(serde_json::json!({ "version": 5, "published": true }))).await;
     assert_eq!(problem(&republish, 409)["type"], "/api/problems/conflict");
 
     // Deleted by version; one with learners keeps its history.
@@ -145,7 +154,7 @@ async fn staff_create_change_publish_archive_and_delete_courses_by_version() {
         problem(&call(&app, "DELETE", &format!("{uri}?version=1"), &writer, None).await, 409)["type"],
         "/api/problems/stale"
     );
-    assert_eq!(call(&app, "DELETE", &format!("{uri}?version=4"), &writer, None).await.status, 204);
+    assert_eq!(call(&app, "DELETE", &format!("{uri}?version=5"), &writer, None).await.status, 204);
     assert_eq!(courses().await, before);
     let taught: String = lyceum::with_pool!(&app.state.db, |pool| sqlx::query_scalar(
         "SELECT c.slug FROM courses c JOIN course_sessions s ON s.course_id = c.id JOIN enrolments e ON e.session_id = s.id LIMIT 1"

@@ -59,23 +59,27 @@ pub(super) fn refused(notices: &[crate::model::query::Notice]) -> Response {
 )]
 pub async fn courses(State(state): State<AppState>, RawQuery(raw): RawQuery, headers: HeaderMap) -> Response {
     let raw = raw.unwrap_or_default();
-    let results = match state.catalogue.search(&raw).await {
-        Ok(results) => results,
-        Err(error) => return ApiProblem(error).into_response(),
-    };
-    if !results.notices.is_empty() {
-        return refused(&results.notices);
-    }
-    let query = &results.query;
-    let (page, per_page) = (query.page as usize, query.per_page as usize);
-    let total = usize::try_from(results.total).unwrap_or(usize::MAX);
-    let listed = Paged::<CourseSummary> { items: results.items, page, per_page, total };
-    let rest = without_page(&raw);
-    let path = match rest.is_empty() {
-        true => "/api/v1/courses".to_string(),
-        false => format!("/api/v1/courses?{rest}"),
-    };
-    public(&state, &headers, listed.answer(&path)).await
+    let uri = format!("/api/v1/courses?{raw}");
+    public(&state, &headers, &uri, || async {
+        let results = match state.catalogue.search(&raw).await {
+            Ok(results) => results,
+            Err(error) => return ApiProblem(error).into_response(),
+        };
+        if !results.notices.is_empty() {
+            return refused(&results.notices);
+        }
+        let query = &results.query;
+        let (page, per_page) = (query.page as usize, query.per_page as usize);
+        let total = usize::try_from(results.total).unwrap_or(usize::MAX);
+        let listed = Paged::<CourseSummary> { items: results.items, page, per_page, total };
+        let rest = without_page(&raw);
+        let path = match rest.is_empty() {
+            true => "/api/v1/courses".to_string(),
+            false => format!("/api/v1/courses?{rest}"),
+        };
+        listed.answer(&path)
+    })
+    .await
 }
 
 /// `GET /api/v1/courses/{slug}`: one published course with its upcoming
@@ -97,11 +101,15 @@ pub async fn courses(State(state): State<AppState>, RawQuery(raw): RawQuery, hea
     )
 )]
 pub async fn course(State(state): State<AppState>, Path(slug): Path<String>, headers: HeaderMap) -> Response {
-    match state.catalogue.course(&slug).await {
-        Ok(Some(course)) => public(&state, &headers, axum::Json(&*course).into_response()).await,
-        Ok(None) => ApiProblem(Error::NotFound).into_response(),
-        Err(error) => ApiProblem(error).into_response(),
-    }
+    let uri = format!("/api/v1/courses/{slug}");
+    public(&state, &headers, &uri, || async {
+        match state.catalogue.course(&slug).await {
+            Ok(Some(course)) => axum::Json(&*course).into_response(),
+            Ok(None) => ApiProblem(Error::NotFound).into_response(),
+            Err(error) => ApiProblem(error).into_response(),
+        }
+    })
+    .await
 }
 
 /// A date of a course, with whether it runs.

@@ -4,6 +4,7 @@
 //! functions, and answer JSON; every error is `application/problem+json`
 //! ([`ApiProblem`]), with the request's id.
 
+pub mod answers;
 mod catalogue;
 mod certificates;
 mod course_edits;
@@ -124,43 +125,46 @@ async fn not_found() -> Response {
         .into_response()
 }
 
-/// A public answer (the same for everyone): a shared cache may keep it for
+/// A public answer (the same for everyone), `build` when it is not kept
+/// already ([`answers`]): a shared cache may keep it for
 /// `LYCEUM_API_CACHE_SECS`; it carries an `ETag` (a hash of its body), and
 /// a request whose `If-None-Match` names it is answered `304` with no body.
-pub async fn public(state: &AppState, request: &axum::http::HeaderMap, response: Response) -> Response {
-    let cache = format!("public, max-age={}", state.config.api_cache.as_secs());
-    conditional(request, response, &cache).await
+/// `uri` is the request's path and query, which the answer depends on alone.
+pub async fn public<F, Fut>(state: &AppState, request: &axum::http::HeaderMap, uri: &str, build: F) -> Response
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
+    let cache = HeaderValue::from_str(&format!("public, max-age={}", state.config.api_cache.as_secs()))
+        .expect("a cache policy is a header value");
+    let key = state.api_answers.key(uri);
+    if let Some(kept) = state.api_answers.get(&key) {
+        return kept.answer(request, cache);
+    }
+    let response = build().await;
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    match answers::Kept::of(response).await {
+        Some(kept) => {
+            let kept = std::sync::Arc::new(kept);
+            state.api_answers.keep(key, kept.clone());
+            kept.answer(request, cache)
+        }
+        None => ApiProblem(Error::Internal("an answer over 1 MiB".into())).into_response(),
+    }
 }
 
 /// An answer with an `ETag` and the `Cache-Control` given, `304` when the
 /// request's `If-None-Match` names its tag.
-pub async fn conditional(request: &axum::http::HeaderMap, response: Response, cache: &str) -> Response {
+pub async fn conditional(request: &axum::http::HeaderMap, response: Response, cache: &'static str) -> Response {
     if response.status() != StatusCode::OK {
         return response;
     }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 4 * 1024 * 1024).await else {
-        return ApiProblem(Error::Internal("an answer over 4 MiB".into())).into_response();
-    };
-    // The tag is the body's own hash (its first 128 bits), taken from the
-    // bytes as they are: no copy of the body, on every public answer.
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(&bytes);
-    let etag = format!("\"{}\"", digest[..16].iter().map(|b| format!("{b:02x}")).collect::<String>());
-    let etag_value = HeaderValue::from_str(&etag).expect("hex in quotes is a header value");
-    let cache_value = HeaderValue::from_str(cache).expect("a cache policy is a header value");
-    let matches = request.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|asked| {
-        asked.split(',').map(|tag| tag.trim().trim_start_matches("W/")).any(|tag| tag == etag || tag == "*")
-    });
-    parts.headers.insert(header::ETAG, etag_value);
-    parts.headers.insert(header::CACHE_CONTROL, cache_value);
-    if matches {
-        parts.status = StatusCode::NOT_MODIFIED;
-        parts.headers.remove(header::CONTENT_TYPE);
-        parts.headers.remove(header::CONTENT_LENGTH);
-        return Response::from_parts(parts, Body::empty());
+    match answers::Kept::of(response).await {
+        Some(kept) => kept.answer(request, HeaderValue::from_static(cache)),
+        None => ApiProblem(Error::Internal("an answer over 1 MiB".into())).into_response(),
     }
-    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// Who is calling ([`Credentials`]), refused as a problem when their token

@@ -62,34 +62,39 @@ pub async fn list(
     headers: HeaderMap,
 ) -> Response {
     let raw = raw.unwrap_or_default();
-    let request = match page.parse() {
-        Ok(request) => request,
-        Err(problem) => return problem.into_response(),
-    };
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw.as_bytes())
-        .filter(|(name, _)| name == "course" || FILTERS.contains(&name.as_ref()))
-        .map(|(name, value)| (name.into_owned(), value.into_owned()))
-        .collect();
-    let (query, notices) =
-        CatalogueQuery::from_pairs(pairs.iter().filter(|(k, _)| k != "course").map(|(k, v)| (k.as_str(), v.as_str())));
-    if !notices.is_empty() {
-        return super::catalogue::refused(&notices);
-    }
-    let course = pairs.iter().find(|(name, _)| name == "course").map(|(_, value)| value.trim().to_string());
-    let per_page = i64::try_from(request.per_page).unwrap_or(100);
-    let offset = i64::try_from(request.page - 1).unwrap_or(0).saturating_mul(per_page);
-    let (items, total) = match state.catalogue.sessions(course.as_deref(), &query, offset, per_page).await {
-        Ok(found) => found,
-        Err(error) => return ApiProblem(error).into_response(),
-    };
-    let total = usize::try_from(total).unwrap_or(0);
-    let listed = Paged { items, page: request.page, per_page: request.per_page, total };
-    let rest = without_page(&raw);
-    let path = match rest.is_empty() {
-        true => "/api/v1/sessions".to_string(),
-        false => format!("/api/v1/sessions?{rest}"),
-    };
-    public(&state, &headers, listed.answer(&path)).await
+    let uri = format!("/api/v1/sessions?{raw}");
+    public(&state, &headers, &uri, || async {
+        let request = match page.parse() {
+            Ok(request) => request,
+            Err(problem) => return problem.into_response(),
+        };
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw.as_bytes())
+            .filter(|(name, _)| name == "course" || FILTERS.contains(&name.as_ref()))
+            .map(|(name, value)| (name.into_owned(), value.into_owned()))
+            .collect();
+        let (query, notices) = CatalogueQuery::from_pairs(
+            pairs.iter().filter(|(k, _)| k != "course").map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+        if !notices.is_empty() {
+            return super::catalogue::refused(&notices);
+        }
+        let course = pairs.iter().find(|(name, _)| name == "course").map(|(_, value)| value.trim().to_string());
+        let per_page = i64::try_from(request.per_page).unwrap_or(100);
+        let offset = i64::try_from(request.page - 1).unwrap_or(0).saturating_mul(per_page);
+        let (items, total) = match state.catalogue.sessions(course.as_deref(), &query, offset, per_page).await {
+            Ok(found) => found,
+            Err(error) => return ApiProblem(error).into_response(),
+        };
+        let total = usize::try_from(total).unwrap_or(0);
+        let listed = Paged { items, page: request.page, per_page: request.per_page, total };
+        let rest = without_page(&raw);
+        let path = match rest.is_empty() {
+            true => "/api/v1/sessions".to_string(),
+            false => format!("/api/v1/sessions?{rest}"),
+        };
+        listed.answer(&path)
+    })
+    .await
 }
 
 /// A booking through the API: the order step's own fields (billing,
