@@ -195,11 +195,9 @@ fn Endpoint(endpoint: EndpointView, actions: Actions) -> impl IntoView {
         {secret}
         <h2 class="webhook-url">{endpoint.url.clone()}</h2>
         <dl class="enquiry-facts">
-            <dt>"State"</dt>
-            <dd class="webhook-state">{endpoint.state.clone()}</dd>
-            <dt>"Events"</dt>
-            <dd>{endpoint.events.join(", ")}</dd>
-            {(!endpoint.description.is_empty()).then(|| view! { <dt>"Description"</dt><dd>{endpoint.description.clone()}</dd> })}
+            <div><dt>"State"</dt><dd class="webhook-state">{endpoint.state.clone()}</dd></div>
+            <div><dt>"Events"</dt><dd>{endpoint.events.join(", ")}</dd></div>
+            {(!endpoint.description.is_empty()).then(|| view! { <div><dt>"Description"</dt><dd>{endpoint.description.clone()}</dd></div> })}
         </dl>
         {previous}
         <h2 id="edit-heading">"Settings"</h2>

@@ -248,10 +248,11 @@ pub async fn enrol(
             }
         }
     };
-    let outcome = book(&state, &user, session_id, &body.value, claim.as_ref()).await;
-    if let (Ok(_), Credentials::Token(bearer)) = (&outcome, &credentials) {
-        state.tokens.record_change(bearer, &client, &format!("session {session_id} booked")).await;
-    }
+    let token = match &credentials {
+        Credentials::Token(bearer) => Some((bearer, &client)),
+        _ => None,
+    };
+    let outcome = book(&state, &user, session_id, &body.value, claim.as_ref(), token).await;
     match (outcome, claim) {
         (Ok(answer), _) => answer,
         (Err(error), Some(claim)) => claim.settle(ApiProblem(error).into_response()).await,
@@ -266,6 +267,7 @@ async fn book(
     session_id: i64,
     request: &EnrolmentRequest,
     claim: Option<&Claim>,
+    token: Option<(&crate::server::tokens::Bearer, &Client)>,
 ) -> Result<Response, Error> {
     let (billing, attendees) = request.command(user)?;
     let (session, _) = state.catalogue.session(session_id).await?.ok_or(Error::NotFound)?;
@@ -282,6 +284,10 @@ async fn book(
     let body = serde_json::to_string(&booked).map_err(|e| Error::Internal(e.to_string()))?;
     if let Some(claim) = claim {
         claim.answer_in(write.tx(), StatusCode::CREATED, &body).await?;
+    }
+    if let Some((bearer, client)) = token {
+        let change = format!("session {session_id} booked");
+        crate::server::tokens::Tokens::record_change_in(write.tx(), bearer, client, &change).await?;
     }
     write.commit().await?;
     Ok((StatusCode::CREATED, [(header::CONTENT_TYPE, "application/json")], body).into_response())

@@ -23,6 +23,8 @@ use crate::server::error::Error;
 use crate::server::present::day_in_full;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// Who calls the API with a token, and what the token lets them do.
 #[derive(Clone, Debug)]
@@ -56,11 +58,63 @@ fn allowed(role: Role, scope: Scope) -> bool {
 pub struct Tokens {
     db: Db,
     tz: Tz,
+    uses: Arc<Uses>,
 }
+
+/// Tokens used since the last uses were written: a token's last use is
+/// written in batches, at most every [`USES_EVERY`] (and before a list
+/// shows them), not by a transaction of its own on every request, which
+/// cost a write per API call and halved the API's bookings on SQLite's
+/// one writer.
+#[derive(Default)]
+struct Uses {
+    pending: Mutex<(HashMap<i64, DateTime<Utc>>, Option<std::time::Instant>)>,
+}
+
+/// How often the last uses of tokens are written, at most.
+const USES_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Tokens {
     pub fn new(db: Db, tz: Tz) -> Self {
-        Self { db, tz }
+        Self { db, tz, uses: Arc::default() }
+    }
+
+    /// Notes that token `id` (last used at `last`) is used `now`; writes
+    /// the uses noted when the last write is old enough, in the background.
+    fn used(&self, id: i64, last: Option<DateTime<Utc>>, now: DateTime<Utc>) {
+        // Within a minute of the use already written: nothing to change.
+        if last.is_some_and(|last| now - last < Duration::seconds(60)) {
+            return;
+        }
+        let due = {
+            let mut pending = self.uses.pending.lock().unwrap_or_else(|e| e.into_inner());
+            pending.0.insert(id, now);
+            let started = *pending.1.get_or_insert_with(std::time::Instant::now);
+            if started.elapsed() < USES_EVERY && pending.0.len() < 1000 {
+                return;
+            }
+            pending.1 = None;
+            std::mem::take(&mut pending.0)
+        };
+        let db = self.db.clone();
+        tokio::spawn(async move {
+            if let Err(error) = store::touch_all(&db, &due).await {
+                tracing::warn!(%error, tokens = due.len(), "the tokens' last uses could not be written");
+            }
+        });
+    }
+
+    /// Writes every use noted and not written yet.
+    async fn write_uses(&self) -> Result<(), sqlx::Error> {
+        let due = {
+            let mut pending = self.uses.pending.lock().unwrap_or_else(|e| e.into_inner());
+            pending.1 = None;
+            std::mem::take(&mut pending.0)
+        };
+        if due.is_empty() {
+            return Ok(());
+        }
+        store::touch_all(&self.db, &due).await
     }
 
     /// Creates a token for `user`: the token itself, to show once. Every
@@ -131,13 +185,14 @@ impl Tokens {
             return Err(refused(TokenRefusal::Unknown));
         };
         let user = User::from(&account);
-        store::touch(&self.db, row.id, now).await?;
+        self.used(row.id, row.last_used_at, now);
         let scopes = scopes_of(&row.scopes).into_iter().filter(|s| allowed(user.role, *s)).collect();
         Ok(Bearer { user, token_id: row.id, scopes })
     }
 
     /// The account's tokens as its security page lists them, newest first.
     pub async fn list(&self, user: &User, created: Option<String>) -> Result<TokenList, Error> {
+        self.write_uses().await?;
         let now = Utc::now();
         let tokens = store::of_user(&self.db, user.id).await?.into_iter().map(|row| self.view(row, now)).collect();
         let offered = Scope::ALL
@@ -185,5 +240,17 @@ impl Tokens {
     pub async fn record_change(&self, bearer: &Bearer, client: &Client, change: &str) {
         let detail = format!("{change} with token {}", bearer.token_id);
         audit::record(&self.db, Event::ApiChange, Some(bearer.user.id), client, &detail).await;
+    }
+
+    /// [`Tokens::record_change`] in the change's own transaction: one
+    /// commit for both, and no change without its entry.
+    pub async fn record_change_in(
+        tx: &mut crate::server::db::Tx,
+        bearer: &Bearer,
+        client: &Client,
+        change: &str,
+    ) -> Result<(), sqlx::Error> {
+        let detail = format!("{change} with token {}", bearer.token_id);
+        audit::record_in(tx, Event::ApiChange, Some(bearer.user.id), client, &detail).await
     }
 }

@@ -70,17 +70,21 @@ pub async fn revoke(db: &Db, user_id: i64, id: i64, now: DateTime<Utc>) -> Resul
 
 /// Notes a use of the token, at most once a minute (a write per request
 /// would make every API call a write).
-pub async fn touch(db: &Db, id: i64, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    let stale = now - chrono::Duration::seconds(60);
-    with_pool!(db, |pool| {
-        sqlx::query(
-            "UPDATE api_tokens SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)",
-        )
-        .bind(id)
-        .bind(now)
-        .bind(stale)
-        .execute(pool)
-        .await
-        .map(drop)
-    })
+/// Writes the last use of each token in `uses`, in one transaction: never
+/// back in time (a use written by another instance may be newer).
+pub async fn touch_all(db: &Db, uses: &std::collections::HashMap<i64, DateTime<Utc>>) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    crate::server::db::with_tx!(&mut tx, |conn| {
+        for (id, at) in uses {
+            sqlx::query(
+                "UPDATE api_tokens SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)",
+            )
+            .bind(id)
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok::<(), sqlx::Error>(())
+    })?;
+    tx.commit().await
 }
