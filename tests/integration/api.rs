@@ -35,6 +35,23 @@ pub fn problem(res: &TestResponse, status: u16) -> serde_json::Value {
     body
 }
 
+/// `method` `uri` with `token` as its bearer and `body` as JSON.
+pub async fn call(
+    app: &TestApp,
+    method: &str,
+    uri: &str,
+    token: &str,
+    body: Option<serde_json::Value>,
+) -> TestResponse {
+    let request = axum::http::Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json");
+    let body = body.map_or_else(axum::body::Body::empty, |b| axum::body::Body::from(b.to_string()));
+    app.request(request.body(body).unwrap()).await
+}
+
 /// A token of `user`'s with `scopes`, made by the domain directly (the page
 /// that makes them is tested on its own).
 pub async fn token(app: &TestApp, user: &lyceum::model::account::User, scopes: &[&str]) -> String {

@@ -3,23 +3,13 @@
 //! scheduled, moved and called off, each by the back office's own
 //! functions and rules, each naming the version it read.
 
-use crate::api::{json, problem, token};
+use crate::api::{call, json, problem, token};
 use crate::enrolment::people;
-use crate::helpers::{TestApp, TestResponse};
+use crate::helpers::TestApp;
 use crate::visitor::count;
 use axum::body::Body;
 use axum::http::Request;
 use lyceum::model::account::Role;
-
-async fn call(app: &TestApp, method: &str, uri: &str, token: &str, body: Option<serde_json::Value>) -> TestResponse {
-    let request = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("authorization", format!("Bearer {token}"))
-        .header("content-type", "application/json");
-    let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
-    app.request(request.body(body).unwrap()).await
-}
 
 fn new_course() -> serde_json::Value {
     serde_json::json!({

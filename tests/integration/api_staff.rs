@@ -3,23 +3,13 @@
 //! the API's edges: request limits per caller with their headers, and CORS
 //! for the configured origins.
 
-use crate::api::{json, problem, token};
+use crate::api::{call, json, problem, token};
 use crate::enrolment::{people, standing, two_sessions};
-use crate::helpers::{TestApp, TestResponse};
+use crate::helpers::TestApp;
 use crate::visitor::count;
 use axum::body::Body;
 use axum::http::Request;
 use lyceum::model::account::Role;
-
-async fn call(app: &TestApp, method: &str, uri: &str, token: &str, body: Option<serde_json::Value>) -> TestResponse {
-    let request = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("authorization", format!("Bearer {token}"))
-        .header("content-type", "application/json");
-    let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
-    app.request(request.body(body).unwrap()).await
-}
 
 #[tokio::test]
 async fn staff_enrol_move_and_cancel_any_learner_by_the_back_offices_rules() {

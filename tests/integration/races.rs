@@ -75,9 +75,12 @@ enum Op {
     /// Staff move seat A to the third date through the REST API, with an
     /// `enrollments:manage` token.
     ApiMove,
+    /// Staff call the whole first session off through the REST API, with a
+    /// `catalogue:write` token, naming the version they read just before.
+    ApiCancelSession,
 }
 
-const OPS: [Op; 19] = [
+const OPS: [Op; 20] = [
     Op::Enrol,
     Op::Cancel,
     Op::StaffCancel,
@@ -97,6 +100,7 @@ const OPS: [Op; 19] = [
     Op::ApiCancel,
     Op::ApiEnrol,
     Op::ApiMove,
+    Op::ApiCancelSession,
 ];
 
 /// One round's rows: three new dates of one course. The first is full (A
@@ -159,7 +163,13 @@ impl Harness {
         let staff_token = app
             .state
             .tokens
-            .create(&staff, &Default::default(), "races", &["enrollments:manage".into()], "30")
+            .create(
+                &staff,
+                &Default::default(),
+                "races",
+                &["enrollments:manage".into(), "catalogue:write".into()],
+                "30",
+            )
             .await
             .unwrap();
         Self { app, staff, staff_token, admin, template, password_hash, made: Default::default() }
@@ -326,6 +336,23 @@ impl Harness {
                     _ => Err(Error::Internal(format!("{} {}", res.status, res.body))),
                 }
             }
+            Op::ApiCancelSession => {
+                let version =
+                    count(&self.app, &format!("SELECT revision FROM course_sessions WHERE id = {}", round.first)).await;
+                let request =
+                    axum::http::Request::delete(format!("/api/v1/sessions/{}?version={version}", round.first))
+                        .header("authorization", format!("Bearer {}", self.staff_token))
+                        .body(axum::body::Body::empty())
+                        .unwrap();
+                let res = self.app.request(request).await;
+                match res.status {
+                    204 => Ok(()),
+                    // Called off already, or moved since its version was read.
+                    404 => Err(Error::NotFound),
+                    409 => Err(Error::Refused(AppError::Stale { version, changes: Vec::new() })),
+                    _ => Err(Error::Internal(format!("{} {}", res.status, res.body))),
+                }
+            }
         }
     }
 
@@ -432,10 +459,13 @@ impl Harness {
 /// enrolment is not the asker's any more: their account is gone).
 fn refused_honestly(result: &Result<(), Error>) -> bool {
     // A second deletion of one account finds it gone: its owner is no
-    // longer signed in to anything.
+    // longer signed in to anything. A write naming a version someone
+    // moved on meanwhile is told so.
     matches!(
         result,
-        Ok(()) | Err(Error::Refused(AppError::Conflict(_) | AppError::Unauthorized)) | Err(Error::NotFound)
+        Ok(())
+            | Err(Error::Refused(AppError::Conflict(_) | AppError::Unauthorized | AppError::Stale { .. }))
+            | Err(Error::NotFound)
     )
 }
 

@@ -35,6 +35,10 @@ impl Kept {
         }
         let (parts, body) = response.into_parts();
         let body = axum::body::to_bytes(body, MAX_ANSWER_BYTES).await.ok()?;
+        // The JSON was written into a buffer that grew by doubling: keep
+        // exactly its length, or the cache would hold up to twice what it
+        // weighs.
+        let body = Bytes::copy_from_slice(&body);
         use sha2::Digest;
         let digest = sha2::Sha256::digest(&body);
         let etag = format!("\"{}\"", digest[..16].iter().map(|b| format!("{b:02x}")).collect::<String>());
