@@ -56,7 +56,7 @@ use std::sync::Arc;
 /// 100 MiB (the benchmark checks after 100,000).
 const PAGE_CACHE_BYTES: u64 = 24 * 1024 * 1024;
 /// Memory for the REST API's public answers, kept as sent.
-const API_ANSWER_BYTES: u64 = 4 * 1024 * 1024;
+const API_ANSWER_BYTES: u64 = 2 * 1024 * 1024;
 
 /// What every request handler and server function can reach. Cloned for
 /// every request (axum hands each route its own copy), so it is one `Arc`:

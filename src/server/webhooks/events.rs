@@ -85,9 +85,11 @@ pub async fn write(
 
 /// The job that makes the next attempt at `delivery`.
 pub fn job(delivery: i64, about: Option<i64>) -> NewJob {
-    // The job's own retries are for the database being unwell; the
-    // delivery's schedule is kept by the delivery ([`super::delivery`]).
-    NewJob::new(DELIVER, json!({ "delivery_id": delivery })).max_attempts(3).about(about)
+    // The job's own retries (the queue's default attempts, with its
+    // backoff) are for the database being unwell or a worker dying mid-run,
+    // so that neither strands a delivery; the delivery's schedule of
+    // attempts at the endpoint is kept by the delivery ([`super::delivery`]).
+    NewJob::new(DELIVER, json!({ "delivery_id": delivery })).about(about)
 }
 
 /// What an enrolment event says, read in the change's transaction: the
