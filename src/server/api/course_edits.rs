@@ -16,6 +16,7 @@ use crate::server::catalogue::changes::{CourseChange, CourseForm};
 use crate::server::catalogue::edit::CourseRecord;
 use crate::server::client::Client;
 use crate::server::error::Error;
+use crate::server::present::admin::price_field;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::{Extension, Json};
@@ -80,11 +81,6 @@ pub struct CourseChanges {
     pub archived: Option<bool>,
 }
 
-/// The price as the form's field holds it, so that one parser checks both.
-fn price_text(cents: u32) -> String {
-    format!("{}.{:02}", cents / 100, cents % 100)
-}
-
 impl NewCourse {
     fn form(self) -> CourseForm {
         CourseForm {
@@ -97,7 +93,7 @@ impl NewCourse {
             prerequisites: self.prerequisites,
             level: self.level.as_str().to_string(),
             duration_hours: self.duration_hours.to_string(),
-            price: price_text(self.price_cents),
+            price: price_field(i64::from(self.price_cents)),
             language: self.language,
             awards_certificate: self.awards_certificate,
         }
@@ -136,10 +132,8 @@ impl CourseChanges {
             prerequisites: or(&self.prerequisites, &now.prerequisites),
             level: self.level.unwrap_or(now.level).as_str().to_string(),
             duration_hours: self.duration_hours.map_or(now.duration_hours.to_string(), |h| h.to_string()),
-            price: match self.price_cents {
-                Some(cents) => price_text(cents),
-                None => format!("{}.{:02}", now.price_cents / 100, now.price_cents % 100),
-            },
+            // As the form's field holds it, so that one parser checks both.
+            price: price_field(self.price_cents.map_or(now.price_cents, i64::from)),
             language: or(&self.language, &now.language),
             awards_certificate: self.awards_certificate.unwrap_or(now.awards_certificate),
         })

@@ -274,10 +274,10 @@ impl Webhooks {
         let checked = self.check(form)?;
         let mut tx = self.db.begin_write().await?;
         let before = store::endpoint_in(&mut tx, id).await?.ok_or(Error::NotFound)?;
-        let had = events_of(&store::subscriptions(&self.db).await?, id).join(" ");
+        let had = store::events_in(&mut tx, id).await?.join(" ");
         let names: Vec<&str> = checked.events.iter().map(|e| e.as_str()).collect();
         if !store::update(&mut tx, id, version, &checked.url, &checked.description, Utc::now()).await? {
-            return Err(stale(&before, version));
+            return Err(stale(&before));
         }
         store::subscribe(&mut tx, id, &names).await?;
         let mut diff = Diff::default();
@@ -295,7 +295,7 @@ impl Webhooks {
         let mut tx = self.db.begin_write().await?;
         let before = store::endpoint_in(&mut tx, id).await?.ok_or(Error::NotFound)?;
         if !store::set_enabled(&mut tx, id, version, enabled, Utc::now()).await? {
-            return Err(stale(&before, version));
+            return Err(stale(&before));
         }
         let mut diff = Diff::default();
         diff.field("enabled", before.enabled, enabled);
@@ -315,7 +315,7 @@ impl Webhooks {
         let before = store::endpoint_in(&mut tx, id).await?.ok_or(Error::NotFound)?;
         let until = now + Duration::hours(ROTATION_OVERLAP_HOURS);
         if !store::rotate(&mut tx, id, version, &self.seal(&secret), until, now).await? {
-            return Err(stale(&before, version));
+            return Err(stale(&before));
         }
         let mut diff = Diff::default();
         diff.created("previous_secret_until", until.to_rfc3339());
@@ -330,7 +330,7 @@ impl Webhooks {
         let mut tx = self.db.begin_write().await?;
         let before = store::endpoint_in(&mut tx, id).await?.ok_or(Error::NotFound)?;
         if !store::delete(&mut tx, id, version).await? {
-            return Err(stale(&before, version));
+            return Err(stale(&before));
         }
         let mut diff = Diff::default();
         diff.field("url", &before.url, "");
@@ -384,7 +384,7 @@ fn events_of(subscriptions: &[(i64, String)], id: i64) -> Vec<String> {
     subscriptions.iter().filter(|(endpoint, _)| *endpoint == id).map(|(_, kind)| kind.clone()).collect()
 }
 
-fn stale(now: &EndpointRow, _read: i64) -> Error {
+fn stale(now: &EndpointRow) -> Error {
     let changes = vec![("url".to_string(), now.url.clone()), ("description".to_string(), now.description.clone())];
     Error::Refused(AppError::Stale { version: now.version, changes })
 }
