@@ -6,6 +6,7 @@ use chrono::Utc;
 use clap::{Parser, Subcommand};
 use lyceum::server::jobs::worker::{Worker, WorkerConfig};
 use lyceum::server::{AppState, cache_notices, config::Config, db::Db, http, mail, seed, telemetry};
+use std::future::IntoFuture;
 use std::process::ExitCode;
 use tokio::{sync::watch, task::JoinHandle};
 use tracing::{error, info, warn};
@@ -50,6 +51,14 @@ enum Command {
     /// Print a new Ed25519 key for `LYCEUM_CREDENTIAL_KEYS`, as KEY_ID=KEY
     /// (the id is this month). Put it first in the list to sign with it.
     CredentialKey,
+    /// Write a consistent copy of the SQLite database to PATH while it
+    /// serves, then check it (integrity, a Lyceum database). PATH must not
+    /// exist. On PostgreSQL, says which pg_dump command to run instead.
+    Backup { path: std::path::PathBuf },
+    /// Replace the SQLite database with the backup at PATH, once a copy of
+    /// it passes the integrity, migration and seat checks; refused while any
+    /// process has the database open. Newer migrations run on the next start.
+    Restore { path: std::path::PathBuf },
     /// Load data into the database.
     Seed {
         #[command(subcommand)]
@@ -118,10 +127,41 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
         println!("{}={key}", Utc::now().format("%Y-%m"));
         return Ok(());
     }
+    // Before the database is opened, which migrates it: a backup leaves
+    // the database it copies as it is, and a restore must not touch the
+    // one it replaces (which may not exist).
+    match &command {
+        Command::Backup { path } => {
+            let made = lyceum::server::backup::backup(&config.database_url, path)
+                .await
+                .map_err(|e| format!("no backup made: {e}"))?;
+            println!("backup written to {} ({} bytes); its integrity is checked", made.path.display(), made.bytes);
+            return Ok(());
+        }
+        Command::Restore { path } => {
+            // Held through the swap: an instance starting meanwhile waits
+            // for it, then opens the restored file, not the one replaced.
+            let lock = startup_lock(&config.database_url).await?;
+            let restored = lyceum::server::backup::restore(&config.database_url, path)
+                .await
+                .map_err(|e| format!("nothing restored: {e}"))?;
+            drop(lock);
+            println!(
+                "{} restored from {}; {} migrations will run on the next start",
+                restored.database.display(),
+                path.display(),
+                restored.pending
+            );
+            return Ok(());
+        }
+        _ => {}
+    }
     let db = open(&config).await?;
     same_secret_as_the_database(&config, &db).await?;
     match command {
-        Command::CredentialKey => unreachable!("answered before the database is opened"),
+        Command::CredentialKey | Command::Backup { .. } | Command::Restore { .. } => {
+            unreachable!("answered before the database is opened")
+        }
         Command::Migrate => info!("migrations applied"),
         Command::CheckSeats => {
             let problems = lyceum::server::enrolment::check::check_seats(&db).await.map_err(|e| e.to_string())?;
@@ -193,11 +233,21 @@ async fn run(command: Command, mut config: Config) -> Result<(), String> {
 
 /// Connects and migrates: every command needs an up-to-date schema.
 async fn open(config: &Config) -> Result<Db, String> {
+    let lock = startup_lock(&config.database_url).await?;
     let db = Db::connect(&config.database_url, config.db_max_connections).await.map_err(|e| {
         format!("cannot open the database ({}): {e}", lyceum::server::config::redact_url(&config.database_url))
     })?;
     db.migrate().await.map_err(|e| format!("database migration failed: {e}"))?;
+    drop(lock);
     Ok(db)
+}
+
+/// The database's start-up lock: instances started together migrate and
+/// seed one after the other, each finding the others' work done.
+async fn startup_lock(url: &str) -> Result<lyceum::server::db::StartupLock, String> {
+    lyceum::server::db::StartupLock::take(url).await.map_err(|e| {
+        format!("cannot take the start-up lock of the database ({}): {e}", lyceum::server::config::redact_url(url))
+    })
 }
 
 /// Refuses to go on with a secret other than the one the database's data
@@ -231,6 +281,7 @@ async fn same_secret_as_the_database(config: &Config, db: &Db) -> Result<(), Str
 }
 
 async fn serve(config: Config, db: Db) -> Result<(), String> {
+    let lock = startup_lock(&config.database_url).await?;
     if config.demo_data && seed::catalogue_is_empty(&db).await.map_err(|e| e.to_string())? {
         let today = Utc::now().with_timezone(&config.timezone).date_naive();
         let (courses, sessions) = seed::demo::load(&db, config.timezone, today)
@@ -247,8 +298,25 @@ async fn serve(config: Config, db: Db) -> Result<(), String> {
     // A new database takes its contact details and holidays from the
     // environment and the bundled calendar; after that they are data.
     state.catalogue.fill_academy().await.map_err(|e| format!("filling the academy's settings failed: {e}"))?;
+    drop(lock);
     let app = http::router(state.clone());
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let operators = match state.config.ops_addr {
+        Some(ops_addr) => {
+            let listener = tokio::net::TcpListener::bind(ops_addr)
+                .await
+                .map_err(|e| format!("cannot listen on {ops_addr} (LYCEUM_OPS_ADDR): {e}"))?;
+            info!(%ops_addr, "metrics, health and readiness for operators on http://{ops_addr}");
+            let router = http::operator_router(state.clone());
+            Some(tokio::spawn(async move { axum::serve(listener, router).await }))
+        }
+        None => {
+            if state.config.metrics_token.is_none() {
+                info!("/metrics is not served: set LYCEUM_OPS_ADDR or LYCEUM_METRICS_TOKEN to read it");
+            }
+            None
+        }
+    };
     let worker = if state.config.run_worker {
         Some(start_worker(&state.config, state.db.clone(), &state.domain)?)
     } else {
@@ -272,15 +340,61 @@ async fn serve(config: Config, db: Db) -> Result<(), String> {
     }
     // The peer address feeds rate limits, the audit trail and the session list.
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
-    // The server has stopped taking requests: let the running jobs finish.
-    if let Some(worker) = worker {
-        worker.stop().await;
-    }
+    let (grace_over, mut grace_ended) = tokio::sync::oneshot::channel::<()>();
+    let draining = {
+        let lifecycle = state.lifecycle.clone();
+        let grace = state.config.shutdown_grace;
+        async move {
+            shutdown_signal().await;
+            // A second signal means now, whatever is still running.
+            tokio::spawn(async {
+                signalled().await;
+                error!("second signal: stopping at once");
+                std::process::exit(1);
+            });
+            lifecycle.drain();
+            info!(grace_secs = grace.as_secs(), "draining: /readyz answers 503 while requests are still served");
+            tokio::time::sleep(grace).await;
+            info!("no longer accepting connections: finishing the requests and jobs in hand");
+            let _ = grace_over.send(());
+        }
+    };
+    let mut server = tokio::spawn(axum::serve(listener, app).with_graceful_shutdown(draining).into_future());
+    // Until the grace period is over (or the server fails on its own)...
+    let ended_early = tokio::select! {
+        joined = &mut server => Some(joined),
+        _ = &mut grace_ended => None,
+    };
+    // ...then in-flight requests and running jobs get the shutdown timeout.
+    let deadline = tokio::time::Instant::now() + state.config.shutdown_timeout;
+    let requests = async {
+        match ended_early {
+            Some(joined) => joined,
+            None => match tokio::time::timeout_at(deadline, &mut server).await {
+                Ok(joined) => joined,
+                Err(_) => {
+                    warn!("requests still running at the shutdown timeout were cut off");
+                    server.abort();
+                    Ok(Ok(()))
+                }
+            },
+        }
+    };
+    let jobs = async {
+        if let Some(worker) = worker
+            && tokio::time::timeout_at(deadline, worker.stop()).await.is_err()
+        {
+            warn!("jobs still running at the shutdown timeout were left to their leases (another worker resumes them)");
+        }
+    };
+    let (served, ()) = tokio::join!(requests, jobs);
     if let Some(listener) = cache_notices {
         listener.stop().await;
     }
-    served.map_err(|e| e.to_string())?;
+    if let Some(operators) = operators {
+        operators.abort();
+    }
+    served.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
     info!("stopped");
     Ok(())
 }
@@ -409,7 +523,8 @@ fn leptos_options(config: &Config) -> Result<leptos::config::LeptosOptions, Stri
     Ok(options)
 }
 
-async fn shutdown_signal() {
+/// Waits for SIGTERM or Ctrl-C.
+async fn signalled() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -425,5 +540,9 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
+}
+
+async fn shutdown_signal() {
+    signalled().await;
     info!("shutting down");
 }

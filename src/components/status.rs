@@ -14,13 +14,16 @@ pub fn set_http_status(code: u16) {
 }
 
 /// Sets the status of a page that shows `error`; with a rate limit's
-/// refusal also `Retry-After`, as every other answer carrying one has, so
+/// refusal or a busy database also `Retry-After`, as every other answer carrying one has, so
 /// a client (or a crawler) knows when to come back.
 pub fn set_error_status(error: &crate::error::AppError) {
     set_http_status(error.status());
     #[cfg(feature = "ssr")]
-    if let (crate::error::AppError::TooManyRequests { retry_after_secs }, Some(options)) =
-        (error, leptos::prelude::use_context::<leptos_axum::ResponseOptions>())
+    if let (
+        crate::error::AppError::TooManyRequests { retry_after_secs }
+        | crate::error::AppError::Unavailable { retry_after_secs },
+        Some(options),
+    ) = (error, leptos::prelude::use_context::<leptos_axum::ResponseOptions>())
     {
         options.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*retry_after_secs));
     }

@@ -187,6 +187,15 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
+/// The migrations this binary applies on `backend`: what a backup's
+/// history is checked against before it is restored.
+pub fn migrator(backend: Backend) -> &'static sqlx::migrate::Migrator {
+    match backend {
+        Backend::Sqlite => &SQLITE_MIGRATIONS,
+        Backend::Postgres => &POSTGRES_MIGRATIONS,
+    }
+}
+
 impl Db {
     /// Opens a pool. A SQLite file (and its folder) is created when missing.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, sqlx::Error> {
@@ -314,15 +323,15 @@ impl Db {
     /// A connection of the pool, held until dropped (see [`Conn`]).
     pub async fn acquire(&self) -> Result<Conn, sqlx::Error> {
         Ok(match &self.pools {
-            Pools::Sqlite(pool) => Conn::Sqlite(pool.acquire().await?),
-            Pools::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
+            Pools::Sqlite(pool) => Conn::Sqlite(timed_acquire(pool, "main").await?),
+            Pools::Postgres(pool) => Conn::Postgres(timed_acquire(pool, "main").await?),
         })
     }
 
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match &self.pools {
-            Pools::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
-            Pools::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Pools::Sqlite(pool) => Tx::Sqlite(begin_on(pool, "main", None).await?),
+            Pools::Postgres(pool) => Tx::Postgres(begin_on(pool, "main", None).await?),
         })
     }
 
@@ -334,15 +343,26 @@ impl Db {
     /// PostgreSQL locks rows as it goes and needs nothing special.
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
         Ok(match (&self.pools, &self.writer) {
-            (Pools::Sqlite(_), Some(writer)) => Tx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?),
-            (Pools::Sqlite(pool), None) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            (Pools::Postgres(pool), _) => Tx::Postgres(pool.begin().await?),
+            (Pools::Sqlite(_), Some(writer)) => Tx::Sqlite(begin_on(writer, "writer", Some("BEGIN IMMEDIATE")).await?),
+            (Pools::Sqlite(pool), None) => Tx::Sqlite(begin_on(pool, "main", Some("BEGIN IMMEDIATE")).await?),
+            (Pools::Postgres(pool), _) => Tx::Postgres(begin_on(pool, "main", None).await?),
         })
     }
 
-    /// A trivial round trip, for `/readyz`.
+    /// A trivial round trip through the pool.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         with_pool!(self, |pool| sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
+    }
+
+    /// A checker of whether the database answers, on a connection of its
+    /// own (see [`Probe`]).
+    pub fn probe(&self) -> Probe {
+        Probe { options: self.options.clone(), connection: tokio::sync::Mutex::new(None) }
+    }
+
+    /// Whether the pools were closed (the process is stopping).
+    pub fn is_closed(&self) -> bool {
+        with_pool!(self, |pool| pool.is_closed())
     }
 
     /// (open connections, idle connections, maximum), for `/metrics`.
@@ -355,6 +375,142 @@ impl Db {
             writer.close().await;
         }
         with_pool!(self, |pool| pool.close().await)
+    }
+}
+
+/// Held by the one instance that migrates and seeds a database while
+/// others starting at the same moment wait for it (and then find the work
+/// done): PostgreSQL's advisory lock on a connection of its own, or for a
+/// SQLite file an exclusive lock on a file beside it.
+pub struct StartupLock {
+    _held: Held,
+}
+
+enum Held {
+    /// Closing the connection releases the lock, whatever else happens.
+    Postgres(#[allow(dead_code)] sqlx::PgConnection),
+    Sqlite(#[allow(dead_code)] std::fs::File),
+    /// An in-memory database belongs to one process.
+    Nothing,
+}
+
+/// The advisory lock's key: any number no other user of the database takes.
+const STARTUP_LOCK_KEY: i64 = 0x4c79_6365_756d_0001;
+
+impl StartupLock {
+    /// Waits for, then holds until dropped, the start-up lock of the
+    /// database at `url`. Taken before the pool is opened: the first
+    /// connections to a new SQLite file set it up (write-ahead log), and
+    /// two processes doing so at once find it locked.
+    pub async fn take(url: &str) -> Result<StartupLock, sqlx::Error> {
+        use sqlx::ConnectOptions;
+        let options = if url.starts_with("sqlite:") {
+            Options::Sqlite(SqliteConnectOptions::from_str(url)?)
+        } else {
+            Options::Postgres(PgConnectOptions::from_str(url)?)
+        };
+        let held = match &options {
+            Options::Postgres(options) => {
+                let mut connection = options.connect().await?;
+                sqlx::query("SELECT pg_advisory_lock($1)").bind(STARTUP_LOCK_KEY).execute(&mut connection).await?;
+                Held::Postgres(connection)
+            }
+            Options::Sqlite(options) => {
+                let file = options.get_filename();
+                if file.as_os_str().is_empty() || file == std::path::Path::new(":memory:") {
+                    Held::Nothing
+                } else {
+                    if let Some(parent) = file.parent()
+                        && !parent.as_os_str().is_empty()
+                    {
+                        std::fs::create_dir_all(parent).map_err(sqlx::Error::Io)?;
+                    }
+                    let mut path = file.as_os_str().to_owned();
+                    path.push(".startup-lock");
+                    let lock = std::fs::OpenOptions::new()
+                        .create(true)
+                        .truncate(false)
+                        .write(true)
+                        .open(&path)
+                        .map_err(sqlx::Error::Io)?;
+                    // flock(2) blocks the thread: not one of the runtime's.
+                    let lock = tokio::task::spawn_blocking(move || lock.lock().map(|()| lock))
+                        .await
+                        .map_err(|e| sqlx::Error::Io(std::io::Error::other(e)))?
+                        .map_err(sqlx::Error::Io)?;
+                    Held::Sqlite(lock)
+                }
+            }
+        };
+        Ok(StartupLock { _held: held })
+    }
+}
+
+/// A connection of `pool`, the wait for it recorded for `/metrics`
+/// (`db_pool_wait_seconds`): a pool too small for its load shows there
+/// before requests start being refused.
+async fn timed_acquire<DB: sqlx::Database>(
+    pool: &sqlx::Pool<DB>,
+    which: &'static str,
+) -> Result<sqlx::pool::PoolConnection<DB>, sqlx::Error> {
+    let started = std::time::Instant::now();
+    let connection = pool.acquire().await;
+    super::metrics::pool_wait(which, started.elapsed());
+    connection
+}
+
+/// A transaction on a connection taken with [`timed_acquire`], begun with
+/// `statement` (the backend's own `BEGIN` when `None`), as `Pool::begin`
+/// does.
+async fn begin_on<DB: sqlx::Database>(
+    pool: &sqlx::Pool<DB>,
+    which: &'static str,
+    statement: Option<&'static str>,
+) -> Result<sqlx::Transaction<'static, DB>, sqlx::Error> {
+    let connection = timed_acquire(pool, which).await?;
+    sqlx::Transaction::begin(sqlx::pool::MaybePoolConnection::PoolConnection(connection), statement.map(Into::into))
+        .await
+}
+
+/// Whether the database answers, asked on one connection kept for the
+/// purpose: a balancer's health check must be answered at once, and a
+/// check through the pool would wait behind a rush of requests holding
+/// every connection (up to the pool's acquire timeout) or, with the
+/// database gone, behind the pool's own retries to connect.
+pub struct Probe {
+    options: Options,
+    connection: tokio::sync::Mutex<Option<ProbeConnection>>,
+}
+
+enum ProbeConnection {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+impl Probe {
+    /// Connects if need be and sends `SELECT 1`, all within `limit`. A
+    /// connection that failed, or whose check ran out of time halfway, is
+    /// dropped (it may be mid-statement); the next check opens another.
+    pub async fn check(&self, limit: Duration) -> Result<(), sqlx::Error> {
+        use sqlx::{ConnectOptions, Connection};
+        let checked = tokio::time::timeout(limit, async {
+            let mut slot = self.connection.lock().await;
+            let mut connection = match slot.take() {
+                Some(connection) => connection,
+                None => match &self.options {
+                    Options::Sqlite(options) => ProbeConnection::Sqlite(options.connect().await?),
+                    Options::Postgres(options) => ProbeConnection::Postgres(options.connect().await?),
+                },
+            };
+            match &mut connection {
+                ProbeConnection::Sqlite(c) => c.ping().await?,
+                ProbeConnection::Postgres(c) => c.ping().await?,
+            }
+            *slot = Some(connection);
+            Ok(())
+        })
+        .await;
+        checked.unwrap_or(Err(sqlx::Error::PoolTimedOut))
     }
 }
 

@@ -49,22 +49,37 @@ pub const BUSY_RETRY_AFTER_SECS: u64 = 2;
 /// which tower-sessions' error type carries only as text.
 pub const SESSION_STORE_BUSY: &str = "session store busy";
 
-/// Whether `error` says the database was too busy to answer in time (no
-/// connection free within the pool's acquire timeout, or SQLite's lock held past
-/// its busy timeout): a request refused for it may simply be tried again.
+/// Whether `error` says the database could not answer in time: too busy
+/// (no connection free within the pool's acquire timeout, SQLite's lock
+/// held past its busy timeout, a deadlock broken) or out of reach (the
+/// server down, restarting, or the connection cut). A request refused for
+/// it may be tried again once the database is back: it is answered `503`
+/// with `Retry-After`, never as a fault of Lyceum's.
 pub fn is_busy(error: &sqlx::Error) -> bool {
     match error {
-        sqlx::Error::PoolTimedOut => true,
-        // SQLITE_BUSY and SQLITE_LOCKED, and their extended codes; or a
-        // deadlock PostgreSQL broke by aborting this transaction, when
-        // trying again did not get through either.
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) => true,
         sqlx::Error::Database(db) => {
-            db.code().and_then(|code| code.parse::<i32>().ok()).is_some_and(|code| matches!(code & 0xff, 5 | 6))
-                && db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
-                || is_deadlock(error)
+            // SQLITE_BUSY and SQLITE_LOCKED, and their extended codes; or a
+            // deadlock PostgreSQL broke by aborting this transaction, when
+            // trying again did not get through either.
+            let sqlite_busy =
+                db.code().and_then(|code| code.parse::<i32>().ok()).is_some_and(|code| matches!(code & 0xff, 5 | 6))
+                    && db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some();
+            sqlite_busy || is_deadlock(error) || is_postgres_unreachable(db.as_ref())
         }
         _ => false,
     }
+}
+
+/// PostgreSQL's words for "not now": a connection exception (class `08`),
+/// the server shutting down or starting (`57P01`..`57P03`), or no
+/// connection slot left (`53300`).
+fn is_postgres_unreachable(db: &dyn sqlx::error::DatabaseError) -> bool {
+    if db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>().is_none() {
+        return false;
+    }
+    db.code().is_some_and(|code| code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300"))
 }
 
 /// Whether PostgreSQL aborted the transaction to break a deadlock
@@ -96,7 +111,7 @@ impl Error {
             Error::Refused(error) => error.clone(),
             Error::Shared(inner) => inner.visible(request_id),
             Error::Database(error) if is_busy(error) => {
-                tracing::warn!(error = %error, "database busy: answered 503");
+                tracing::warn!(error = %error, "database busy or unreachable: answered 503");
                 AppError::Unavailable { retry_after_secs: BUSY_RETRY_AFTER_SECS }
             }
             Error::Busy => {
@@ -296,6 +311,17 @@ mod tests {
         let (status, _, _, body) = read(ApiProblem(Error::Internal("secret detail".into())).into_response()).await;
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!body.contains("secret detail"));
+    }
+
+    #[test]
+    fn a_database_out_of_reach_is_busy_not_broken() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        for error in [sqlx::Error::Io(refused), sqlx::Error::PoolTimedOut, sqlx::Error::PoolClosed] {
+            assert!(is_busy(&error), "{error}");
+            assert!(matches!(Error::Database(error).visible(None), AppError::Unavailable { .. }));
+        }
+        assert!(!is_busy(&sqlx::Error::RowNotFound));
+        assert!(!is_busy(&sqlx::Error::ColumnNotFound("x".into())));
     }
 
     #[test]

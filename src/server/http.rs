@@ -81,7 +81,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
+        .route("/metrics", get(ops::public_metrics))
         .route("/sitemap.xml", get(ops::sitemap))
         .route("/robots.txt", get(ops::robots))
         .route("/account/data/export", get(downloads::my_data))
@@ -144,6 +144,10 @@ pub fn router(state: AppState) -> Router {
                         .on_failure(()),
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.lifecycle.clone(),
+                    super::lifecycle::close_when_draining,
+                ))
                 .layer(axum::middleware::from_fn(metrics::track))
                 .layer(CatchPanicLayer::new())
                 .layer(TimeoutLayer::with_status_code(
@@ -159,6 +163,11 @@ pub fn router(state: AppState) -> Router {
                 // Level 4 gives most of brotli's gain at a fraction of its cost on
                 // pages rendered per request; static files are precompressed at build.
                 .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
+                // Inside compression: it reads and rewrites the page itself.
+                .layer(axum::middleware::from_fn_with_state(
+                    super::shared_pages::SharedPolicy::new(state.config.shared_cache),
+                    super::shared_pages::share,
+                ))
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::X_CONTENT_TYPE_OPTIONS,
                     HeaderValue::from_static("nosniff"),
@@ -174,6 +183,17 @@ pub fn router(state: AppState) -> Router {
                 ))
                 .option_layer(hsts),
         )
+        .with_state(state)
+}
+
+/// The operators' own address (`LYCEUM_OPS_ADDR`): metrics, health and
+/// readiness, without a token, for a scraper on a private network.
+pub fn operator_router(state: AppState) -> Router {
+    metrics::handle();
+    Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
         .with_state(state)
 }
 

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod cache_notices;
 pub mod calendar;
 pub mod canonical;
@@ -26,6 +27,7 @@ pub mod fingerprint;
 pub mod fragments;
 pub mod http;
 pub mod jobs;
+pub mod lifecycle;
 pub mod mail;
 pub mod markdown;
 pub mod metrics;
@@ -39,6 +41,7 @@ pub mod returned;
 pub mod security;
 pub mod seed;
 pub mod session_store;
+pub mod shared_pages;
 pub mod sql;
 pub mod telemetry;
 pub mod tokens;
@@ -79,6 +82,7 @@ pub struct AppParts {
     pub api_limits: Arc<api::limits::ApiLimits>,
     /// The REST API's public answers, kept as sent.
     pub api_answers: Arc<api::answers::PublicAnswers>,
+    pub lifecycle: lifecycle::Lifecycle,
 }
 
 impl std::ops::Deref for AppParts {
@@ -243,7 +247,18 @@ impl AppState {
         let api_answers =
             Arc::new(api::answers::PublicAnswers::new(domain.epoch.clone(), config.cache_ttl, API_ANSWER_BYTES));
         let config = Arc::new(config);
-        Self(Arc::new(AppParts { leptos, config, db, pages, session_store, domain, api_limits, api_answers }))
+        let lifecycle = lifecycle::Lifecycle::new(&db);
+        Self(Arc::new(AppParts {
+            leptos,
+            config,
+            db,
+            pages,
+            session_store,
+            domain,
+            api_limits,
+            api_answers,
+            lifecycle,
+        }))
     }
 }
 
@@ -258,5 +273,11 @@ impl std::ops::Deref for AppState {
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos.clone()
+    }
+}
+
+impl FromRef<AppState> for lifecycle::Lifecycle {
+    fn from_ref(state: &AppState) -> Self {
+        state.lifecycle.clone()
     }
 }

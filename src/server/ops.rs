@@ -1,10 +1,16 @@
 //! Endpoints for operators and crawlers: health, readiness, metrics,
 //! sitemap and robots.txt.
 
-use super::{AppState, error::Error, metrics};
+use super::{
+    AppState,
+    crypto::token_hash,
+    error::Error,
+    lifecycle::{Lifecycle, Readiness},
+    metrics,
+};
 use axum::{
     extract::State,
-    http::{StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
 
@@ -13,20 +19,73 @@ pub async fn healthz() -> &'static str {
     "ok\n"
 }
 
-/// The process can reach its database, so it can take traffic.
-pub async fn readyz(State(state): State<AppState>) -> Response {
-    match state.db.ping().await {
-        Ok(()) => (StatusCode::OK, "ready\n").into_response(),
-        Err(error) => {
-            tracing::warn!(%error, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
-        }
-    }
+/// The process takes traffic: it is not draining and its database
+/// answered within a second (see `lifecycle`). A balancer's health check
+/// should read this, not `/healthz`.
+pub async fn readyz(State(lifecycle): State<Lifecycle>) -> Response {
+    let (status, text) = match lifecycle.readiness().await {
+        Readiness::Ready => (StatusCode::OK, "ready\n"),
+        Readiness::Draining => (StatusCode::SERVICE_UNAVAILABLE, "draining\n"),
+        Readiness::DatabaseUnavailable => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n"),
+    };
+    // Every balancer must see the current answer, never a kept one.
+    (status, [(header::CACHE_CONTROL, "no-store")], text).into_response()
 }
 
+/// `/metrics` on the public address: only with the operators' bearer
+/// token, and not at all when operators have an address of their own.
+pub async fn public_metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let token = match (&state.config.ops_addr, &state.config.metrics_token) {
+        (None, Some(token)) => token,
+        // Not served here: as for any unknown address.
+        _ => return (StatusCode::NOT_FOUND, "not found\n").into_response(),
+    };
+    let offered = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    // Digests compared, so the time taken says nothing of the token.
+    if token_hash(offered) != token_hash(&String::from_utf8_lossy(token.expose())) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\"")],
+            "a bearer token is required\n",
+        )
+            .into_response();
+    }
+    metrics(State(state)).await
+}
+
+/// Every metric in Prometheus's text format.
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let body = metrics::render(state.db.pool_state());
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
+    let jobs = match crate::server::jobs::queue::by_kind(&state.db, chrono::Utc::now()).await {
+        Ok(kinds) => Some(kinds),
+        // The rest is still worth reading when the database is away.
+        Err(error) => {
+            tracing::warn!(%error, "metrics: the job queue could not be read");
+            None
+        }
+    };
+    let jobs: Option<Vec<metrics::JobKind<'_>>> = jobs.as_ref().map(|kinds| {
+        kinds
+            .iter()
+            .map(|k| metrics::JobKind {
+                kind: &k.kind,
+                queued: k.queued,
+                running: k.running,
+                failed: k.failed,
+                oldest_due_secs: k.oldest_due_secs,
+            })
+            .collect()
+    });
+    let body = metrics::render(&metrics::Gauges {
+        pool: state.db.pool_state(),
+        pages: state.pages.gauges().await,
+        jobs: jobs.as_deref(),
+    });
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], body)
+        .into_response()
 }
 
 pub async fn robots(State(state): State<AppState>) -> Response {

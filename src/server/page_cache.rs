@@ -113,6 +113,16 @@ impl PageCache {
     }
 }
 
+impl PageCache {
+    /// (entries, bytes) kept now, for `/metrics`.
+    pub async fn gauges(&self) -> (u64, u64) {
+        let Some(pages) = &self.0.pages else { return (0, 0) };
+        // The counts lag the last writes until the cache's upkeep runs.
+        pages.run_pending_tasks().await;
+        (pages.entry_count(), pages.weighted_size())
+    }
+}
+
 /// An answer to a request that carried cookies may have been rendered for
 /// a signed-in person (their name in the header, their address in a form):
 /// no cache on the way may keep it, unless the answer says otherwise
@@ -149,11 +159,21 @@ pub async fn serve(State(cache): State<PageCache>, request: Request, next: Next)
     };
     let key = Key { epoch: cache.0.epoch.current(), accept_encoding, uri };
     if let Some(page) = pages.get(&key).await {
+        super::metrics::page_cache("hit");
+        if page.status == StatusCode::OK
+            && let Some(etag) = page.headers.get(header::ETAG)
+            && super::shared_pages::matches(request.headers().get(header::IF_NONE_MATCH), etag)
+        {
+            let mut response = super::shared_pages::not_modified(&page.headers);
+            response.headers_mut().insert("x-cache", HeaderValue::from_static("hit"));
+            return response;
+        }
         let mut response = (page.status, Body::from(page.body.clone())).into_response();
         *response.headers_mut() = page.headers.clone();
         response.headers_mut().insert("x-cache", HeaderValue::from_static("hit"));
         return response;
     }
+    super::metrics::page_cache("miss");
     let seen = cache.0.seen.check(&key);
     let mut response = next.run(request).await;
     let html = response

@@ -261,3 +261,53 @@ async fn instances_on_one_database_must_share_its_secret() {
     stop(server);
     assert_eq!(fingerprint().await, now);
 }
+
+/// Instances started at the same moment on an empty database take turns
+/// under its start-up lock: one migrates and loads the demo academy, the
+/// other finds it loaded; both serve.
+#[tokio::test]
+async fn instances_started_together_on_an_empty_database_all_serve() {
+    let app = TestApp::empty().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (one, two) = (dir.path().join("one"), dir.path().join("two"));
+    std::fs::create_dir_all(&one).unwrap();
+    std::fs::create_dir_all(&two).unwrap();
+    // On SQLite a file nobody has opened yet, so the migrations race too.
+    let url = match app.state.db.backend() {
+        lyceum::server::db::Backend::Sqlite => format!("sqlite://{}", dir.path().join("fresh.db").display()),
+        lyceum::server::db::Backend::Postgres => app.state.config.database_url.clone(),
+    };
+    let command = |dir: &std::path::Path| {
+        let mut command = lyceum_command(&url, dir);
+        command.env("LYCEUM_DEMO_DATA", "true");
+        command
+    };
+    let (mut first, mut second) = (command(&one), command(&two));
+    let (first, second) = tokio::join!(serving(&mut first), serving(&mut second));
+    // Both stopped before anything is asserted, so a failure leaves no server behind.
+    let said = |result: Result<(Child, String), String>| match result {
+        Ok((child, said)) => {
+            stop(child);
+            Ok(said)
+        }
+        Err(said) => Err(said),
+    };
+    let (said_first, said_second) = (said(first), said(second));
+    let said_first = said_first.expect("the first instance serves");
+    let said_second = said_second.expect("the second instance serves");
+    let loaded = [&said_first, &said_second].iter().filter(|said| said.contains("DEMO DATA")).count();
+    assert_eq!(loaded, 1, "the demo academy is loaded once: {said_first}\n---\n{said_second}");
+    let db = lyceum::server::db::Db::connect(&url, 2).await.unwrap();
+    let demo = TestApp::demo().await;
+    let courses = |db: &lyceum::server::db::Db| {
+        let db = db.clone();
+        async move {
+            lyceum::with_pool!(&db, |pool| sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM courses")
+                .fetch_one(pool)
+                .await
+                .unwrap())
+        }
+    };
+    assert_eq!(courses(&db).await, courses(&demo.state.db).await, "one demo catalogue, not two");
+    db.close().await;
+}

@@ -9,18 +9,63 @@ async fn health_and_readiness() {
     let health = app.get("/healthz").await;
     assert_eq!((health.status, health.body.as_str()), (200, "ok\n"));
     let ready = app.get("/readyz").await;
-    assert_eq!(ready.status, 200);
+    assert_eq!((ready.status, ready.body.as_str()), (200, "ready\n"));
+    assert_eq!(ready.header("cache-control"), Some("no-store"));
     app.state.db.close().await;
     let not_ready = app.get("/readyz").await;
     assert_eq!(not_ready.status, 503, "a closed pool is not ready");
 }
 
 #[tokio::test]
-async fn metrics_count_requests_by_route_and_show_the_pool() {
+async fn a_draining_instance_says_so_and_still_serves() {
     let app = TestApp::demo().await;
+    assert_eq!(app.get("/courses").await.header("connection"), None, "connections are kept alive until then");
+    app.state.lifecycle.drain();
+    let ready = app.get("/readyz").await;
+    assert_eq!((ready.status, ready.body.as_str()), (503, "draining\n"));
+    let page = app.get("/courses").await;
+    assert_eq!(page.status, 200, "requests are still served while draining");
+    assert_eq!(page.header("connection"), Some("close"), "and each ends its connection");
+}
+
+/// Readiness is asked on a connection of its own: a pool whose every
+/// connection is held by a rush of requests neither delays it nor makes it
+/// fail.
+#[tokio::test]
+async fn readiness_does_not_wait_for_a_busy_pool() {
+    let app = TestApp::empty().await;
+    let (_, _, max) = app.state.db.pool_state();
+    let mut held = Vec::new();
+    for _ in 0..max {
+        held.push(app.state.db.acquire().await.expect("a connection"));
+    }
+    let started = std::time::Instant::now();
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status, 200, "{}", ready.body);
+    assert!(started.elapsed() < std::time::Duration::from_secs(1), "answered in {:?}", started.elapsed());
+    drop(held);
+}
+
+const METRICS_TOKEN: &str = "metrics-token-for-the-tests-0123456789";
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_show_the_pool_the_cache_and_the_queue() {
+    let app = TestApp::demo_with(&[("LYCEUM_METRICS_TOKEN", METRICS_TOKEN)]).await;
     app.get("/courses/no-such-course").await;
     app.get("/healthz").await;
-    let res = app.get("/metrics").await;
+    for _ in 0..3 {
+        app.get("/courses").await;
+    }
+    let queued = lyceum::server::jobs::queue::NewJob::new("metrics.probe", serde_json::json!({}));
+    lyceum::server::jobs::queue::enqueue(&app.state.db, queued).await.unwrap();
+    let res = app
+        .request(
+            Request::get("/metrics")
+                .header("authorization", format!("Bearer {METRICS_TOKEN}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
     assert_eq!(res.status, 200);
     assert!(res.header("content-type").unwrap().starts_with("text/plain"));
     assert!(
@@ -31,6 +76,51 @@ async fn metrics_count_requests_by_route_and_show_the_pool() {
     assert!(res.body.contains(r#"http_request_duration_seconds_bucket{method="GET",route="/healthz",status="200""#));
     assert!(res.body.contains("db_pool_connections"));
     assert!(res.body.contains("db_pool_max_connections 5"));
+    assert!(res.body.contains(r#"db_pool_wait_seconds_bucket{pool="#), "{}", res.body);
+    assert!(res.body.contains(r#"page_cache_requests_total{result="hit"}"#), "{}", res.body);
+    assert!(res.body.contains(r#"page_cache_requests_total{result="miss"}"#));
+    let entries = metric(&res.body, "page_cache_entries").expect("page_cache_entries");
+    assert!(entries >= 1.0, "the catalogue page is kept: {entries}");
+    assert!(metric(&res.body, "page_cache_bytes").is_some_and(|bytes| bytes > 1000.0));
+    assert_eq!(metric(&res.body, r#"jobs_queued{kind="metrics.probe"}"#), Some(1.0), "{}", res.body);
+    assert_eq!(metric(&res.body, r#"jobs_running{kind="metrics.probe"}"#), Some(0.0));
+    assert!(metric(&res.body, r#"jobs_oldest_due_age_seconds{kind="metrics.probe"}"#).is_some());
+}
+
+/// The value of the sample named exactly `name` (with its labels).
+fn metric(text: &str, name: &str) -> Option<f64> {
+    text.lines().find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
+#[tokio::test]
+async fn metrics_are_for_operators_only() {
+    async fn get(app: &TestApp, token: Option<&str>) -> crate::helpers::TestResponse {
+        let mut request = Request::get("/metrics");
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        app.request(request.body(Body::empty()).unwrap()).await
+    }
+    // Nothing configured: not served at all.
+    let closed = TestApp::empty().await;
+    assert_eq!(get(&closed, None).await.status, 404);
+    assert_eq!(get(&closed, Some(METRICS_TOKEN)).await.status, 404);
+    // A token: only to its bearer.
+    let token = TestApp::with_settings(&[("LYCEUM_METRICS_TOKEN", METRICS_TOKEN)]).await;
+    let refused = get(&token, None).await;
+    assert_eq!(refused.status, 401);
+    assert_eq!(refused.header("www-authenticate"), Some("Bearer realm=\"metrics\""));
+    assert!(!refused.body.contains("http_requests_total"));
+    assert_eq!(get(&token, Some("metrics-token-for-the-tests-012345678X")).await.status, 401);
+    assert_eq!(get(&token, Some(METRICS_TOKEN)).await.status, 200);
+    // An address of their own: never on the public one, token or not.
+    let apart =
+        TestApp::with_settings(&[("LYCEUM_METRICS_TOKEN", METRICS_TOKEN), ("LYCEUM_OPS_ADDR", "127.0.0.1:1")]).await;
+    assert_eq!(get(&apart, Some(METRICS_TOKEN)).await.status, 404);
+    let operators = lyceum::server::http::operator_router(apart.state.clone());
+    use tower::ServiceExt;
+    let res = operators.oneshot(Request::get("/metrics").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(res.status(), 200);
 }
 
 #[tokio::test]

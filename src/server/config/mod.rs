@@ -77,6 +77,17 @@ pub struct Config {
     /// each as `scheme://host[:port]`.
     pub api_cors_origins: Vec<String>,
     pub request_timeout: Duration,
+    /// How long a shared cache may keep an anonymous page (`s-maxage`).
+    pub shared_cache: Duration,
+    /// After SIGTERM: how long `/readyz` says "draining" while requests
+    /// are still served, so balancers stop sending new ones first.
+    pub shutdown_grace: Duration,
+    /// Then: how long in-flight requests and running jobs get to finish.
+    pub shutdown_timeout: Duration,
+    /// A listen address of its own for operator endpoints (`/metrics`).
+    pub ops_addr: Option<SocketAddr>,
+    /// Without `ops_addr`: the bearer token `/metrics` asks for.
+    pub metrics_token: Option<Secret>,
     /// Webhooks may be delivered to loopback addresses over plain http:
     /// development and tests only (production refuses to start with it).
     pub webhooks_allow_loopback: bool,
@@ -293,6 +304,26 @@ impl Config {
             api_cors_origins.push(text.to_string());
         }
         let request_timeout = Duration::from_secs(number("LYCEUM_REQUEST_TIMEOUT_SECS", 30, 1, 3600)?);
+        let shared_cache = Duration::from_secs(number("LYCEUM_SHARED_CACHE_SECS", 60, 0, 3600)?);
+        let shutdown_grace = Duration::from_secs(number("LYCEUM_SHUTDOWN_GRACE_SECS", 5, 0, 300)?);
+        let shutdown_timeout = Duration::from_secs(number("LYCEUM_SHUTDOWN_TIMEOUT_SECS", 30, 1, 3600)?);
+        let ops_addr = match get("LYCEUM_OPS_ADDR") {
+            None => None,
+            Some(text) => match text.trim().parse::<SocketAddr>() {
+                Ok(ops) if ops != addr => Some(ops),
+                _ => return Err(bad("LYCEUM_OPS_ADDR", "an IP address and port other than LYCEUM_ADDR's", &text)),
+            },
+        };
+        let metrics_token = match get("LYCEUM_METRICS_TOKEN") {
+            None => None,
+            Some(text) if text.len() >= Secret::MIN_LEN && text.bytes().all(|b| b.is_ascii_graphic()) => {
+                Some(Secret::new(text))
+            }
+            // Never echo a secret back, even a bad one.
+            Some(_) => {
+                return Err(bad("LYCEUM_METRICS_TOKEN", "at least 32 printable characters without spaces", "(hidden)"));
+            }
+        };
 
         let flag = |name: &'static str, default: bool| -> Result<bool, ConfigError> {
             match get(name).as_deref().map(str::to_ascii_lowercase).as_deref() {
@@ -503,6 +534,11 @@ impl Config {
             api_requests_per_minute,
             api_cors_origins,
             request_timeout,
+            shared_cache,
+            shutdown_grace,
+            shutdown_timeout,
+            ops_addr,
+            metrics_token,
             webhooks_allow_loopback,
             webhook_timeout,
             webhook_retries,

@@ -34,6 +34,31 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
     ),
     ("LYCEUM_REQUEST_TIMEOUT_SECS", "30", "seconds before a request is answered 408, 1 to 3600"),
     (
+        "LYCEUM_SHARED_CACHE_SECS",
+        "60",
+        "seconds a shared cache (a CDN) may keep an anonymous page (Cache-Control s-maxage), 0 to 3600",
+    ),
+    (
+        "LYCEUM_SHUTDOWN_GRACE_SECS",
+        "5",
+        "seconds after SIGTERM during which /readyz answers 503 while requests are still served, 0 to 300",
+    ),
+    (
+        "LYCEUM_SHUTDOWN_TIMEOUT_SECS",
+        "30",
+        "seconds after the grace period that in-flight requests and running jobs get to finish, 1 to 3600",
+    ),
+    (
+        "LYCEUM_OPS_ADDR",
+        "none",
+        "a second address (such as 127.0.0.1:9100) serving /metrics, /healthz and /readyz to operators only",
+    ),
+    (
+        "LYCEUM_METRICS_TOKEN",
+        "none",
+        "at least 32 characters: without LYCEUM_OPS_ADDR, /metrics answers only requests bearing this token",
+    ),
+    (
         "LYCEUM_MODE",
         "development",
         "development or production; production requires LYCEUM_SECRET and hides /dev/mailbox",

@@ -110,3 +110,45 @@ pub async fn counts(db: &Db) -> Result<Counts, sqlx::Error> {
     }
     Ok(counts)
 }
+
+/// One kind of job's share of the queue, for `/metrics`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KindGauges {
+    pub kind: String,
+    pub queued: i64,
+    pub running: i64,
+    pub failed: i64,
+    /// Seconds the longest-waiting due job has waited (0 when none is due):
+    /// a queue that falls behind shows here before anywhere else.
+    pub oldest_due_secs: f64,
+}
+
+/// The queue by kind: jobs queued, running and failed for good, and how
+/// long the oldest due one has waited. Done jobs are left out: they are
+/// history, and the finished index would have to be read in full.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn by_kind(db: &Db, now: DateTime<Utc>) -> Result<Vec<KindGauges>, sqlx::Error> {
+    let mut sql = Sql::new("SELECT kind, status, COUNT(*), MIN(CASE WHEN status = 'queued' AND run_at <= ");
+    sql.bind(Arg::Time(now)).push(
+        " THEN run_at END) FROM jobs WHERE status IN ('queued', 'running', 'failed') GROUP BY kind, status \
+         ORDER BY kind",
+    );
+    let rows: Vec<(String, String, i64, Option<DateTime<Utc>>)> = sql.fetch_all(db).await?;
+    let mut kinds: Vec<KindGauges> = Vec::new();
+    for (kind, status, n, oldest_due) in rows {
+        if kinds.last().is_none_or(|last| last.kind != kind) {
+            kinds.push(KindGauges { kind, ..KindGauges::default() });
+        }
+        let gauges = kinds.last_mut().expect("pushed above");
+        match Status::parse(&status) {
+            Some(Status::Queued) => gauges.queued = n,
+            Some(Status::Running) => gauges.running = n,
+            Some(Status::Failed) => gauges.failed = n,
+            _ => {}
+        }
+        if let Some(since) = oldest_due {
+            gauges.oldest_due_secs = (now - since).num_milliseconds().max(0) as f64 / 1000.0;
+        }
+    }
+    Ok(kinds)
+}

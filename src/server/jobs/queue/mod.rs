@@ -10,7 +10,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use std::time::Duration;
 
 mod inspect;
-pub use inspect::{Counts, JobRecord, Status, counts, get};
+pub use inspect::{Counts, JobRecord, KindGauges, Status, by_kind, counts, get};
 /// Attempts a job gets unless its producer says otherwise.
 pub const DEFAULT_MAX_ATTEMPTS: i32 = 8;
 /// The longest wait before a retry.
