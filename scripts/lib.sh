@@ -242,6 +242,20 @@ start_postgres() {
     return 1
 }
 
+# Shell commands (one quoted line each, in PG_STOP_CMD and PG_START_CMD)
+# that stop the cluster start_postgres started and start it again on the
+# same port with the same options: those in its postmaster.opts, which
+# the server writes at start and a stop leaves in place. For a test that
+# takes the database away and brings it back.
+postgres_restart_commands() {
+    local ctl=("${PG_RUN[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data")
+    # The server binary, then each of its arguments in double quotes.
+    local options
+    options="$(cut -d' ' -f2- "$PG_DIR/data/postmaster.opts")"
+    PG_STOP_CMD="$(printf '%q ' "${ctl[@]}" -m fast -w stop)"
+    PG_START_CMD="$(printf '%q ' "${ctl[@]}" -l "$PG_DIR/server.log" -w start -o "$options")"
+}
+
 stop_postgres() {
     if [ -n "${PG_DIR:-}" ] && [ -d "$PG_DIR/data" ]; then
         "${PG_RUN[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
