@@ -179,8 +179,6 @@ impl axum::extract::FromRequestParts<AppState> for Caller {
     }
 }
 
-/// A path parameter that must be an id: a 404 problem otherwise, as an
-/// unknown id is.
 /// The problem of a write that names no version (or not a number).
 pub(super) fn missing_version() -> ApiProblem {
     use crate::model::form::{Field, FieldError, Problem as Why};
@@ -198,6 +196,8 @@ pub(super) async fn note(state: &AppState, credentials: &Credentials, client: &s
     }
 }
 
+/// A path parameter that must be an id: a 404 problem otherwise, as an
+/// unknown id is.
 pub fn id(text: &str) -> Result<i64, ApiProblem> {
     text.parse::<i64>().ok().filter(|id| *id > 0).ok_or(ApiProblem(Error::NotFound))
 }

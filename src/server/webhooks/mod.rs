@@ -202,16 +202,19 @@ impl Webhooks {
     ) -> Result<EndpointView, Error> {
         must_be(actor, Role::Staff)?;
         let row = store::endpoint(&self.db, id).await?.ok_or(Error::NotFound)?;
-        let subscriptions = store::subscriptions(&self.db).await?;
+        let events = store::events(&self.db, id).await?;
         let deliveries = store::deliveries(&self.db, id, DELIVERIES_SHOWN).await?;
         let oldest = deliveries.last().map_or(i64::MAX, |d| d.id);
-        let mut attempts = store::attempts(&self.db, id, oldest).await?;
+        // Each delivery's attempts, grouped once.
+        let mut attempts: std::collections::HashMap<i64, Vec<_>> = std::collections::HashMap::new();
+        for attempt in store::attempts(&self.db, id, oldest).await? {
+            attempts.entry(attempt.delivery_id).or_default().push(attempt);
+        }
         let when = |at: DateTime<Utc>| moment_in_full(at, self.tz);
         let deliveries = deliveries
             .into_iter()
             .map(|d| {
-                let (mine, rest): (Vec<_>, Vec<_>) = attempts.drain(..).partition(|a| a.delivery_id == d.id);
-                attempts = rest;
+                let mine = attempts.remove(&d.id).unwrap_or_default();
                 DeliveryView {
                     id: d.id,
                     webhook_id: d.webhook_id,
@@ -239,7 +242,7 @@ impl Webhooks {
             version: row.version,
             state: self.state(&row),
             enabled: row.enabled,
-            events: events_of(&subscriptions, row.id),
+            events,
             previous_until: row.previous_until.filter(|until| *until > now).map(when),
             url: row.url,
             description: row.description,

@@ -45,6 +45,16 @@ pub async fn subscriptions(db: &Db) -> Result<Vec<(i64, String)>, sqlx::Error> {
     .await)
 }
 
+/// The event types of endpoint `id`, in order.
+pub async fn events(db: &Db, id: i64) -> Result<Vec<String>, sqlx::Error> {
+    with_pool!(db, |pool| sqlx::query_scalar(
+        "SELECT event_type FROM webhook_subscriptions WHERE endpoint_id = $1 ORDER BY event_type"
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await)
+}
+
 /// The event types of endpoint `id`, in order, read in `tx`.
 pub async fn events_in(tx: &mut Tx, id: i64) -> Result<Vec<String>, sqlx::Error> {
     with_tx!(tx, |c| sqlx::query_scalar(
