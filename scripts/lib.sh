@@ -165,12 +165,13 @@ PYPDF_VERSION="7.1.1"
 OPENAPI_SPEC_VALIDATOR_VERSION="0.9.0"
 SCHEMATHESIS_VERSION="4.32.5"
 STANDARDWEBHOOKS_VERSION="1.3.0"
+PYOTP_VERSION="2.9.0"
 setup_python_tools() {
     local venv="$LYCEUM_TOOLS/python"
     local wanted=("aiosmtpd==$AIOSMTPD_VERSION" "icalendar==$ICALENDAR_VERSION"
         "PyJWT[crypto]==$PYJWT_VERSION" "cryptography==$CRYPTOGRAPHY_VERSION" "pypdf==$PYPDF_VERSION"
         "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION" "schemathesis==$SCHEMATHESIS_VERSION"
-        "standardwebhooks==$STANDARDWEBHOOKS_VERSION")
+        "standardwebhooks==$STANDARDWEBHOOKS_VERSION" "pyotp==$PYOTP_VERSION")
     # Fails when a package is missing or at another version.
     if ! "$venv/bin/python" -c '
 import sys

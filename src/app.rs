@@ -5,6 +5,7 @@ use crate::components::error_view::NotFound;
 use crate::components::layout::Layout;
 use crate::pages::about::{ContactPage, PrivacyPage, TermsPage};
 use crate::pages::account::orders::{MyOrderPage, MyOrdersPage};
+use crate::pages::account::second_factor::{AuthenticatorPage, LoginCodePage};
 use crate::pages::account::{
     booking::{CancelBookingPage, MoveBookingPage},
     dashboard::DashboardPage,
@@ -95,6 +96,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("courses"), ParamSegment("slug")) view=CoursePage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("signup") view=SignupPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("login"), StaticSegment("code")) view=LoginCodePage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("check-email") view=CheckEmailPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("contact") view=ContactPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("privacy") view=PrivacyPage ssr=SsrMode::Async/>
@@ -109,6 +111,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("account"), StaticSegment("profile")) view=ProfilePage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("settings")) view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("security")) view=SecurityPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("account"), StaticSegment("security"), StaticSegment("authenticator")) view=AuthenticatorPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("data")) view=DataPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("orders")) view=MyOrdersPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("account"), StaticSegment("orders"), ParamSegment("reference")) view=MyOrderPage ssr=SsrMode::Async/>

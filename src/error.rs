@@ -32,6 +32,17 @@ pub enum AppError {
         "This account has been deactivated, so it cannot sign in. Please contact the academy if you think this is a mistake."
     )]
     Deactivated,
+    /// A staff or administrator account without a second factor: it must
+    /// set one up before anything else (see `accounts::second_factor`).
+    #[error("Staff accounts sign in with a second factor. Please set up an authenticator app to continue.")]
+    SecondFactorRequired,
+    /// An authenticator is set up already: remove it before another.
+    #[error("Two-step sign-in is already on for this account.")]
+    SecondFactorExists,
+    /// Past the password, the second step of signing in was not taken in
+    /// time (or not at all): start again.
+    #[error("Please sign in again: the code was not entered in time.")]
+    SecondStepExpired,
     #[error("This link is not valid any more. It may have been used already or have expired; ask for a new one.")]
     InvalidLink,
     #[error("Too many attempts. Please wait {} and try again.", wait_text(*retry_after_secs))]
@@ -90,6 +101,9 @@ impl AppError {
             AppError::Unauthorized | AppError::LoginFailed | AppError::TokenRefused(_) => 401,
             AppError::MissingScope(_) => 403,
             AppError::Forbidden | AppError::CrossSite | AppError::Unverified | AppError::Deactivated => 403,
+            AppError::SecondFactorRequired => 403,
+            AppError::SecondFactorExists => 409,
+            AppError::SecondStepExpired => 401,
             AppError::InvalidLink => 410,
             AppError::BadRequest(_) => 400,
             AppError::Conflict(_) | AppError::Stale { .. } => 409,
@@ -112,6 +126,9 @@ impl AppError {
             AppError::LoginFailed => "login-failed",
             AppError::Unverified => "unverified",
             AppError::Deactivated => "deactivated",
+            AppError::SecondFactorRequired => "second-factor-required",
+            AppError::SecondFactorExists => "second-factor-exists",
+            AppError::SecondStepExpired => "second-step-expired",
             AppError::InvalidLink => "invalid-link",
             AppError::TooManyRequests { .. } => "too-many-requests",
             AppError::Unavailable { .. } => "unavailable",

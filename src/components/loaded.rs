@@ -42,6 +42,10 @@ where
                     let here = location.pathname.get_untracked();
                     view! { <Redirect path=format!("/login?next={here}")/> }.into_any()
                 }
+                // Staff without a second factor set one up before anything else.
+                Err(AppError::SecondFactorRequired) => {
+                    view! { <Redirect path="/account/security/authenticator"/> }.into_any()
+                }
                 Err(error) => view! { <ErrorView error/> }.into_any(),
             }
         })

@@ -354,3 +354,25 @@ mod tests {
         assert_eq!(Email::parse("ann@exa mple.com"), Err(Problem::MalformedEmail));
     }
 }
+
+/// The second factor of an account, for `/account/security`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondFactorView {
+    /// An authenticator app is set up.
+    pub authenticator: bool,
+    /// Whether the account's role requires one (staff, administrators).
+    pub required: bool,
+    pub recovery_codes_left: i64,
+    /// Recovery codes just made, shown once.
+    pub new_codes: Option<Vec<String>>,
+    /// Without an authenticator: the one being set up.
+    pub setup: Option<AuthenticatorSetupView>,
+}
+
+/// An authenticator app being set up: its secret, typed or read from the
+/// `otpauth://` address.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthenticatorSetupView {
+    pub secret: String,
+    pub uri: String,
+}

@@ -272,6 +272,8 @@ pub enum Problem {
     MalformedWebhookUrl,
     /// An address on a local or private network, where nothing is delivered.
     PrivateAddress,
+    /// Not the code the authenticator shows now, or one used already.
+    WrongCode,
 }
 
 impl Problem {
@@ -344,6 +346,11 @@ impl Problem {
             Problem::PrivateAddress => "This address is on a local or private network. Webhooks go only to \
                  addresses on the public internet."
                 .into(),
+            Problem::WrongCode => {
+                "This code is not right, or it was used already. Enter the code your app shows now, or a \
+                 recovery code."
+                    .into()
+            }
         }
     }
 }
@@ -471,10 +478,13 @@ pub enum Notice {
     WebhookRotated,
     WebhookDeleted,
     WebhookRedelivered,
+    SecondFactorAdded,
+    SecondFactorRemoved,
+    RecoveryCodes,
 }
 
 impl Notice {
-    const ALL: [Notice; 50] = [
+    const ALL: [Notice; 53] = [
         Notice::CheckEmail,
         Notice::LinkSent,
         Notice::Verified,
@@ -525,6 +535,9 @@ impl Notice {
         Notice::WebhookRotated,
         Notice::WebhookDeleted,
         Notice::WebhookRedelivered,
+        Notice::SecondFactorAdded,
+        Notice::SecondFactorRemoved,
+        Notice::RecoveryCodes,
     ];
 
     pub fn code(self) -> &'static str {
@@ -579,6 +592,9 @@ impl Notice {
             Notice::WebhookRotated => "webhook-rotated",
             Notice::WebhookDeleted => "webhook-deleted",
             Notice::WebhookRedelivered => "webhook-redelivered",
+            Notice::SecondFactorAdded => "second-factor-added",
+            Notice::SecondFactorRemoved => "second-factor-removed",
+            Notice::RecoveryCodes => "recovery-codes",
         }
     }
 
@@ -657,6 +673,12 @@ impl Notice {
             }
             Notice::WebhookDeleted => "The endpoint is deleted, with its deliveries.",
             Notice::WebhookRedelivered => "The delivery is queued again, with the same webhook-id.",
+            Notice::SecondFactorAdded => {
+                "Your authenticator app is set up: signing in now asks for a code from it. Keep your recovery \
+                 codes below somewhere safe."
+            }
+            Notice::SecondFactorRemoved => "Your authenticator app is removed: signing in takes your password alone.",
+            Notice::RecoveryCodes => "Your new recovery codes are below; the earlier ones no longer work.",
         }
     }
 }

@@ -37,6 +37,13 @@ pub enum Event {
     /// A request with a token changed something (the request and the token
     /// in its detail).
     ApiChange,
+    /// A second factor set up or removed, recovery codes replaced; the
+    /// second step of a sign-in passed or failed.
+    SecondFactorAdded,
+    SecondFactorRemoved,
+    RecoveryCodesReplaced,
+    SecondFactorPassed,
+    SecondFactorFailed,
 }
 
 impl Event {
@@ -57,6 +64,11 @@ impl Event {
             Event::TokenCreated => "api_token_created",
             Event::TokenRevoked => "api_token_revoked",
             Event::ApiChange => "api_change",
+            Event::SecondFactorAdded => "second_factor_added",
+            Event::SecondFactorRemoved => "second_factor_removed",
+            Event::RecoveryCodesReplaced => "recovery_codes_replaced",
+            Event::SecondFactorPassed => "second_factor_passed",
+            Event::SecondFactorFailed => "second_factor_failed",
         }
     }
 }

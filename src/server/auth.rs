@@ -47,6 +47,57 @@ pub async fn sign_in(session: &Session, user: &User, client: &Client) -> Result<
     session.insert(keys::SEEN_AT, now).await?;
     session.insert(keys::USER_AGENT, user_agent).await?;
     session.insert(keys::IP, &client.ip).await?;
+    // A second step taken, or left behind by a sign-in without one.
+    for key in [keys::SECOND_STEP_USER, keys::SECOND_STEP_AT, keys::SECOND_STEP_NEXT] {
+        session.remove_value(key).await?;
+    }
+    Ok(())
+}
+
+/// How long the second step of signing in may wait for its code.
+const SECOND_STEP_LIFETIME: i64 = 300;
+
+/// Past the password of an account with a second factor: the session
+/// (under a new id) remembers whose password it was and where they were
+/// going, but is nobody's until the code is given (see [`second_step`]).
+pub async fn begin_second_step(session: &Session, user: &User, next: Option<&str>) -> Result<(), Error> {
+    session.cycle_id().await?;
+    session.insert(keys::SECOND_STEP_USER, user.id).await?;
+    session.insert(keys::SECOND_STEP_AT, Utc::now().timestamp()).await?;
+    match next {
+        Some(next) => session.insert(keys::SECOND_STEP_NEXT, next).await?,
+        None => {
+            session.remove::<String>(keys::SECOND_STEP_NEXT).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The account whose password this session gave (within five minutes),
+/// and where it was going. A wrong code may be corrected (the attempts
+/// are limited per account); signing in ends the step.
+pub async fn second_step(session: &Session) -> Result<(i64, Option<String>), Error> {
+    let user_id = session.get::<i64>(keys::SECOND_STEP_USER).await?;
+    let at = session.get::<i64>(keys::SECOND_STEP_AT).await?.unwrap_or(0);
+    let next = session.get::<String>(keys::SECOND_STEP_NEXT).await?;
+    match user_id {
+        Some(user_id) if Utc::now().timestamp() - at <= SECOND_STEP_LIFETIME => Ok((user_id, next)),
+        _ => Err(Error::Refused(AppError::SecondStepExpired)),
+    }
+}
+
+/// Where a person goes once signed in, when they were not going anywhere:
+/// staff to the back office, learners to their account.
+pub fn home_of(user: &User) -> &'static str {
+    if user.role.includes(Role::Staff) { "/admin" } else { "/account" }
+}
+
+/// `SecondFactorRequired` for an account whose role requires a second
+/// factor and that has none yet: it may set one up, and do nothing else.
+pub async fn must_have_second_factor(accounts: &Accounts, user: &User) -> Result<(), Error> {
+    if accounts.requires_second_factor(user.role) && !accounts.has_second_factor(user.id).await? {
+        return Err(Error::Refused(AppError::SecondFactorRequired));
+    }
     Ok(())
 }
 
@@ -100,7 +151,8 @@ pub fn session_key(session: &Session) -> Option<String> {
     session.id().as_ref().map(row_key)
 }
 
-/// Extractor: the signed-in user, or `401`.
+/// Extractor: the signed-in user, or `401`; `403` for staff without the
+/// second factor their role requires (they may only set one up).
 #[derive(Clone, Debug)]
 pub struct CurrentUser(pub User);
 
@@ -110,7 +162,10 @@ impl FromRequestParts<AppState> for CurrentUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         let session = session_of(parts)?;
         match current(&state.accounts, &session).await? {
-            Some(user) => Ok(CurrentUser(user)),
+            Some(user) => {
+                must_have_second_factor(&state.accounts, &user).await?;
+                Ok(CurrentUser(user))
+            }
             None => Err(Error::Refused(AppError::Unauthorized)),
         }
     }
@@ -200,7 +255,10 @@ impl FromRequestParts<AppState> for Credentials {
             return Ok(Credentials::Token(state.tokens.authenticate(token).await?));
         }
         match current(&state.accounts, &session_of(parts)?).await? {
-            Some(user) => Ok(Credentials::Session(user)),
+            Some(user) => {
+                must_have_second_factor(&state.accounts, &user).await?;
+                Ok(Credentials::Session(user))
+            }
             None => Ok(Credentials::Anonymous),
         }
     }
@@ -226,7 +284,7 @@ impl NeededRole for Admin {
 }
 
 /// Extractor: the signed-in user, whose role includes `R`'s; `401` for
-/// nobody, `403` for a role below it.
+/// nobody, `403` for a role below it, or for staff without a second factor.
 pub struct Require<R: NeededRole>(pub User, pub PhantomData<R>);
 
 impl<R: NeededRole> FromRequestParts<AppState> for Require<R> {
@@ -246,6 +304,18 @@ pub async fn signed_in() -> Result<(AppState, Session, User), Error> {
     let mut parts = super::request::parts()?;
     let CurrentUser(user) = CurrentUser::from_request_parts(&mut parts, &state).await?;
     Ok((state, session_of(&parts)?, user))
+}
+
+/// In a server function: the signed-in user even without the second
+/// factor their role requires, for the pages that set one up.
+pub async fn signed_in_to_set_up() -> Result<(AppState, Session, User), Error> {
+    let state = super::request::state();
+    let parts = super::request::parts()?;
+    let session = session_of(&parts)?;
+    match current(&state.accounts, &session).await? {
+        Some(user) => Ok((state, session, user)),
+        None => Err(Error::Refused(AppError::Unauthorized)),
+    }
 }
 
 /// In a server function: as [`signed_in`], and `Forbidden` unless the

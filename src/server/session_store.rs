@@ -39,6 +39,13 @@ pub mod keys {
     /// A webhook endpoint's secret just made, sealed with the endpoint's
     /// id, until that endpoint's page shows it once.
     pub const NEW_WEBHOOK_SECRET: &str = "new_webhook_secret";
+    /// Past the password, before the second factor: whose password it was,
+    /// when (Unix seconds), and where they were going.
+    pub const SECOND_STEP_USER: &str = "second_step_uid";
+    pub const SECOND_STEP_AT: &str = "second_step_at";
+    pub const SECOND_STEP_NEXT: &str = "second_step_next";
+    /// Recovery codes just made, sealed, until the security page shows them once.
+    pub const NEW_RECOVERY_CODES: &str = "new_recovery_codes";
 }
 
 /// The `sessions.id` of a session: the hash of its id, never the id.

@@ -71,10 +71,22 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     let client = request::client();
     let user = state.accounts.login(&email, &password, &client).await?;
     let session = request::session().await?;
+    let next = next.as_deref().and_then(safe_next);
+    // With a second factor, the password is only the first step.
+    if state.accounts.has_second_factor(user.id).await? {
+        auth::begin_second_step(&session, &user, next).await?;
+        leptos_axum::redirect("/login/code");
+        return Ok(());
+    }
     auth::sign_in(&session, &user, &client).await?;
-    // Staff start their day in the back office.
-    let home = if user.role.includes(crate::model::account::Role::Staff) { "/admin" } else { "/account" };
-    leptos_axum::redirect(next.as_deref().and_then(safe_next).unwrap_or(home));
+    // Staff start their day in the back office, or setting up the second
+    // factor it requires.
+    let home = match auth::must_have_second_factor(&state.accounts, &user).await {
+        Err(crate::server::error::Error::Refused(AppError::SecondFactorRequired)) => "/account/security/authenticator",
+        Err(other) => return Err(other.into()),
+        Ok(()) => next.unwrap_or(auth::home_of(&user)),
+    };
+    leptos_axum::redirect(home);
     Ok(())
 }
 

@@ -14,6 +14,7 @@ pub mod enrolment;
 pub mod import;
 pub mod orders;
 pub mod roster_messages;
+pub mod second_factor;
 pub mod sessions;
 pub mod settings;
 pub mod taxonomy;

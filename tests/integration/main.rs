@@ -38,6 +38,7 @@ mod privacy;
 mod races;
 mod relevance;
 mod roster_messages;
+mod second_factor;
 mod security;
 mod shared_cache;
 mod taxonomy;

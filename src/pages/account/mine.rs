@@ -142,6 +142,7 @@ pub fn SecurityPage() -> impl IntoView {
                             </section>
                             <Sessions sessions/>
                         }/>
+            <super::second_factor::SecondFactor/>
             <super::tokens::ApiTokens/>
         </AccountPage>
     }

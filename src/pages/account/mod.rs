@@ -5,4 +5,5 @@ pub mod dashboard;
 pub mod entry;
 pub mod mine;
 pub mod orders;
+pub mod second_factor;
 pub mod tokens;

@@ -58,6 +58,71 @@ pub fn password_changed(name: &str, to: &str, public_url: &str) -> Mail {
     )
 }
 
+pub fn second_factor_added(name: &str, to: &str, public_url: &str) -> Mail {
+    let security = format!("{public_url}/account/security");
+    message(
+        to,
+        "A second factor was added to your account",
+        name,
+        &[
+            "An authenticator app was just set up for your Lyceum account: signing in now takes a code from it \
+             after the password.",
+            &format!(
+                "If you did not do this, someone knows your password: choose a new one at once and tell us. \
+                 Your account's security page is at {security}."
+            ),
+        ],
+        None,
+    )
+}
+
+pub fn second_factor_removed(name: &str, to: &str, public_url: &str) -> Mail {
+    let security = format!("{public_url}/account/security");
+    message(
+        to,
+        "The second factor of your account was removed",
+        name,
+        &[
+            "The authenticator app of your Lyceum account was just removed, with its recovery codes: signing in \
+             now takes the password alone.",
+            &format!("If you did not do this, choose a new password at once and tell us ({security})."),
+        ],
+        None,
+    )
+}
+
+pub fn recovery_codes_replaced(name: &str, to: &str, public_url: &str) -> Mail {
+    let security = format!("{public_url}/account/security");
+    message(
+        to,
+        "New recovery codes for your account",
+        name,
+        &[
+            "New recovery codes were just made for your Lyceum account; the earlier ones no longer work.",
+            &format!("If you did not do this, choose a new password at once and tell us ({security})."),
+        ],
+        None,
+    )
+}
+
+pub fn recovery_code_used(name: &str, to: &str, left: i64) -> Mail {
+    let left = match left {
+        0 => "none is left: make new ones on your account's security page".to_string(),
+        1 => "one is left".to_string(),
+        n => format!("{n} are left"),
+    };
+    message(
+        to,
+        "A recovery code was used to sign in",
+        name,
+        &[
+            &format!("One of your recovery codes was just used to sign in to your Lyceum account; {left}."),
+            "If this was not you, choose a new password at once and tell us.",
+        ],
+        None,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,7 @@ pub mod link_requests;
 mod links;
 pub mod password;
 pub mod profile;
+pub mod second_factor;
 pub mod store;
 
 use super::config::Config;
@@ -62,6 +63,10 @@ pub struct Accounts {
     keys: Arc<Keyring>,
     limits: Arc<Limits>,
     public_url: String,
+    /// The name authenticator apps show beside the account (the academy's).
+    issuer: String,
+    /// Whether staff and administrators must have a second factor.
+    staff_second_factor: bool,
     pub session_lifetime: Duration,
 }
 
@@ -124,6 +129,8 @@ impl Accounts {
             passwords: Passwords::for_this_machine(),
             keys,
             public_url: config.public_url.clone(),
+            issuer: config.academy_name.replace(':', " "),
+            staff_second_factor: config.staff_second_factor,
             session_lifetime: config.session_lifetime,
         }
     }

@@ -140,6 +140,9 @@ pub struct Config {
     pub run_worker: bool,
     /// Request rate limits on the account endpoints; off only for load tests.
     pub rate_limits: bool,
+    /// Whether staff and administrators must have a second factor (the
+    /// default); optional only where an academy decides so.
+    pub staff_second_factor: bool,
     /// Passwords of the demo accounts; generated and shown once when unset.
     pub demo_learner_password: Option<Secret>,
     pub demo_staff_password: Option<Secret>,
@@ -335,6 +338,11 @@ impl Config {
         };
         let run_worker = flag("LYCEUM_RUN_WORKER", true)?;
         let rate_limits = flag("LYCEUM_RATE_LIMITS", true)?;
+        let staff_second_factor = match get("LYCEUM_STAFF_SECOND_FACTOR").as_deref().map(str::trim) {
+            None | Some("required") => true,
+            Some("optional") => false,
+            Some(other) => return Err(bad("LYCEUM_STAFF_SECOND_FACTOR", "required or optional", other)),
+        };
         let prices_include_vat = flag("LYCEUM_PRICES_INCLUDE_VAT", true)?;
 
         let webhook_timeout = Duration::from_secs(number("LYCEUM_WEBHOOK_TIMEOUT_SECS", 10, 1, 60)?);
@@ -519,6 +527,7 @@ impl Config {
             session_lifetime,
             run_worker,
             rate_limits,
+            staff_second_factor,
             demo_learner_password,
             demo_staff_password,
             database_url,

@@ -125,6 +125,11 @@ pub const SETTINGS: &[(&str, &str, &str)] = &[
         "true",
         "rate limits on login, signup and reset requests; false only for load tests (the lockout stays)",
     ),
+    (
+        "LYCEUM_STAFF_SECOND_FACTOR",
+        "required",
+        "required or optional: whether staff and administrators must sign in with a second factor",
+    ),
     ("LYCEUM_DEMO_LEARNER_PASSWORD", "generated, shown once", "password of the demo learner account"),
     ("LYCEUM_DEMO_STAFF_PASSWORD", "generated, shown once", "password of the demo staff account"),
 ];

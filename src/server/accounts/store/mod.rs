@@ -7,6 +7,7 @@ use crate::server::db::{Db, Tx, with_pool, with_tx};
 use chrono::{DateTime, Utc};
 
 pub mod directory;
+pub mod factors;
 mod sessions;
 mod throttle;
 mod tokens;
@@ -240,6 +241,8 @@ pub async fn anonymise(tx: &mut Tx, user_id: i64, traces: &Traces<'_>, now: Date
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
         sqlx::query("DELETE FROM calendar_feeds WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
         sqlx::query("DELETE FROM api_tokens WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM totp_factors WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
         sqlx::query("DELETE FROM idempotency_keys WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
         // Webhook events about them, with their deliveries and attempts:
         // a delivery still queued sends nothing of theirs.
