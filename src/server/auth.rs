@@ -62,6 +62,8 @@ const SECOND_STEP_LIFETIME: i64 = 300;
 /// going, but is nobody's until the code is given (see [`second_step`]).
 pub async fn begin_second_step(session: &Session, user: &User, next: Option<&str>) -> Result<(), Error> {
     session.cycle_id().await?;
+    // Whoever this browser was signed in as before, it is nobody now.
+    session.remove_value(keys::USER).await?;
     session.insert(keys::SECOND_STEP_USER, user.id).await?;
     session.insert(keys::SECOND_STEP_AT, Utc::now().timestamp()).await?;
     match next {

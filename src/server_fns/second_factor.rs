@@ -67,7 +67,12 @@ pub async fn remove_authenticator(password: String) -> Result<(), AppError> {
     use crate::server::auth;
     let (state, _, user) = auth::signed_in_to_set_up().await?;
     state.accounts.remove_authenticator(&user, &password, &crate::server::request::client()).await?;
-    leptos_axum::redirect("/account/security?notice=second-factor-removed#second-factor");
+    // Staff set up another at once.
+    let to = match state.accounts.requires_second_factor(user.role) {
+        true => "/account/security/authenticator?notice=second-factor-removed",
+        false => "/account/security?notice=second-factor-removed#second-factor",
+    };
+    leptos_axum::redirect(to);
     Ok(())
 }
 

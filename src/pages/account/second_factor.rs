@@ -131,8 +131,11 @@ fn Manage(
                 autocomplete="current-password" required=true maxlength=PASSWORD_MAX error=renew_error/>
             <button type="submit" disabled=move || renew.pending().get()>"Make new recovery codes"</button>
         </ActionForm>
-        {(!state.required).then(|| view! {
-            <h2>"Turn off two-step sign-in"</h2>
+        {view! {
+            <h2>{if state.required { "Replace the authenticator app" } else { "Turn off two-step sign-in" }}</h2>
+            {state.required.then(|| view! {
+                <p class="muted">"Staff accounts need one: after removing it you set up another before anything else."</p>
+            })}
             <FormAlert error=remove_error/>
             <ActionForm action=remove attr:class="stack-form" attr:novalidate="">
                 <TextField field=Field::Password label="Your password" kind="password"
@@ -141,7 +144,7 @@ fn Manage(
                     "Remove the authenticator app"
                 </button>
             </ActionForm>
-        })}
+        }}
     }
 }
 

@@ -78,19 +78,23 @@ impl Accounts {
     /// Starts setting up an authenticator (or shows again the one being set
     /// up): a new secret, kept sealed until a code from it confirms it.
     pub async fn start_authenticator(&self, user: &User) -> Result<AuthenticatorSetup, Error> {
-        if store::confirmed(&self.db, user.id).await? {
-            return Err(refused(AppError::SecondFactorExists));
-        }
-        let secret = match store::authenticator(&self.db, user.id).await? {
-            Some((sealed, _)) => self.open(&sealed)?,
+        let sealed = match store::authenticator(&self.db, user.id).await? {
+            Some((_, true)) => return Err(refused(AppError::SecondFactorExists)),
+            Some((sealed, false)) => sealed,
             None => {
                 let mut raw = [0u8; 20];
                 rand::rng().fill_bytes(&mut raw);
                 let secret = totp_rs::Secret::new_stack(raw).to_base32();
                 store::put_pending(&self.db, user.id, &self.keys.seal(&secret, SEALED_FOR), Utc::now()).await?;
-                secret
+                // Two first views at once: the secret kept is the one shown.
+                match store::authenticator(&self.db, user.id).await? {
+                    Some((sealed, false)) => sealed,
+                    Some((_, true)) => return Err(refused(AppError::SecondFactorExists)),
+                    None => return Err(Error::Internal("an authenticator being set up vanished".into())),
+                }
             }
         };
+        let secret = self.open(&sealed)?;
         let totp = self.totp(&secret, &user.email)?;
         let uri = totp.to_url().map_err(|e| Error::Internal(e.to_string()))?;
         Ok(AuthenticatorSetup { secret: group(&secret), uri })
@@ -127,12 +131,10 @@ impl Accounts {
     }
 
     /// Removes the authenticator (and the recovery codes with it), for the
-    /// account's owner who gives the password. Refused where the role
-    /// requires a second factor: staff replace theirs by setting up another.
+    /// account's owner who gives the password. Staff may, to replace a lost
+    /// or changed phone: they are then sent to set up another before
+    /// anything else, as on their first sign-in.
     pub async fn remove_authenticator(&self, user: &User, password: &str, client: &Client) -> Result<(), Error> {
-        if self.requires_second_factor(user.role) {
-            return Err(refused(AppError::SecondFactorRequired));
-        }
         let row = self.confirm_password(user, password, Field::Password).await?;
         let mut tx = self.db.begin_write().await?;
         if !store::remove_in(&mut tx, user.id).await? {
