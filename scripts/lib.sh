@@ -154,7 +154,8 @@ setup_e2e() {
 # Python packages the tests use as independent peers and checkers (an SMTP
 # relay that offers STARTTLS, an iCalendar parser, a JWT/JWKS verifier, a
 # PDF reader, an OpenAPI validator, an API fuzzer that checks answers
-# against the document, a webhook receiver's signature checks), in a
+# against the document, a webhook receiver's signature checks, a software
+# passkey authenticator built from python-fido2's WebAuthn structures), in a
 # virtual environment in the tools folder.
 # icalendar stays on 6.x.
 AIOSMTPD_VERSION="1.4.6"
@@ -166,12 +167,14 @@ OPENAPI_SPEC_VALIDATOR_VERSION="0.9.0"
 SCHEMATHESIS_VERSION="4.32.5"
 STANDARDWEBHOOKS_VERSION="1.3.0"
 PYOTP_VERSION="2.9.0"
+FIDO2_VERSION="2.2.1"
 setup_python_tools() {
     local venv="$LYCEUM_TOOLS/python"
     local wanted=("aiosmtpd==$AIOSMTPD_VERSION" "icalendar==$ICALENDAR_VERSION"
         "PyJWT[crypto]==$PYJWT_VERSION" "cryptography==$CRYPTOGRAPHY_VERSION" "pypdf==$PYPDF_VERSION"
         "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION" "schemathesis==$SCHEMATHESIS_VERSION"
-        "standardwebhooks==$STANDARDWEBHOOKS_VERSION" "pyotp==$PYOTP_VERSION")
+        "standardwebhooks==$STANDARDWEBHOOKS_VERSION" "pyotp==$PYOTP_VERSION"
+        "fido2==$FIDO2_VERSION")
     # Fails when a package is missing or at another version.
     if ! "$venv/bin/python" -c '
 import sys

@@ -34,7 +34,9 @@ pub enum AppError {
     Deactivated,
     /// A staff or administrator account without a second factor: it must
     /// set one up before anything else (see `accounts::second_factor`).
-    #[error("Staff accounts sign in with a second factor. Please set up an authenticator app to continue.")]
+    #[error(
+        "Staff accounts sign in with a second factor. Please add a passkey or set up an authenticator app to continue."
+    )]
     SecondFactorRequired,
     /// An authenticator is set up already: remove it before another.
     #[error("Two-step sign-in is already on for this account.")]

@@ -24,7 +24,7 @@ test("a learner turns on two-step sign-in with an authenticator app and signs in
   await open(page, "/account/security", js);
   const section = page.locator("#second-factor");
   await expect(section.getByRole("heading", { name: "Two-step sign-in" })).toBeVisible();
-  await section.getByRole("link", { name: "Set up an authenticator app" }).click();
+  await section.getByRole("link", { name: "Set up two-step sign-in" }).click();
   await expect(page).toHaveURL(/\/account\/security\/authenticator$/);
   if (js) await waitForHydration(page);
   const key = (await page.locator("#authenticator-key").innerText()).trim();

@@ -10,6 +10,7 @@ pub mod layout;
 pub mod loaded;
 pub mod order;
 pub mod pagination;
+pub mod passkey;
 pub mod session_row;
 pub mod status;
 pub mod verbatim;

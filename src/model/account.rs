@@ -360,6 +360,9 @@ mod tests {
 pub struct SecondFactorView {
     /// An authenticator app is set up.
     pub authenticator: bool,
+    pub passkeys: Vec<PasskeyView>,
+    /// The origin passkeys work at, if they do at this site's address.
+    pub passkey_origin: Option<String>,
     /// Whether the account's role requires one (staff, administrators).
     pub required: bool,
     pub recovery_codes_left: i64,
@@ -375,4 +378,22 @@ pub struct SecondFactorView {
 pub struct AuthenticatorSetupView {
     pub secret: String,
     pub uri: String,
+}
+
+/// One of an account's passkeys, as its security page lists it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyView {
+    pub id: i64,
+    pub name: String,
+    /// When it was added and last used, as the page shows them.
+    pub added: String,
+    pub last_used: Option<String>,
+}
+
+/// The second step of signing in, as its page offers it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondStepView {
+    /// The account has a passkey (and this address offers them).
+    pub passkey: bool,
+    pub passkey_origin: Option<String>,
 }

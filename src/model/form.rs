@@ -109,6 +109,12 @@ pub enum Field {
     Events,
     /// The version of a record a change names (the API's writes).
     Version,
+    /// A passkey: its answer to a ceremony (registering it, or signing
+    /// in), or the one chosen to remove.
+    Passkey,
+    /// The password that confirms a passkey's removal (a form of its own
+    /// on a page with other password fields).
+    PasskeyPassword,
 }
 
 impl Field {
@@ -183,6 +189,8 @@ impl Field {
             Field::Url => "url",
             Field::Events => "events",
             Field::Version => "version",
+            Field::Passkey => "passkey",
+            Field::PasskeyPassword => "passkey_password",
         }
     }
 }
@@ -274,6 +282,13 @@ pub enum Problem {
     PrivateAddress,
     /// Not the code the authenticator shows now, or one used already.
     WrongCode,
+    /// A passkey's answer that does not check out (another site's, an
+    /// old ceremony's, a cancelled one).
+    PasskeyRefused,
+    /// A passkey registered already, to this account or another.
+    PasskeyTaken,
+    /// Passkeys need the site to be served under a host name.
+    PasskeysUnavailable,
 }
 
 impl Problem {
@@ -350,6 +365,15 @@ impl Problem {
                 "This code is not right, or it was used already. Enter the code your app shows now, or a \
                  recovery code."
                     .into()
+            }
+            Problem::PasskeyRefused => {
+                "The passkey was not accepted, or the request for it was cancelled or took too long. Try \
+                 again, or use another way."
+                    .into()
+            }
+            Problem::PasskeyTaken => "This passkey is registered already.".into(),
+            Problem::PasskeysUnavailable => {
+                "Passkeys work only when Lyceum is opened at its host name, not an IP address.".into()
             }
         }
     }
@@ -481,10 +505,12 @@ pub enum Notice {
     SecondFactorAdded,
     SecondFactorRemoved,
     RecoveryCodes,
+    PasskeyAdded,
+    PasskeyRemoved,
 }
 
 impl Notice {
-    const ALL: [Notice; 53] = [
+    const ALL: [Notice; 55] = [
         Notice::CheckEmail,
         Notice::LinkSent,
         Notice::Verified,
@@ -538,6 +564,8 @@ impl Notice {
         Notice::SecondFactorAdded,
         Notice::SecondFactorRemoved,
         Notice::RecoveryCodes,
+        Notice::PasskeyAdded,
+        Notice::PasskeyRemoved,
     ];
 
     pub fn code(self) -> &'static str {
@@ -595,6 +623,8 @@ impl Notice {
             Notice::SecondFactorAdded => "second-factor-added",
             Notice::SecondFactorRemoved => "second-factor-removed",
             Notice::RecoveryCodes => "recovery-codes",
+            Notice::PasskeyAdded => "passkey-added",
+            Notice::PasskeyRemoved => "passkey-removed",
         }
     }
 
@@ -677,8 +707,10 @@ impl Notice {
                 "Your authenticator app is set up: signing in now asks for a code from it. Keep your recovery \
                  codes below somewhere safe."
             }
-            Notice::SecondFactorRemoved => "Your authenticator app is removed: signing in takes your password alone.",
+            Notice::SecondFactorRemoved => "The authenticator app is removed.",
             Notice::RecoveryCodes => "Your new recovery codes are below; the earlier ones no longer work.",
+            Notice::PasskeyAdded => "Your passkey is added: signing in asks for it after your password.",
+            Notice::PasskeyRemoved => "The passkey is removed.",
         }
     }
 }

@@ -48,7 +48,7 @@ pub async fn sign_in(session: &Session, user: &User, client: &Client) -> Result<
     session.insert(keys::USER_AGENT, user_agent).await?;
     session.insert(keys::IP, &client.ip).await?;
     // A second step taken, or left behind by a sign-in without one.
-    for key in [keys::SECOND_STEP_USER, keys::SECOND_STEP_AT, keys::SECOND_STEP_NEXT] {
+    for key in [keys::SECOND_STEP_USER, keys::SECOND_STEP_AT, keys::SECOND_STEP_NEXT, keys::PASSKEY_CEREMONY] {
         session.remove_value(key).await?;
     }
     Ok(())

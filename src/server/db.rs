@@ -349,11 +349,6 @@ impl Db {
         })
     }
 
-    /// A trivial round trip through the pool.
-    pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        with_pool!(self, |pool| sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
-    }
-
     /// A checker of whether the database answers, on a connection of its
     /// own (see [`Probe`]).
     pub fn probe(&self) -> Probe {

@@ -46,6 +46,8 @@ pub mod keys {
     pub const SECOND_STEP_NEXT: &str = "second_step_next";
     /// Recovery codes just made, sealed, until the security page shows them once.
     pub const NEW_RECOVERY_CODES: &str = "new_recovery_codes";
+    /// The handle of the passkey ceremony under way (see `accounts::passkeys`).
+    pub const PASSKEY_CEREMONY: &str = "passkey_ceremony";
 }
 
 /// The `sessions.id` of a session: the hash of its id, never the id.

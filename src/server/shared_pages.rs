@@ -185,7 +185,7 @@ fn policy_with_hashes(headers: &HeaderMap, nonce: &str, hashes: &[String]) -> St
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|window| window == needle)
+    memchr::memmem::find(haystack, needle)
 }
 
 #[cfg(test)]

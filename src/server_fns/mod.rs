@@ -13,6 +13,7 @@ pub mod enquiries;
 pub mod enrolment;
 pub mod import;
 pub mod orders;
+pub mod passkeys;
 pub mod roster_messages;
 pub mod second_factor;
 pub mod sessions;

@@ -34,6 +34,7 @@ mod operator;
 mod ops;
 mod orders;
 mod pages;
+mod passkeys;
 mod privacy;
 mod races;
 mod relevance;

@@ -91,7 +91,7 @@ async fn a_learner_turns_on_an_authenticator_and_signs_in_with_its_codes_once_ea
     let mut ann = Visitor::new(&app);
     ann.sign_up_and_log_in("Ann", email, PASSWORD).await;
     let security = ann.get("/account/security").await;
-    assert!(security.body.contains("Set up an authenticator app"), "optional for a learner: offered");
+    assert!(security.body.contains("Set up two-step sign-in"), "optional for a learner: offered");
 
     let (_, read) = read_setup(&mut ann).await;
     assert_eq!(read["issuer"].as_str(), Some("Lyceum Academy"));
@@ -215,7 +215,7 @@ async fn staff_set_up_a_second_factor_before_any_back_office_page() {
     assert!(refused.body.contains("second-factor-required") || refused.body.contains("SecondFactorRequired"));
     assert_eq!(sam.get("/admin/export/courses.csv").await.status, 403, "plain handlers too");
     let setup = sam.get("/account/security/authenticator").await;
-    assert!(setup.body.contains("Staff accounts sign in with a code"), "{}", setup.body);
+    assert!(setup.body.contains("Staff accounts sign in with a passkey or"), "{}", setup.body);
 
     let (uri, _) = set_up(&mut sam).await;
     assert_eq!(sam.get("/admin").await.status, 200, "set up: the back office opens");
@@ -226,7 +226,7 @@ async fn staff_set_up_a_second_factor_before_any_back_office_page() {
     assert_eq!(res.header("location"), Some("/admin"));
     // A new phone: staff replace the app, and the back office waits for the new one.
     let page = sam.get("/account/security/authenticator").await;
-    assert!(page.body.contains("Replace the authenticator app"), "{}", page.body);
+    assert!(page.body.contains("after removing the app you set up another"), "{}", page.body);
     let res =
         sam.submit("/account/security/authenticator", "account/authenticator/remove", &[("password", PASSWORD)]).await;
     assert_eq!(res.header("location"), Some("/account/security/authenticator?notice=second-factor-removed"));
@@ -258,7 +258,7 @@ async fn a_learner_removes_the_authenticator_and_renews_codes_with_the_password(
     assert!(!app.state.accounts.has_second_factor(user_id(&app, email).await).await.unwrap());
     assert_eq!(count(&app, "SELECT COUNT(*) FROM recovery_codes").await, 0, "the codes go with it");
     let subjects: Vec<String> = mails_to(&app, email).await.into_iter().map(|m| m.subject).collect();
-    for subject in ["New recovery codes for your account", "The second factor of your account was removed"] {
+    for subject in ["New recovery codes for your account", "A second factor of your account was removed"] {
         assert!(subjects.iter().any(|s| s == subject), "{subject} in {subjects:?}");
     }
     ann.call("account/logout", &[]).await;

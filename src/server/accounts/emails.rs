@@ -58,15 +58,33 @@ pub fn password_changed(name: &str, to: &str, public_url: &str) -> Mail {
     )
 }
 
-pub fn second_factor_added(name: &str, to: &str, public_url: &str) -> Mail {
+/// A second factor, such as "An authenticator app", as a mail names it.
+pub enum Factor<'a> {
+    Authenticator,
+    Passkey { name: &'a str },
+}
+
+impl Factor<'_> {
+    fn described(&self) -> String {
+        match self {
+            Factor::Authenticator => "An authenticator app".to_string(),
+            Factor::Passkey { name } => format!("A passkey (\u{201c}{name}\u{201d})"),
+        }
+    }
+}
+
+pub fn second_factor_added(name: &str, to: &str, public_url: &str, factor: Factor<'_>) -> Mail {
     let security = format!("{public_url}/account/security");
     message(
         to,
         "A second factor was added to your account",
         name,
         &[
-            "An authenticator app was just set up for your Lyceum account: signing in now takes a code from it \
-             after the password.",
+            &format!(
+                "{} was just added to your Lyceum account: signing in now asks for it, or another second factor \
+                 of yours, after the password.",
+                factor.described()
+            ),
             &format!(
                 "If you did not do this, someone knows your password: choose a new one at once and tell us. \
                  Your account's security page is at {security}."
@@ -76,15 +94,19 @@ pub fn second_factor_added(name: &str, to: &str, public_url: &str) -> Mail {
     )
 }
 
-pub fn second_factor_removed(name: &str, to: &str, public_url: &str) -> Mail {
+/// `any_left`: whether the account keeps another second factor.
+pub fn second_factor_removed(name: &str, to: &str, public_url: &str, factor: Factor<'_>, any_left: bool) -> Mail {
     let security = format!("{public_url}/account/security");
+    let now = match any_left {
+        true => "your other second factors still work.",
+        false => "with no second factor left, its recovery codes are void and signing in takes the password alone.",
+    };
     message(
         to,
-        "The second factor of your account was removed",
+        "A second factor of your account was removed",
         name,
         &[
-            "The authenticator app of your Lyceum account was just removed, with its recovery codes: signing in \
-             now takes the password alone.",
+            &format!("{} was just removed from your Lyceum account; {now}", factor.described()),
             &format!("If you did not do this, choose a new password at once and tell us ({security})."),
         ],
         None,

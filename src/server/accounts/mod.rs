@@ -14,6 +14,7 @@ pub mod emails;
 pub mod limits;
 pub mod link_requests;
 mod links;
+pub mod passkeys;
 pub mod password;
 pub mod profile;
 pub mod second_factor;
@@ -67,6 +68,8 @@ pub struct Accounts {
     issuer: String,
     /// Whether staff and administrators must have a second factor.
     staff_second_factor: bool,
+    /// Who Lyceum is to passkeys' authenticators, where browsers offer them.
+    relying_party: Option<passkeys::RelyingParty>,
     pub session_lifetime: Duration,
 }
 
@@ -131,6 +134,7 @@ impl Accounts {
             public_url: config.public_url.clone(),
             issuer: config.academy_name.replace(':', " "),
             staff_second_factor: config.staff_second_factor,
+            relying_party: passkeys::RelyingParty::of(&config.public_url, &config.academy_name),
             session_lifetime: config.session_lifetime,
         }
     }

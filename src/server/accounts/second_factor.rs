@@ -1,5 +1,7 @@
-//! A second factor at sign-in: an authenticator app's codes (TOTP, RFC
-//! 6238) and single-use recovery codes for the day the phone is lost.
+//! A second factor at sign-in: passkeys (see `passkeys`), an authenticator
+//! app's codes (TOTP, RFC 6238), and single-use recovery codes for the day
+//! the phone is lost, made when an account's first second factor is added
+//! and void when its last one goes.
 //! Required of staff and administrators (they can change every course and
 //! every learner's seats), optional for learners.
 //!
@@ -11,6 +13,7 @@
 //! sent a second later) get one sign-in between them. Every change of
 //! factor is audited and mailed to the account's owner.
 
+use super::emails::Factor;
 use super::store::factors as store;
 use super::{Accounts, Event, invalid, refused};
 use crate::error::AppError;
@@ -42,6 +45,7 @@ pub struct AuthenticatorSetup {
 #[derive(Clone, Debug, Default)]
 pub struct FactorState {
     pub authenticator: bool,
+    pub passkeys: Vec<super::passkeys::PasskeyInfo>,
     /// Unused recovery codes.
     pub recovery_codes_left: i64,
     /// Whether the account's role requires a second factor.
@@ -51,6 +55,7 @@ pub struct FactorState {
 /// How a second factor was proved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Proof {
+    Passkey,
     Authenticator,
     RecoveryCode,
 }
@@ -62,14 +67,16 @@ impl Accounts {
         self.staff_second_factor && role.includes(Role::Staff)
     }
 
-    /// Whether `user_id` has a second factor (a confirmed authenticator).
+    /// Whether `user_id` has a second factor (a confirmed authenticator or
+    /// a passkey).
     pub async fn has_second_factor(&self, user_id: i64) -> Result<bool, Error> {
-        Ok(store::confirmed(&self.db, user_id).await?)
+        Ok(store::any(&self.db, user_id).await?)
     }
 
     pub async fn second_factor_state(&self, user: &User) -> Result<FactorState, Error> {
         Ok(FactorState {
             authenticator: store::confirmed(&self.db, user.id).await?,
+            passkeys: self.passkeys(user.id).await?,
             recovery_codes_left: store::codes_left(&self.db, user.id).await?,
             required: self.requires_second_factor(user.role),
         })
@@ -101,9 +108,14 @@ impl Accounts {
     }
 
     /// Confirms the authenticator being set up with a code it shows; the
-    /// account then has a second factor, and a fresh set of recovery codes,
-    /// returned here to be shown once.
-    pub async fn confirm_authenticator(&self, user: &User, code: &str, client: &Client) -> Result<Vec<String>, Error> {
+    /// account then has a second factor, and, when it is its first, a
+    /// fresh set of recovery codes, returned here to be shown once.
+    pub async fn confirm_authenticator(
+        &self,
+        user: &User,
+        code: &str,
+        client: &Client,
+    ) -> Result<Option<Vec<String>>, Error> {
         self.limit(super::Limit::LoginPerAccount, &format!("second-factor:{}", user.id)).await?;
         let sealed = match store::authenticator(&self.db, user.id).await? {
             Some((sealed, false)) => sealed,
@@ -114,44 +126,73 @@ impl Accounts {
         let Some(step) = self.totp(&secret, &user.email)?.check(&digits(code), now_secs()) else {
             return Err(wrong_code());
         };
-        let codes = new_codes();
-        let now = Utc::now();
         let row = self.row(user).await?;
         let mut tx = self.db.begin_write().await?;
-        if !store::confirm_in(&mut tx, user.id, step as i64, now).await? {
+        let first = !store::any_in(&mut tx, user.id).await?;
+        if !store::confirm_in(&mut tx, user.id, step as i64, Utc::now()).await? {
             // Confirmed by another request meanwhile.
             return Err(refused(AppError::SecondFactorExists));
         }
-        store::replace_codes_in(&mut tx, user.id, &hashes(&codes), now).await?;
-        self.send(&mut tx, user.id, super::emails::second_factor_added(&row.name, &row.email, &self.public_url))
-            .await?;
+        let codes = self.first_factor_codes_in(&mut tx, user.id, first).await?;
+        let mail = super::emails::second_factor_added(&row.name, &row.email, &self.public_url, Factor::Authenticator);
+        self.send(&mut tx, user.id, mail).await?;
         tx.commit().await?;
         self.audit(Event::SecondFactorAdded, Some(user.id), client, "authenticator app").await;
         Ok(codes)
     }
 
-    /// Removes the authenticator (and the recovery codes with it), for the
-    /// account's owner who gives the password. Staff may, to replace a lost
-    /// or changed phone: they are then sent to set up another before
-    /// anything else, as on their first sign-in.
-    pub async fn remove_authenticator(&self, user: &User, password: &str, client: &Client) -> Result<(), Error> {
+    /// When a factor added in `tx` is the account's `first`, a fresh set
+    /// of recovery codes (kept as hashes), returned to be shown once.
+    pub(super) async fn first_factor_codes_in(
+        &self,
+        tx: &mut crate::server::db::Tx,
+        user_id: i64,
+        first: bool,
+    ) -> Result<Option<Vec<String>>, Error> {
+        if !first {
+            return Ok(None);
+        }
+        let codes = new_codes();
+        store::replace_codes_in(tx, user_id, &hashes(&codes), Utc::now()).await?;
+        Ok(Some(codes))
+    }
+
+    /// After a factor was removed in `tx`: whether the account keeps one;
+    /// when it keeps none, its recovery codes are void.
+    pub(super) async fn after_removal_in(&self, tx: &mut crate::server::db::Tx, user_id: i64) -> Result<bool, Error> {
+        let left = store::any_in(tx, user_id).await?;
+        if !left {
+            store::delete_codes_in(tx, user_id).await?;
+        }
+        Ok(left)
+    }
+
+    /// Removes the authenticator (and, when it was the account's last
+    /// second factor, the recovery codes with it), for the account's owner
+    /// who gives the password. Staff may, to replace a lost or changed
+    /// phone: left without a second factor, they are sent to set up
+    /// another before anything else, as on their first sign-in. Returns
+    /// whether the account keeps a second factor.
+    pub async fn remove_authenticator(&self, user: &User, password: &str, client: &Client) -> Result<bool, Error> {
         let row = self.confirm_password(user, password, Field::Password).await?;
         let mut tx = self.db.begin_write().await?;
         if !store::remove_in(&mut tx, user.id).await? {
             return Err(Error::NotFound);
         }
-        self.send(&mut tx, user.id, super::emails::second_factor_removed(&row.name, &row.email, &self.public_url))
-            .await?;
+        let left = self.after_removal_in(&mut tx, user.id).await?;
+        let mail =
+            super::emails::second_factor_removed(&row.name, &row.email, &self.public_url, Factor::Authenticator, left);
+        self.send(&mut tx, user.id, mail).await?;
         tx.commit().await?;
         self.audit(Event::SecondFactorRemoved, Some(user.id), client, "authenticator app").await;
-        Ok(())
+        Ok(left)
     }
 
     /// A new set of recovery codes, the old ones void, for the owner who
     /// gives the password.
     pub async fn new_recovery_codes(&self, user: &User, password: &str, client: &Client) -> Result<Vec<String>, Error> {
         let row = self.confirm_password(user, password, Field::CurrentPassword).await?;
-        if !store::confirmed(&self.db, user.id).await? {
+        if !store::any(&self.db, user.id).await? {
             return Err(Error::NotFound);
         }
         let codes = new_codes();
@@ -167,11 +208,7 @@ impl Accounts {
     /// The second step of signing in: a code from the account's
     /// authenticator or one of its recovery codes. Each is accepted once.
     pub async fn check_second_factor(&self, user_id: i64, code: &str, client: &Client) -> Result<(User, Proof), Error> {
-        self.limit(super::Limit::LoginPerAccount, &format!("second-factor:{user_id}")).await?;
-        let row = super::store::user_by_id(&self.db, user_id).await?.ok_or(refused(AppError::Unauthorized))?;
-        if row.deactivated_at.is_some() {
-            return Err(refused(AppError::Deactivated));
-        }
+        let row = self.second_step_account(user_id).await?;
         let user = User::from(&row);
         let typed = code.trim();
         let proof = if digits(typed).len() == 6 && typed.chars().all(|c| c.is_ascii_digit() || c == ' ') {
@@ -197,22 +234,39 @@ impl Accounts {
             tx.commit().await?;
             used.then_some(Proof::RecoveryCode)
         };
+        self.second_step_taken(user_id, proof, client).await;
+        proof.map(|proof| (user, proof)).ok_or_else(wrong_code)
+    }
+
+    /// The account a second step is for, counted against its limit of
+    /// attempts: signing in is over for a deactivated or deleted one.
+    pub(super) async fn second_step_account(&self, user_id: i64) -> Result<super::store::UserRow, Error> {
+        self.limit(super::Limit::LoginPerAccount, &format!("second-factor:{user_id}")).await?;
+        let row = super::store::user_by_id(&self.db, user_id).await?.ok_or(refused(AppError::Unauthorized))?;
+        if row.deactivated_at.is_some() {
+            return Err(refused(AppError::Deactivated));
+        }
+        Ok(row)
+    }
+
+    /// Audits a second step, passed by `proof` or failed.
+    pub(super) async fn second_step_taken(&self, user_id: i64, proof: Option<Proof>, client: &Client) {
         match proof {
             Some(proof) => {
-                let how = if proof == Proof::Authenticator { "authenticator app" } else { "recovery code" };
+                let how = match proof {
+                    Proof::Authenticator => "authenticator app",
+                    Proof::RecoveryCode => "recovery code",
+                    Proof::Passkey => "passkey",
+                };
                 self.audit(Event::SecondFactorPassed, Some(user_id), client, how).await;
-                Ok((user, proof))
             }
-            None => {
-                self.audit(Event::SecondFactorFailed, Some(user_id), client, "").await;
-                Err(wrong_code())
-            }
+            None => self.audit(Event::SecondFactorFailed, Some(user_id), client, "").await,
         }
     }
 
     /// The account's row, once `password` (typed in `field`) is shown to
     /// be its password.
-    async fn confirm_password(
+    pub(super) async fn confirm_password(
         &self,
         user: &User,
         password: &str,

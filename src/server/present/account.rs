@@ -2,8 +2,9 @@
 //! them, and the account's sessions with their devices and times.
 
 use super::Presenter;
-use crate::model::account::{ProfileView, SessionInfo, SettingsView, device_name};
+use crate::model::account::{PasskeyView, ProfileView, SessionInfo, SettingsView, device_name};
 use crate::server::accounts::data::{AccountSession, Profile, Settings};
+use crate::server::accounts::passkeys::PasskeyInfo;
 use chrono::{DateTime, Utc};
 
 /// `/account/profile`: an empty field where nothing is kept.
@@ -31,7 +32,7 @@ impl Presenter<'_> {
     /// The account's sessions on `/account/security`: a device's name for
     /// its browser, times in the academy's zone.
     pub fn sessions(&self, sessions: Vec<AccountSession>) -> Vec<SessionInfo> {
-        let when = |time: DateTime<Utc>| time.with_timezone(&self.tz).format("%a %-d %b %Y, %H:%M").to_string();
+        let when = |time| self.moment(time);
         sessions
             .into_iter()
             .map(|session| SessionInfo {
@@ -43,5 +44,23 @@ impl Presenter<'_> {
                 current: session.current,
             })
             .collect()
+    }
+
+    /// The account's passkeys on its two-step sign-in page.
+    pub fn passkeys(&self, passkeys: Vec<PasskeyInfo>) -> Vec<PasskeyView> {
+        passkeys
+            .into_iter()
+            .map(|passkey| PasskeyView {
+                id: passkey.id,
+                name: passkey.name,
+                added: self.moment(passkey.created_at),
+                last_used: passkey.last_used_at.map(|time| self.moment(time)),
+            })
+            .collect()
+    }
+
+    /// A moment on the account's pages, in the academy's zone.
+    fn moment(&self, time: DateTime<Utc>) -> String {
+        time.with_timezone(&self.tz).format("%a %-d %b %Y, %H:%M").to_string()
     }
 }

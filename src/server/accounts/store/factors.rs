@@ -22,6 +22,20 @@ pub async fn confirmed(db: &Db, user_id: i64) -> Result<bool, sqlx::Error> {
     Ok(authenticator(db, user_id).await?.is_some_and(|(_, confirmed)| confirmed))
 }
 
+/// Whether the account has a second factor: a confirmed authenticator or
+/// a passkey.
+const ANY: &str = "SELECT EXISTS (SELECT 1 FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL)
+     OR EXISTS (SELECT 1 FROM passkeys WHERE user_id = $1)";
+
+pub async fn any(db: &Db, user_id: i64) -> Result<bool, sqlx::Error> {
+    with_pool!(db, |pool| sqlx::query_scalar(ANY).bind(user_id).fetch_one(pool).await)
+}
+
+/// As [`any`], read in `tx`.
+pub async fn any_in(tx: &mut Tx, user_id: i64) -> Result<bool, sqlx::Error> {
+    with_tx!(tx, |c| sqlx::query_scalar(ANY).bind(user_id).fetch_one(c).await)
+}
+
 /// Keeps `sealed` as the authenticator being set up, unless one is
 /// already (set up by a request a moment ago: that one stands) or confirmed.
 pub async fn put_pending(db: &Db, user_id: i64, sealed: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
@@ -67,14 +81,13 @@ pub async fn use_step(db: &Db, user_id: i64, step: i64) -> Result<bool, sqlx::Er
     Ok(done == 1)
 }
 
-/// Removes the authenticator and the recovery codes; false if there was none.
+/// Removes the authenticator; false if there was none.
 pub async fn remove_in(tx: &mut Tx, user_id: i64) -> Result<bool, sqlx::Error> {
     let done = with_tx!(tx, |c| sqlx::query("DELETE FROM totp_factors WHERE user_id = $1")
         .bind(user_id)
         .execute(c)
         .await
         .map(|done| done.rows_affected()))?;
-    delete_codes_in(tx, user_id).await?;
     Ok(done == 1)
 }
 
@@ -100,7 +113,8 @@ pub async fn replace_codes_in(
     Ok(())
 }
 
-async fn delete_codes_in(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
+/// Voids every recovery code of the account (its last second factor went).
+pub async fn delete_codes_in(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
     with_tx!(tx, |c| sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
         .bind(user_id)
         .execute(c)
@@ -123,19 +137,13 @@ pub async fn use_code_in(tx: &mut Tx, user_id: i64, hash: &str, now: DateTime<Ut
 }
 
 /// Unused recovery codes.
+const CODES_LEFT: &str = "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL";
+
 pub async fn codes_left(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
-    with_pool!(db, |pool| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL"
-    )
-    .bind(user_id)
-    .fetch_one(pool)
-    .await)
+    with_pool!(db, |pool| sqlx::query_scalar(CODES_LEFT).bind(user_id).fetch_one(pool).await)
 }
 
-/// Unused recovery codes, read in `tx`.
+/// As [`codes_left`], read in `tx`.
 pub async fn codes_left_in(tx: &mut Tx, user_id: i64) -> Result<i64, sqlx::Error> {
-    with_tx!(tx, |c| sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
-        .bind(user_id)
-        .fetch_one(c)
-        .await)
+    with_tx!(tx, |c| sqlx::query_scalar(CODES_LEFT).bind(user_id).fetch_one(c).await)
 }

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 pub mod directory;
 pub mod factors;
+pub mod passkeys;
 mod sessions;
 mod throttle;
 mod tokens;
@@ -243,6 +244,8 @@ pub async fn anonymise(tx: &mut Tx, user_id: i64, traces: &Traces<'_>, now: Date
         sqlx::query("DELETE FROM api_tokens WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
         sqlx::query("DELETE FROM totp_factors WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
         sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM passkeys WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM passkey_challenges WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
         sqlx::query("DELETE FROM idempotency_keys WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
         // Webhook events about them, with their deliveries and attempts:
         // a delivery still queued sends nothing of theirs.
