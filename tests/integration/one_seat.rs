@@ -204,6 +204,39 @@ async fn a_request_to_move_lapses_once_the_seats_own_date_has_begun() {
 }
 
 #[tokio::test]
+async fn cancelling_a_seat_withdraws_its_requests_to_move() {
+    let app = TestApp::demo().await;
+    let [early, wanted] = dates(&app, 2, 1).await[..] else { unreachable!() };
+    let [ann, bob, cat] = &people(&app, "withdrawn", 3, Role::Learner).await[..] else { unreachable!() };
+    let enrolments = &app.state.enrolments;
+    // Ann's seat, paid through an order, waits to move to Bob's full date;
+    // Cat waits behind her there.
+    let ann_seat = app.state.orders.place(ann, early, &crate::orders::private("Ann")).await.unwrap().enrolment.id;
+    let bob_seat = enrolments.enrol(bob, bob.id, wanted).await.unwrap().id;
+    let request = enrolments.move_or_wait(ann, ann_seat, wanted).await.unwrap();
+    assert_eq!(request.waitlist_position, Some(1));
+    let cat_place = enrolments.enrol(cat, cat.id, wanted).await.unwrap();
+    assert_eq!(cat_place.waitlist_position, Some(2));
+
+    // Ann cancels her seat: there is nothing left to move, so the request
+    // goes with it and Cat is first.
+    enrolments.cancel(ann, ann_seat).await.unwrap();
+    let live = format!("SELECT COUNT(*) FROM enrolments WHERE id = {} AND status <> 'cancelled'", request.id);
+    assert_eq!(count(&app, &live).await, 0, "the request is withdrawn");
+    assert_eq!(standing(&app, wanted).await, (1, vec![1], 1, 1), "Cat is first now");
+    let told = mails_to(&app, &ann.email).await;
+    assert!(told.iter().any(|m| m.subject.starts_with("No longer waiting")), "{told:#?}");
+    let invoices = count(&app, "SELECT COUNT(*) FROM invoices").await;
+
+    // Bob's seat, given up, goes to Cat; Ann is given nothing she did not ask for.
+    enrolments.cancel(bob, bob_seat).await.unwrap();
+    assert_eq!(seats(&app, ann, &[early, wanted]).await, Vec::<i64>::new());
+    assert_eq!(seats(&app, cat, &[early, wanted]).await, [wanted]);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM invoices").await, invoices, "no invoice for a seat not taken");
+    assert_eq!(check_seats(&app.state.db).await.unwrap(), []);
+}
+
+#[tokio::test]
 async fn a_seat_in_a_date_called_off_or_over_no_longer_holds_the_course() {
     let app = TestApp::demo().await;
     let [first, second, third] = dates(&app, 3, 3).await[..] else { unreachable!() };

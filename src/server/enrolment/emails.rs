@@ -128,6 +128,23 @@ pub fn request_lapsed(to: &Recipient, session: &SessionFacts, tz: Tz, public_url
     )
 }
 
+pub fn request_withdrawn(to: &Recipient, session: &SessionFacts, tz: Tz, public_url: &str) -> Mail {
+    mail::message(
+        &to.email,
+        &format!("No longer waiting: {}", session.course_title),
+        &to.name,
+        &[
+            &format!(
+                "You were waiting to move your seat to {}. The seat is cancelled, so there is nothing left to \
+                 move and you are off that waitlist.",
+                session_line(session, tz)
+            ),
+            "To come on that date after all, book it again from the course page.",
+        ],
+        Some(("Your enrolments", &format!("{public_url}/account"))),
+    )
+}
+
 pub fn session_moved(to: &Recipient, session: &SessionFacts, tz: Tz, public_url: &str) -> Mail {
     mail::message(
         &to.email,

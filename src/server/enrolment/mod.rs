@@ -552,6 +552,39 @@ impl Enrolments {
         Ok(MoveIn::Moved)
     }
 
+    /// Withdraws the requests to move `seat`, just cancelled: its
+    /// learner's places on the waitlists of the course's other dates. Left
+    /// there, a place would later confirm a seat nobody asked for any
+    /// more, paid by an order whose seat was credited. Each date is locked
+    /// while the cancelled seat's is held, out of ascending order: two such
+    /// crossing may deadlock on PostgreSQL, which aborts one, and the
+    /// request is tried again ([`retrying`]).
+    async fn withdraw_requests(
+        &self,
+        tx: &mut Tx,
+        seat: &EnrolmentRow,
+        session: &SessionFacts,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        for seen in store::waiting_in_course(tx, seat.user_id, session.course_id).await? {
+            let date = store::lock_session(tx, seen.session_id).await?.ok_or(Error::NotFound)?;
+            let place = store::enrolment(tx, seen.id).await?.ok_or(Error::NotFound)?;
+            if place.status != EnrolmentStatus::Waitlisted
+                || !store::mark_cancelled(tx, place.id, EnrolmentStatus::Waitlisted, now).await?
+            {
+                // Promoted or withdrawn while its date was being locked.
+                continue;
+            }
+            store::close_gap(tx, date.id, place.waitlist_position.unwrap_or(1), now).await?;
+            events::enrolment(tx, EventType::EnrollmentCancelled, place.id, None, now).await?;
+            if let Some(learner) = store::recipient(tx, place.user_id).await? {
+                let mail = emails::request_withdrawn(&learner, &date, self.tz, &self.public_url);
+                self.send(tx, place.user_id, mail).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Withdraws the first on the session's waitlist, whose request to move
     /// a seat lapsed (that seat's date has begun), and tells them.
     async fn lapse(
@@ -643,6 +676,9 @@ impl Enrolments {
         self.release(tx, &enrolment, &session, now).await?;
         self.credit(tx, &enrolment, now).await?;
         events::enrolment(tx, EventType::EnrollmentCancelled, enrolment.id, None, now).await?;
+        if enrolment.status == EnrolmentStatus::Confirmed {
+            self.withdraw_requests(tx, &enrolment, &session, now).await?;
+        }
         if let Some(learner) = store::recipient(tx, enrolment.user_id).await? {
             let mail = emails::cancelled(&learner, &session, self.tz, &self.public_url);
             self.send(tx, enrolment.user_id, mail).await?;

@@ -407,6 +407,22 @@ pub async fn live_of(tx: &mut Tx, user_id: i64) -> Result<Vec<EnrolmentRow>, sql
     })
 }
 
+/// The learner's places on waitlists of the course's dates: with a seat
+/// of the course held, each is a request to move it there.
+pub async fn waiting_in_course(tx: &mut Tx, user_id: i64, course_id: i64) -> Result<Vec<EnrolmentRow>, sqlx::Error> {
+    with_tx!(tx, |conn| {
+        sqlx::query_as(
+            "SELECT e.id, e.session_id, e.user_id, e.status, e.waitlist_position, e.order_id
+             FROM enrolments e JOIN course_sessions s ON s.id = e.session_id
+             WHERE e.user_id = $1 AND s.course_id = $2 AND e.status = 'waitlisted' ORDER BY e.session_id, e.id",
+        )
+        .bind(user_id)
+        .bind(course_id)
+        .fetch_all(conn)
+        .await
+    })
+}
+
 /// Cancels the enrolment `id` if it is still `from` (confirmed or
 /// waitlisted), as it was read under its session's lock: `false` when it
 /// is not, so a transition is made once, never twice.
