@@ -395,5 +395,7 @@ pub struct PasskeyView {
 pub struct SecondStepView {
     /// The account has a passkey (and this address offers them).
     pub passkey: bool,
+    /// The account has an authenticator app.
+    pub authenticator: bool,
     pub passkey_origin: Option<String>,
 }

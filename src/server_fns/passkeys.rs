@@ -43,12 +43,15 @@ pub async fn get_second_step() -> Result<SecondStepView, AppError> {
     use crate::server::{auth, request};
     let state = request::state();
     let session = request::session().await?;
-    let passkey = match auth::second_step(&session).await {
-        Ok((user_id, _)) => !state.accounts.passkeys(user_id).await?.is_empty(),
-        Err(_) => false,
+    let (passkey, authenticator) = match auth::second_step(&session).await {
+        Ok((user_id, _)) => {
+            let factors = state.accounts.factors_of(user_id).await?;
+            (!factors.passkeys.is_empty(), factors.authenticator)
+        }
+        Err(_) => (false, true),
     };
     let passkey_origin = state.accounts.passkey_origin().map(str::to_string);
-    Ok(SecondStepView { passkey: passkey && passkey_origin.is_some(), passkey_origin })
+    Ok(SecondStepView { passkey: passkey && passkey_origin.is_some(), authenticator, passkey_origin })
 }
 
 /// The options to sign in with a passkey, for the account whose password

@@ -87,14 +87,24 @@ pub fn LoginCodePage() -> impl IntoView {
             }
         })
     };
+    // An account with passkeys alone has no app's code to type: its
+    // recovery codes are the way in without the passkey (or JavaScript).
+    let lead = move || {
+        let step = step.get().and_then(Result::ok).unwrap_or_default();
+        let text = match (step.authenticator, step.passkey) {
+            (true, _) => "Open your authenticator app and enter the six-digit code it shows for Lyceum.",
+            (false, true) => "Without your passkey (or with JavaScript off), enter one of your recovery codes.",
+            (false, false) => "Enter the code your authenticator app shows for Lyceum, or a recovery code.",
+        };
+        view! { <p class="lead">{text}</p> }
+    };
     view! {
         <PageTitle text="Two-step sign-in · Lyceum"/>
         <Meta name="robots" content="noindex"/>
         <div class="entry">
             <section class="account-entry">
                 <h1>"Two-step sign-in"</h1>
-                <Transition>{with_passkey}</Transition>
-                <p class="lead">"Open your authenticator app and enter the six-digit code it shows for Lyceum."</p>
+                <Transition>{with_passkey}{lead}</Transition>
                 <FormAlert error/>
                 <ActionForm action attr:class="stack-form" attr:novalidate="">
                     <TextField field=Field::Code label="Code" autocomplete="one-time-code" required=true
