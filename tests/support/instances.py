@@ -393,6 +393,16 @@ class Balancer(threading.Thread):
 # ---------------------------------------------------------------- database
 
 
+def pg_ctl(command, what):
+    """Runs one of the test command's pg_ctl lines; when it began and ended."""
+    began = now()
+    done = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=60)
+    ended = now()
+    if done.returncode != 0:
+        raise RuntimeError(f"pg_ctl {what} failed: {done.stderr.strip()} {done.stdout.strip()}")
+    return began, ended
+
+
 def psql(options, sql):
     out = subprocess.run([options.psql, "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-d", options.database_url,
                           "-c", sql], capture_output=True, text=True, timeout=30)
@@ -840,18 +850,10 @@ def check_outage(options, a, b):
         t.start()
     time.sleep(2)
     log("stopping PostgreSQL")
-    stop0 = now()
-    stopped = subprocess.run(options.pg_stop, shell=True, capture_output=True, text=True, timeout=60)
-    stop1 = now()
-    if stopped.returncode != 0:
-        raise RuntimeError(f"pg_ctl stop failed: {stopped.stderr.strip()}")
+    stop0, stop1 = pg_ctl(options.pg_stop, "stop")
     time.sleep(options.outage)
     log("starting PostgreSQL again")
-    start0 = now()
-    started = subprocess.run(options.pg_start, shell=True, capture_output=True, text=True, timeout=60)
-    start1 = now()
-    if started.returncode != 0:
-        raise RuntimeError(f"pg_ctl start failed: {started.stderr.strip()} {started.stdout.strip()}")
+    start0, start1 = pg_ctl(options.pg_start, "start")
     deadline = now() + 10
     while now() < deadline and not all(
             any(p[1] >= start1 and p[2] == 200 for p in list(polls[i.name])) for i in (a, b)):
