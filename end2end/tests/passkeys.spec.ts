@@ -1,9 +1,21 @@
+import type { Page } from "@playwright/test";
 import { test, expect, jsEnabled, logIn, logOut, newLearner, open, waitForHydration } from "./fixtures";
 
 // Browsers offer passkeys for a host name, never an IP address: the server
 // listens on 127.0.0.1, and offers them at localhost on its port.
 const local = (process.env.BASE_URL ?? "http://127.0.0.1:3000").replace("127.0.0.1", "localhost");
 test.use({ baseURL: local });
+
+/** Logs out, then gives the password: the second step's page, hydrated. */
+async function passwordFirst(page: Page, email: string, password: string) {
+  await logOut(page, true);
+  await open(page, "/login", true);
+  await page.getByLabel("E-mail address").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL(/\/login\/code$/);
+  await waitForHydration(page);
+}
 
 test("a learner adds a passkey and signs in with it, in Chromium's virtual authenticator", async ({ page, consoleErrors }, testInfo) => {
   const js = jsEnabled(testInfo);
@@ -53,13 +65,9 @@ test("a learner adds a passkey and signs in with it, in Chromium's virtual authe
   await expect(page.locator("#add-passkey [role=alert]")).toContainText("already holds a passkey");
 
   // Signing in: the password, then the passkey.
-  await logOut(page, js);
-  await open(page, "/login", js);
-  await page.getByLabel("E-mail address").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await expect(page).toHaveURL(/\/login\/code$/);
-  await waitForHydration(page);
+  await passwordFirst(page, email, password);
+  // With passkeys alone, the code field is for a recovery code.
+  await expect(page.locator(".lead")).toContainText("recovery codes");
   await page.getByRole("button", { name: "Use your passkey" }).click();
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByRole("banner").getByRole("button", { name: "Log out" })).toBeVisible();
@@ -67,13 +75,7 @@ test("a learner adds a passkey and signs in with it, in Chromium's virtual authe
   expect(used.credentials[0].signCount).toBeGreaterThan(added.credentials[0].signCount);
 
   // An authenticator that cannot verify its user: no sign-in, the code stays on offer.
-  await logOut(page, js);
-  await open(page, "/login", js);
-  await page.getByLabel("E-mail address").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await expect(page).toHaveURL(/\/login\/code$/);
-  await waitForHydration(page);
+  await passwordFirst(page, email, password);
   await cdp.send("WebAuthn.setUserVerified", { authenticatorId, isUserVerified: false });
   await page.getByRole("button", { name: "Use your passkey" }).click();
   await expect(page.locator(".passkey-step [role=alert]")).toBeVisible();

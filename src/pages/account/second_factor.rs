@@ -41,9 +41,25 @@ fn sentence(error: &AppError) -> String {
     }
 }
 
-/// Goes to `to` with a full load: the session changed under the page.
-fn go(to: &str) {
-    let _ = location().set_href(to);
+/// Runs a passkey ceremony's `steps` (which end in the address to go
+/// to, with a full load: the session changed under the page) from a
+/// click; the button is busy meanwhile, and a failure is said beside it.
+fn run_ceremony(
+    busy: RwSignal<bool>,
+    failure: RwSignal<Option<String>>,
+    steps: impl std::future::Future<Output = Result<String, String>> + 'static,
+) {
+    busy.set(true);
+    failure.set(None);
+    spawn_local(async move {
+        match steps.await {
+            Ok(to) => {
+                let _ = location().set_href(&to);
+            }
+            Err(message) => failure.set(Some(message)),
+        }
+        busy.set(false);
+    });
 }
 
 #[component]
@@ -57,19 +73,10 @@ pub fn LoginCodePage() -> impl IntoView {
     let busy = RwSignal::new(false);
     let use_passkey = move |_| {
         let origin = step.get_untracked().and_then(Result::ok).and_then(|step| step.passkey_origin);
-        busy.set(true);
-        failure.set(None);
-        spawn_local(async move {
-            let signed_in = async {
-                let options = login_passkey_options().await.map_err(|e| sentence(&e))?;
-                let answer = passkey::get(&options).await.map_err(|f| f.message(origin.as_deref()))?;
-                login_passkey(answer).await.map_err(|e| sentence(&e))
-            };
-            match signed_in.await {
-                Ok(to) => go(&to),
-                Err(message) => failure.set(Some(message)),
-            }
-            busy.set(false);
+        run_ceremony(busy, failure, async move {
+            let options = login_passkey_options().await.map_err(|e| sentence(&e))?;
+            let answer = passkey::get(&options).await.map_err(|f| f.message(origin.as_deref()))?;
+            login_passkey(answer).await.map_err(|e| sentence(&e))
         });
     };
     let with_passkey = move || {
@@ -225,19 +232,10 @@ fn NewPasskey(origin: Option<String>) -> impl IntoView {
     let add = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let origin = origin.clone();
-        busy.set(true);
-        failure.set(None);
-        spawn_local(async move {
-            let added = async {
-                let options = passkey_options().await.map_err(|e| sentence(&e))?;
-                let answer = passkey::create(&options).await.map_err(|f| f.message(origin.as_deref()))?;
-                add_passkey(name.get_untracked(), answer).await.map_err(|e| sentence(&e))
-            };
-            match added.await {
-                Ok(to) => go(&to),
-                Err(message) => failure.set(Some(message)),
-            }
-            busy.set(false);
+        run_ceremony(busy, failure, async move {
+            let options = passkey_options().await.map_err(|e| sentence(&e))?;
+            let answer = passkey::create(&options).await.map_err(|f| f.message(origin.as_deref()))?;
+            add_passkey(name.get_untracked(), answer).await.map_err(|e| sentence(&e))
         });
     };
     let note = move || match offered.get() {

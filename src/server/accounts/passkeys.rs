@@ -18,7 +18,7 @@
 //! offers them at `localhost` on its port instead.
 
 use super::emails::Factor;
-use super::second_factor::Proof;
+use super::second_factor::{PasskeyInfo, Proof};
 use super::store::passkeys as store;
 use super::{Accounts, Event, invalid};
 use crate::model::account::User;
@@ -26,7 +26,7 @@ use crate::model::form::{Field, FieldError, Problem, check_line};
 use crate::server::client::Client;
 use crate::server::crypto::{new_token, token_hash};
 use crate::server::error::Error;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{TimeDelta, Utc};
 use std::sync::Arc;
 use webauthn_rs::prelude::{
     Passkey, PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential, Url, Uuid,
@@ -76,15 +76,6 @@ fn localhost(url: &Url) -> Option<Url> {
     let mut url = url.clone();
     url.set_host(Some("localhost")).ok()?;
     Some(url)
-}
-
-/// A passkey as its owner's security page lists it.
-#[derive(Clone, Debug)]
-pub struct PasskeyInfo {
-    pub id: i64,
-    pub name: String,
-    pub created_at: DateTime<Utc>,
-    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 /// A ceremony begun: the handle the session keeps, and the options the

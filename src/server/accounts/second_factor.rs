@@ -45,11 +45,20 @@ pub struct AuthenticatorSetup {
 #[derive(Clone, Debug, Default)]
 pub struct FactorState {
     pub authenticator: bool,
-    pub passkeys: Vec<super::passkeys::PasskeyInfo>,
+    pub passkeys: Vec<PasskeyInfo>,
     /// Unused recovery codes.
     pub recovery_codes_left: i64,
     /// Whether the account's role requires a second factor.
     pub required: bool,
+}
+
+/// A passkey as its owner's security page lists it (see `passkeys`).
+#[derive(Clone, Debug)]
+pub struct PasskeyInfo {
+    pub id: i64,
+    pub name: String,
+    pub created_at: chrono::DateTime<Utc>,
+    pub last_used_at: Option<chrono::DateTime<Utc>>,
 }
 
 /// How a second factor was proved.

@@ -4,7 +4,7 @@
 use super::Presenter;
 use crate::model::account::{PasskeyView, ProfileView, SessionInfo, SettingsView, device_name};
 use crate::server::accounts::data::{AccountSession, Profile, Settings};
-use crate::server::accounts::passkeys::PasskeyInfo;
+use crate::server::accounts::second_factor::PasskeyInfo;
 use chrono::{DateTime, Utc};
 
 /// `/account/profile`: an empty field where nothing is kept.
