@@ -108,6 +108,8 @@ pub struct DeliveryView {
     pub status: String,
     pub created: String,
     pub next_attempt: Option<String>,
+    /// Whether staff may send it again (not on its way already).
+    pub may_send_again: bool,
     pub attempts: Vec<AttemptView>,
     /// The body as sent.
     pub payload: String,

@@ -556,6 +556,25 @@ async fn staff_manage_endpoints_in_the_back_office() {
     assert_eq!(count(&app, &queued).await, 2, "the first job and one redelivery");
     let audited = count(&app, "SELECT COUNT(*) FROM audit_log WHERE event LIKE 'webhook.%'").await;
     assert_eq!(audited, 3, "created, updated, redelivered");
+
+    // Pending two hours past its time, with no job left to send it (its
+    // job failed every attempt): staff may send it again, once.
+    set(&app, "DELETE FROM jobs").await;
+    set(
+        &app,
+        &format!(
+            "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = '2000-01-01T00:00:00Z' \
+             WHERE id = {delivery}"
+        ),
+    )
+    .await;
+    let page = staff.get(&format!("/admin/webhooks/{id}")).await;
+    assert!(page.body.contains("Send again"), "offered for the stranded delivery");
+    assert!(staff.call("admin/webhooks/redeliver", &again).await.status < 400);
+    assert_eq!(staff.call("admin/webhooks/redeliver", &again).await.status, 409, "on its way again");
+    assert_eq!(count(&app, &queued).await, 1, "one job sends it");
+    let page = staff.get(&format!("/admin/webhooks/{id}")).await;
+    assert!(!page.body.contains("Send again"), "not while on its way");
 }
 
 #[tokio::test]

@@ -284,7 +284,7 @@ fn Delivery(endpoint_id: i64, delivery: DeliveryView, action: ServerAction<Redel
             }
         })
         .collect_view();
-    let again = (delivery.status != "pending").then(|| {
+    let again = delivery.may_send_again.then(|| {
         view! {
             <ActionForm action attr:class="inline-form">
                 <input type="hidden" name="id" value=endpoint_id/>

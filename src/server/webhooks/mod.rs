@@ -211,6 +211,7 @@ impl Webhooks {
             attempts.entry(attempt.delivery_id).or_default().push(attempt);
         }
         let when = |at: DateTime<Utc>| moment_in_full(at, self.tz);
+        let now = Utc::now();
         let deliveries = deliveries
             .into_iter()
             .map(|d| {
@@ -222,6 +223,7 @@ impl Webhooks {
                     status: d.status.clone(),
                     created: when(d.created_at),
                     next_attempt: d.next_attempt_at.filter(|_| d.status == "pending").map(when),
+                    may_send_again: may_send_again(&d.status, d.next_attempt_at, now),
                     attempts: mine
                         .into_iter()
                         .map(|a| AttemptView {
@@ -236,7 +238,6 @@ impl Webhooks {
                 }
             })
             .collect();
-        let now = Utc::now();
         Ok(EndpointView {
             id: row.id,
             version: row.version,
@@ -342,7 +343,7 @@ impl Webhooks {
         Ok(())
     }
 
-    /// Sends a delivered or failed delivery again (with the same
+    /// Sends a delivered, failed or stranded delivery again (with the same
     /// `webhook-id`, as a repeat of the same event). Refused while it is
     /// on its way already.
     pub async fn redeliver(&self, actor: Actor<'_>, endpoint_id: i64, delivery_id: i64) -> Result<(), Error> {
@@ -402,4 +403,17 @@ async fn record(
     let change = Change { action, entity: "webhook", entity_id: id, about: None, diff };
     audit::change_in(tx, actor, change).await?;
     Ok(())
+}
+
+/// How long past its time a pending delivery is taken to have no job left
+/// to send it: its job failed every attempt (each is a new job, retried
+/// for about ten minutes when the worker itself fails, say with the
+/// database down throughout), and staff may send it again.
+pub const STRANDED_AFTER: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+
+/// Whether staff may send a delivery again: delivered or failed, or
+/// pending and stranded ([`STRANDED_AFTER`]). `store::reopen` holds the
+/// same rule in the statement that reopens it.
+pub fn may_send_again(status: &str, next_attempt_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    status != "pending" || next_attempt_at.is_some_and(|at| at < now - STRANDED_AFTER)
 }

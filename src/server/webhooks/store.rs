@@ -280,16 +280,19 @@ pub async fn settle(
     .map(|done| done.rows_affected() == 1))
 }
 
-/// Puts a delivered or failed delivery back to pending, for staff to send
-/// again: whether it was (a pending one is on its way already).
+/// Puts a delivered, failed or stranded delivery (see
+/// [`super::may_send_again`]) back to pending, due `now`, for staff to
+/// send again: whether it was. One on its way already is left as it is,
+/// and the second of two clicks finds it due now, not stranded.
 pub async fn reopen(tx: &mut Tx, id: i64, endpoint_id: i64, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
     with_tx!(tx, |c| sqlx::query(
         "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $1 \
-         WHERE id = $2 AND endpoint_id = $3 AND status <> 'pending'"
+         WHERE id = $2 AND endpoint_id = $3 AND (status <> 'pending' OR next_attempt_at < $4)"
     )
     .bind(now)
     .bind(id)
     .bind(endpoint_id)
+    .bind(now - super::STRANDED_AFTER)
     .execute(c)
     .await
     .map(|done| done.rows_affected() == 1))
