@@ -148,11 +148,3 @@ pub async fn take_challenge(
     .fetch_optional(pool)
     .await)
 }
-
-/// How many passkeys the account has, read in `tx`.
-pub async fn count_in(tx: &mut Tx, user_id: i64) -> Result<i64, sqlx::Error> {
-    with_tx!(tx, |c| sqlx::query_scalar("SELECT COUNT(*) FROM passkeys WHERE user_id = $1")
-        .bind(user_id)
-        .fetch_one(c)
-        .await)
-}
