@@ -43,12 +43,9 @@ pub async fn get_second_step() -> Result<SecondStepView, AppError> {
     use crate::server::{auth, request};
     let state = request::state();
     let session = request::session().await?;
-    let (passkey, authenticator) = match auth::second_step(&session).await {
-        Ok((user_id, _)) => {
-            let factors = state.accounts.factors_of(user_id).await?;
-            (!factors.passkeys.is_empty(), factors.authenticator)
-        }
-        Err(_) => (false, true),
+    let (authenticator, passkey) = match auth::second_step(&session).await {
+        Ok((user_id, _)) => state.accounts.second_factor_kinds(user_id).await?,
+        Err(_) => (true, false),
     };
     let passkey_origin = state.accounts.passkey_origin().map(str::to_string);
     Ok(SecondStepView { passkey: passkey && passkey_origin.is_some(), authenticator, passkey_origin })

@@ -161,6 +161,27 @@ async fn a_learner_adds_a_passkey_and_signs_in_with_it_once_per_challenge() {
     assert_eq!(answer(&mut ann, "{\"id\": 5}").await.status, 422);
     assert_eq!(answer(&mut ann, "<script>").await.status, 422);
 
+    // Ceremonies left unanswered wait out their five minutes; an answer
+    // after them is refused, and the worker's housekeeping deletes them.
+    let options = sign_in_options(&mut ann).await;
+    let late = authenticator("get", &laptop, ORIGIN, &options, &["--counter", "9"]).unwrap();
+    let waiting = "SELECT COUNT(*) FROM passkey_challenges";
+    assert!(count(&app, waiting).await >= 2, "the unanswered ceremonies are kept until their time");
+    let past = chrono::Utc::now() - chrono::Duration::minutes(1);
+    lyceum::with_pool!(&app.state.db, |pool| sqlx::query("UPDATE passkey_challenges SET expires_at = $1")
+        .bind(past)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected())
+        .unwrap());
+    assert_eq!(answer(&mut ann, &late).await.status, 422, "a ceremony past its time");
+    let live = sign_in_options(&mut ann).await;
+    let now = chrono::Utc::now();
+    lyceum::server::jobs::queue::sweep_expired(&app.state.db, now - chrono::Duration::days(30), now).await.unwrap();
+    assert_eq!(count(&app, waiting).await, 1, "only the ceremony under way is left");
+    let signed = authenticator("get", &laptop, ORIGIN, &live, &["--counter", "10"]).unwrap();
+    assert_eq!(text(&answer(&mut ann, &signed).await), "/account");
+
     let trail = events(&app, email).await;
     assert!(trail.contains(&("second_factor_added".into(), "passkey".into())), "{trail:?}");
     assert!(trail.contains(&("second_factor_passed".into(), "passkey".into())), "{trail:?}");

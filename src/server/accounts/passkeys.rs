@@ -86,6 +86,12 @@ pub struct Ceremony {
     pub options: String,
 }
 
+/// A credential's id as kept (and indexed): base64url, unpadded.
+fn credential_id(id: impl AsRef<[u8]>) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id)
+}
+
 fn refused_passkey() -> Error {
     invalid(vec![FieldError { field: Field::Passkey, problem: Problem::PasskeyRefused }])
 }
@@ -162,10 +168,7 @@ impl Accounts {
             refused_passkey()
         })?;
         let credential = serde_json::to_string(&passkey).map_err(internal)?;
-        let credential_id = {
-            use base64::Engine;
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(passkey.cred_id())
-        };
+        let credential_id = credential_id(passkey.cred_id());
         let row = self.row(user).await?;
         let mut tx = self.db.begin_write().await?;
         let first = !super::store::factors::any_in(&mut tx, user.id).await?;
@@ -196,15 +199,9 @@ impl Accounts {
     /// password; returns whether the account keeps a second factor.
     pub async fn remove_passkey(&self, user: &User, id: i64, password: &str, client: &Client) -> Result<bool, Error> {
         let row = self.confirm_password(user, password, Field::PasskeyPassword).await?;
-        let passkeys = store::of_user(&self.db, user.id).await?;
-        let Some(name) = passkeys.into_iter().find(|passkey| passkey.id == id).map(|passkey| passkey.name) else {
-            return Err(Error::NotFound);
-        };
         let mut tx = self.db.begin_write().await?;
-        if !store::remove_in(&mut tx, user.id, id).await? {
-            // Removed by another request a moment ago.
-            return Err(Error::NotFound);
-        }
+        // None: not the account's, or removed by another request a moment ago.
+        let name = store::remove_in(&mut tx, user.id, id).await?.ok_or(Error::NotFound)?;
         let left = self.after_removal_in(&mut tx, user.id).await?;
         let mail = super::emails::second_factor_removed(
             &row.name,
@@ -274,12 +271,12 @@ impl Accounts {
                 return Ok(false);
             }
         };
-        let Some((id, mut passkey)) =
-            self.credentials(user_id).await?.into_iter().find(|(_, passkey)| passkey.cred_id() == result.cred_id())
+        let Some((id, credential)) = store::credential(&self.db, user_id, &credential_id(result.cred_id())).await?
         else {
             // Removed since the ceremony began.
             return Ok(false);
         };
+        let mut passkey: Passkey = serde_json::from_str(&credential).map_err(internal)?;
         passkey.update_credential(&result);
         let credential = serde_json::to_string(&passkey).map_err(internal)?;
         Ok(store::record_use(&self.db, id, &credential, i64::from(result.counter()), Utc::now()).await?)
@@ -287,10 +284,10 @@ impl Accounts {
 
     /// The account's passkeys as webauthn-rs reads them, by row id.
     async fn credentials(&self, user_id: i64) -> Result<Vec<(i64, Passkey)>, Error> {
-        store::of_user(&self.db, user_id)
+        store::credentials(&self.db, user_id)
             .await?
             .into_iter()
-            .map(|row| Ok((row.id, serde_json::from_str(&row.credential).map_err(internal)?)))
+            .map(|(id, credential)| Ok((id, serde_json::from_str(&credential).map_err(internal)?)))
             .collect()
     }
 

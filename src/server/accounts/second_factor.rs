@@ -82,18 +82,19 @@ impl Accounts {
         Ok(store::any(&self.db, user_id).await?)
     }
 
-    pub async fn second_factor_state(&self, user: &User) -> Result<FactorState, Error> {
-        Ok(FactorState { required: self.requires_second_factor(user.role), ..self.factors_of(user.id).await? })
+    /// Which second factors `user_id` has, for the second step of a
+    /// sign-in: (a confirmed authenticator, a passkey).
+    pub async fn second_factor_kinds(&self, user_id: i64) -> Result<(bool, bool), Error> {
+        Ok(store::kinds(&self.db, user_id).await?)
     }
 
-    /// The second factors of `user_id` (whether its role requires one left
-    /// unsaid), for the second step of a sign-in.
-    pub async fn factors_of(&self, user_id: i64) -> Result<FactorState, Error> {
+    /// The account's second factors, and whether its role requires one.
+    pub async fn second_factor_state(&self, user: &User) -> Result<FactorState, Error> {
         Ok(FactorState {
-            authenticator: store::confirmed(&self.db, user_id).await?,
-            passkeys: self.passkeys(user_id).await?,
-            recovery_codes_left: store::codes_left(&self.db, user_id).await?,
-            required: false,
+            authenticator: store::confirmed(&self.db, user.id).await?,
+            passkeys: self.passkeys(user.id).await?,
+            recovery_codes_left: store::codes_left(&self.db, user.id).await?,
+            required: self.requires_second_factor(user.role),
         })
     }
 

@@ -31,6 +31,17 @@ pub async fn any(db: &Db, user_id: i64) -> Result<bool, sqlx::Error> {
     with_pool!(db, |pool| sqlx::query_scalar(ANY).bind(user_id).fetch_one(pool).await)
 }
 
+/// Which second factors the account has: (a confirmed authenticator, a passkey).
+pub async fn kinds(db: &Db, user_id: i64) -> Result<(bool, bool), sqlx::Error> {
+    with_pool!(db, |pool| sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL),
+                EXISTS (SELECT 1 FROM passkeys WHERE user_id = $1)"
+    )
+    .bind(user_id)
+    .fetch_one(pool)
+    .await)
+}
+
 /// As [`any`], read in `tx`.
 pub async fn any_in(tx: &mut Tx, user_id: i64) -> Result<bool, sqlx::Error> {
     with_tx!(tx, |c| sqlx::query_scalar(ANY).bind(user_id).fetch_one(c).await)

@@ -9,13 +9,11 @@ use chrono::{DateTime, Utc};
 /// A credential is registered to one account only.
 pub const CREDENTIAL: Unique = Unique { postgres: "passkeys_credential_id_key", sqlite: "passkeys.credential_id" };
 
-/// A passkey as its owner's pages list it, with the credential as kept.
+/// A passkey as its owner's pages list it.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct PasskeyRow {
     pub id: i64,
-    pub credential_id: String,
     pub name: String,
-    pub credential: String,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
 }
@@ -23,11 +21,31 @@ pub struct PasskeyRow {
 /// The account's passkeys, oldest first.
 pub async fn of_user(db: &Db, user_id: i64) -> Result<Vec<PasskeyRow>, sqlx::Error> {
     with_pool!(db, |pool| sqlx::query_as(
-        "SELECT id, credential_id, name, credential, created_at, last_used_at
-         FROM passkeys WHERE user_id = $1 ORDER BY id"
+        "SELECT id, name, created_at, last_used_at FROM passkeys WHERE user_id = $1 ORDER BY id"
     )
     .bind(user_id)
     .fetch_all(pool)
+    .await)
+}
+
+/// The account's credentials as kept (webauthn-rs's JSON), by row id,
+/// oldest first: what a ceremony's options list.
+pub async fn credentials(db: &Db, user_id: i64) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    with_pool!(db, |pool| sqlx::query_as("SELECT id, credential FROM passkeys WHERE user_id = $1 ORDER BY id")
+        .bind(user_id)
+        .fetch_all(pool)
+        .await)
+}
+
+/// The account's credential `credential_id` (base64url) as kept, with its
+/// row id; none if the account has no such passkey (any more).
+pub async fn credential(db: &Db, user_id: i64, credential_id: &str) -> Result<Option<(i64, String)>, sqlx::Error> {
+    with_pool!(db, |pool| sqlx::query_as(
+        "SELECT id, credential FROM passkeys WHERE credential_id = $1 AND user_id = $2"
+    )
+    .bind(credential_id)
+    .bind(user_id)
+    .fetch_optional(pool)
     .await)
 }
 
@@ -91,19 +109,18 @@ pub async fn record_use(
     Ok(done == 1)
 }
 
-/// Removes the account's passkey `id`; false if it has none by that id.
-pub async fn remove_in(tx: &mut Tx, user_id: i64, id: i64) -> Result<bool, sqlx::Error> {
-    let done = with_tx!(tx, |c| sqlx::query("DELETE FROM passkeys WHERE id = $1 AND user_id = $2")
+/// Removes the account's passkey `id`; its name, or none if the account
+/// has no passkey by that id (any more).
+pub async fn remove_in(tx: &mut Tx, user_id: i64, id: i64) -> Result<Option<String>, sqlx::Error> {
+    with_tx!(tx, |c| sqlx::query_scalar("DELETE FROM passkeys WHERE id = $1 AND user_id = $2 RETURNING name")
         .bind(id)
         .bind(user_id)
-        .execute(c)
-        .await
-        .map(|done| done.rows_affected()))?;
-    Ok(done == 1)
+        .fetch_optional(c)
+        .await)
 }
 
 /// Keeps a ceremony's `state` under the hash of its handle until
-/// `expires_at`; ceremonies left to expire go.
+/// `expires_at` (the worker's housekeeping deletes those left to expire).
 pub async fn put_challenge(
     db: &Db,
     id: &str,
@@ -112,20 +129,17 @@ pub async fn put_challenge(
     state: &str,
     expires_at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    with_pool!(db, |pool| {
-        sqlx::query("DELETE FROM passkey_challenges WHERE expires_at < $1").bind(Utc::now()).execute(pool).await?;
-        sqlx::query(
-            "INSERT INTO passkey_challenges (id, user_id, purpose, state, expires_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(id)
-        .bind(user_id)
-        .bind(purpose)
-        .bind(state)
-        .bind(expires_at)
-        .execute(pool)
-        .await
-        .map(|_| ())
-    })
+    with_pool!(db, |pool| sqlx::query(
+        "INSERT INTO passkey_challenges (id, user_id, purpose, state, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(purpose)
+    .bind(state)
+    .bind(expires_at)
+    .execute(pool)
+    .await
+    .map(|_| ()))
 }
 
 /// Takes the account's unexpired ceremony for `purpose` kept under `id`:

@@ -277,8 +277,9 @@ pub async fn housekeeping(db: &Db, done_before: DateTime<Utc>, now: DateTime<Utc
 
 /// Deletes the other rows that expire: rate-limit keys whose requests have
 /// all come back by `now`, the API's idempotency keys older than a day,
-/// and development mailbox messages older than `mail_before` (their links
-/// expired long before). Returns how many rows.
+/// passkey ceremonies left unanswered past their time, and development
+/// mailbox messages older than `mail_before` (their links expired long
+/// before). Returns how many rows.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn sweep_expired(db: &Db, mail_before: DateTime<Utc>, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     let mut limits = Sql::new("DELETE FROM rate_limits WHERE tat < ");
@@ -287,8 +288,13 @@ pub async fn sweep_expired(db: &Db, mail_before: DateTime<Utc>, now: DateTime<Ut
     mailbox.bind(Arg::Time(mail_before));
     let mut keys = Sql::new("DELETE FROM idempotency_keys WHERE created_at < ");
     keys.bind(Arg::Time(now - chrono::Duration::hours(crate::server::api::idempotency::KEPT_HOURS)));
+    let mut ceremonies = Sql::new("DELETE FROM passkey_challenges WHERE expires_at < ");
+    ceremonies.bind(Arg::Time(now));
     let db = &db.writer();
-    Ok(limits.execute(db).await? + mailbox.execute(db).await? + keys.execute(db).await?)
+    Ok(limits.execute(db).await?
+        + mailbox.execute(db).await?
+        + keys.execute(db).await?
+        + ceremonies.execute(db).await?)
 }
 
 #[cfg(test)]
