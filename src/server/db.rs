@@ -365,11 +365,29 @@ impl Db {
         with_pool!(self, |pool| (pool.size(), pool.num_idle(), pool.options().get_max_connections()))
     }
 
+    /// Closes the pools once every connection is given back, and waits
+    /// (up to ten seconds) until each connection is closed.
     pub async fn close(&self) {
         if let Some(writer) = &self.writer {
-            writer.close().await;
+            close_fully(writer).await;
         }
-        with_pool!(self, |pool| pool.close().await)
+        with_pool!(self, |pool| close_fully(pool).await)
+    }
+}
+
+/// Closes `pool` until no connection of it is left. sqlx 0.8's
+/// `Pool::close` can return while a connection is still on its way back,
+/// which then lands in the closed pool's idle queue and stays open
+/// (launchbadge/sqlx#3217, fixed after 0.8.6): a SQLite file looks in use
+/// to a restore for as long as the process lives. Closing again closes it.
+async fn close_fully<DB: sqlx::Database>(pool: &sqlx::Pool<DB>) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        pool.close().await;
+        if pool.size() == 0 || std::time::Instant::now() >= deadline {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
@@ -483,29 +501,45 @@ enum ProbeConnection {
 }
 
 impl Probe {
-    /// Connects if need be and sends `SELECT 1`, all within `limit`. A
-    /// connection that failed, or whose check ran out of time halfway, is
-    /// dropped (it may be mid-statement); the next check opens another.
+    /// Sends `SELECT 1`, all within `limit`, on the connection kept from
+    /// the last check, or when it failed (a connection cut while idle says
+    /// nothing of the database now) on a new one. A connection that failed,
+    /// or whose check ran out of time halfway, is dropped (it may be
+    /// mid-statement); the next check opens another.
     pub async fn check(&self, limit: Duration) -> Result<(), sqlx::Error> {
-        use sqlx::{ConnectOptions, Connection};
         let checked = tokio::time::timeout(limit, async {
             let mut slot = self.connection.lock().await;
-            let mut connection = match slot.take() {
-                Some(connection) => connection,
-                None => match &self.options {
-                    Options::Sqlite(options) => ProbeConnection::Sqlite(options.connect().await?),
-                    Options::Postgres(options) => ProbeConnection::Postgres(options.connect().await?),
-                },
-            };
-            match &mut connection {
-                ProbeConnection::Sqlite(c) => c.ping().await?,
-                ProbeConnection::Postgres(c) => c.ping().await?,
+            if let Some(mut kept) = slot.take()
+                && kept.ping().await.is_ok()
+            {
+                *slot = Some(kept);
+                return Ok(());
             }
+            let mut connection = self.connect().await?;
+            connection.ping().await?;
             *slot = Some(connection);
             Ok(())
         })
         .await;
         checked.unwrap_or(Err(sqlx::Error::PoolTimedOut))
+    }
+
+    async fn connect(&self) -> Result<ProbeConnection, sqlx::Error> {
+        use sqlx::ConnectOptions;
+        Ok(match &self.options {
+            Options::Sqlite(options) => ProbeConnection::Sqlite(options.connect().await?),
+            Options::Postgres(options) => ProbeConnection::Postgres(options.connect().await?),
+        })
+    }
+}
+
+impl ProbeConnection {
+    async fn ping(&mut self) -> Result<(), sqlx::Error> {
+        use sqlx::Connection;
+        match self {
+            ProbeConnection::Sqlite(c) => c.ping().await,
+            ProbeConnection::Postgres(c) => c.ping().await,
+        }
     }
 }
 

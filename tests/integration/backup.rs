@@ -420,3 +420,37 @@ async fn on_postgresql_a_pg_dump_restores_into_a_database_lyceum_checks_and_migr
     assert!(ours.len() >= learners.len());
     assert_eq!(theirs, ours, "the restored database holds the same enrolments");
 }
+
+/// Whether nothing has the SQLite file at `path` open now: only then may
+/// its journal leave write-ahead mode (asked without waiting).
+async fn closed_now(path: &Path) -> bool {
+    let mut conn = SqliteConnectOptions::new().filename(path).busy_timeout(Duration::ZERO).connect().await.unwrap();
+    let mode: Result<String, _> = sqlx::query_scalar("PRAGMA journal_mode = DELETE").fetch_one(&mut conn).await;
+    conn.close().await.unwrap();
+    mode.is_ok_and(|mode| mode == "delete")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_the_pools_closes_every_connection_even_one_on_its_way_back() {
+    let folder = tempfile::tempdir().unwrap();
+    // A connection given back as the pool closes can land, still open, in
+    // the closed pool (sqlx 0.8): each round closes with queries finishing.
+    for round in 0..40 {
+        let path = folder.path().join(format!("closing-{round}.db"));
+        let db = lyceum::server::db::Db::connect(&format!("sqlite://{}", path.display()), 5).await.unwrap();
+        let queries: Vec<_> = (0..4)
+            .map(|_| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    let _ = lyceum::with_pool!(&db, |pool| sqlx::query("SELECT 1").execute(pool).await.map(|_| ()));
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_micros(200 * (round % 5))).await;
+        db.close().await;
+        for query in queries {
+            query.await.unwrap();
+        }
+        assert!(closed_now(&path).await, "round {round}: a connection was left open after the pools closed");
+    }
+}
