@@ -324,6 +324,7 @@ async fn serve(config: Config, db: Db) -> Result<(), String> {
     };
     // Other instances' writes, heard through PostgreSQL (none on SQLite).
     let cache_notices = state.catalogue.listen(&state.db);
+    tokio::spawn(state.lifecycle.clone().watch());
     info!(%addr, "Lyceum is serving on http://{addr}");
     if state.config.mode == lyceum::server::config::Mode::Development {
         // Loud on purpose: development shows every message sent, reset

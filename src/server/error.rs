@@ -72,6 +72,27 @@ pub fn is_busy(error: &sqlx::Error) -> bool {
     }
 }
 
+/// Whether `error` says the database cannot be reached at all (the
+/// connection refused or cut, or PostgreSQL shutting down or starting), as
+/// opposed to merely slow: what makes requests be answered at once while
+/// it lasts (see `lifecycle`). A check that ran out of time says neither.
+pub fn is_unreachable(error: &sqlx::Error) -> bool {
+    use std::io::ErrorKind;
+    match error {
+        sqlx::Error::Io(io) => matches!(
+            io.kind(),
+            ErrorKind::ConnectionRefused
+                | ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::NotConnected
+                | ErrorKind::BrokenPipe
+                | ErrorKind::UnexpectedEof
+        ),
+        sqlx::Error::Database(db) => is_postgres_unreachable(db.as_ref()),
+        _ => false,
+    }
+}
+
 /// PostgreSQL's words for "not now": a connection exception (class `08`),
 /// the server shutting down or starting (`57P01`..`57P03`), or no
 /// connection slot left (`53300`).

@@ -114,6 +114,8 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(unsaved_session))
         // Inside compression: it reads the error a server function wrote.
         .layer(axum::middleware::from_fn(super::error::server_fn_status))
+        // Inside the page cache, which still serves what it keeps.
+        .layer(axum::middleware::from_fn_with_state(state.lifecycle.clone(), super::lifecycle::answer_outage))
         // Outermost first: request id, trace span, metrics, panic guard,
         // timeout, client, same-origin check, sound input, canonical
         // addresses, page cache,

@@ -67,6 +67,17 @@ impl TestApp {
         Self { state, router, _dir: None }
     }
 
+    /// This application's settings on the database at `url` (the same one
+    /// reached another way, say through a relay that a test can cut).
+    pub async fn on_database(&self, url: &str) -> Self {
+        let mut config = (*self.state.config).clone();
+        config.database_url = url.to_string();
+        let db = Db::connect(url, 5).await.expect("test database opens");
+        let state = AppState::new(config, db, self.state.leptos.clone());
+        let router = http::router(state.clone());
+        Self { state, router, _dir: None }
+    }
+
     /// The demo catalogue, as on first start.
     pub async fn demo() -> Self {
         Self::demo_with(&[]).await

@@ -2,6 +2,7 @@
 
 use crate::helpers::TestApp;
 use axum::{body::Body, http::Request};
+use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn health_and_readiness() {
@@ -44,6 +45,102 @@ async fn readiness_does_not_wait_for_a_busy_pool() {
     assert_eq!(ready.status, 200, "{}", ready.body);
     assert!(started.elapsed() < std::time::Duration::from_secs(1), "answered in {:?}", started.elapsed());
     drop(held);
+}
+
+/// A TCP relay on loopback to the database's address; cut, its port
+/// refuses connections and those it carried end, as when PostgreSQL stops.
+struct Relay {
+    port: u16,
+    tasks: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Relay {
+    /// Relays `port` (any free one for 0) to `target`.
+    async fn open(target: String, port: u16) -> Relay {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("the relay listens");
+        let port = listener.local_addr().unwrap().port();
+        let tasks = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let carried = tasks.clone();
+        let accept = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let target = target.clone();
+                let pipe = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                carried.lock().unwrap().push(pipe);
+            }
+        });
+        tasks.lock().unwrap().push(accept);
+        Relay { port, tasks }
+    }
+
+    /// Stops listening and ends every connection carried.
+    async fn cut(self) {
+        let tasks: Vec<_> = std::mem::take(&mut *self.tasks.lock().unwrap());
+        for task in &tasks {
+            task.abort();
+        }
+        for task in tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+/// Waits up to `limit` for `done`; whether it came.
+async fn within(limit: Duration, done: impl Fn() -> bool) -> bool {
+    let until = Instant::now() + limit;
+    while !done() && Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    done()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_that_cannot_be_reached_is_answered_at_once_and_passes_again_on_its_return() {
+    let first = TestApp::demo().await;
+    let direct = url::Url::parse(&first.state.config.database_url).unwrap();
+    if direct.scheme() != "postgres" {
+        // A SQLite file is not reached over a network: nothing to cut.
+        return;
+    }
+    let target = format!("{}:{}", direct.host_str().unwrap(), direct.port().unwrap_or(5432));
+    let relay = Relay::open(target.clone(), 0).await;
+    let mut through = direct.clone();
+    through.set_host(Some("127.0.0.1")).unwrap();
+    through.set_port(Some(relay.port)).unwrap();
+    let port = relay.port;
+    let app = first.on_database(through.as_str()).await;
+    let lifecycle = app.state.lifecycle.clone();
+    let watching = tokio::spawn(lifecycle.clone().watch());
+    assert_eq!(app.get("/courses?q=data").await.status, 200);
+    assert_eq!(app.get("/api/v1/courses?q=data").await.status, 200);
+
+    relay.cut().await;
+    assert!(within(Duration::from_secs(3), || lifecycle.database_unreachable()).await, "the watch notices");
+    // Each would otherwise wait out the pool's five seconds for a connection.
+    for path in ["/courses?q=design", "/api/v1/courses?q=design", "/courses/no-such-course"] {
+        let started = Instant::now();
+        let res = app.get(path).await;
+        let took = started.elapsed();
+        assert_eq!((res.status, res.header("retry-after")), (503, Some("2")), "{path}: {}", res.body);
+        assert!(took < Duration::from_secs(1), "{path} answered in {took:?}");
+        let html = !path.starts_with("/api/");
+        let kind = res.header("content-type").unwrap_or_default();
+        assert_eq!(kind.starts_with("text/html"), html, "{path}: {kind}");
+        assert_eq!(kind.starts_with("application/problem+json"), !html, "{path}: {kind}");
+    }
+    assert_eq!(app.get("/healthz").await.status, 200, "the process itself is alive");
+    assert_eq!(app.get("/readyz").await.status, 503);
+
+    let relay = Relay::open(target, port).await;
+    assert!(within(Duration::from_secs(3), || !lifecycle.database_unreachable()).await, "the watch sees it back");
+    assert_eq!(app.get("/courses?q=design").await.status, 200);
+    assert_eq!(app.get("/api/v1/courses?q=design").await.status, 200);
+    app.state.db.close().await;
+    tokio::time::timeout(Duration::from_secs(3), watching).await.expect("the watch ends with the pools").unwrap();
+    relay.cut().await;
 }
 
 const METRICS_TOKEN: &str = "metrics-token-for-the-tests-0123456789";

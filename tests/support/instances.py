@@ -19,7 +19,8 @@ as one `PASS: ...` or `FAIL: ...` line with its figures:
      directly: every request in flight answered, every 2xx stored
   6. PostgreSQL stopped under light load: each instance's /readyz turns 503
      within a second, pages answer 503 with Retry-After and the API a
-     problem+json 503 (never 500); after PostgreSQL is back, /readyz turns
+     problem+json 503 (never 500), each within a second once the instance
+     has seen the database gone; after PostgreSQL is back, /readyz turns
      200 within a second and the load succeeds again
 
 nginx (open source) has no active health checks, so the test plays the
@@ -899,6 +900,15 @@ def check_outage(options, a, b):
           + f"; 503 without Retry-After {len(no_retry)}; API 503 not problem+json {len(not_problem)}"
           + (f"; each 503 took {waits[0]:.2f}s to {waits[-1]:.2f}s" if waits else "")
           + (f" (e.g. {not_problem[0][4].get('content-type')!r})" if not_problem else ""))
+    # Once an instance's check has found the database gone, its requests
+    # are answered at once instead of each waiting out the pool's timeout.
+    known = stop0 + max(v for v in went.values() if v is not None) if all(v is not None for v in went.values()) else None
+    known_down = [x for x in page_503 + api_503 if known is not None and known <= x[0] and x[1] < start0]
+    slowest = max((x[1] - x[0] for x in known_down), default=None)
+    check("6e while the database is known to be away, each 503 comes within a second",
+          known_down and slowest <= 1.0,
+          f"{len(known_down)} answered 503 between both /readyz saying so and `pg_ctl start`"
+          + (f", the slowest in {fmt_ms(slowest)}" if slowest is not None else ""))
     check("6c /readyz turns 200 within 1 s of the database's return",
           all(v is not None and v <= 1.0 for v in came.values()),
           f"pg_ctl start took {start1 - start0:.2f}s; then 200 after A {fmt_ms(came['a'])}, B {fmt_ms(came['b'])}")
