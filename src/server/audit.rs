@@ -21,7 +21,11 @@ use serde::{Deserialize, Serialize};
 pub enum Event {
     Signup,
     EmailVerified,
+    /// Signed in: with the password alone, or with the second step after it.
     LoginSucceeded,
+    /// The password of an account with a second factor: not signed in
+    /// until the second step passes.
+    PasswordAccepted,
     LoginFailed,
     LockedOut,
     Logout,
@@ -52,6 +56,7 @@ impl Event {
             Event::Signup => "signup",
             Event::EmailVerified => "email_verified",
             Event::LoginSucceeded => "login_succeeded",
+            Event::PasswordAccepted => "password_accepted",
             Event::LoginFailed => "login_failed",
             Event::LockedOut => "locked_out",
             Event::Logout => "logout",

@@ -186,6 +186,15 @@ async fn a_learner_adds_a_passkey_and_signs_in_with_it_once_per_challenge() {
     assert!(trail.contains(&("second_factor_added".into(), "passkey".into())), "{trail:?}");
     assert!(trail.contains(&("second_factor_passed".into(), "passkey".into())), "{trail:?}");
     assert!(trail.iter().filter(|(e, _)| e == "second_factor_failed").count() >= 5, "{trail:?}");
+    // Once the account has a passkey, a password alone is no sign-in: the
+    // trail says so, and records the sign-in when the passkey passes.
+    let added = trail.iter().position(|e| e.0 == "second_factor_added").unwrap();
+    let since: Vec<_> = trail[added..].iter().map(|(e, d)| (e.as_str(), d.as_str())).collect();
+    assert!(!since.contains(&("login_succeeded", "")), "{since:?}");
+    assert!(since.contains(&("password_accepted", "")), "{since:?}");
+    let signed_in = since.iter().filter(|e| **e == ("login_succeeded", "passkey")).count();
+    let passed = since.iter().filter(|e| **e == ("second_factor_passed", "passkey")).count();
+    assert_eq!((signed_in, passed), (3, 3), "{since:?}");
 }
 
 #[tokio::test]

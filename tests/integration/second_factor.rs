@@ -148,6 +148,11 @@ async fn a_learner_turns_on_an_authenticator_and_signs_in_with_its_codes_once_ea
     for expected in ["second_factor_added", "second_factor_failed", "second_factor_passed"] {
         assert!(events.iter().any(|e| e == expected), "{expected} in {events:?}");
     }
+    // From the app on, each password is only a first step (three given),
+    // and a sign-in is recorded once its second step passes (two did).
+    let added = events.iter().position(|e| e == "second_factor_added").unwrap();
+    let count = |event: &str| events[added..].iter().filter(|e| *e == event).count();
+    assert_eq!((count("password_accepted"), count("login_succeeded")), (3, 2), "{events:?}");
 }
 
 async fn user_id(app: &TestApp, email: &str) -> i64 {

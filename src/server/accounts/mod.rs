@@ -273,7 +273,13 @@ impl Accounts {
         if user.email_verified_at.is_none() {
             return Err(refused(AppError::Unverified));
         }
-        self.audit(Event::LoginSucceeded, Some(user.id), client, "").await;
+        // With a second factor the password is only the first step: the
+        // sign-in is recorded when the second passes.
+        let event = match self.has_second_factor(user.id).await? {
+            true => Event::PasswordAccepted,
+            false => Event::LoginSucceeded,
+        };
+        self.audit(event, Some(user.id), client, "").await;
         Ok(User::from(&user))
     }
 

@@ -265,7 +265,8 @@ impl Accounts {
         Ok(row)
     }
 
-    /// Audits a second step, passed by `proof` or failed.
+    /// Audits a second step, passed by `proof` (and with it the sign-in)
+    /// or failed.
     pub(super) async fn second_step_taken(&self, user_id: i64, proof: Option<Proof>, client: &Client) {
         match proof {
             Some(proof) => {
@@ -275,6 +276,7 @@ impl Accounts {
                     Proof::Passkey => "passkey",
                 };
                 self.audit(Event::SecondFactorPassed, Some(user_id), client, how).await;
+                self.audit(Event::LoginSucceeded, Some(user_id), client, how).await;
             }
             None => self.audit(Event::SecondFactorFailed, Some(user_id), client, "").await,
         }
