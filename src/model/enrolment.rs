@@ -187,6 +187,11 @@ pub enum Refusal {
     OtherCourse,
     /// The other date is full: the seat held stays as it is.
     TargetFull,
+    /// `AlreadyEnrolled`, `CourseHeld` and `TargetFull` as staff acting
+    /// for a learner hear them: of "this learner", not "you".
+    LearnerEnrolled,
+    LearnerHoldsCourse,
+    LearnerTargetFull,
     /// The other date is the one already held.
     SameSession,
     /// The learner's address is not confirmed yet.
@@ -234,6 +239,16 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// This refusal as told to staff acting for a learner.
+    pub fn for_staff(self) -> Refusal {
+        match self {
+            Refusal::AlreadyEnrolled => Refusal::LearnerEnrolled,
+            Refusal::CourseHeld => Refusal::LearnerHoldsCourse,
+            Refusal::TargetFull => Refusal::LearnerTargetFull,
+            other => other,
+        }
+    }
+
     pub fn message(self) -> String {
         match self {
             Refusal::AlreadyEnrolled => "You already have a place in this session, or are on its waitlist.".into(),
@@ -261,7 +276,15 @@ impl Refusal {
             Refusal::NotConfirmed => "Only a confirmed seat can be moved to another date.".into(),
             Refusal::OtherCourse => "A seat can only move to another date of the same course.".into(),
             Refusal::TargetFull => "That date is full, so your seat was not moved: you keep the one you have.".into(),
-            Refusal::SameSession => "That is the date you already have.".into(),
+            Refusal::LearnerEnrolled => "This learner already has a place in this session, or is on its waitlist.".into(),
+            Refusal::LearnerHoldsCourse => {
+                "This learner already has a seat on another date of this course: move that seat to this date instead."
+                    .into()
+            }
+            Refusal::LearnerTargetFull => {
+                "That date is full, so the seat was not moved: the learner keeps the one they have.".into()
+            }
+            Refusal::SameSession => "The seat is already on that date.".into(),
             Refusal::AlreadyRevoked => "This certificate is already revoked.".into(),
             Refusal::NotStarted => "Attendance can be marked once the session has started.".into(),
             Refusal::NotAttended => "Mark the learner as attended before marking the course completed.".into(),

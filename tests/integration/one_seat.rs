@@ -68,9 +68,12 @@ async fn a_second_seat_in_a_course_is_refused_by_every_way_of_booking() {
     // A waitlist place booked beside the seat would be a move nobody asked
     // for: it is asked for from the seat's own page instead.
     refused_with(app.state.orders.place(&ann, full, &billing).await, Refusal::CourseHeld);
-    refused_with(enrolments.enrol_address(&staff, &ann.email, second).await, Refusal::CourseHeld);
+    // Staff at the front desk hear of "this learner", not "you".
+    refused_with(enrolments.enrol_address(&staff, &ann.email, second).await, Refusal::LearnerHoldsCourse);
+    assert!(Refusal::LearnerHoldsCourse.message().starts_with("This learner already has a seat"));
     // The same date again is the same refusal as before.
     refused_with(enrolments.enrol(&ann, ann.id, first).await, Refusal::AlreadyEnrolled);
+    refused_with(enrolments.enrol_address(&staff, &ann.email, first).await, Refusal::LearnerEnrolled);
     let rows = [ColleagueForm { name: "Ann Borg".into(), email: ann.email.clone() }];
     let colleagues = Attendees::parse(true, &rows, &booker.email).unwrap();
     refused_with(
@@ -142,6 +145,8 @@ async fn a_waitlist_place_on_another_date_moves_the_seat_when_one_frees_up() {
     // A move to a full date is refused as before; asking to wait for it
     // keeps the seat and takes the next place on its waitlist.
     refused_with(enrolments.transfer(ann, ann_seat, wanted).await, Refusal::TargetFull);
+    let desk = people(&app, "desk", 1, Role::Staff).await.remove(0);
+    refused_with(enrolments.transfer(&desk, ann_seat, wanted).await, Refusal::LearnerTargetFull);
     let request = enrolments.move_or_wait(ann, ann_seat, wanted).await.unwrap();
     assert_eq!((request.status, request.waitlist_position), (EnrolmentStatus::Waitlisted, Some(1)));
     refused_with(enrolments.move_or_wait(ann, ann_seat, wanted).await, Refusal::AlreadyEnrolled);

@@ -122,6 +122,12 @@ fn conflict(refusal: Refusal) -> Error {
     Error::Refused(AppError::Conflict(refusal))
 }
 
+/// A refusal as the one acting hears it: staff acting for a learner hear
+/// of "this learner", the learner of "you".
+fn refused(actor: &User, learner_id: i64, refusal: Refusal) -> Error {
+    conflict(if actor.id == learner_id { refusal } else { refusal.for_staff() })
+}
+
 /// Records, in the change's transaction, what staff did to a learner's
 /// enrolment (a learner's own actions are theirs, not the back office's).
 async fn on_behalf(
@@ -249,8 +255,11 @@ impl Enrolments {
         if !verified {
             return Err(conflict(Refusal::Unconfirmed));
         }
-        let enrolment =
-            Self::claim(tx, learner_id, session_id, now, Refusal::AlreadyEnrolled, Refusal::CourseHeld).await?;
+        let (enrolled, held) = match actor.id == learner_id {
+            true => (Refusal::AlreadyEnrolled, Refusal::CourseHeld),
+            false => (Refusal::LearnerEnrolled, Refusal::LearnerHoldsCourse),
+        };
+        let enrolment = Self::claim(tx, learner_id, session_id, now, enrolled, held).await?;
         if actor.id != learner_id {
             let mut diff = Diff::default();
             diff.created("session_id", session_id).created("status", enrolment.status.as_str());
@@ -751,14 +760,15 @@ impl Enrolments {
         if to.course_id != from.course_id {
             return Err(conflict(Refusal::OtherCourse));
         }
-        if store::live_enrolment(tx, to_session_id, enrolment.user_id).await?.is_some() {
-            return Err(conflict(Refusal::AlreadyEnrolled));
+        let learner = enrolment.user_id;
+        if store::live_enrolment(tx, to_session_id, learner).await?.is_some() {
+            return Err(refused(actor, learner, Refusal::AlreadyEnrolled));
         }
         if !store::take_seat(tx, to_session_id, now).await? {
             if !wait {
-                return Err(conflict(Refusal::TargetFull));
+                return Err(refused(actor, learner, Refusal::TargetFull));
             }
-            let waiting = self.request_move(tx, &enrolment, &from, &to, now).await?;
+            let waiting = self.request_move(tx, actor, &enrolment, &from, &to, now).await?;
             if actor.id != enrolment.user_id {
                 let mut diff = Diff::default();
                 diff.created("waiting_for_session_id", to_session_id).created("enrolment_id", waiting.id);
@@ -778,14 +788,16 @@ impl Enrolments {
         };
         let id = match store::insert(tx, &new, now).await {
             Ok(id) => id,
-            Err(error) if LIVE_ENROLMENT.violated_by(&error) => return Err(conflict(Refusal::AlreadyEnrolled)),
+            Err(error) if LIVE_ENROLMENT.violated_by(&error) => {
+                return Err(refused(actor, learner, Refusal::AlreadyEnrolled));
+            }
             Err(error) if MOVED_ONCE.violated_by(&error) => return Err(conflict(Refusal::AlreadyMoved)),
             Err(error) => return Err(error.into()),
         };
         if !holds::acquire(tx, enrolment.user_id, to.course_id, id, to.ends_at, now).await? {
             // Another seat of theirs holds the course (one in a date the
             // academy called off moves out; a second live one does not).
-            return Err(conflict(Refusal::CourseHeld));
+            return Err(refused(actor, learner, Refusal::CourseHeld));
         }
         reminders::schedule_in(tx, id, now).await?;
         events::enrolment(tx, EventType::EnrollmentMoved, id, Some(enrolment.id), now).await?;
@@ -812,6 +824,7 @@ impl Enrolments {
     async fn request_move(
         &self,
         tx: &mut Tx,
+        actor: &User,
         seat: &EnrolmentRow,
         from: &SessionFacts,
         to: &SessionFacts,
@@ -828,7 +841,9 @@ impl Enrolments {
         };
         let id = match store::insert(tx, &new, now).await {
             Ok(id) => id,
-            Err(error) if LIVE_ENROLMENT.violated_by(&error) => return Err(conflict(Refusal::AlreadyEnrolled)),
+            Err(error) if LIVE_ENROLMENT.violated_by(&error) => {
+                return Err(refused(actor, seat.user_id, Refusal::AlreadyEnrolled));
+            }
             Err(error) => return Err(error.into()),
         };
         events::enrolment(tx, EventType::EnrollmentWaitlisted, id, None, now).await?;
