@@ -168,13 +168,17 @@ SCHEMATHESIS_VERSION="4.32.5"
 STANDARDWEBHOOKS_VERSION="1.3.0"
 PYOTP_VERSION="2.9.0"
 FIDO2_VERSION="2.2.1"
+# Read directly by check_openapi.py to validate webhook bodies (they come
+# with openapi-spec-validator too; pinned here as used in their own right).
+JSONSCHEMA_VERSION="4.26.0"
+REFERENCING_VERSION="0.37.0"
 setup_python_tools() {
     local venv="$LYCEUM_TOOLS/python"
     local wanted=("aiosmtpd==$AIOSMTPD_VERSION" "icalendar==$ICALENDAR_VERSION"
         "PyJWT[crypto]==$PYJWT_VERSION" "cryptography==$CRYPTOGRAPHY_VERSION" "pypdf==$PYPDF_VERSION"
         "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION" "schemathesis==$SCHEMATHESIS_VERSION"
         "standardwebhooks==$STANDARDWEBHOOKS_VERSION" "pyotp==$PYOTP_VERSION"
-        "fido2==$FIDO2_VERSION")
+        "fido2==$FIDO2_VERSION" "jsonschema==$JSONSCHEMA_VERSION" "referencing==$REFERENCING_VERSION")
     # Fails when a package is missing or at another version.
     if ! "$venv/bin/python" -c '
 import sys

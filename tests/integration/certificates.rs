@@ -215,7 +215,7 @@ async fn certificate_lookups_are_rate_limited_per_client() {
 
 /// A certificate issued to a new learner of a session that ran; (its
 /// code, the learner, a staff member who may revoke it).
-async fn issued(app: &TestApp) -> (String, User, User) {
+pub(crate) async fn issued(app: &TestApp) -> (String, User, User) {
     let (session, teacher, _) = running_session(app).await;
     let learner = people(app, "graduate", 1, Role::Learner).await.remove(0);
     let seat = app.state.enrolments.enrol(&learner, learner.id, session).await.unwrap();

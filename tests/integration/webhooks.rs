@@ -152,6 +152,26 @@ async fn deliver(app: &TestApp, rounds: usize) {
     }
 }
 
+/// Every event body written so far, checked against its event's schema
+/// in the OpenAPI document's `webhooks` by jsonschema (PyPI); how many of
+/// each type were checked.
+async fn bodies_match_the_document(app: &TestApp) -> std::collections::BTreeMap<String, u64> {
+    let bodies: Vec<String> =
+        lyceum::with_pool!(&app.state.db, |pool| sqlx::query_scalar("SELECT payload FROM webhook_events ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let (document, lines) = (dir.path().join("openapi.json"), dir.path().join("bodies.jsonl"));
+    std::fs::write(&document, app.get("/api/v1/openapi.json").await.body).unwrap();
+    std::fs::write(&lines, bodies.join("\n")).unwrap();
+    let args = [document.to_str().unwrap(), "--bodies", lines.to_str().unwrap()];
+    let checked = crate::helpers::python_check("check_openapi.py", &args).unwrap_or_else(|e| panic!("{e}"));
+    let documented: Vec<&str> = checked["webhooks"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+    assert_eq!(documented.len(), EventType::ALL.len(), "every event type is documented: {documented:?}");
+    serde_json::from_value(checked["bodies"].clone()).unwrap()
+}
+
 fn body_of(request: &Value) -> Value {
     serde_json::from_str(request["body"].as_str().unwrap()).unwrap()
 }
@@ -261,6 +281,43 @@ async fn deliveries_are_signed_retried_and_verified_by_a_standard_webhooks_recei
     assert_eq!(got[0]["headers"]["webhook-signature"].as_str().unwrap().matches("v1,").count(), 2);
     assert_eq!(body_of(&got[0])["type"], "session.cancelled");
     assert_eq!(body_of(&got[0])["data"]["session"]["status"], "cancelled");
+
+    // Every body sent is what the API's document says it is.
+    let checked = bodies_match_the_document(&app).await;
+    let kinds: Vec<&str> = checked.keys().map(String::as_str).collect();
+    assert_eq!(
+        kinds,
+        [
+            "enrollment.cancelled",
+            "enrollment.confirmed",
+            "enrollment.moved",
+            "enrollment.promoted",
+            "enrollment.waitlisted",
+            "session.cancelled"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn certificate_events_carry_what_the_document_says() {
+    let app = loopback_app().await;
+    let staff = people(&app, "hooks", 1, Role::Staff).await.remove(0);
+    register(&app, &staff, "http://127.0.0.1:9/", &[EventType::CertificateIssued, EventType::CertificateRevoked]).await;
+    let (code, learner, staff) = crate::certificates::issued(&app).await;
+    app.state.certificates.revoke(&staff, &code, "Issued in error").await.unwrap();
+    let checked = bodies_match_the_document(&app).await;
+    assert_eq!(checked.values().sum::<u64>(), 2, "{checked:?}");
+    assert_eq!((checked.get("certificate.issued"), checked.get("certificate.revoked")), (Some(&1), Some(&1)));
+    let revoked: String = lyceum::with_pool!(&app.state.db, |pool| sqlx::query_scalar(
+        "SELECT payload FROM webhook_events WHERE event_type = 'certificate.revoked'"
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    let revoked: Value = serde_json::from_str(&revoked).unwrap();
+    assert_eq!(revoked["data"]["certificate"]["code"], code.as_str());
+    assert_eq!(revoked["data"]["learner"]["id"], learner.id);
+    assert!(revoked["data"]["certificate"]["revoked_at"].is_string());
 }
 
 #[tokio::test]
@@ -466,6 +523,8 @@ async fn redirects_are_not_followed_and_an_endpoint_failing_for_a_day_is_disable
     let before = count(&app, "SELECT COUNT(*) FROM webhook_events").await;
     edit(false).await;
     assert_eq!(count(&app, "SELECT COUNT(*) FROM webhook_events").await, before);
+    let checked = bodies_match_the_document(&app).await;
+    assert_eq!(checked.get("course.updated"), Some(&2), "{checked:?}");
 }
 
 #[tokio::test]

@@ -7,14 +7,19 @@
 //! malformed or too large, a bearer token may be refused), so they are
 //! written once and cannot be forgotten on one route.
 
+use crate::model::webhook::EventType;
 use crate::server::error::{FieldProblem, Problem};
+use crate::server::webhooks::payloads;
 use axum::Json;
 use axum::response::IntoResponse;
 use utoipa::openapi::header::HeaderBuilder;
-use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::path::{
+    HttpMethod, Operation, OperationBuilder, ParameterBuilder, ParameterIn, PathItem, Paths, PathsBuilder,
+};
+use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, ObjectBuilder, OpenApi, Ref, RefOr, Type};
+use utoipa::openapi::{ContentBuilder, KnownFormat, ObjectBuilder, OpenApi, Ref, RefOr, Required, SchemaFormat, Type};
 
 /// The scheme every token-guarded operation names, with its scopes.
 pub const BEARER: &str = "bearer";
@@ -42,7 +47,9 @@ pub const BEARER: &str = "bearer";
         (name = "reference", description = "This document."),
     ),
     // The query parameters' own types, which no body names.
-    components(schemas(Problem, FieldProblem, crate::model::query::Sort, crate::model::query::Kind, crate::model::query::Level, crate::model::query::Mode))
+    components(schemas(Problem, FieldProblem, crate::model::query::Sort, crate::model::query::Kind, crate::model::query::Level, crate::model::query::Mode,
+        // The webhooks' bodies (see `webhooks`).
+        payloads::EnrollmentEvent, payloads::SessionEvent, payloads::CertificateEvent, payloads::CourseEvent))
 )]
 pub struct Frame;
 
@@ -227,5 +234,69 @@ pub fn finish(mut doc: OpenApi) -> OpenApi {
             }
         }
     }
+    doc.webhooks = Some(webhooks());
     doc
+}
+
+/// The events Lyceum posts to the endpoints staff register, one entry per
+/// event type: its body, built from the same types the events are, and
+/// the Standard Webhooks headers that sign it.
+fn webhooks() -> Paths {
+    let header = |name: &str, description: &str| {
+        ParameterBuilder::new()
+            .name(name)
+            .parameter_in(ParameterIn::Header)
+            .required(Required::True)
+            .description(Some(description))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .build()
+    };
+    let headers = [
+        header(
+            "webhook-id",
+            "The event's id, the same on every attempt and on a delivery sent again: a receiver that has \
+             accepted it already answers 2xx and does nothing more.",
+        ),
+        header("webhook-timestamp", "When this attempt was signed, in Unix seconds."),
+        header(
+            "webhook-signature",
+            "`v1,` and the base64 of the HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` under the \
+             key of the endpoint's `whsec_` secret (Standard Webhooks); for a day after the secret is \
+             replaced, the previous one's signature follows, separated by a space.",
+        ),
+    ];
+    let mut paths = PathsBuilder::new();
+    for kind in EventType::ALL {
+        let body = ObjectBuilder::new()
+            .property("type", ObjectBuilder::new().schema_type(Type::String).enum_values(Some([kind.as_str()])))
+            .required("type")
+            .property(
+                "timestamp",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+                    .description(Some("When it happened, in UTC to the millisecond.")),
+            )
+            .required("timestamp")
+            .property("data", Ref::from_schema_name(payloads::data_schema(kind)))
+            .required("data");
+        let request = RequestBodyBuilder::new()
+            .required(Some(Required::True))
+            .content("application/json", ContentBuilder::new().schema(Some(body)).build())
+            .build();
+        let received = ResponseBuilder::new()
+            .description("Received. Anything else (a redirect too, never followed) is tried again later.")
+            .build();
+        let operation = OperationBuilder::new()
+            .operation_id(Some(format!("webhook-{}", kind.as_str().replace('.', "-"))))
+            .summary(Some(kind.label()))
+            .parameters(Some(headers.clone()))
+            .request_body(Some(request))
+            .response("2XX", received)
+            // No scheme OpenAPI can name: the body is signed (the headers).
+            .security(utoipa::openapi::security::SecurityRequirement::default())
+            .build();
+        paths = paths.path(kind.as_str(), PathItem::new(HttpMethod::Post, operation));
+    }
+    paths.build()
 }

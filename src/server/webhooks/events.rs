@@ -10,6 +10,10 @@
 //! the Standard Webhooks shape, `{"type", "timestamp", "data"}`, and
 //! names the account it is about so that deleting the account deletes it.
 
+use super::payloads::{
+    CancelledSession, Certificate, CertificateEvent, Course, CourseEvent, CourseState, Enrollment, EnrollmentEvent,
+    Learner, Session, SessionEvent,
+};
 use crate::model::webhook::EventType;
 use crate::server::db::{Tx, with_tx};
 use crate::server::jobs::queue::{self, NewJob};
@@ -37,9 +41,10 @@ pub async fn write(
     tx: &mut Tx,
     kind: EventType,
     about: Option<i64>,
-    data: Value,
+    data: impl serde::Serialize,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
+    let data: Value = serde_json::to_value(data).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     let payload = json!({
         "type": kind.as_str(),
         "timestamp": now.to_rfc3339_opts(SecondsFormat::Millis, true),
@@ -135,22 +140,22 @@ pub async fn enrolment(
     .fetch_optional(c)
     .await)?;
     let Some(f) = facts else { return Ok(()) };
-    let data = json!({
-        "enrollment": {
-            "id": f.id,
-            "status": f.status,
-            "waitlist_position": f.waitlist_position,
-            "moved_from": moved_from.or(f.moved_from),
-            "order_reference": f.order_reference,
+    let data = EnrollmentEvent {
+        enrollment: Enrollment {
+            id: f.id,
+            status: f.status,
+            waitlist_position: f.waitlist_position,
+            moved_from: moved_from.or(f.moved_from),
+            order_reference: f.order_reference,
         },
-        "session": {
-            "id": f.session_id,
-            "starts_at": f.starts_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-            "ends_at": f.ends_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-            "course": { "slug": f.course_slug, "title": f.course_title },
+        session: Session {
+            id: f.session_id,
+            starts_at: instant(f.starts_at),
+            ends_at: instant(f.ends_at),
+            course: Course { slug: f.course_slug, title: f.course_title },
         },
-        "learner": { "id": f.user_id, "name": f.learner_name, "email": f.learner_email },
-    });
+        learner: Learner { id: f.user_id, name: f.learner_name, email: f.learner_email },
+    };
     write(tx, kind, Some(f.user_id), data, now).await
 }
 
@@ -183,17 +188,17 @@ pub async fn session_cancelled(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Resu
     .fetch_optional(c)
     .await)?;
     let Some(f) = facts else { return Ok(()) };
-    let data = json!({
-        "session": {
-            "id": f.id,
-            "status": f.status,
-            "starts_at": f.starts_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-            "ends_at": f.ends_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-            "course": { "slug": f.course_slug, "title": f.course_title },
-            "confirmed": f.confirmed,
-            "waitlisted": f.waitlisted,
+    let data = SessionEvent {
+        session: CancelledSession {
+            id: f.id,
+            status: f.status,
+            starts_at: instant(f.starts_at),
+            ends_at: instant(f.ends_at),
+            course: Course { slug: f.course_slug, title: f.course_title },
+            confirmed: f.confirmed,
+            waitlisted: f.waitlisted,
         },
-    });
+    };
     write(tx, kind, None, data, now).await
 }
 
@@ -224,15 +229,15 @@ pub async fn certificate(tx: &mut Tx, kind: EventType, code: &str, now: DateTime
     .fetch_optional(c)
     .await)?;
     let Some(f) = facts else { return Ok(()) };
-    let data = json!({
-        "certificate": {
-            "code": f.code,
-            "issued_at": f.issued_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-            "revoked_at": f.revoked_at.map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true)),
-            "course": { "slug": f.course_slug, "title": f.course_title },
+    let data = CertificateEvent {
+        certificate: Certificate {
+            code: f.code,
+            issued_at: instant(f.issued_at),
+            revoked_at: f.revoked_at.map(instant),
+            course: Course { slug: f.course_slug, title: f.course_title },
         },
-        "learner": { "id": f.user_id, "name": f.holder_name, "email": f.holder_email },
-    });
+        learner: Learner { id: f.user_id, name: f.holder_name, email: f.holder_email },
+    };
     write(tx, kind, Some(f.user_id), data, now).await
 }
 
@@ -260,16 +265,21 @@ pub async fn course_updated(tx: &mut Tx, id: i64, fields: &[String], now: DateTi
     .fetch_optional(c)
     .await)?;
     let Some(f) = facts else { return Ok(()) };
-    let data = json!({
-        "course": {
-            "id": f.id,
-            "slug": f.slug,
-            "title": f.title,
-            "published": f.published,
-            "archived": f.archived,
-            "version": f.version,
+    let data = CourseEvent {
+        course: CourseState {
+            id: f.id,
+            slug: f.slug,
+            title: f.title,
+            published: f.published,
+            archived: f.archived,
+            version: f.version,
         },
-        "changed": fields,
-    });
+        changed: fields.to_vec(),
+    };
     write(tx, kind, None, data, now).await
+}
+
+/// An instant as events give it: RFC 3339 in UTC, to the second.
+fn instant(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }

@@ -15,6 +15,7 @@ pub mod client;
 pub mod delivery;
 mod emails;
 pub mod events;
+pub mod payloads;
 pub mod signing;
 pub mod store;
 
