@@ -65,7 +65,8 @@ test("a learner holds one seat per course, whether booking a second date, enroll
   await open(page, `/admin/sessions/${fullId}`, js);
   await page.getByLabel("Their account's e-mail address").fill(ann);
   await page.getByRole("button", { name: "Enrol", exact: true }).click();
-  await expect(page.getByRole("alert").filter({ hasText: "already have a seat on another date of this course" })).toBeVisible();
+  // Told to staff of "this learner", not "you".
+  await expect(page.getByRole("alert").filter({ hasText: "This learner already has a seat on another date of this course" })).toBeVisible();
   await expect(page.getByRole("main")).not.toContainText(ann);
   await logOut(page, js);
 
