@@ -30,14 +30,27 @@ export function jsEnabled(testInfo: { project: { name: string } }): boolean {
 }
 
 /**
- * Shows intent the way a visitor does (the pointer comes over the page),
- * which is when a page loads its bundle, then waits until the app has
- * hydrated: `hydrate()` marks the body when done.
+ * Shows intent the way a visitor does (the pointer comes over the page, a
+ * key is pressed), which is when a page loads its bundle, then waits until
+ * the app has hydrated: `hydrate()` marks the body when done. Intent shown
+ * while a navigation is still under way reaches the page being left, so,
+ * as a visitor would, it is shown again until the page responds.
  */
 export async function waitForHydration(page: Page): Promise<void> {
-  await page.mouse.move(1, 1);
-  await page.mouse.move(8, 8);
-  await page.locator("body[data-hydrated=true]").waitFor({ state: "attached" });
+  const hydrated = page.locator("body[data-hydrated=true]");
+  const until = Date.now() + 30_000;
+  while (Date.now() < until) {
+    await page.mouse.move(1, 1);
+    await page.mouse.move(8, 8);
+    await page.keyboard.press("Shift");
+    try {
+      await hydrated.waitFor({ state: "attached", timeout: 1_000 });
+      return;
+    } catch {
+      // Not yet: the bundle may still be loading, or the intent was lost.
+    }
+  }
+  await hydrated.waitFor({ state: "attached" });
 }
 
 /**
